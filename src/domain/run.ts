@@ -1,0 +1,31 @@
+/** One agent process working one stage of one ticket. */
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface Run {
+  id: string;
+  ticketId: string;
+  /** The ticket status this run works (IN_DEV, IN_QA, ...). */
+  stage: string;
+  /** The coding agent: a program name, or "terminal" when the user works in a terminal. */
+  agent: string;
+  worktree?: string | undefined;
+  /** Which extension host or CLI process owns it (its lease owner id). */
+  owner: string;
+  pid?: number | undefined;
+  startedAt: number;
+  heartbeatAt: number;
+  lastOutputAt?: number | undefined;
+  endedAt?: number | undefined;
+  status: RunStatus;
+  exitCode?: number | undefined;
+  attempt: number;
+  logFile?: string | undefined;
+  /** Last progress an agent reported through the CLI, 0..100. */
+  reportedProgress?: number | undefined;
+  note?: string | undefined;
+}
+
+export function isLive(run: Run): boolean {
+  return run.status === 'running' || run.status === 'queued';
+}

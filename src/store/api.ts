@@ -1,0 +1,224 @@
+/**
+ * The board's store as the rest of the product sees it. Reads are synchronous on an in-memory
+ * copy that is kept current; every change goes through `write`, which resolves only when the
+ * change is durable on disk and has been ordered after every other process's changes.
+ */
+import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
+import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
+import type { Event } from '../domain/event';
+import type { Run, RunStatus } from '../domain/run';
+import type { Actor, Status } from '../domain/status';
+import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+
+export interface NewTicket {
+  title: string;
+  description?: string;
+  acceptanceCriteria?: string[];
+  priority?: Priority;
+  type?: TicketType;
+  labels?: string[];
+  source?: TicketSource;
+  fingerprint?: string;
+  /** BACKLOG (default) or READY. */
+  status?: 'BACKLOG' | 'READY';
+}
+
+/** Fields a caller may change on a ticket. `null` clears an optional field. */
+export interface TicketPatch {
+  title?: string;
+  description?: string;
+  acceptanceCriteria?: string[];
+  priority?: Priority;
+  type?: TicketType;
+  labels?: string[];
+  fingerprint?: string | null;
+  assignedAgent?: string | null;
+  worktree?: Worktree | null;
+  healCount?: number;
+}
+
+export interface TicketFilter {
+  status?: Status | readonly Status[];
+  source?: TicketSource;
+}
+
+export interface NewBug {
+  ticketId: string;
+  title: string;
+  description?: string;
+  severity: Severity;
+  foundBy: string;
+  file?: string;
+  line?: number;
+  rule?: string;
+  fingerprint?: string;
+}
+
+export interface NewRun {
+  ticketId: string;
+  stage: string;
+  agent: string;
+  worktree?: string;
+  pid?: number;
+  status?: RunStatus;
+  attempt?: number;
+  logFile?: string;
+}
+
+export type RunPatch = Partial<Pick<Run, 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;
+
+export interface NewCheckIn {
+  ticketId: string;
+  type: CheckInType;
+  summary: string;
+  findings: Findings;
+  actionRequired: boolean;
+  conversationId?: string;
+}
+
+export interface NewConversation {
+  ticketId: string;
+  type: ConversationType;
+  title: string;
+  key?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface NewMessage {
+  conversationId: string;
+  author: string;
+  kind: MessageKind;
+  body: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A scanner's record of something it found, keyed by a stable fingerprint. */
+export interface Finding {
+  fingerprint: string;
+  /** "security" or "gatherer". */
+  scanner: string;
+  ticketId?: string | undefined;
+  kind: string;
+  file: string;
+  line: number;
+  /** Already masked or normalized: never a raw secret. */
+  text: string;
+  data?: Record<string, unknown> | undefined;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** When it was last found missing; undefined while present. */
+  goneAt?: number | undefined;
+}
+
+export interface AgentState {
+  name: string;
+  paused: boolean;
+  lastCycleAt?: number | undefined;
+  /** The agent's last published status (JSON of the manager's AgentStatus), for other windows. */
+  status?: Record<string, unknown> | undefined;
+}
+
+export interface Lease {
+  name: string;
+  owner: string;
+  heartbeatAt: number;
+  acquiredAt: number;
+}
+
+/** Synchronous reads and writes inside one transaction. Reads see the transaction's own writes. */
+export interface BoardReader {
+  getTicket(id: string): Ticket | undefined;
+  listTickets(filter?: TicketFilter): Ticket[];
+  countByStatus(): Record<Status, number>;
+  history(ticketId: string): HistoryEntry[];
+  listBugs(ticketId: string): Bug[];
+  getRun(id: string): Run | undefined;
+  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string }): Run[];
+  listCheckIns(ticketId: string): CheckIn[];
+  latestCheckIn(ticketId: string): CheckIn | undefined;
+  getConversation(id: string): Conversation | undefined;
+  listConversations(filter?: { ticketId?: string; status?: ConversationStatus; type?: ConversationType }): Conversation[];
+  findConversation(ticketId: string, key: string): Conversation | undefined;
+  listMessages(conversationId: string): Message[];
+  getFinding(fingerprint: string): Finding | undefined;
+  listFindings(filter?: { scanner?: string; ticketId?: string; includeGone?: boolean }): Finding[];
+  /** Scanner cache: was this content hash already scanned with this rule set version? */
+  wasScanned(contentHash: string, rulesVersion: string): boolean;
+  isFingerprintDeleted(fingerprint: string): boolean;
+  getAgentState(name: string): AgentState | undefined;
+  getLease(name: string): Lease | undefined;
+  getMeta(key: string): string | undefined;
+}
+
+export interface BoardTx extends BoardReader {
+  createTicket(t: NewTicket, by: Actor): Ticket;
+  updateTicket(id: string, patch: TicketPatch): Ticket;
+  /** Deletes a ticket and everything hanging off it; a gathered ticket's fingerprint is remembered. */
+  deleteTicket(id: string, by: Actor): void;
+  /**
+   * Compare-and-set move validated by the transition table; writes the history row in the same
+   * transaction. Throws IllegalTransitionError or StatusConflictError. `reason` is required for
+   * BLOCKED and is stored as the ticket's blocked reason.
+   */
+  transition(id: string, expectedFrom: Status, to: Status, by: Actor, note?: string): Ticket;
+  addBug(b: NewBug): Bug;
+  setBugFixed(bugId: string, fixed: boolean): Bug;
+  updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug;
+  createRun(r: NewRun): Run;
+  updateRun(id: string, patch: RunPatch): Run;
+  addCheckIn(c: NewCheckIn): CheckIn;
+  setCheckInResolved(id: string, resolved: boolean): void;
+  createConversation(c: NewConversation): Conversation;
+  setConversationStatus(id: string, status: ConversationStatus): void;
+  updateConversation(id: string, patch: { title?: string; file?: string; line?: number }): void;
+  addMessage(m: NewMessage): Message;
+  upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding;
+  markFindingGone(fingerprint: string): void;
+  markScanned(contentHash: string, rulesVersion: string): void;
+  setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;
+  setMeta(key: string, value: string): void;
+}
+
+export type StoreChangeSource = 'local' | 'external';
+
+export interface StoreChange {
+  source: StoreChangeSource;
+  /** Ticket ids touched, when known; empty means "anything may have changed". */
+  ticketIds: string[];
+}
+
+export interface OpenReport {
+  /** True when the file was damaged, moved aside and the last good copy restored. */
+  restored: boolean;
+  /** Where the damaged file was moved. */
+  corruptPath?: string | undefined;
+  /** Human-readable account of what happened. */
+  message?: string | undefined;
+  created: boolean;
+  migratedFrom?: number | undefined;
+}
+
+export interface Board extends BoardReader {
+  /** The `.factory` folder. */
+  readonly dir: string;
+  /** The main checkout this board belongs to. */
+  readonly repoRoot: string;
+  /** This process's identity in leases and runs. */
+  readonly ownerId: string;
+  readonly openReport: OpenReport;
+  readonly onDidChange: Event<StoreChange>;
+  /**
+   * Runs `fn` in one transaction after taking the cross-process lock and catching up with other
+   * processes; resolves when the change is on disk. A throw rolls everything back.
+   */
+  write<T>(fn: (tx: BoardTx) => T): Promise<T>;
+  /** Picks up other processes' changes now (also done on a timer and before every write). */
+  refresh(): Promise<void>;
+  /** Takes or renews a lease; true when this process holds it afterwards. */
+  acquireLease(name: string, timeoutMs: number): Promise<boolean>;
+  releaseLease(name: string): Promise<void>;
+  /** True when the lease's holder has heartbeated within `timeoutMs`. */
+  isLeaseLive(lease: Lease | undefined, timeoutMs: number): boolean;
+  close(): Promise<void>;
+}
