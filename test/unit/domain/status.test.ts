@@ -22,6 +22,11 @@ describe('transition table', () => {
     assert.match(transitionRefusal({ from: 'READY', to: 'DONE', by: 'user' }) ?? '', /READY -> DONE/);
   });
 
+  it('lets the Gatherer close a backlog item whose comment left the code', () => {
+    assert.ok(canTransition({ from: 'BACKLOG', to: 'DONE', by: 'Gatherer' }));
+    assert.ok(!canTransition({ from: 'READY', to: 'DONE', by: 'Gatherer' }));
+  });
+
   it('lets only a user reopen a finished ticket, and only to READY', () => {
     assert.ok(canTransition({ from: 'DONE', to: 'READY', by: 'user' }));
     assert.ok(!canTransition({ from: 'DONE', to: 'READY', by: 'PM' }));
