@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+
+/**
+ * The few dialogs commands use, behind one seam. Tests replace it (through the extension's test
+ * API) to answer input boxes and pickers the way a user would, so the commands' real validation
+ * and flow still run.
+ */
+export interface Prompter {
+  inputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
+  quickPick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<T | undefined>;
+  /** A modal or plain warning with actions; resolves to the chosen action. */
+  warning<T extends string>(message: string, options: vscode.MessageOptions, ...actions: T[]): Thenable<T | undefined>;
+  info<T extends string>(message: string, ...actions: T[]): Thenable<T | undefined>;
+}
+
+export const windowPrompter: Prompter = {
+  inputBox: (options) => vscode.window.showInputBox(options),
+  quickPick: (items, options) => vscode.window.showQuickPick(items, options),
+  warning: (message, options, ...actions) => vscode.window.showWarningMessage(message, options, ...actions),
+  info: (message, ...actions) => vscode.window.showInformationMessage(message, ...actions),
+};
+
+/** Holds the current prompter; commands read it at call time. */
+export class PrompterHolder {
+  current: Prompter = windowPrompter;
+}
