@@ -1,0 +1,384 @@
+/**
+ * Runs the background agents: once at start, then on each agent's interval; never two cycles of
+ * one agent at once; a cycle that throws or times out marks the agent `Error` and the loop goes
+ * on. Loops run only in the process holding the board's "agents" lease; other processes follow
+ * the published statuses and can still pause, resume and request a run through the store.
+ */
+import type { Clock } from '../domain/clock';
+import { errorMessage } from '../domain/errors';
+import { Emitter, type Event } from '../domain/event';
+import type { Board, StoreChange } from '../store/api';
+import { AGENT_NAMES, type AgentName, type BackgroundAgent, type CycleResult, type Logger } from './agent';
+
+export type AgentState = 'Idle' | 'Running' | 'Paused' | 'Error' | 'Stopped';
+
+export interface AgentStatus {
+  name: AgentName;
+  state: AgentState;
+  activity: string;
+  lastActiveAt?: number | undefined;
+  cycleCount: number;
+  lastError?: string | undefined;
+  nextRunAt?: number | undefined;
+  /** The last cycle found something that needs a human. */
+  attention: boolean;
+  /** True when this process runs the loop; false when the status comes from another window. */
+  local: boolean;
+}
+
+export const AGENTS_LEASE = 'agents';
+const RUN_NOW_META = (name: AgentName) => `agents.runNow.${name}`;
+
+export interface ManagerSettings {
+  intervalSeconds(name: AgentName): number;
+  cycleTimeoutMs(): number;
+  leaseTimeoutMs(): number;
+}
+
+/** Lower bound on an interval whatever the settings say, so a typo cannot spin the CPU. */
+export const MIN_INTERVAL_SECONDS: Record<AgentName, number> = { PM: 5, Security: 10, Gatherer: 30, Worktree: 5 };
+
+interface Slot {
+  agent: BackgroundAgent;
+  status: AgentStatus;
+  timer?: ReturnType<typeof setTimeout> | undefined;
+  inFlight?: Promise<void> | undefined;
+  abort?: AbortController | undefined;
+  paused: boolean;
+  /** A run-now request arrived while a cycle was in flight: run again when it ends. */
+  rerun: boolean;
+  lastRunNowToken?: string | undefined;
+}
+
+export interface ManagerOptions {
+  board: Board;
+  clock: Clock;
+  log: Logger;
+  agents: readonly BackgroundAgent[];
+  settings: ManagerSettings;
+  /** Overrides the interval floor (tests use milliseconds-long intervals). */
+  minIntervalMs?: number;
+}
+
+class CycleTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`cycle timed out after ${Math.round(ms / 1000)} s`);
+  }
+}
+
+export class AgentManager {
+  private readonly slots = new Map<AgentName, Slot>();
+  private readonly changed = new Emitter<readonly AgentStatus[]>();
+  readonly onDidChangeStatus: Event<readonly AgentStatus[]> = this.changed.event;
+  private leader = false;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private leaseTimer: ReturnType<typeof setInterval> | undefined;
+  private leaseCheck: Promise<void> | undefined;
+  private boardSubscription: { dispose(): void } | undefined;
+
+  constructor(private readonly opts: ManagerOptions) {
+    for (const agent of opts.agents) {
+      this.slots.set(agent.name, {
+        agent,
+        paused: false,
+        rerun: false,
+        status: { name: agent.name, state: 'Stopped', activity: 'Not started', cycleCount: 0, attention: false, local: false },
+      });
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Statuses in the fixed order PM, Security, Gatherer, Worktree. */
+  statuses(): AgentStatus[] {
+    const own = AGENT_NAMES.flatMap((n) => (this.slots.has(n) ? [this.slots.get(n)!.status] : []));
+    if (this.leader) return own.map((s) => ({ ...s }));
+    return own.map((s) => this.publishedStatus(s.name) ?? { ...s });
+  }
+
+  /** Begins competing for the lease; loops start once this process holds it. */
+  start(): void {
+    if (this.started || this.stopping) return;
+    this.started = true;
+    const { board } = this.opts;
+    for (const slot of this.slots.values()) slot.paused = board.getAgentState(slot.agent.name)?.paused ?? false;
+    this.boardSubscription = board.onDidChange((e) => this.onBoardChange(e));
+    const period = Math.max(1000, Math.floor(this.opts.settings.leaseTimeoutMs() / 3));
+    this.leaseTimer = setInterval(() => void this.checkLease(), period);
+    void this.checkLease();
+  }
+
+  /** Stops every loop, aborts cycles in flight, waits for them, releases the lease. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+    this.boardSubscription?.dispose();
+    await this.leaseCheck;
+    const wasLeader = this.leader;
+    await this.stopLoops('Stopped');
+    if (wasLeader) {
+      try {
+        await this.opts.board.releaseLease(AGENTS_LEASE);
+      } catch (err) {
+        this.opts.log.warn(`Releasing the agents lease failed: ${errorMessage(err)}`);
+      }
+    }
+    this.changed.dispose();
+  }
+
+  async pause(name: AgentName): Promise<void> {
+    const slot = this.slot(name);
+    await this.opts.board.write((tx) => tx.setAgentState(name, { paused: true }));
+    this.applyPaused(slot, true);
+  }
+
+  async resume(name: AgentName): Promise<void> {
+    const slot = this.slot(name);
+    await this.opts.board.write((tx) => tx.setAgentState(name, { paused: false }));
+    this.applyPaused(slot, false);
+  }
+
+  /**
+   * Runs a cycle now. In the lease holder it runs here (after the cycle in flight, if any);
+   * elsewhere the request goes through the store to the holder. Resolves when the local cycle
+   * has finished, or when the request is durable.
+   */
+  async runNow(name: AgentName): Promise<void> {
+    const slot = this.slot(name);
+    if (!this.leader) {
+      const token = `${this.opts.board.ownerId}@${this.opts.clock.now()}`;
+      await this.opts.board.write((tx) => tx.setMeta(RUN_NOW_META(name), token));
+      return;
+    }
+    if (slot.inFlight) {
+      slot.rerun = true;
+      await slot.inFlight;
+      return;
+    }
+    await this.runCycle(slot, true);
+  }
+
+  /** Applies changed intervals without a reload: each waiting loop is rescheduled. */
+  reschedule(): void {
+    if (!this.leader) return;
+    for (const slot of this.slots.values()) {
+      if (!slot.inFlight && !slot.paused) this.schedule(slot, this.intervalMs(slot.agent.name));
+    }
+    this.fire();
+  }
+
+  private slot(name: AgentName): Slot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new Error(`unknown background agent: ${name}`);
+    return slot;
+  }
+
+  private intervalMs(name: AgentName): number {
+    const floor = this.opts.minIntervalMs ?? MIN_INTERVAL_SECONDS[name] * 1000;
+    const seconds = this.opts.settings.intervalSeconds(name);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : MIN_INTERVAL_SECONDS[name] * 1000;
+    return Math.max(floor, ms);
+  }
+
+  private async checkLease(): Promise<void> {
+    if (this.leaseCheck || this.stopping) return;
+    this.leaseCheck = (async () => {
+      try {
+        const held = await this.opts.board.acquireLease(AGENTS_LEASE, this.opts.settings.leaseTimeoutMs());
+        if (this.stopping) return;
+        if (held && !this.leader) this.becomeLeader();
+        else if (!held && this.leader) await this.stopLoops('Stopped', 'Another window runs the background agents');
+        else if (!held) this.fire();
+      } catch (err) {
+        this.opts.log.warn(`Agents lease check failed: ${errorMessage(err)}`);
+      } finally {
+        this.leaseCheck = undefined;
+      }
+    })();
+    await this.leaseCheck;
+  }
+
+  private becomeLeader(): void {
+    this.leader = true;
+    this.opts.log.info('This window now runs the background agents');
+    for (const slot of this.slots.values()) {
+      slot.lastRunNowToken = this.opts.board.getMeta(RUN_NOW_META(slot.agent.name));
+      slot.status = { ...slot.status, local: true, lastError: undefined };
+      if (slot.paused) this.setStatus(slot, { state: 'Paused', activity: 'Paused', nextRunAt: undefined });
+      else this.schedule(slot, 0);
+    }
+    this.fire();
+  }
+
+  private async stopLoops(state: AgentState, activity = 'Stopped'): Promise<void> {
+    this.leader = false;
+    const inFlight: Promise<void>[] = [];
+    for (const slot of this.slots.values()) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+      slot.abort?.abort(new Error('the background agents are stopping'));
+      if (slot.inFlight) inFlight.push(slot.inFlight);
+    }
+    await Promise.allSettled(inFlight);
+    for (const slot of this.slots.values()) {
+      slot.status = { ...slot.status, state, activity, nextRunAt: undefined, local: false };
+    }
+    this.fire();
+  }
+
+  private applyPaused(slot: Slot, paused: boolean): void {
+    if (slot.paused === paused) return;
+    slot.paused = paused;
+    if (!this.leader) return;
+    if (paused) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+      // A cycle in flight finishes; the loop does not go on.
+      if (!slot.inFlight) this.setStatus(slot, { state: 'Paused', activity: 'Paused', nextRunAt: undefined });
+    } else if (!slot.inFlight) {
+      this.schedule(slot, 0);
+    }
+    this.fire();
+  }
+
+  private onBoardChange(e: StoreChange): void {
+    if (e.source !== 'external' || this.stopping) return;
+    const { board } = this.opts;
+    for (const slot of this.slots.values()) {
+      this.applyPaused(slot, board.getAgentState(slot.agent.name)?.paused ?? false);
+      if (this.leader) {
+        const token = board.getMeta(RUN_NOW_META(slot.agent.name));
+        if (token !== undefined && token !== slot.lastRunNowToken) {
+          slot.lastRunNowToken = token;
+          if (slot.inFlight) slot.rerun = true;
+          else void this.runCycle(slot, true);
+        }
+      }
+    }
+    if (!this.leader) this.fire();
+  }
+
+  private schedule(slot: Slot, delayMs: number): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    if (!this.leader || this.stopping || slot.paused) return;
+    const nextRunAt = this.opts.clock.now() + delayMs;
+    slot.status = { ...slot.status, nextRunAt };
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      void this.runCycle(slot, false);
+    }, delayMs);
+  }
+
+  private runCycle(slot: Slot, manual: boolean): Promise<void> {
+    if (slot.inFlight) {
+      // Never overlap: the timer will come round again once this cycle is done.
+      return slot.inFlight;
+    }
+    if (!this.leader || this.stopping || (slot.paused && !manual)) return Promise.resolve();
+    slot.inFlight = this.executeCycle(slot).finally(() => {
+      slot.inFlight = undefined;
+      slot.abort = undefined;
+      if (slot.rerun && this.leader && !this.stopping) {
+        slot.rerun = false;
+        void this.runCycle(slot, true);
+      } else if (slot.paused) {
+        this.setStatus(slot, { state: 'Paused', activity: 'Paused', nextRunAt: undefined });
+      } else {
+        this.schedule(slot, this.intervalMs(slot.agent.name));
+      }
+      this.fire();
+    });
+    return slot.inFlight;
+  }
+
+  private async executeCycle(slot: Slot): Promise<void> {
+    const { board, clock, log, settings } = this.opts;
+    const name = slot.agent.name;
+    const abort = new AbortController();
+    slot.abort = abort;
+    const timeoutMs = settings.cycleTimeoutMs();
+    this.setStatus(slot, { state: 'Running', activity: 'Starting cycle', lastActiveAt: clock.now(), nextRunAt: undefined });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => abort.abort(new CycleTimeoutError(timeoutMs)), timeoutMs);
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason instanceof Error ? abort.signal.reason : new Error(String(abort.signal.reason))), { once: true });
+    });
+    aborted.catch(() => undefined);
+    let result: CycleResult | undefined;
+    try {
+      const cycle = slot.agent.runCycle({
+        board,
+        clock,
+        log,
+        signal: abort.signal,
+        setActivity: (text) => {
+          if (!abort.signal.aborted) this.setStatus(slot, { activity: text, lastActiveAt: clock.now() });
+        },
+      });
+      // A cycle that ignores the signal keeps running, but the loop does not wait for it.
+      result = await Promise.race([cycle, aborted]);
+      this.setStatus(slot, {
+        state: 'Idle',
+        activity: result.summary,
+        attention: result.attention ?? false,
+        cycleCount: slot.status.cycleCount + 1,
+        lastActiveAt: clock.now(),
+        lastError: undefined,
+      });
+    } catch (err) {
+      if (this.stopping || !this.leader) return;
+      const message = errorMessage(err);
+      log.error(`${name} agent cycle failed: ${message}`);
+      this.setStatus(slot, { state: 'Error', activity: message, lastError: message, lastActiveAt: clock.now() });
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    await this.publish(slot);
+  }
+
+  /** Other windows read the holder's statuses from the store. */
+  private async publish(slot: Slot): Promise<void> {
+    if (!this.leader) return;
+    try {
+      const status = { ...slot.status } as unknown as Record<string, unknown>;
+      await this.opts.board.write((tx) => tx.setAgentState(slot.agent.name, { status, lastCycleAt: this.opts.clock.now() }));
+    } catch (err) {
+      this.opts.log.warn(`Publishing the ${slot.agent.name} agent's status failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private publishedStatus(name: AgentName): AgentStatus | undefined {
+    const state = this.opts.board.getAgentState(name);
+    const published = state?.status as Partial<AgentStatus> | undefined;
+    if (!published || typeof published.state !== 'string') return undefined;
+    return {
+      name,
+      state: state?.paused ? 'Paused' : (published.state as AgentState),
+      activity: typeof published.activity === 'string' ? published.activity : '',
+      lastActiveAt: published.lastActiveAt,
+      cycleCount: typeof published.cycleCount === 'number' ? published.cycleCount : 0,
+      lastError: published.lastError,
+      nextRunAt: published.nextRunAt,
+      attention: published.attention === true,
+      local: false,
+    };
+  }
+
+  private setStatus(slot: Slot, patch: Partial<AgentStatus>): void {
+    slot.status = { ...slot.status, ...patch };
+    this.fire();
+  }
+
+  private fire(): void {
+    this.changed.fire(this.statuses());
+  }
+}

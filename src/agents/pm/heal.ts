@@ -1,0 +1,130 @@
+/**
+ * Self-heal: an IN_DEV ticket that no live run has worked for longer than the grace period goes
+ * back to READY (worktree and branch kept, so the retry continues the work); after `maxHeals`
+ * heals it goes to BLOCKED instead, so nothing loops forever. Runs whose owner died are marked
+ * `lost` first: they are what usually leaves a ticket stuck.
+ */
+import type { Run } from '../../domain/run';
+import type { Board, BoardReader, BoardTx } from '../../store/api';
+import type { Clock } from '../../domain/clock';
+import { runLiveness, type ProcessProbe } from './liveness';
+import { formatDuration, MINUTE, type PmSettings } from './settings';
+import { postToPmThread } from './thread';
+
+export const HEAL_ACTOR = 'PM';
+
+export interface DeadRun {
+  run: Run;
+  reason: string;
+}
+
+export interface HealPlan {
+  ticketId: string;
+  title: string;
+  to: 'READY' | 'BLOCKED';
+  idleForMs: number;
+  reason: string;
+}
+
+export type HealedTicket = HealPlan;
+
+/** Running or queued runs whose owner or process is gone. */
+export function findDeadRuns(reader: BoardReader, now: number, settings: PmSettings, probe: ProcessProbe): DeadRun[] {
+  const dead: DeadRun[] = [];
+  for (const run of reader.listRuns({ status: ['running', 'queued'] })) {
+    const l = runLiveness(run, now, settings.heartbeatTimeoutMs, probe);
+    if (!l.alive) dead.push({ run, reason: l.reason });
+  }
+  return dead;
+}
+
+export function markRunsLost(tx: BoardTx, dead: readonly DeadRun[], now: number): Run[] {
+  const lost: Run[] = [];
+  for (const { run, reason } of dead) {
+    const current = tx.getRun(run.id);
+    if (!current || (current.status !== 'running' && current.status !== 'queued')) continue;
+    lost.push(tx.updateRun(run.id, { status: 'lost', endedAt: now, note: `Lost: ${reason}` }));
+  }
+  return lost;
+}
+
+/**
+ * IN_DEV tickets with no live run for longer than the grace period. `liveTicketIds` holds the
+ * tickets that have a run still alive.
+ */
+export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>): HealPlan[] {
+  const plans: HealPlan[] = [];
+  const grace = settings.healGraceMinutes * MINUTE;
+  for (const ticket of reader.listTickets({ status: 'IN_DEV' })) {
+    if (liveTicketIds.has(ticket.id)) continue;
+    const runs = reader.listRuns({ ticketId: ticket.id });
+    // Idle since it entered IN_DEV or since its last run stopped, whichever is later.
+    let idleSince = ticket.statusSince;
+    let lastRun: Run | undefined;
+    for (const r of runs) {
+      const ended = r.endedAt ?? r.heartbeatAt;
+      if (ended > idleSince) idleSince = ended;
+      if (!lastRun || r.startedAt > lastRun.startedAt) lastRun = r;
+    }
+    const idleFor = now - idleSince;
+    if (idleFor <= grace) continue;
+    const why = lastRun && lastRun.startedAt >= ticket.statusSince
+      ? `its last run ${lastRun.id} ended ${lastRun.status}${lastRun.exitCode !== undefined ? ` (exit ${lastRun.exitCode})` : ''}`
+      : 'no agent run was started for it';
+    const capped = ticket.healCount >= settings.maxHeals;
+    plans.push({
+      ticketId: ticket.id,
+      title: ticket.title,
+      to: capped ? 'BLOCKED' : 'READY',
+      idleForMs: idleFor,
+      reason: capped
+        ? `Stuck in IN_DEV again after ${ticket.healCount} self-heals: ${why}, and nothing has worked on it for ${formatDuration(idleFor)}. A human should look before it is retried.`
+        : `Stuck in IN_DEV with no live agent for ${formatDuration(idleFor)} (${why}). Moved back to READY for a retry (heal ${ticket.healCount + 1} of ${settings.maxHeals}); its worktree and branch are kept so the retry continues the work.`,
+    });
+  }
+  return plans;
+}
+
+/** Applies the plans inside a transaction; tickets another process already moved are skipped. */
+export function applyHeals(tx: BoardTx, plans: readonly HealPlan[]): HealedTicket[] {
+  const healed: HealedTicket[] = [];
+  for (const plan of plans) {
+    const ticket = tx.getTicket(plan.ticketId);
+    if (ticket?.status !== 'IN_DEV') continue;
+    tx.transition(plan.ticketId, 'IN_DEV', plan.to, HEAL_ACTOR, plan.reason);
+    tx.updateTicket(plan.ticketId, {
+      assignedAgent: null,
+      ...(plan.to === 'READY' ? { healCount: ticket.healCount + 1 } : {}),
+    });
+    postToPmThread(tx, plan.ticketId, plan.reason, 'system', { heal: plan.to });
+    healed.push(plan);
+  }
+  return healed;
+}
+
+export interface HealOptions {
+  clock: Clock;
+  settings: PmSettings;
+  probe: ProcessProbe;
+}
+
+export interface HealOutcome {
+  healed: HealedTicket[];
+  lost: Run[];
+}
+
+/**
+ * "Heal Stuck Tickets": marks dead runs lost and heals stuck tickets in one durable write. Safe
+ * from any window or the CLI, whether or not the PM agent is paused.
+ */
+export async function healStuckTickets(board: Board, opts: HealOptions): Promise<HealOutcome> {
+  await board.refresh();
+  return board.write((tx) => {
+    const now = opts.clock.now();
+    const dead = findDeadRuns(tx, now, opts.settings, opts.probe);
+    const lost = markRunsLost(tx, dead, now);
+    const live = new Set(tx.listRuns({ status: ['running', 'queued'] }).map((r) => r.ticketId));
+    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, live));
+    return { healed, lost };
+  });
+}

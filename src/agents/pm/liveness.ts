@@ -1,0 +1,56 @@
+/**
+ * Is a run's process still there? A run is alive while its owner heartbeats and, when the owner
+ * is on this machine, while its process exists. The original left runs of a crashed process
+ * `running` forever.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Run } from '../../domain/run';
+
+export interface ProcessProbe {
+  readonly hostname: string;
+  isAlive(pid: number): boolean;
+  /** Whether `pid` was started for run `runId`; undefined when that cannot be told here. */
+  belongsToRun(pid: number, runId: string): Promise<boolean | undefined>;
+}
+
+export type Liveness = { alive: true } | { alive: false; reason: string };
+
+/** Owner ids are `<hostname>:<pid>:<random>`. */
+export function ownerHost(owner: string): string {
+  return owner.split(':')[0] ?? '';
+}
+
+export function runLiveness(run: Run, now: number, heartbeatTimeoutMs: number, probe: ProcessProbe): Liveness {
+  if (run.status !== 'running' && run.status !== 'queued') return { alive: false, reason: `it ended ${run.status}` };
+  if (run.pid !== undefined && ownerHost(run.owner) === probe.hostname && !probe.isAlive(run.pid)) {
+    return { alive: false, reason: `its process ${run.pid} is gone` };
+  }
+  const silence = now - run.heartbeatAt;
+  if (silence > heartbeatTimeoutMs) {
+    return { alive: false, reason: `its owner has not reported for ${Math.round(silence / 1000)} s (window closed or crashed)` };
+  }
+  return { alive: true };
+}
+
+export const localProcessProbe: ProcessProbe = {
+  hostname: hostname(),
+  isAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      // EPERM: it exists but belongs to someone else.
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+  async belongsToRun(pid, runId) {
+    if (process.platform !== 'linux') return undefined;
+    try {
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+      return environ.split('\0').includes(`AGENT_FACTORY_RUN_ID=${runId}`);
+    } catch {
+      return false;
+    }
+  },
+};

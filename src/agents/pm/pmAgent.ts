@@ -1,0 +1,281 @@
+/**
+ * The PM agent. Each cycle: finds dead runs (lost) and stalled or overrun ones (an overrun is
+ * stopped and marked timed_out), heals stuck IN_DEV tickets, checks in on every active ticket
+ * once per check-in interval, keeps one PM thread per ticket, and reports board progress and
+ * blocked tickets whose reason has cleared. All of a cycle's changes are one durable write.
+ */
+import { findingsKey, formatPercent } from '../../domain/checkin';
+import { errorMessage } from '../../domain/errors';
+import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
+import type { Ticket } from '../../domain/ticket';
+import type { BoardReader, BoardTx } from '../../store/api';
+import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
+import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
+import { applyHeals, findDeadRuns, markRunsLost, planHeals, type DeadRun } from './heal';
+import { runLiveness, type ProcessProbe } from './liveness';
+import { PM_REPORT_META, type PmReport } from './report';
+import { MINUTE, type PmSettings } from './settings';
+import type { RunStopper, WorktreeActivity, WorktreeSignals } from './signals';
+import { ensurePmThread, PM_AUTHOR, PM_THREAD_KEY, postToPmThread } from './thread';
+
+export interface PmAgentDeps {
+  settings(): PmSettings;
+  probe: ProcessProbe;
+  signals: WorktreeSignals;
+  stopper: RunStopper;
+}
+
+/** Board progress: DONE over every ticket that left the backlog. */
+export function boardProgress(counts: Record<Status, number>): string {
+  let total = 0;
+  for (const s of STATUSES) if (s !== 'BACKLOG') total += counts[s] ?? 0;
+  return formatPercent(total === 0 ? 0 : ((counts.DONE ?? 0) / total) * 100);
+}
+
+interface Gathered {
+  now: number;
+  assessments: Map<string, RunAssessment>;
+  dead: DeadRun[];
+  activity: Map<string, WorktreeActivity>;
+  missingWorktrees: Set<string>;
+  timedOut: string[];
+}
+
+export class PmAgent implements BackgroundAgent {
+  readonly name = 'PM' as const;
+  readonly defaultIntervalSeconds = 30;
+
+  constructor(private readonly deps: PmAgentDeps) {}
+
+  async runCycle(ctx: CycleContext): Promise<CycleResult> {
+    const settings = this.deps.settings();
+    ctx.setActivity('Checking runs');
+    const gathered = await this.gather(ctx, settings);
+    ctx.setActivity('Writing check-ins');
+    const report = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx.log));
+    return summarize(report);
+  }
+
+  /** Everything that needs I/O, done before the one write. */
+  private async gather(ctx: CycleContext, s: PmSettings): Promise<Gathered> {
+    const { board, clock, signal } = ctx;
+    await board.refresh();
+    const now = clock.now();
+    const dead = findDeadRuns(board, now, s, this.deps.probe);
+    const deadIds = new Set(dead.map((d) => d.run.id));
+    const activity = new Map<string, WorktreeActivity>();
+    const missingWorktrees = new Set<string>();
+    const assessments = new Map<string, RunAssessment>();
+    const timedOut: string[] = [];
+
+    const tickets = board.listTickets({ status: ACTIVE_STATUSES });
+    const due = new Set(tickets.filter((t) => this.checkInDue(board, t, now, s)).map((t) => t.id));
+    const live = board.listRuns({ status: ['running', 'queued'] }).filter((r) => !deadIds.has(r.id));
+    const needActivity = new Map<string, Ticket>();
+    for (const t of tickets) if (t.worktree && (due.has(t.id) || live.some((r) => r.ticketId === t.id))) needActivity.set(t.id, t);
+    for (const t of needActivity.values()) {
+      signal.throwIfAborted();
+      const wt = t.worktree!;
+      try {
+        const a = await this.deps.signals.activity(wt.path, wt.base, signal);
+        if (a) activity.set(t.id, a);
+        else missingWorktrees.add(t.id);
+      } catch (err) {
+        ctx.log.warn(`PM: could not read the worktree of ${t.id}: ${errorMessage(err)}`);
+      }
+    }
+
+    for (const run of live) {
+      const a = assessRun(run, now, true, activity.get(run.ticketId), s);
+      assessments.set(run.id, a);
+      if (a.overrun && run.status === 'running') {
+        ctx.setActivity(`Stopping overrun run ${run.id} of ${run.ticketId}`);
+        try {
+          await this.deps.stopper.stop(run, 'timed_out');
+          timedOut.push(run.id);
+        } catch (err) {
+          ctx.log.error(`PM: stopping overrun run ${run.id} failed: ${errorMessage(err)}`);
+        }
+      }
+    }
+    // Orphans: the owner died but the agent process on this machine lives on. Stop it, so a
+    // lost run never leaves a zombie agent behind.
+    for (const d of dead) {
+      const pid = d.run.pid;
+      if (pid === undefined || !this.deps.probe.isAlive(pid)) continue;
+      if ((await this.deps.probe.belongsToRun(pid, d.run.id)) !== true) continue;
+      try {
+        await this.deps.stopper.stop(d.run, 'lost');
+      } catch (err) {
+        ctx.log.warn(`PM: stopping orphaned process ${pid} of run ${d.run.id} failed: ${errorMessage(err)}`);
+      }
+    }
+    return { now, assessments, dead, activity, missingWorktrees, timedOut };
+  }
+
+  private checkInDue(reader: BoardReader, ticket: Ticket, now: number, s: PmSettings): boolean {
+    const last = reader.latestCheckIn(ticket.id);
+    return !last || now - last.createdAt >= s.checkinIntervalMinutes * MINUTE;
+  }
+
+  private apply(tx: BoardTx, g: Gathered, s: PmSettings, log: Logger): PmReport {
+    const { now } = g;
+    const lost = markRunsLost(tx, g.dead, now).map((r) => r.id);
+    for (const id of g.timedOut) {
+      const run = tx.getRun(id);
+      if (run && (run.status === 'running' || run.status === 'queued')) {
+        tx.updateRun(id, { status: 'timed_out', endedAt: now, note: `Stopped by the PM after ${s.maxRunMinutes} min` });
+      }
+    }
+    const liveRuns = tx.listRuns({ status: ['running', 'queued'] });
+    const liveTickets = new Set(liveRuns.filter((r) => runLiveness(r, now, s.heartbeatTimeoutMs, this.deps.probe).alive).map((r) => r.ticketId));
+    const healed = applyHeals(tx, planHeals(tx, now, s, liveTickets)).map((h) => h.ticketId);
+    if (healed.length > 0) log.info(`PM: healed ${healed.join(', ')}`);
+
+    const report: PmReport = {
+      at: now,
+      boardProgress: boardProgress(tx.countByStatus()),
+      runs: [],
+      stuck: [],
+      healed,
+      lost,
+      timedOut: g.timedOut,
+      blocked: [],
+      unblockable: [],
+    };
+    for (const a of g.assessments.values()) {
+      if (a.stalled || a.overrun) report.runs.push({ runId: a.run.id, ticketId: a.run.ticketId, stalled: a.stalled, overrun: a.overrun, lastProgressAt: a.lastProgressAt });
+    }
+
+    for (const ticket of tx.listTickets({ status: ACTIVE_STATUSES })) {
+      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id)) report.stuck.push(ticket.id);
+      const latest = tx.latestCheckIn(ticket.id);
+      if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(ticket.id);
+      if (!this.checkInDue(tx, ticket, now, s)) continue;
+      const stageRuns = tx.listRuns({ ticketId: ticket.id }).filter((r) => r.stage === ticket.status && r.startedAt >= ticket.statusSince);
+      const liveRun = stageRuns.find((r) => g.assessments.has(r.id));
+      const analysis = analyzeTicket(
+        {
+          ticket,
+          bugs: tx.listBugs(ticket.id),
+          stageRuns,
+          live: liveRun ? g.assessments.get(liveRun.id) : undefined,
+          activity: g.activity.get(ticket.id),
+          worktreeMissing: g.missingWorktrees.has(ticket.id),
+          now,
+        },
+        s,
+      );
+      this.recordCheckIn(tx, ticket, analysis);
+      const blockedNow = analysis.type === 'blocker';
+      const i = report.blocked.indexOf(ticket.id);
+      if (blockedNow && i < 0) report.blocked.push(ticket.id);
+      if (!blockedNow && i >= 0) report.blocked.splice(i, 1);
+    }
+
+    this.resolveThreadsOfInactiveTickets(tx);
+    report.unblockable = this.reviewBlocked(tx);
+    tx.setMeta(PM_REPORT_META, JSON.stringify(report));
+    return report;
+  }
+
+  /**
+   * Progress check-ins are stored quietly. Anything else goes to the ticket's one PM thread, with
+   * a new message only when the findings changed. Cleared findings resolve the thread.
+   */
+  private recordCheckIn(tx: BoardTx, ticket: Ticket, a: Analysis): void {
+    const key = findingsKey(a.type, a.findings);
+    const thread = tx.findConversation(ticket.id, PM_THREAD_KEY);
+    if (a.type === 'progress') {
+      tx.addCheckIn({ ticketId: ticket.id, type: a.type, summary: a.summary, findings: a.findings, actionRequired: false, ...(thread ? { conversationId: thread.id } : {}) });
+      if (thread?.status === 'open' && this.lastFindingsKey(tx, thread.id) !== key && this.threadHasOpenFindings(tx, thread.id)) {
+        tx.addMessage({ conversationId: thread.id, author: PM_AUTHOR, kind: 'checkin', body: `Findings cleared. ${a.summary}`, metadata: { findingsKey: key, type: a.type } });
+        tx.setConversationStatus(thread.id, 'resolved');
+        for (const c of tx.listCheckIns(ticket.id)) if (!c.resolved) tx.setCheckInResolved(c.id, true);
+      }
+      return;
+    }
+    const changed = !thread || thread.status !== 'open' || this.lastFindingsKey(tx, thread.id) !== key;
+    const conv = changed
+      ? postToPmThread(tx, ticket.id, checkInMessage(a), 'checkin', { findingsKey: key, type: a.type, findings: a.findings })
+      : ensurePmThread(tx, ticket.id);
+    tx.addCheckIn({ ticketId: ticket.id, type: a.type, summary: a.summary, findings: a.findings, actionRequired: a.actionRequired, conversationId: conv.id });
+  }
+
+  private lastFindingsKey(reader: BoardReader, conversationId: string): string | undefined {
+    const messages = reader.listMessages(conversationId);
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const key = messages[i]!.metadata?.findingsKey;
+      if (typeof key === 'string') return key;
+    }
+    return undefined;
+  }
+
+  private threadHasOpenFindings(reader: BoardReader, conversationId: string): boolean {
+    const messages = reader.listMessages(conversationId);
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const type = messages[i]!.metadata?.type;
+      if (typeof type === 'string') return type !== 'progress';
+    }
+    return false;
+  }
+
+  /** A PM thread resolves itself once its ticket leaves the active statuses. */
+  private resolveThreadsOfInactiveTickets(tx: BoardTx): void {
+    for (const conv of tx.listConversations({ type: 'pm_checkin', status: 'open' })) {
+      const ticket = tx.getTicket(conv.ticketId);
+      if (!ticket || ACTIVE_STATUSES.includes(ticket.status) || ticket.status === 'BLOCKED') continue;
+      tx.addMessage({ conversationId: conv.id, author: PM_AUTHOR, kind: 'system', body: `${ticket.id} is now ${ticket.status}; resolving this thread.` });
+      tx.setConversationStatus(conv.id, 'resolved');
+      for (const c of tx.listCheckIns(ticket.id)) if (!c.resolved) tx.setCheckInResolved(c.id, true);
+    }
+  }
+
+  /**
+   * BLOCKED tickets whose reason has cleared: every blocking bug is fixed (at least one since it
+   * was blocked), or the ticket it waits for (named in the reason) is DONE. Reported once.
+   */
+  private reviewBlocked(tx: BoardTx): string[] {
+    const cleared: string[] = [];
+    for (const ticket of tx.listTickets({ status: 'BLOCKED' })) {
+      const bugs = tx.listBugs(ticket.id);
+      const blocking = bugs.filter((b) => !b.fixed && (b.severity === 'critical' || b.severity === 'high'));
+      const fixedSince = bugs.filter((b) => b.fixed && (b.fixedAt ?? 0) >= ticket.statusSince && (b.severity === 'critical' || b.severity === 'high'));
+      const deps = [...(ticket.blockedReason ?? '').matchAll(/\bT-[1-9][0-9]{0,8}\b/g)].map((m) => m[0]).filter((id) => id !== ticket.id);
+      const depsDone = deps.length > 0 && deps.every((id) => tx.getTicket(id)?.status === 'DONE');
+      let why: string | undefined;
+      if (blocking.length === 0 && fixedSince.length > 0) why = `the blocking bug${fixedSince.length > 1 ? 's are' : ' is'} fixed (${fixedSince.map((b) => b.title).join('; ')})`;
+      else if (depsDone) why = `${deps.join(', ')} ${deps.length > 1 ? 'are' : 'is'} DONE`;
+      if (!why) continue;
+      cleared.push(ticket.id);
+      const body = `${ticket.id} was blocked (${ticket.blockedReason ?? 'no reason given'}), but ${why}. It can be unblocked.`;
+      const key = `unblockable:${why}`;
+      const thread = tx.findConversation(ticket.id, PM_THREAD_KEY);
+      if (thread && thread.status === 'open' && this.lastFindingsKey(tx, thread.id) === key) continue;
+      const conv = postToPmThread(tx, ticket.id, body, 'checkin', { findingsKey: key, type: 'guidance' });
+      tx.addCheckIn({
+        ticketId: ticket.id,
+        type: 'guidance',
+        summary: body,
+        findings: { progressPercent: 0, concerns: [], blockers: [], achievements: [why], evidence: [`Blocked since ${new Date(ticket.statusSince).toISOString()}`], stalled: false },
+        actionRequired: true,
+        conversationId: conv.id,
+      });
+    }
+    return cleared;
+  }
+}
+
+function summarize(r: PmReport): CycleResult {
+  const parts = [`Board ${r.boardProgress} done`];
+  const stalled = r.runs.filter((m) => m.stalled).length;
+  if (stalled) parts.push(`${stalled} stalled`);
+  if (r.timedOut.length) parts.push(`${r.timedOut.length} overrun stopped`);
+  if (r.lost.length) parts.push(`${r.lost.length} lost`);
+  if (r.healed.length) parts.push(`healed ${r.healed.join(', ')}`);
+  if (r.stuck.length) parts.push(`${r.stuck.length} stuck`);
+  if (r.blocked.length) parts.push(`${r.blocked.length} blocked`);
+  if (r.unblockable.length) parts.push(`${r.unblockable.join(', ')} can be unblocked`);
+  return { summary: parts.join(' · '), attention: stalled > 0 || r.stuck.length > 0 || r.blocked.length > 0 || r.unblockable.length > 0 };
+}
+

@@ -1,0 +1,42 @@
+/** The PM's last findings across the board, kept in the store for every window's views. */
+export const PM_REPORT_META = 'pm.report';
+
+export interface RunMark {
+  runId: string;
+  ticketId: string;
+  stalled: boolean;
+  overrun: boolean;
+  lastProgressAt: number;
+}
+
+export interface PmReport {
+  at: number;
+  /** DONE / (all tickets not in BACKLOG), as a decimal percentage ("42.9%"). */
+  boardProgress: string;
+  runs: RunMark[];
+  /** IN_DEV tickets with no live run, still inside the grace period. */
+  stuck: string[];
+  healed: string[];
+  lost: string[];
+  timedOut: string[];
+  /** Active tickets whose latest check-in has blockers. */
+  blocked: string[];
+  /** BLOCKED tickets whose reason has cleared. */
+  unblockable: string[];
+}
+
+export function parsePmReport(raw: string | undefined): PmReport | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as PmReport;
+    return typeof value === 'object' && value !== null && Array.isArray(value.runs) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many things need a human: stalled runs, stuck tickets, open blockers. */
+export function attentionCounts(r: PmReport | undefined): { stalled: number; stuck: number; blockers: number } {
+  if (!r) return { stalled: 0, stuck: 0, blockers: 0 };
+  return { stalled: r.runs.filter((m) => m.stalled || m.overrun).length, stuck: r.stuck.length, blockers: r.blocked.length };
+}

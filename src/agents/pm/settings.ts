@@ -1,0 +1,36 @@
+/** The PM's thresholds, read from settings at the start of every cycle. */
+export interface PmSettings {
+  stallMinutes: number;
+  maxRunMinutes: number;
+  healGraceMinutes: number;
+  maxHeals: number;
+  checkinIntervalMinutes: number;
+  /** A run whose owner has not heartbeated for this long is lost. */
+  heartbeatTimeoutMs: number;
+  /** SIGTERM, then SIGKILL after this long, when an overrun run is stopped. */
+  stopGraceMs: number;
+}
+
+export const DEFAULT_PM_SETTINGS: PmSettings = {
+  stallMinutes: 15,
+  maxRunMinutes: 60,
+  healGraceMinutes: 2,
+  maxHeals: 3,
+  checkinIntervalMinutes: 15,
+  heartbeatTimeoutMs: 30_000,
+  stopGraceMs: 10_000,
+};
+
+export const MINUTE = 60_000;
+
+/** "3 h 5 min", "12 min", "40 s": durations as people read them. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  if (d > 0) return `${d} d ${h % 24} h`;
+  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}

@@ -1,0 +1,18 @@
+/** What the PM reads from a ticket's worktree: commits and file changes, from git. */
+export interface WorktreeActivity {
+  commitsAhead: number;
+  lastCommitAt?: number | undefined;
+  changedFileCount: number;
+  lastFileChangeAt?: number | undefined;
+}
+
+export interface WorktreeSignals {
+  /** Undefined when the folder is missing. */
+  activity(path: string, base: string, signal: AbortSignal): Promise<WorktreeActivity | undefined>;
+  exists(path: string): Promise<boolean>;
+}
+
+/** Stops a run's process tree and resolves when it is gone (the runner's cancel path). */
+export interface RunStopper {
+  stop(run: import('../../domain/run').Run, status: 'timed_out' | 'cancelled' | 'lost'): Promise<void>;
+}
