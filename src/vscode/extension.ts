@@ -1,12 +1,138 @@
+/**
+ * Composition root: builds the pieces of the extension and wires them together. Each feature
+ * lives in its own folder; this file only decides who gets what.
+ */
 import * as vscode from 'vscode';
+import type { BackgroundAgent } from '../agents/agent';
+import { AgentManager } from '../agents/manager';
+import { localProcessProbe } from '../agents/pm/liveness';
+import { PmAgent } from '../agents/pm/pmAgent';
+import { systemClock } from '../domain/clock';
+import { errorMessage } from '../domain/errors';
+import type { Board } from '../store/api';
+import { registerAgentCommands } from './agents/agentCommands';
+import { AgentsModel } from './agents/agentsModel';
+import { AgentsTreeProvider } from './agents/agentsView';
+import { AgentsStatusBar } from './agents/statusBar';
+import { BoardSession } from './boardSession';
+import { Config } from './config';
+import { Commands, CONFIG_SECTION, Views } from './constants';
+import { createPmPorts } from './agents/pmPorts';
+import { PrompterHolder } from './ui/prompter';
+import { SimpleGitPort } from '../git/simpleGitPort';
 
-export function activate(context: vscode.ExtensionContext): void {
+export interface TestApi {
+  session: BoardSession;
+  prompter: PrompterHolder;
+  manager(): AgentManager | undefined;
+  statusBarText(): string;
+  agentsModel: AgentsModel;
+}
+
+export interface ExtensionExports {
+  /** Only in ExtensionMode.Test: hooks the in-host tests drive the real code through. */
+  testing?: TestApi;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionExports> {
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
   context.subscriptions.push(log);
+  const config = new Config(log);
+  const prompter = new PrompterHolder();
+  const session = new BoardSession(context.extensionUri, log);
+  const model = new AgentsModel();
+  const statusBar = new AgentsStatusBar(model);
+  context.subscriptions.push(session, model, statusBar);
+  context.subscriptions.push(
+    vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false }),
+  );
+
+  let manager: AgentManager | undefined;
+  const git = new SimpleGitPort();
+  const pmPorts = createPmPorts(config, git, log, () => undefined);
+
+  const buildAgents = (): BackgroundAgent[] => [
+    new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
+  ];
+
+  const stopManager = async () => {
+    const m = manager;
+    manager = undefined;
+    model.bind(session.board, undefined);
+    if (m) await m.stop();
+  };
+
+  const startManager = (board: Board) => {
+    if (manager) return;
+    if (!vscode.workspace.isTrusted) {
+      model.note = 'Workspace not trusted: background agents are off';
+      model.bind(board, undefined);
+      return;
+    }
+    model.note = undefined;
+    manager = new AgentManager({ board, clock: systemClock, log, agents: buildAgents(), settings: config.managerSettings() });
+    model.bind(board, manager);
+    manager.start();
+  };
+
+  context.subscriptions.push(
+    session.onDidChangeBoard((board) => {
+      void stopManager().then(() => {
+        if (board) startManager(board);
+      });
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (session.board) startManager(session.board);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(CONFIG_SECTION)) manager?.reschedule();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      if (!session.board) void session.open().catch((err: unknown) => log.error(`Opening the board failed: ${errorMessage(err)}`));
+    }),
+    registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
+    vscode.commands.registerCommand(Commands.CreateBoard, async () => {
+      try {
+        const board = await session.create();
+        void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
+      }
+    }),
+    vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
+    vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {
+      const board = session.board;
+      if (!board) return void vscode.window.showInformationMessage('Agent Factory: there is no board in this workspace.');
+      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(board.dir));
+    }),
+  );
+
+  // Stopping the agents is asynchronous (cycles in flight are aborted and awaited, the lease is
+  // released); deactivate waits for it before the board closes.
+  shutdown = async () => {
+    await stopManager();
+    await session.board?.close();
+  };
+
+  try {
+    await session.open();
+  } catch (err) {
+    log.error(`Opening the board failed: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(`Agent Factory could not open the board: ${errorMessage(err)}`);
+  }
   log.info(`Agent Factory activated in ${Date.now() - started} ms`);
+
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
+  return {
+    testing: { session, prompter, manager: () => manager, statusBarText: () => statusBar.text, agentsModel: model },
+  };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+let shutdown: (() => Promise<void>) | undefined;
+
+export async function deactivate(): Promise<void> {
+  const stop = shutdown;
+  shutdown = undefined;
+  await stop?.();
 }

@@ -1,0 +1,101 @@
+import * as vscode from 'vscode';
+import { AGENT_NAMES, type AgentName } from '../../agents/agent';
+import type { AgentManager, AgentStatus } from '../../agents/manager';
+import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
+import type { ProcessProbe } from '../../agents/pm/liveness';
+import { systemClock } from '../../domain/clock';
+import { errorMessage } from '../../domain/errors';
+import type { BoardSession } from '../boardSession';
+import type { Config } from '../config';
+import { Commands } from '../constants';
+import type { PrompterHolder } from '../ui/prompter';
+
+export interface AgentCommandDeps {
+  session: BoardSession;
+  config: Config;
+  prompter: PrompterHolder;
+  log: vscode.LogOutputChannel;
+  probe: ProcessProbe;
+  manager(): AgentManager | undefined;
+}
+
+/** What the command palette or a tree item hands a command: an agent node, a name, or nothing. */
+function agentNameOf(arg: unknown): AgentName | undefined {
+  if (typeof arg === 'string' && (AGENT_NAMES as readonly string[]).includes(arg)) return arg as AgentName;
+  const status = (arg as { status?: AgentStatus } | undefined)?.status;
+  return status?.name;
+}
+
+async function pickAgent(deps: AgentCommandDeps, arg: unknown, placeHolder: string): Promise<AgentName | undefined> {
+  const named = agentNameOf(arg);
+  if (named) return named;
+  const statuses = deps.manager()?.statuses() ?? [];
+  const picked = await deps.prompter.current.quickPick(
+    AGENT_NAMES.map((name) => ({ label: name, description: statuses.find((s) => s.name === name)?.state ?? '' })),
+    { placeHolder },
+  );
+  return picked?.label as AgentName | undefined;
+}
+
+/** Heal, pause, resume, run now: the commands of the Agents view. */
+export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable {
+  const requireManager = (): AgentManager => {
+    const manager = deps.manager();
+    if (!manager) throw new Error('The background agents are not running: open a folder with an Agent Factory board first.');
+    return manager;
+  };
+  const guarded = (fn: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      deps.log.error(errorMessage(err));
+      void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
+      return undefined;
+    }
+  };
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(Commands.HealStuckTickets, guarded(() => healCommand(deps))),
+    vscode.commands.registerCommand(Commands.PauseAgent, guarded(async (arg) => {
+      const name = await pickAgent(deps, arg, 'Pause which agent?');
+      if (name) await requireManager().pause(name);
+    })),
+    vscode.commands.registerCommand(Commands.ResumeAgent, guarded(async (arg) => {
+      const name = await pickAgent(deps, arg, 'Resume which agent?');
+      if (name) await requireManager().resume(name);
+    })),
+    vscode.commands.registerCommand(Commands.RunAgentNow, guarded(async (arg) => {
+      const name = await pickAgent(deps, arg, 'Run which agent now?');
+      if (name) await requireManager().runNow(name);
+    })),
+  );
+}
+
+/**
+ * "Heal Stuck Tickets": runs the PM's heal now, from any window, whether or not the PM is
+ * paused. Returns what it did (the in-host tests read it).
+ */
+async function healCommand(deps: AgentCommandDeps): Promise<HealOutcome | undefined> {
+  const board = deps.session.board ?? (await deps.session.open());
+  if (!board) {
+    void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');
+    return undefined;
+  }
+  const outcome = await healStuckTickets(board, { clock: systemClock, settings: deps.config.pmSettings(), probe: deps.probe });
+  for (const run of outcome.lost) deps.log.info(`Run ${run.id} of ${run.ticketId} marked lost`);
+  const { healed } = outcome;
+  if (healed.length === 0) {
+    void deps.prompter.current.info(outcome.lost.length ? `No stuck tickets (${outcome.lost.length} lost runs recorded).` : 'No stuck tickets.');
+    return outcome;
+  }
+  for (const h of healed) deps.log.info(`Healed ${h.ticketId} -> ${h.to}: ${h.reason}`);
+  const message = `Healed ${healed.length} stuck ticket${healed.length === 1 ? '' : 's'}.`;
+  void deps.prompter.current.info(message, 'Show').then(async (choice) => {
+    if (choice !== 'Show') return;
+    const picked = await deps.prompter.current.quickPick(
+      healed.map((h) => ({ label: h.ticketId, description: `-> ${h.to}`, detail: h.reason })),
+      { placeHolder: 'Healed tickets' },
+    );
+    if (picked) await vscode.commands.executeCommand(Commands.OpenTicket, picked.label);
+  });
+  return outcome;
+}

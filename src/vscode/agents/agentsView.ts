@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import type { AgentStatus } from '../../agents/manager';
+import { formatDuration } from '../../agents/pm/settings';
+import type { Run } from '../../domain/run';
+import { Commands } from '../constants';
+import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
+import type { AgentsModel, WorktreeLine } from './agentsModel';
+
+type Node =
+  | { kind: 'agent'; status: AgentStatus }
+  | { kind: 'runs' }
+  | { kind: 'run'; run: Run; position?: number }
+  | { kind: 'worktrees' }
+  | { kind: 'worktree'; line: WorktreeLine }
+  | { kind: 'note'; text: string };
+
+const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
+  Running: new vscode.ThemeIcon('sync~spin'),
+  Idle: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  Paused: new vscode.ThemeIcon('debug-pause'),
+  Error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  Stopped: new vscode.ThemeIcon('circle-slash'),
+};
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? 'never' : new Date(ms).toLocaleTimeString();
+}
+
+/** The Agents view: the four background agents, then live runs and worktrees. */
+export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
+  readonly onDidChangeTreeData: vscode.Event<void>;
+
+  constructor(private readonly model: AgentsModel, private readonly now: () => number = Date.now) {
+    this.onDidChangeTreeData = model.onDidChange;
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) {
+      if (!this.model.hasBoard) return [];
+      const nodes: Node[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
+      if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
+      nodes.push({ kind: 'runs' });
+      if (this.model.worktrees().length > 0) nodes.push({ kind: 'worktrees' });
+      return nodes;
+    }
+    if (node.kind === 'runs') {
+      const runs = this.model.runs().sort((a, b) => a.startedAt - b.startedAt);
+      let queued = 0;
+      return runs.map((run) => ({ kind: 'run', run, ...(run.status === 'queued' ? { position: ++queued } : {}) }));
+    }
+    if (node.kind === 'worktrees') return this.model.worktrees().map((line) => ({ kind: 'worktree', line }));
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'agent':
+        return this.agentItem(node.status);
+      case 'runs': {
+        const count = this.model.runs().length;
+        const item = new vscode.TreeItem('Runs', count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = 'runs';
+        item.description = count === 0 ? 'none running' : `${count}`;
+        item.iconPath = new vscode.ThemeIcon('run-all');
+        return item;
+      }
+      case 'run':
+        return this.runItem(node.run, node.position);
+      case 'worktrees': {
+        const item = new vscode.TreeItem('Worktrees', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = 'worktrees';
+        item.description = `${this.model.worktrees().length}`;
+        item.iconPath = new vscode.ThemeIcon('repo-forked');
+        return item;
+      }
+      case 'worktree':
+        return this.worktreeItem(node.line);
+      case 'note': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('info');
+        return item;
+      }
+    }
+  }
+
+  private agentItem(s: AgentStatus): vscode.TreeItem {
+    const item = new vscode.TreeItem(s.name);
+    item.id = `agent:${s.name}`;
+    item.description = s.activity;
+    item.iconPath = STATE_ICON[s.state];
+    item.contextValue = `agent.${s.state.toLowerCase()}`;
+    const md = untrustedMarkdown();
+    md.appendMarkdown(`**${escapeMarkdown(s.name)}** — ${escapeMarkdown(s.state)}${s.local ? '' : ' (run by another window)'}\n\n`);
+    md.appendMarkdown(`${escapeMarkdown(s.activity)}\n\n`);
+    md.appendMarkdown(`Last active: ${escapeMarkdown(time(s.lastActiveAt))}  \nCycles: ${s.cycleCount}  \nNext run: ${escapeMarkdown(s.nextRunAt === undefined ? '—' : time(s.nextRunAt))}`);
+    if (s.lastError) md.appendMarkdown(`  \nLast error: ${escapeMarkdown(s.lastError)}`);
+    item.tooltip = md;
+    item.accessibilityInformation = { label: `${s.name} agent, ${s.state}, ${s.activity}` };
+    return item;
+  }
+
+  private runItem(run: Run, position: number | undefined): vscode.TreeItem {
+    const mark = this.model.pmReport()?.runs.find((m) => m.runId === run.id);
+    const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
+    item.id = `run:${run.id}`;
+    const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), run.agent];
+    if (mark?.overrun) parts.push('overrun');
+    else if (mark?.stalled) parts.push('stalled');
+    item.description = parts.join(' · ');
+    item.iconPath = mark?.stalled || mark?.overrun
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
+    item.contextValue = `run.${run.status}`;
+    item.tooltip = `${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`;
+    item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
+    return item;
+  }
+
+  private worktreeItem(w: WorktreeLine): vscode.TreeItem {
+    const name = w.ticketId ?? w.path.split(/[\\/]/).pop() ?? w.path;
+    const item = new vscode.TreeItem(name);
+    item.id = `worktree:${w.path}`;
+    const parts: string[] = [];
+    if (w.missing) parts.push('missing');
+    else parts.push(w.dirty ? 'dirty' : 'clean');
+    if (w.ahead !== undefined) parts.push(`↑${w.ahead} ↓${w.behind ?? 0}`);
+    if (w.sizeBytes !== undefined) parts.push(`${(w.sizeBytes / 1_048_576).toFixed(1)} MB`);
+    if (w.stale) parts.push('stale');
+    if (w.heavy) parts.push('heavy');
+    if (w.kept) parts.push(w.kept);
+    item.description = parts.join(' · ');
+    item.tooltip = `${w.path}${w.branch ? ` (${w.branch})` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(w.missing || w.stale || w.heavy ? 'warning' : 'folder');
+    return item;
+  }
+}
