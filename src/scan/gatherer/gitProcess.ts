@@ -1,0 +1,59 @@
+/**
+ * Runs one git command with an argument array (never a shell) and collects its raw output, so
+ * callers can parse NUL-separated records byte-exactly. Aborting the signal kills the process.
+ */
+import { spawn } from 'node:child_process';
+import { FactoryError } from '../../domain/errors';
+
+export interface GitOutput {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface GitRunOptions {
+  signal?: AbortSignal | undefined;
+  /** Exit codes that are answers rather than failures (`git grep` exits 1 when nothing matched). */
+  okCodes?: readonly number[];
+}
+
+/**
+ * Read-only commands must not take `index.lock` to refresh the index on the side: other processes
+ * (the user's git, the coding agents) work in the same repository at the same time.
+ */
+const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+
+export function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
+  const { signal, okCodes = [0] } = options;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelled(args));
+      return;
+    }
+    const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (e) => {
+      if (signal?.aborted) reject(cancelled(args));
+      else reject(new FactoryError('git', `could not run git ${args[0] ?? ''} in ${cwd}: ${e.message}`, { cause: e }));
+    });
+    child.on('close', (code) => {
+      if (signal?.aborted) {
+        reject(cancelled(args));
+        return;
+      }
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      if (code === null || !okCodes.includes(code)) {
+        reject(new FactoryError('git', `git ${args[0] ?? ''} failed in ${cwd} (exit ${code ?? 'signal'}): ${stderr || 'no message'}`));
+        return;
+      }
+      resolve({ code, stdout: Buffer.concat(out), stderr });
+    });
+  });
+}
+
+function cancelled(args: readonly string[]): FactoryError {
+  return new FactoryError('cancelled', `git ${args[0] ?? ''} was cancelled`);
+}

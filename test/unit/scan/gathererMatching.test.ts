@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { DEFAULT_TAGS } from '../../../src/scan/gatherer/commentTags';
+import { itemsFromHits } from '../../../src/scan/gatherer/commentScan';
+import type { GatheredItem } from '../../../src/scan/gatherer/item';
+import { matchItems, type TrackedRecord } from '../../../src/scan/gatherer/matching';
+
+function scan(...lines: Array<[file: string, line: number, content: string]>): GatheredItem[] {
+  return itemsFromHits(
+    lines.map(([file, line, content]) => ({ file, line, content })),
+    DEFAULT_TAGS,
+  );
+}
+
+function recordsOf(items: GatheredItem[]): TrackedRecord[] {
+  return items.map(({ fingerprint, kind, file, line, normText, occurrence }) => ({ fingerprint, kind, file, line, normText, occurrence }));
+}
+
+describe('gatherer matching', () => {
+  it('matches a moved item by fingerprint', () => {
+    const before = recordsOf(scan(['a.ts', 5, '// TODO: cache results']));
+    const result = matchItems(before, scan(['a.ts', 25, '// TODO: cache results']));
+    assert.equal(result.matched.length, 1);
+    assert.equal(result.matched[0]?.how, 'exact');
+    assert.equal(result.matched[0]?.item.line, 25);
+    assert.deepEqual(result.gone, []);
+    assert.deepEqual(result.fresh, []);
+  });
+
+  it('pairs an edited comment with its record instead of closing one and opening another', () => {
+    const before = recordsOf(scan(['a.ts', 5, '// TODO: handle empty input'], ['a.ts', 9, '// FIXME: slow loop']));
+    const result = matchItems(before, scan(['a.ts', 5, '// TODO: handle empty and null input'], ['a.ts', 9, '// FIXME: slow loop']));
+    assert.deepEqual(
+      result.matched.map((m) => [m.how, m.record.normText, m.item.normText]),
+      [
+        ['exact', 'slow loop', 'slow loop'],
+        ['edited', 'handle empty input', 'handle empty and null input'],
+      ],
+    );
+    assert.deepEqual(result.gone, []);
+    assert.deepEqual(result.fresh, []);
+  });
+
+  it('treats an unrelated comment in the same place as a new item', () => {
+    const before = recordsOf(scan(['a.ts', 5, '// TODO: handle empty input']));
+    const result = matchItems(before, scan(['a.ts', 5, '// TODO: add request logging']));
+    assert.equal(result.matched.length, 0);
+    assert.equal(result.gone.length, 1);
+    assert.equal(result.fresh.length, 1);
+  });
+
+  it('pairs an edit with the nearest of two similar candidates', () => {
+    const before = recordsOf(scan(['a.ts', 50, '// TODO: retry the upload']));
+    const result = matchItems(before, scan(['a.ts', 10, '// TODO: retry the upload twice'], ['a.ts', 52, '// TODO: retry the upload twice!']));
+    assert.equal(result.matched[0]?.item.line, 52);
+  });
+
+  it('follows a renamed file, also when the comment changed with it', () => {
+    const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module'], ['old.ts', 8, '// HACK: global state']));
+    const renames = new Map([['old.ts', 'lib/new.ts']]);
+    const result = matchItems(before, scan(['lib/new.ts', 3, '// TODO: split this module'], ['lib/new.ts', 8, '// HACK: global state here']), renames);
+    assert.deepEqual(
+      result.matched.map((m) => [m.how, m.item.file, m.item.normText]),
+      [
+        ['renamed', 'lib/new.ts', 'split this module'],
+        ['renamed', 'lib/new.ts', 'global state here'],
+      ],
+    );
+    assert.deepEqual(result.gone, []);
+  });
+
+  it('does not pair across files without a rename', () => {
+    const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module']));
+    const result = matchItems(before, scan(['other.ts', 3, '// TODO: split this module']));
+    assert.equal(result.gone.length, 1);
+    assert.equal(result.fresh.length, 1);
+  });
+
+  it('keeps identical comments apart and closes exactly one when one is removed', () => {
+    const two = scan(['a.ts', 3, '// TODO: check bounds'], ['a.ts', 30, '// TODO: check bounds']);
+    const result = matchItems(recordsOf(two), scan(['a.ts', 30, '// TODO: check bounds']));
+    assert.equal(result.matched.length, 1);
+    assert.equal(result.gone.length, 1);
+    assert.equal(result.fresh.length, 0);
+  });
+});
