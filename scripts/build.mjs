@@ -27,6 +27,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The store compacts its journal in a worker thread; it finds this file next to its own bundle.
+  { ...common, entryPoints: ['src/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
 ];
 
 mkdirSync(join(root, 'dist'), { recursive: true });

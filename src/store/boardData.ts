@@ -1,0 +1,675 @@
+/**
+ * The board's reads and typed writes over one in-memory database. Every value reaches SQL as a
+ * parameter; times and ids are made here in JS, so the statements a write records replay to the
+ * same rows in every process.
+ */
+import { randomUUID } from 'node:crypto';
+import { CHECKIN_TYPES } from '../domain/checkin';
+import type { CheckIn } from '../domain/checkin';
+import type { Clock } from '../domain/clock';
+import { CONVERSATION_TYPES } from '../domain/conversation';
+import type { Conversation, ConversationStatus, ConversationType, Message } from '../domain/conversation';
+import { FactoryError, IllegalTransitionError, StatusConflictError } from '../domain/errors';
+import { assertTicketId, ticketIdFromNumber } from '../domain/ids';
+import { RUN_STATUSES } from '../domain/run';
+import type { Run, RunStatus } from '../domain/run';
+import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
+import type { Actor, Status } from '../domain/status';
+import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
+import type { Bug, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
+import type {
+  AgentState,
+  BoardTx,
+  Finding,
+  Lease,
+  NewBug,
+  NewCheckIn,
+  NewConversation,
+  NewMessage,
+  NewRun,
+  NewTicket,
+  RunPatch,
+  TicketFilter,
+  TicketPatch,
+} from './api';
+import { toAgentState, toBug, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toTicket } from './rows';
+import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
+import type { Db, Param } from './sqlite';
+
+const RESERVED_META = new Set([META_SCHEMA_VERSION, META_NEXT_TICKET, META_JOURNAL_SEQ]);
+const TEXT_MAX_BYTES = 100 * 1024;
+const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['open', 'resolved', 'escalated'];
+
+/** A fresh id for a run, bug, check-in, thread or message: `<prefix>-<16 hex>`. */
+export function newEntityId(prefix: string): string {
+  return `${prefix}-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}
+
+const TICKET_UPDATE = `UPDATE tickets SET title = ?, description = ?, acceptance_criteria = ?, priority = ?, type = ?,
+  labels = ?, fingerprint = ?, assigned_agent = ?, worktree = ?, heal_count = ?, updated_at = ? WHERE id = ?`;
+const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = ?, ended_at = ?, status = ?, exit_code = ?,
+  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ? WHERE id = ?`;
+
+export class BoardData implements BoardTx {
+  /** Ticket ids changed by the current write. */
+  readonly touched = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly ownerId: string,
+  ) {}
+
+  // ---------------------------------------------------------------- reads
+
+  getTicket(id: string): Ticket | undefined {
+    return this.findTicket(id);
+  }
+
+  listTickets(filter: TicketFilter = {}): Ticket[] {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
+      if (statuses.length === 0) return [];
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (filter.source !== undefined) {
+      where.push('source = ?');
+      params.push(filter.source);
+    }
+    const sql = `SELECT * FROM tickets${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY num`;
+    return this.db.all(sql, params).map(toTicket);
+  }
+
+  countByStatus(): Record<Status, number> {
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+    for (const r of this.db.all('SELECT status, COUNT(*) AS n FROM tickets GROUP BY status')) {
+      if (isStatus(r.status)) counts[r.status] = Number(r.n);
+    }
+    return counts;
+  }
+
+  history(ticketId: string): HistoryEntry[] {
+    return this.db.all('SELECT * FROM ticket_history WHERE ticket_id = ? ORDER BY id', [ticketId]).map(toHistory);
+  }
+
+  listBugs(ticketId: string): Bug[] {
+    return this.db.all('SELECT * FROM bugs WHERE ticket_id = ? ORDER BY created_at, rowid', [ticketId]).map(toBug);
+  }
+
+  getRun(id: string): Run | undefined {
+    const r = this.db.get('SELECT * FROM runs WHERE id = ?', [id]);
+    return r && toRun(r);
+  }
+
+  listRuns(filter: { status?: RunStatus | readonly RunStatus[]; ticketId?: string } = {}): Run[] {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
+      if (statuses.length === 0) return [];
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (filter.ticketId !== undefined) {
+      where.push('ticket_id = ?');
+      params.push(filter.ticketId);
+    }
+    const sql = `SELECT * FROM runs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, rowid`;
+    return this.db.all(sql, params).map(toRun);
+  }
+
+  listCheckIns(ticketId: string): CheckIn[] {
+    return this.db.all('SELECT * FROM checkins WHERE ticket_id = ? ORDER BY created_at, rowid', [ticketId]).map(toCheckIn);
+  }
+
+  latestCheckIn(ticketId: string): CheckIn | undefined {
+    const r = this.db.get('SELECT * FROM checkins WHERE ticket_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1', [ticketId]);
+    return r && toCheckIn(r);
+  }
+
+  getConversation(id: string): Conversation | undefined {
+    const r = this.db.get('SELECT * FROM conversations WHERE id = ?', [id]);
+    return r && toConversation(r);
+  }
+
+  listConversations(filter: { ticketId?: string; status?: ConversationStatus; type?: ConversationType } = {}): Conversation[] {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (filter.ticketId !== undefined) {
+      where.push('ticket_id = ?');
+      params.push(filter.ticketId);
+    }
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.type !== undefined) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    const sql = `SELECT * FROM conversations${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
+    return this.db.all(sql, params).map(toConversation);
+  }
+
+  findConversation(ticketId: string, key: string): Conversation | undefined {
+    const r = this.db.get('SELECT * FROM conversations WHERE ticket_id = ? AND key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1', [ticketId, key]);
+    return r && toConversation(r);
+  }
+
+  listMessages(conversationId: string): Message[] {
+    return this.db.all('SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid', [conversationId]).map(toMessage);
+  }
+
+  getFinding(fingerprint: string): Finding | undefined {
+    const r = this.db.get('SELECT * FROM findings WHERE fingerprint = ?', [fingerprint]);
+    return r && toFinding(r);
+  }
+
+  listFindings(filter: { scanner?: string; ticketId?: string; includeGone?: boolean } = {}): Finding[] {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (filter.scanner !== undefined) {
+      where.push('scanner = ?');
+      params.push(filter.scanner);
+    }
+    if (filter.ticketId !== undefined) {
+      where.push('ticket_id = ?');
+      params.push(filter.ticketId);
+    }
+    if (filter.includeGone !== true) where.push('gone_at IS NULL');
+    const sql = `SELECT * FROM findings${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY first_seen_at, rowid`;
+    return this.db.all(sql, params).map(toFinding);
+  }
+
+  wasScanned(contentHash: string, rulesVersion: string): boolean {
+    return this.db.value('SELECT 1 FROM scanned WHERE content_hash = ? AND rules_version = ?', [contentHash, rulesVersion]) !== undefined;
+  }
+
+  isFingerprintDeleted(fingerprint: string): boolean {
+    return this.db.value('SELECT 1 FROM deleted_fingerprints WHERE fingerprint = ?', [fingerprint]) !== undefined;
+  }
+
+  getAgentState(name: string): AgentState | undefined {
+    const r = this.db.get('SELECT * FROM agent_state WHERE name = ?', [name]);
+    return r && toAgentState(r);
+  }
+
+  getLease(name: string): Lease | undefined {
+    const r = this.db.get('SELECT * FROM leases WHERE name = ?', [name]);
+    return r && toLease(r);
+  }
+
+  getMeta(key: string): string | undefined {
+    const v = this.db.value('SELECT value FROM meta WHERE key = ?', [key]);
+    return v === undefined || v === null ? undefined : String(v);
+  }
+
+  // ---------------------------------------------------------------- tickets
+
+  createTicket(t: NewTicket, by: Actor): Ticket {
+    const title = validateTitle(t.title);
+    const description = validateDescription(t.description);
+    const priority = validatePriority(t.priority);
+    const type = oneOf(t.type ?? 'feature', TICKET_TYPES, 'ticket type');
+    const source = oneOf(t.source ?? 'user', TICKET_SOURCES, 'ticket source');
+    const status = oneOf(t.status ?? 'BACKLOG', ['BACKLOG', 'READY'] as const, 'status of a new ticket');
+    const criteria = stringList(t.acceptanceCriteria ?? [], 'acceptance criteria');
+    const labels = stringList(t.labels ?? [], 'labels');
+    const fingerprint = optionalText(t.fingerprint, 'fingerprint');
+    const number = Number(this.getMeta(META_NEXT_TICKET) ?? '1');
+    const id = ticketIdFromNumber(number);
+    const now = this.clock.now();
+    this.db.run(
+      `INSERT INTO tickets (id, num, title, description, acceptance_criteria, priority, type, labels, source, fingerprint,
+        status, heal_count, created_at, updated_at, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      [id, number, title, description, JSON.stringify(criteria), priority, type, JSON.stringify(labels), source, fingerprint ?? null, status, now, now, now],
+    );
+    this.db.run('UPDATE meta SET value = ? WHERE key = ?', [String(number + 1), META_NEXT_TICKET]);
+    this.addHistory(id, null, status, now, by, 'created');
+    this.touched.add(id);
+    return this.requireTicket(id);
+  }
+
+  updateTicket(id: string, patch: TicketPatch): Ticket {
+    const t = this.requireTicket(id);
+    const next: Ticket = {
+      ...t,
+      title: patch.title !== undefined ? validateTitle(patch.title) : t.title,
+      description: patch.description !== undefined ? validateDescription(patch.description) : t.description,
+      acceptanceCriteria: patch.acceptanceCriteria !== undefined ? stringList(patch.acceptanceCriteria, 'acceptance criteria') : t.acceptanceCriteria,
+      priority: patch.priority !== undefined ? validatePriority(patch.priority) : t.priority,
+      type: patch.type !== undefined ? oneOf(patch.type, TICKET_TYPES, 'ticket type') : t.type,
+      labels: patch.labels !== undefined ? stringList(patch.labels, 'labels') : t.labels,
+      fingerprint: patch.fingerprint === null ? undefined : (optionalText(patch.fingerprint, 'fingerprint') ?? t.fingerprint),
+      assignedAgent: patch.assignedAgent === null ? undefined : (optionalText(patch.assignedAgent, 'assigned agent') ?? t.assignedAgent),
+      worktree: patch.worktree === null ? undefined : patch.worktree !== undefined ? validWorktree(patch.worktree) : t.worktree,
+      healCount: patch.healCount !== undefined ? nonNegativeInteger(patch.healCount, 'heal count') : t.healCount,
+    };
+    this.db.run(TICKET_UPDATE, [
+      next.title,
+      next.description,
+      JSON.stringify(next.acceptanceCriteria),
+      next.priority,
+      next.type,
+      JSON.stringify(next.labels),
+      next.fingerprint ?? null,
+      next.assignedAgent ?? null,
+      next.worktree === undefined ? null : JSON.stringify(next.worktree),
+      next.healCount,
+      this.clock.now(),
+      t.id,
+    ]);
+    this.touched.add(t.id);
+    return this.requireTicket(t.id);
+  }
+
+  deleteTicket(id: string, by: Actor): void {
+    const t = this.requireTicket(id);
+    if (t.fingerprint !== undefined) {
+      this.db.run('INSERT OR REPLACE INTO deleted_fingerprints (fingerprint, ticket_id, deleted_at, deleted_by) VALUES (?, ?, ?, ?)', [
+        t.fingerprint,
+        t.id,
+        this.clock.now(),
+        by,
+      ]);
+    }
+    // History, bugs, runs, check-ins and threads go with it (ON DELETE CASCADE).
+    this.db.run('DELETE FROM tickets WHERE id = ?', [t.id]);
+    this.touched.add(t.id);
+  }
+
+  transition(id: string, expectedFrom: Status, to: Status, by: Actor, note?: string): Ticket {
+    if (!isStatus(expectedFrom)) throw new FactoryError('invalid-input', `not a status: ${String(expectedFrom)}`);
+    if (!isStatus(to)) throw new FactoryError('invalid-input', `not a status: ${String(to)}`);
+    const t = this.requireTicket(id);
+    if (t.status !== expectedFrom) throw new StatusConflictError(t.id, expectedFrom, t.status);
+    const refusal = transitionRefusal({ from: t.status, to, by, blockedFrom: t.blockedFrom });
+    if (refusal !== undefined) throw new IllegalTransitionError(t.id, t.status, to, refusal);
+    const trimmedNote = note?.trim() ? note : undefined;
+    let blockedFrom: Status | null = null;
+    let blockedReason: string | null = null;
+    if (to === 'BLOCKED') {
+      if (trimmedNote === undefined) throw new FactoryError('invalid-input', `${t.id}: blocking a ticket needs a reason`);
+      blockedFrom = t.status;
+      blockedReason = validateDescription(trimmedNote);
+    }
+    const now = this.clock.now();
+    const changed = this.db.run(
+      'UPDATE tickets SET status = ?, status_since = ?, updated_at = ?, blocked_from = ?, blocked_reason = ? WHERE id = ? AND status = ?',
+      [to, now, now, blockedFrom, blockedReason, t.id, expectedFrom],
+    );
+    if (changed !== 1) throw new StatusConflictError(t.id, expectedFrom, this.requireTicket(t.id).status);
+    this.addHistory(t.id, t.status, to, now, by, trimmedNote);
+    this.touched.add(t.id);
+    return this.requireTicket(t.id);
+  }
+
+  // ---------------------------------------------------------------- bugs
+
+  addBug(b: NewBug): Bug {
+    const ticketId = this.requireTicket(b.ticketId).id;
+    const id = newEntityId('b');
+    this.db.run(
+      `INSERT INTO bugs (id, ticket_id, title, description, severity, found_by, file, line, rule, fingerprint, fixed, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+      [
+        id,
+        ticketId,
+        validateTitle(b.title),
+        validateDescription(b.description),
+        oneOf(b.severity, SEVERITIES, 'severity'),
+        requiredText(b.foundBy, 'found by'),
+        optionalText(b.file, 'file') ?? null,
+        optionalLine(b.line) ?? null,
+        optionalText(b.rule, 'rule') ?? null,
+        optionalText(b.fingerprint, 'fingerprint') ?? null,
+        this.clock.now(),
+      ],
+    );
+    this.touched.add(ticketId);
+    return this.requireBug(id);
+  }
+
+  setBugFixed(bugId: string, fixed: boolean): Bug {
+    const bug = this.requireBug(bugId);
+    if (bug.fixed !== fixed) {
+      this.db.run('UPDATE bugs SET fixed = ?, fixed_at = ? WHERE id = ?', [fixed ? 1 : 0, fixed ? this.clock.now() : null, bug.id]);
+      this.touched.add(bug.ticketId);
+    }
+    return this.requireBug(bug.id);
+  }
+
+  updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug {
+    const bug = this.requireBug(bugId);
+    this.db.run('UPDATE bugs SET file = ?, line = ? WHERE id = ?', [optionalText(file, 'file') ?? null, optionalLine(line) ?? null, bug.id]);
+    this.touched.add(bug.ticketId);
+    return this.requireBug(bug.id);
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  createRun(r: NewRun): Run {
+    const ticketId = this.requireTicket(r.ticketId).id;
+    const id = newEntityId('r');
+    const now = this.clock.now();
+    this.db.run(
+      `INSERT INTO runs (id, ticket_id, stage, agent, worktree, owner, pid, started_at, heartbeat_at, status, attempt, log_file)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        ticketId,
+        requiredText(r.stage, 'stage'),
+        requiredText(r.agent, 'agent'),
+        optionalText(r.worktree, 'worktree') ?? null,
+        this.ownerId,
+        r.pid === undefined ? null : nonNegativeInteger(r.pid, 'pid'),
+        now,
+        now,
+        oneOf(r.status ?? 'running', RUN_STATUSES, 'run status'),
+        r.attempt === undefined ? 1 : nonNegativeInteger(r.attempt, 'attempt'),
+        optionalText(r.logFile, 'log file') ?? null,
+      ],
+    );
+    this.touched.add(ticketId);
+    return this.requireRun(id);
+  }
+
+  updateRun(id: string, patch: RunPatch): Run {
+    const run = this.requireRun(id);
+    const next: Run = { ...run };
+    for (const key of Object.keys(patch) as (keyof RunPatch)[]) {
+      if (patch[key] !== undefined) (next as unknown as Record<string, unknown>)[key] = patch[key];
+    }
+    this.db.run(RUN_UPDATE, [
+      next.pid === undefined ? null : nonNegativeInteger(next.pid, 'pid'),
+      finiteNumber(next.heartbeatAt, 'heartbeat'),
+      next.lastOutputAt === undefined ? null : finiteNumber(next.lastOutputAt, 'last output time'),
+      next.endedAt === undefined ? null : finiteNumber(next.endedAt, 'end time'),
+      oneOf(next.status, RUN_STATUSES, 'run status'),
+      next.exitCode === undefined ? null : finiteNumber(next.exitCode, 'exit code'),
+      optionalText(next.worktree, 'worktree') ?? null,
+      optionalText(next.logFile, 'log file') ?? null,
+      next.reportedProgress === undefined ? null : finiteNumber(next.reportedProgress, 'progress'),
+      next.note === undefined ? null : validateDescription(next.note),
+      requiredText(next.owner, 'owner'),
+      run.id,
+    ]);
+    this.touched.add(run.ticketId);
+    return this.requireRun(run.id);
+  }
+
+  // ---------------------------------------------------------------- check-ins, conversations
+
+  addCheckIn(c: NewCheckIn): CheckIn {
+    const ticketId = this.requireTicket(c.ticketId).id;
+    if (c.conversationId !== undefined) this.requireConversation(c.conversationId);
+    const id = newEntityId('c');
+    this.db.run(
+      `INSERT INTO checkins (id, ticket_id, type, summary, findings, action_required, resolved, conversation_id, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+      [
+        id,
+        ticketId,
+        oneOf(c.type, CHECKIN_TYPES, 'check-in type'),
+        boundedText(c.summary, 'summary'),
+        boundedText(JSON.stringify(c.findings), 'findings'),
+        c.actionRequired ? 1 : 0,
+        c.conversationId ?? null,
+        this.clock.now(),
+      ],
+    );
+    this.touched.add(ticketId);
+    const r = this.db.get('SELECT * FROM checkins WHERE id = ?', [id]);
+    return toCheckIn(r ?? {});
+  }
+
+  setCheckInResolved(id: string, resolved: boolean): void {
+    const r = this.db.get('SELECT ticket_id FROM checkins WHERE id = ?', [id]);
+    if (r === undefined) throw new FactoryError('not-found', `no check-in ${id}`);
+    this.db.run('UPDATE checkins SET resolved = ? WHERE id = ?', [resolved ? 1 : 0, id]);
+    this.touched.add(String(r.ticket_id));
+  }
+
+  createConversation(c: NewConversation): Conversation {
+    const ticketId = this.requireTicket(c.ticketId).id;
+    const id = newEntityId('cv');
+    const now = this.clock.now();
+    this.db.run(
+      `INSERT INTO conversations (id, ticket_id, type, title, status, file, line, key, created_at, updated_at)
+        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
+      [
+        id,
+        ticketId,
+        oneOf(c.type, CONVERSATION_TYPES, 'conversation type'),
+        validateTitle(c.title),
+        optionalText(c.file, 'file') ?? null,
+        optionalLine(c.line) ?? null,
+        optionalText(c.key, 'key') ?? null,
+        now,
+        now,
+      ],
+    );
+    this.touched.add(ticketId);
+    return this.requireConversation(id);
+  }
+
+  setConversationStatus(id: string, status: ConversationStatus): void {
+    const conv = this.requireConversation(id);
+    this.db.run('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?', [
+      oneOf(status, CONVERSATION_STATUSES, 'conversation status'),
+      this.clock.now(),
+      conv.id,
+    ]);
+    this.touched.add(conv.ticketId);
+  }
+
+  updateConversation(id: string, patch: { title?: string; file?: string; line?: number }): void {
+    const conv = this.requireConversation(id);
+    this.db.run('UPDATE conversations SET title = ?, file = ?, line = ?, updated_at = ? WHERE id = ?', [
+      patch.title !== undefined ? validateTitle(patch.title) : conv.title,
+      (patch.file !== undefined ? optionalText(patch.file, 'file') : conv.file) ?? null,
+      (patch.line !== undefined ? optionalLine(patch.line) : conv.line) ?? null,
+      this.clock.now(),
+      conv.id,
+    ]);
+    this.touched.add(conv.ticketId);
+  }
+
+  addMessage(m: NewMessage): Message {
+    const conv = this.requireConversation(m.conversationId);
+    const id = newEntityId('m');
+    const now = this.clock.now();
+    this.db.run('INSERT INTO messages (id, conversation_id, author, kind, body, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      conv.id,
+      requiredText(m.author, 'author'),
+      requiredText(m.kind, 'message kind'),
+      boundedText(m.body, 'message'),
+      m.metadata === undefined ? null : boundedText(JSON.stringify(m.metadata), 'message metadata'),
+      now,
+    ]);
+    this.db.run('UPDATE conversations SET updated_at = ? WHERE id = ?', [now, conv.id]);
+    this.touched.add(conv.ticketId);
+    const r = this.db.get('SELECT * FROM messages WHERE id = ?', [id]);
+    return toMessage(r ?? {});
+  }
+
+  // ---------------------------------------------------------------- scanners, agents, meta
+
+  upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding {
+    const fingerprint = requiredText(f.fingerprint, 'fingerprint');
+    const ticketId = f.ticketId === undefined ? null : this.requireTicket(f.ticketId).id;
+    const values: Param[] = [
+      requiredText(f.scanner, 'scanner'),
+      ticketId,
+      requiredText(f.kind, 'finding kind'),
+      requiredText(f.file, 'file'),
+      optionalLine(f.line) ?? 0,
+      boundedText(f.text, 'finding text'),
+      f.data === undefined ? null : boundedText(JSON.stringify(f.data), 'finding data'),
+    ];
+    const now = this.clock.now();
+    if (this.getFinding(fingerprint) === undefined) {
+      this.db.run(
+        `INSERT INTO findings (fingerprint, scanner, ticket_id, kind, file, line, text, data, first_seen_at, last_seen_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [fingerprint, ...values, now, now],
+      );
+    } else {
+      this.db.run(
+        `UPDATE findings SET scanner = ?, ticket_id = ?, kind = ?, file = ?, line = ?, text = ?, data = ?, last_seen_at = ?, gone_at = NULL
+          WHERE fingerprint = ?`,
+        [...values, now, fingerprint],
+      );
+    }
+    if (ticketId !== null) this.touched.add(ticketId);
+    return this.getFinding(fingerprint) as Finding;
+  }
+
+  markFindingGone(fingerprint: string): void {
+    const f = this.getFinding(fingerprint);
+    if (f === undefined || f.goneAt !== undefined) return;
+    this.db.run('UPDATE findings SET gone_at = ? WHERE fingerprint = ?', [this.clock.now(), fingerprint]);
+    if (f.ticketId !== undefined) this.touched.add(f.ticketId);
+  }
+
+  markScanned(contentHash: string, rulesVersion: string): void {
+    this.db.run('INSERT OR REPLACE INTO scanned (content_hash, rules_version, scanned_at) VALUES (?, ?, ?)', [
+      requiredText(contentHash, 'content hash'),
+      requiredText(rulesVersion, 'rules version'),
+      this.clock.now(),
+    ]);
+  }
+
+  setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void {
+    const current = this.getAgentState(name) ?? { name: requiredText(name, 'agent name'), paused: false };
+    const next: AgentState = {
+      name: current.name,
+      paused: patch.paused ?? current.paused,
+      lastCycleAt: patch.lastCycleAt ?? current.lastCycleAt,
+      status: patch.status ?? current.status,
+    };
+    this.db.run('INSERT OR REPLACE INTO agent_state (name, paused, last_cycle_at, status) VALUES (?, ?, ?, ?)', [
+      next.name,
+      next.paused ? 1 : 0,
+      next.lastCycleAt ?? null,
+      next.status === undefined ? null : boundedText(JSON.stringify(next.status), 'agent status'),
+    ]);
+  }
+
+  setMeta(key: string, value: string): void {
+    if (RESERVED_META.has(key)) throw new FactoryError('invalid-input', `meta key ${key} is maintained by the store`);
+    this.db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [requiredText(key, 'meta key'), boundedText(value, 'meta value')]);
+  }
+
+  // ---------------------------------------------------------------- store internals
+
+  /** Takes the lease when free, expired or ours; renews our heartbeat. True when we hold it. */
+  takeLease(name: string, timeoutMs: number): boolean {
+    const now = this.clock.now();
+    const lease = this.getLease(name);
+    if (lease !== undefined && lease.owner !== this.ownerId && now - lease.heartbeatAt <= timeoutMs) return false;
+    const acquiredAt = lease !== undefined && lease.owner === this.ownerId ? lease.acquiredAt : now;
+    this.db.run('INSERT OR REPLACE INTO leases (name, owner, heartbeat_at, acquired_at) VALUES (?, ?, ?, ?)', [name, this.ownerId, now, acquiredAt]);
+    return true;
+  }
+
+  dropLease(name: string): void {
+    this.db.run('DELETE FROM leases WHERE name = ? AND owner = ?', [name, this.ownerId]);
+  }
+
+  private addHistory(ticketId: string, from: Status | null, to: Status, at: number, by: Actor, note: string | undefined): void {
+    this.db.run('INSERT INTO ticket_history (ticket_id, from_status, to_status, at, by, note) VALUES (?, ?, ?, ?, ?, ?)', [
+      ticketId,
+      from,
+      to,
+      at,
+      requiredText(by, 'actor'),
+      note === undefined ? null : validateDescription(note),
+    ]);
+  }
+
+  private findTicket(id: string): Ticket | undefined {
+    const r = this.db.get('SELECT * FROM tickets WHERE id = ?', [assertTicketId(id)]);
+    return r && toTicket(r);
+  }
+
+  private requireTicket(id: string): Ticket {
+    const t = this.findTicket(id);
+    if (t === undefined) throw new FactoryError('not-found', `no ticket ${id} on this board`);
+    return t;
+  }
+
+  private requireBug(id: string): Bug {
+    const r = this.db.get('SELECT * FROM bugs WHERE id = ?', [id]);
+    if (r === undefined) throw new FactoryError('not-found', `no bug ${id}`);
+    return toBug(r);
+  }
+
+  private requireRun(id: string): Run {
+    const run = this.getRun(id);
+    if (run === undefined) throw new FactoryError('not-found', `no run ${id}`);
+    return run;
+  }
+
+  private requireConversation(id: string): Conversation {
+    const conv = this.getConversation(id);
+    if (conv === undefined) throw new FactoryError('not-found', `no conversation ${id}`);
+    return conv;
+  }
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new FactoryError('invalid-input', `${what} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+}
+
+function requiredText(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new FactoryError('invalid-input', `${what} must be non-empty text`);
+  return boundedText(value, what);
+}
+
+function optionalText(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new FactoryError('invalid-input', `${what} must be text`);
+  return boundedText(value, what);
+}
+
+function boundedText(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new FactoryError('invalid-input', `${what} must be text`);
+  if (value.length > TEXT_MAX_BYTES / 4 && Buffer.byteLength(value, 'utf8') > TEXT_MAX_BYTES) {
+    throw new FactoryError('invalid-input', `${what} is at most 100 KB`);
+  }
+  return value;
+}
+
+function stringList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new FactoryError('invalid-input', `${what} must be a list of text`);
+  boundedText(JSON.stringify(value), what);
+  return [...value];
+}
+
+function finiteNumber(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new FactoryError('invalid-input', `${what} must be a number`);
+  return value;
+}
+
+function nonNegativeInteger(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new FactoryError('invalid-input', `${what} must be a whole number`);
+  return value;
+}
+
+function optionalLine(value: unknown): number | undefined {
+  return value === undefined || value === null ? undefined : nonNegativeInteger(value, 'line');
+}
+
+function validWorktree(w: Worktree): Worktree {
+  return {
+    path: requiredText(w.path, 'worktree path'),
+    branch: requiredText(w.branch, 'worktree branch'),
+    base: requiredText(w.base, 'worktree base'),
+  };
+}

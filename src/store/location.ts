@@ -1,0 +1,85 @@
+/**
+ * Where a folder's board lives: `.factory/` in the main checkout of the folder's repository. A
+ * window opened on a linked worktree finds the same board through git's common dir.
+ */
+import { execFile } from 'node:child_process';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const BOARD_DIR_NAME = '.factory';
+export const BOARD_DB_NAME = 'factory.db';
+
+export interface BoardLocation {
+  /** The main checkout (not a linked worktree). */
+  repoRoot: string;
+  /** `<repoRoot>/.factory` */
+  dir: string;
+  /** `<repoRoot>/.factory/factory.db` */
+  dbPath: string;
+  /** Whether the board's database file is there already. */
+  exists: boolean;
+}
+
+/**
+ * Resolves the board of the repository `folder` belongs to; undefined when `folder` is not inside
+ * a git work tree (or git is missing). Never creates anything.
+ */
+export async function resolveBoardLocation(folder: string): Promise<BoardLocation | undefined> {
+  let commonDir: string;
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: folder,
+      encoding: 'utf8',
+      windowsHide: true,
+    });
+    commonDir = stdout.trim();
+  } catch {
+    return undefined;
+  }
+  if (commonDir === '') return undefined;
+  if (!isAbsolute(commonDir)) commonDir = resolve(folder, commonDir);
+  const repoRoot = await mainCheckoutOf(commonDir, folder);
+  if (repoRoot === undefined) return undefined;
+  const dir = join(repoRoot, BOARD_DIR_NAME);
+  const dbPath = join(dir, BOARD_DB_NAME);
+  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+}
+
+/** Creates `.factory/` (ignoring itself, so the board never shows up in `git status`). */
+export async function createBoardFolder(repoRoot: string): Promise<string> {
+  const dir = join(repoRoot, BOARD_DIR_NAME);
+  await mkdir(dir, { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!(await fileExists(ignore))) await writeFile(ignore, '*\n', 'utf8');
+  return dir;
+}
+
+async function mainCheckoutOf(commonDir: string, folder: string): Promise<string | undefined> {
+  // The usual layout: the common dir is `<main checkout>/.git`.
+  if (basename(commonDir) === '.git') return dirname(commonDir);
+  // Anything else (a bare repository, a separate git dir): ask git for the top level of `folder`
+  // itself, which is a work tree of this repository.
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--path-format=absolute', '--show-toplevel'], {
+      cwd: folder,
+      encoding: 'utf8',
+      windowsHide: true,
+    });
+    const top = stdout.trim();
+    return top === '' ? undefined : top;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,176 @@
+/** Database rows to domain entities. Optional fields come back undefined, never null. */
+import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
+import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
+import type { Run, RunStatus } from '../domain/run';
+import type { Status } from '../domain/status';
+import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import type { AgentState, Finding, Lease } from './api';
+import type { Row } from './sqlite';
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+function optStr(v: unknown): string | undefined {
+  return v === null || v === undefined ? undefined : str(v);
+}
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+function optNum(v: unknown): number | undefined {
+  return v === null || v === undefined ? undefined : num(v);
+}
+function json<T>(v: unknown, fallback: T): T {
+  if (typeof v !== 'string') return fallback;
+  try {
+    return JSON.parse(v) as T;
+  } catch {
+    return fallback;
+  }
+}
+function optJson<T>(v: unknown): T | undefined {
+  return typeof v === 'string' ? json<T | undefined>(v, undefined) : undefined;
+}
+
+export function toTicket(r: Row): Ticket {
+  return {
+    id: str(r.id),
+    title: str(r.title),
+    description: str(r.description),
+    acceptanceCriteria: json<string[]>(r.acceptance_criteria, []),
+    priority: num(r.priority) as Priority,
+    type: str(r.type) as TicketType,
+    labels: json<string[]>(r.labels, []),
+    source: str(r.source) as TicketSource,
+    fingerprint: optStr(r.fingerprint),
+    status: str(r.status) as Status,
+    blockedFrom: optStr(r.blocked_from) as Status | undefined,
+    blockedReason: optStr(r.blocked_reason),
+    assignedAgent: optStr(r.assigned_agent),
+    worktree: optJson<Worktree>(r.worktree),
+    healCount: num(r.heal_count),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    statusSince: num(r.status_since),
+  };
+}
+
+export function toHistory(r: Row): HistoryEntry {
+  return {
+    ticketId: str(r.ticket_id),
+    from: (optStr(r.from_status) ?? null) as Status | null,
+    to: str(r.to_status) as Status,
+    at: num(r.at),
+    by: str(r.by),
+    note: optStr(r.note),
+  };
+}
+
+export function toBug(r: Row): Bug {
+  return {
+    id: str(r.id),
+    ticketId: str(r.ticket_id),
+    title: str(r.title),
+    description: str(r.description),
+    severity: str(r.severity) as Severity,
+    foundBy: str(r.found_by),
+    file: optStr(r.file),
+    line: optNum(r.line),
+    rule: optStr(r.rule),
+    fingerprint: optStr(r.fingerprint),
+    fixed: num(r.fixed) !== 0,
+    fixedAt: optNum(r.fixed_at),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function toRun(r: Row): Run {
+  return {
+    id: str(r.id),
+    ticketId: str(r.ticket_id),
+    stage: str(r.stage),
+    agent: str(r.agent),
+    worktree: optStr(r.worktree),
+    owner: str(r.owner),
+    pid: optNum(r.pid),
+    startedAt: num(r.started_at),
+    heartbeatAt: num(r.heartbeat_at),
+    lastOutputAt: optNum(r.last_output_at),
+    endedAt: optNum(r.ended_at),
+    status: str(r.status) as RunStatus,
+    exitCode: optNum(r.exit_code),
+    attempt: num(r.attempt),
+    logFile: optStr(r.log_file),
+    reportedProgress: optNum(r.reported_progress),
+    note: optStr(r.note),
+  };
+}
+
+export function toCheckIn(r: Row): CheckIn {
+  return {
+    id: str(r.id),
+    ticketId: str(r.ticket_id),
+    type: str(r.type) as CheckInType,
+    summary: str(r.summary),
+    findings: json<Findings>(r.findings, { progressPercent: 0, concerns: [], blockers: [], achievements: [], evidence: [], stalled: false }),
+    actionRequired: num(r.action_required) !== 0,
+    resolved: num(r.resolved) !== 0,
+    conversationId: optStr(r.conversation_id),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function toConversation(r: Row): Conversation {
+  return {
+    id: str(r.id),
+    ticketId: str(r.ticket_id),
+    type: str(r.type) as ConversationType,
+    title: str(r.title),
+    status: str(r.status) as ConversationStatus,
+    file: optStr(r.file),
+    line: optNum(r.line),
+    key: optStr(r.key),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toMessage(r: Row): Message {
+  return {
+    id: str(r.id),
+    conversationId: str(r.conversation_id),
+    author: str(r.author),
+    kind: str(r.kind) as MessageKind,
+    body: str(r.body),
+    metadata: optJson<Record<string, unknown>>(r.metadata),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function toFinding(r: Row): Finding {
+  return {
+    fingerprint: str(r.fingerprint),
+    scanner: str(r.scanner),
+    ticketId: optStr(r.ticket_id),
+    kind: str(r.kind),
+    file: str(r.file),
+    line: num(r.line),
+    text: str(r.text),
+    data: optJson<Record<string, unknown>>(r.data),
+    firstSeenAt: num(r.first_seen_at),
+    lastSeenAt: num(r.last_seen_at),
+    goneAt: optNum(r.gone_at),
+  };
+}
+
+export function toAgentState(r: Row): AgentState {
+  return {
+    name: str(r.name),
+    paused: num(r.paused) !== 0,
+    lastCycleAt: optNum(r.last_cycle_at),
+    status: optJson<Record<string, unknown>>(r.status),
+  };
+}
+
+export function toLease(r: Row): Lease {
+  return { name: str(r.name), owner: str(r.owner), heartbeatAt: num(r.heartbeat_at), acquiredAt: num(r.acquired_at) };
+}

@@ -1,0 +1,190 @@
+/**
+ * sql.js, loaded once per wasm file, and a thin wrapper over one in-memory database: cached
+ * prepared statements, rows as plain objects, and a recorder that captures every mutating
+ * statement with its parameters so the write can be journaled and replayed elsewhere.
+ */
+import initSqlJs from 'sql.js';
+import type { BindParams, Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+
+export type Param = string | number | null;
+export type Row = Record<string, SqlValue>;
+
+const MAX_CACHED_STATEMENTS = 500;
+
+const modules = new Map<string, Promise<SqlJsStatic>>();
+
+export function defaultWasmPath(): string {
+  return require.resolve('sql.js/dist/sql-wasm.wasm');
+}
+
+/** The initialized sql.js module for a wasm file; loaded once per process and path. */
+export function loadSqlJs(wasmPath: string = defaultWasmPath()): Promise<SqlJsStatic> {
+  let module = modules.get(wasmPath);
+  if (module === undefined) {
+    module = initSqlJs({ locateFile: () => wasmPath });
+    // A failed load (a missing wasm file) must not poison later attempts.
+    module.catch(() => modules.delete(wasmPath));
+    modules.set(wasmPath, module);
+  }
+  return module;
+}
+
+/** One recorded statement: an index into the entry's statement texts, and its parameters. */
+export type RecordedOp = [number, Param[]];
+
+export interface Recording {
+  sql: string[];
+  ops: RecordedOp[];
+}
+
+export class Db {
+  private readonly statements = new Map<string, Statement>();
+  private recording: { sql: string[]; index: Map<string, number>; ops: RecordedOp[] } | undefined;
+
+  constructor(readonly raw: Database) {
+    this.applyPragmas();
+  }
+
+  /**
+   * Pragmas live in the connection, not in the file, and sql.js's `export()` closes and reopens
+   * the connection: so they are applied on every (re)open.
+   */
+  applyPragmas(): void {
+    this.raw.run('PRAGMA foreign_keys = ON');
+    // Journaling happens in our own append-only file; SQLite's rollback journal only needs memory.
+    this.raw.run('PRAGMA journal_mode = MEMORY');
+    this.raw.run('PRAGMA temp_store = MEMORY');
+  }
+
+  pragma(name: string): SqlValue | undefined {
+    const rows = this.raw.exec(`PRAGMA ${name}`);
+    return rows[0]?.values[0]?.[0];
+  }
+
+  /** A plain SQLite file of the current state. Statements are freed by sql.js, so forget them. */
+  export(): Uint8Array {
+    this.forgetStatements();
+    const bytes = this.raw.export();
+    this.applyPragmas();
+    return bytes;
+  }
+
+  all(sql: string, params: readonly Param[] = []): Row[] {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.bind(params as BindParams);
+      const rows: Row[] = [];
+      let columns: string[] | undefined;
+      while (stmt.step()) {
+        columns ??= stmt.getColumnNames();
+        const values = stmt.get();
+        const row: Row = {};
+        for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
+        rows.push(row);
+      }
+      return rows;
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  get(sql: string, params: readonly Param[] = []): Row | undefined {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.bind(params as BindParams);
+      if (!stmt.step()) return undefined;
+      return stmt.getAsObject();
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  /** First column of the first row. */
+  value(sql: string, params: readonly Param[] = []): SqlValue | undefined {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.bind(params as BindParams);
+      return stmt.step() ? stmt.get()[0] : undefined;
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  /** A mutating statement: run, and recorded when a recording is open. Returns rows changed. */
+  run(sql: string, params: readonly Param[] = []): number {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.run(params as BindParams);
+    } finally {
+      stmt.reset();
+    }
+    const changed = this.raw.getRowsModified();
+    if (this.recording !== undefined) {
+      let i = this.recording.index.get(sql);
+      if (i === undefined) {
+        i = this.recording.sql.length;
+        this.recording.sql.push(sql);
+        this.recording.index.set(sql, i);
+      }
+      this.recording.ops.push([i, [...params]]);
+    }
+    return changed;
+  }
+
+  /** Runs a statement without recording it (transaction control, replay). */
+  exec(sql: string): void {
+    this.raw.run(sql);
+  }
+
+  startRecording(): void {
+    this.recording = { sql: [], index: new Map(), ops: [] };
+  }
+
+  stopRecording(): Recording {
+    const r = this.recording ?? { sql: [], ops: [] };
+    this.recording = undefined;
+    return { sql: r.sql, ops: r.ops };
+  }
+
+  /** Re-applies a recording made by `run` (here or in another process). */
+  replay(rec: Recording): void {
+    for (const [i, params] of rec.ops) {
+      const sql = rec.sql[i];
+      if (sql === undefined) throw new Error(`journal entry refers to statement ${i} it does not hold`);
+      const stmt = this.prepare(sql);
+      try {
+        stmt.run(params);
+      } finally {
+        stmt.reset();
+      }
+    }
+  }
+
+  forgetStatements(): void {
+    for (const stmt of this.statements.values()) {
+      try {
+        stmt.free();
+      } catch {
+        // Already freed by sql.js (export() frees every statement it knows).
+      }
+    }
+    this.statements.clear();
+  }
+
+  close(): void {
+    this.forgetStatements();
+    this.raw.close();
+  }
+
+  private prepare(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt === undefined) {
+      // Queries are a fixed set plus a few shapes built from filters; this bound only matters
+      // if a caller ever builds SQL from unbounded input.
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.forgetStatements();
+      stmt = this.raw.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
