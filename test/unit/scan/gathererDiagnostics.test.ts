@@ -12,8 +12,8 @@ function ts(file: string, line: number, message: string, severity: 'error' | 'wa
   return { file: join(root, file), severity, source: 'ts', message, line };
 }
 
-describe('gatherer diagnostics', () => {
-  it('groups a file’s diagnostics per source into one item', () => {
+void describe('gatherer diagnostics', () => {
+  void it('groups a file’s diagnostics per source into one item', () => {
     const items = groupDiagnostics(root, [
       ts('src/x.ts', 12, "Type 'string' is not assignable to type 'number'."),
       ts('src/x.ts', 3, "Cannot find name 'foo'."),
@@ -40,14 +40,14 @@ describe('gatherer diagnostics', () => {
     assert.equal(y && titleOf(y), '1 TypeScript warning in src/y.ts');
   });
 
-  it('keeps the fingerprint when the count or the messages change', () => {
+  void it('keeps the fingerprint when the count or the messages change', () => {
     const one = groupDiagnostics(root, [ts('src/x.ts', 1, 'a')]);
     const three = groupDiagnostics(root, [ts('src/x.ts', 9, 'b'), ts('src/x.ts', 10, 'c', 'warning'), ts('src/x.ts', 11, 'd')]);
     assert.equal(one[0]?.fingerprint, three[0]?.fingerprint);
     assert.equal(three[0] && titleOf(three[0]), '2 TypeScript errors and 1 warning in src/x.ts');
   });
 
-  it('leaves out files outside the repository and in the board folder', () => {
+  void it('leaves out files outside the repository and in the board folder', () => {
     const items = groupDiagnostics(root, [
       { file: join('/', 'elsewhere', 'a.ts'), severity: 'error', source: 'ts', message: 'x', line: 1 },
       ts('.factory/runs/a.ts', 1, 'x'),
@@ -61,7 +61,7 @@ describe('gatherer diagnostics', () => {
     assert.deepEqual([...currentRepoFiles(root, { entries: [], currentFiles: [join(root, 'a.ts'), '/elsewhere/b.ts'] })], ['a.ts']);
   });
 
-  it('lists at most twenty diagnostics in a description', () => {
+  void it('lists at most twenty diagnostics in a description', () => {
     const many = Array.from({ length: 45 }, (_, i) => ts('big.ts', i + 1, `problem ${i + 1}`));
     const [item] = groupDiagnostics(root, many);
     assert.ok(item);
@@ -71,8 +71,8 @@ describe('gatherer diagnostics', () => {
   });
 });
 
-describe('gatherer ticket text', () => {
-  it('titles a comment by its tag and text, within the title limit', () => {
+void describe('gatherer ticket text', () => {
+  void it('titles a comment by its tag and text, within the title limit', () => {
     const [item] = itemsFromHits([{ file: 'src/a.ts', line: 12, content: `// FIXME(alice): ${'very long '.repeat(40)}` }], DEFAULT_TAGS);
     assert.ok(item);
     const title = titleOf(item);

@@ -16,8 +16,8 @@ function recordsOf(items: GatheredItem[]): TrackedRecord[] {
   return items.map(({ fingerprint, kind, file, line, normText, occurrence }) => ({ fingerprint, kind, file, line, normText, occurrence }));
 }
 
-describe('gatherer matching', () => {
-  it('matches a moved item by fingerprint', () => {
+void describe('gatherer matching', () => {
+  void it('matches a moved item by fingerprint', () => {
     const before = recordsOf(scan(['a.ts', 5, '// TODO: cache results']));
     const result = matchItems(before, scan(['a.ts', 25, '// TODO: cache results']));
     assert.equal(result.matched.length, 1);
@@ -27,7 +27,7 @@ describe('gatherer matching', () => {
     assert.deepEqual(result.fresh, []);
   });
 
-  it('pairs an edited comment with its record instead of closing one and opening another', () => {
+  void it('pairs an edited comment with its record instead of closing one and opening another', () => {
     const before = recordsOf(scan(['a.ts', 5, '// TODO: handle empty input'], ['a.ts', 9, '// FIXME: slow loop']));
     const result = matchItems(before, scan(['a.ts', 5, '// TODO: handle empty and null input'], ['a.ts', 9, '// FIXME: slow loop']));
     assert.deepEqual(
@@ -41,7 +41,7 @@ describe('gatherer matching', () => {
     assert.deepEqual(result.fresh, []);
   });
 
-  it('treats an unrelated comment in the same place as a new item', () => {
+  void it('treats an unrelated comment in the same place as a new item', () => {
     const before = recordsOf(scan(['a.ts', 5, '// TODO: handle empty input']));
     const result = matchItems(before, scan(['a.ts', 5, '// TODO: add request logging']));
     assert.equal(result.matched.length, 0);
@@ -49,13 +49,13 @@ describe('gatherer matching', () => {
     assert.equal(result.fresh.length, 1);
   });
 
-  it('pairs an edit with the nearest of two similar candidates', () => {
+  void it('pairs an edit with the nearest of two similar candidates', () => {
     const before = recordsOf(scan(['a.ts', 50, '// TODO: retry the upload']));
     const result = matchItems(before, scan(['a.ts', 10, '// TODO: retry the upload twice'], ['a.ts', 52, '// TODO: retry the upload twice!']));
     assert.equal(result.matched[0]?.item.line, 52);
   });
 
-  it('follows a renamed file, also when the comment changed with it', () => {
+  void it('follows a renamed file, also when the comment changed with it', () => {
     const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module'], ['old.ts', 8, '// HACK: global state']));
     const renames = new Map([['old.ts', 'lib/new.ts']]);
     const result = matchItems(before, scan(['lib/new.ts', 3, '// TODO: split this module'], ['lib/new.ts', 8, '// HACK: global state here']), renames);
@@ -69,14 +69,14 @@ describe('gatherer matching', () => {
     assert.deepEqual(result.gone, []);
   });
 
-  it('does not pair across files without a rename', () => {
+  void it('does not pair across files without a rename', () => {
     const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module']));
     const result = matchItems(before, scan(['other.ts', 3, '// TODO: split this module']));
     assert.equal(result.gone.length, 1);
     assert.equal(result.fresh.length, 1);
   });
 
-  it('keeps identical comments apart and closes exactly one when one is removed', () => {
+  void it('keeps identical comments apart and closes exactly one when one is removed', () => {
     const two = scan(['a.ts', 3, '// TODO: check bounds'], ['a.ts', 30, '// TODO: check bounds']);
     const result = matchItems(recordsOf(two), scan(['a.ts', 30, '// TODO: check bounds']));
     assert.equal(result.matched.length, 1);

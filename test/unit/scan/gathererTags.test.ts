@@ -8,8 +8,8 @@ import { parseRenames } from '../../../src/scan/gatherer/renames';
 
 const parser = createTagParser(DEFAULT_TAGS);
 
-describe('gatherer tag parser', () => {
-  it('reads the tag and its text after the usual comment openers', () => {
+void describe('gatherer tag parser', () => {
+  void it('reads the tag and its text after the usual comment openers', () => {
     const cases: Array<[string, string, string]> = [
       ['// TODO: handle empty input', 'TODO', 'handle empty input'],
       ['    # FIXME breaks on windows', 'FIXME', 'breaks on windows'],
@@ -32,7 +32,7 @@ describe('gatherer tag parser', () => {
     }
   });
 
-  it('reads an owner in the usual forms and keeps it out of the text', () => {
+  void it('reads an owner in the usual forms and keeps it out of the text', () => {
     const cases: Array<[string, string | undefined, string]> = [
       ['// TODO(alice): split this', 'alice', 'split this'],
       ['// TODO(@alice) split this', 'alice', 'split this'],
@@ -50,12 +50,12 @@ describe('gatherer tag parser', () => {
     }
   });
 
-  it('finds a tag later in a comment only when it is followed by a colon or an owner', () => {
+  void it('finds a tag later in a comment only when it is followed by a colon or an owner', () => {
     assert.equal(parser.parse('x = 1; // parse it; TODO: stream it')?.text, 'stream it');
     assert.equal(parser.parse('x = 1; // see the TODO list in the README'), undefined);
   });
 
-  it('never takes identifiers, lower case words or tags outside a comment', () => {
+  void it('never takes identifiers, lower case words or tags outside a comment', () => {
     for (const line of [
       'const todoList = [];',
       'const TODO_MAX = 3;',
@@ -70,18 +70,18 @@ describe('gatherer tag parser', () => {
     }
   });
 
-  it('takes the first tag of a line and drops comment closers', () => {
+  void it('takes the first tag of a line and drops comment closers', () => {
     const hit = parser.parse('/* FIXME: first */ /* TODO: second */');
     assert.equal(hit?.tag, 'FIXME');
     assert.equal(hit?.text, 'first */ /* TODO: second');
   });
 
-  it('caps a very long text', () => {
+  void it('caps a very long text', () => {
     const hit = parser.parse(`// TODO ${'x'.repeat(10_000)}`);
     assert.equal([...(hit?.text ?? '')].length, TEXT_MAX);
   });
 
-  it('uses only valid tags from the setting, and builds the grep pattern from them', () => {
+  void it('uses only valid tags from the setting, and builds the grep pattern from them', () => {
     assert.deepEqual(normalizeTags(['TODO', 'todo', 'FIX ME', 'NOTE', 'TODO', 42, 'A|B']), ['TODO', 'NOTE']);
     assert.deepEqual(normalizeTags(undefined), [...DEFAULT_TAGS]);
     assert.equal(grepPattern(['TODO', 'NOTE']), '(TODO|NOTE)');
@@ -92,8 +92,8 @@ describe('gatherer tag parser', () => {
   });
 });
 
-describe('gatherer git grep output', () => {
-  it('splits NUL-separated records, so file names with newlines and colons survive', () => {
+void describe('gatherer git grep output', () => {
+  void it('splits NUL-separated records, so file names with newlines and colons survive', () => {
     const out = Buffer.from('a.ts\x0012\x00// TODO: one\nwe:ird\nname.ts\x003\x00# FIXME two\r\nsub/c.md\x001\x00<!-- XXX three -->\n');
     assert.deepEqual(parseGrepOutput(out), [
       { file: 'a.ts', line: 12, content: '// TODO: one' },
@@ -103,7 +103,7 @@ describe('gatherer git grep output', () => {
     assert.deepEqual(parseGrepOutput(''), []);
   });
 
-  it('reads rename records of `git diff --name-status -z`', () => {
+  void it('reads rename records of `git diff --name-status -z`', () => {
     assert.deepEqual(parseRenames('R100\x00old.ts\x00new.ts\x00R087\x00a/b.ts\x00c/b.ts\x00'), [
       ['old.ts', 'new.ts'],
       ['a/b.ts', 'c/b.ts'],
@@ -111,8 +111,8 @@ describe('gatherer git grep output', () => {
   });
 });
 
-describe('gatherer fingerprints', () => {
-  it('ignore whitespace and case, and include kind, file and occurrence', () => {
+void describe('gatherer fingerprints', () => {
+  void it('ignore whitespace and case, and include kind, file and occurrence', () => {
     assert.equal(normalizeText('  Handle   EMPTY\tinput '), 'handle empty input');
     const fp = fingerprintOf('todo', 'a.ts', 'handle empty input', 0);
     assert.match(fp, /^gatherer:[0-9a-f]{32}$/);
@@ -121,7 +121,7 @@ describe('gatherer fingerprints', () => {
     assert.notEqual(fp, fingerprintOf('todo', 'a.ts', 'handle empty input', 1));
   });
 
-  it('survive a line move and number identical texts top to bottom', () => {
+  void it('survive a line move and number identical texts top to bottom', () => {
     const before = itemsFromHits([{ file: 'a.ts', line: 3, content: '// TODO: Handle  empty input' }], DEFAULT_TAGS);
     const after = itemsFromHits(
       [
@@ -138,11 +138,11 @@ describe('gatherer fingerprints', () => {
     assert.notEqual(bottom?.fingerprint, top?.fingerprint);
   });
 
-  it('skip a tag with nothing to say', () => {
+  void it('skip a tag with nothing to say', () => {
     assert.deepEqual(itemsFromHits([{ file: 'README.md', line: 1, content: '## TODO' }, { file: 'a.ts', line: 2, content: '// FIXME' }], DEFAULT_TAGS), []);
   });
 
-  it('measure how alike two texts are', () => {
+  void it('measure how alike two texts are', () => {
     assert.equal(similarity('handle empty input', 'handle empty input'), 1);
     assert.ok(similarity('handle empty input', 'handle empty and null input') > 0.6);
     assert.ok(similarity('handle empty input', 'add logging to the server') < 0.3);
