@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** The repository root, found from the compiled test (out/test/unit/runner) or the source. */
+export const repoRoot = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+})();
+
+/** The stand-in coding agent, compiled with the tests. */
+export const fakeAgent = path.join(repoRoot, 'out', 'test', 'fixtures', 'agents', 'fakeAgent.js');
+
+/** The compiled CLI, as the runner's shim starts it in tests. */
+export const compiledCli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
+
+export type Step =
+  | { print: string }
+  | { stderr: string }
+  | { sleep: number }
+  | { record: string }
+  | { grandchild: string }
+  | { ignoreTerm: true }
+  | { cli: string[] }
+  | { cliAllowFail: string[] }
+  | { exit: number };
+
+/** The command settings would hold for the fake agent running `steps`, then `extraArgs`. */
+export function fakeAgentCommand(steps: Step[], extraArgs: string[] = []): { program: string; args: string[] } {
+  return { program: process.execPath, args: [fakeAgent, JSON.stringify(steps), ...extraArgs] };
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `check` is true or the time is up. */
+export async function waitUntil(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
