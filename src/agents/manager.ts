@@ -95,7 +95,7 @@ export class AgentManager {
   /** Statuses in the fixed order PM, Security, Gatherer, Worktree. */
   statuses(): AgentStatus[] {
     const own = AGENT_NAMES.flatMap((n) => (this.slots.has(n) ? [this.slots.get(n)!.status] : []));
-    if (this.leader) return own.map((s) => ({ ...s }));
+    if (this.leader || this.stopping) return own.map((s) => ({ ...s }));
     return own.map((s) => this.publishedStatus(s.name) ?? { ...s });
   }
 
@@ -362,7 +362,7 @@ export class AgentManager {
     if (!published || typeof published.state !== 'string') return undefined;
     return {
       name,
-      state: state?.paused ? 'Paused' : (published.state as AgentState),
+      state: state?.paused ? 'Paused' : (published.state),
       activity: typeof published.activity === 'string' ? published.activity : '',
       lastActiveAt: published.lastActiveAt,
       cycleCount: typeof published.cycleCount === 'number' ? published.cycleCount : 0,

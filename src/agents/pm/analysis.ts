@@ -100,7 +100,7 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
     evidence.push(`Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`);
     if (live.overrun) concerns.push(`Run ${run.id} has run for ${formatDuration(now - run.startedAt)}, over the ${s.maxRunMinutes} min limit`);
   } else if (ticket.status !== 'IN_DEV' && failed.length > 0) {
-    const last = failed[failed.length - 1]!;
+    const last = failed[failed.length - 1];
     blockers.push(`The ${ticket.status} agent's last run ended ${last.status}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ''} and nothing is working on it`);
   } else if (ticket.status === 'IN_DEV') {
     concerns.push('No agent is working on it');

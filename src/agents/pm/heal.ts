@@ -43,7 +43,10 @@ export function markRunsLost(tx: BoardTx, dead: readonly DeadRun[], now: number)
   for (const { run, reason } of dead) {
     const current = tx.getRun(run.id);
     if (!current || (current.status !== 'running' && current.status !== 'queued')) continue;
-    lost.push(tx.updateRun(run.id, { status: 'lost', endedAt: now, note: `Lost: ${reason}` }));
+    // It ended at its last sign of life, not when someone noticed: a ticket whose agent died an
+    // hour ago has been stuck for an hour.
+    const lastSeen = Math.min(now, Math.max(current.heartbeatAt, current.lastOutputAt ?? 0, current.startedAt));
+    lost.push(tx.updateRun(run.id, { status: 'lost', endedAt: lastSeen, note: `Lost: ${reason}` }));
   }
   return lost;
 }

@@ -205,7 +205,7 @@ export class PmAgent implements BackgroundAgent {
   private lastFindingsKey(reader: BoardReader, conversationId: string): string | undefined {
     const messages = reader.listMessages(conversationId);
     for (let i = messages.length - 1; i >= 0; i--) {
-      const key = messages[i]!.metadata?.findingsKey;
+      const key = messages[i].metadata?.findingsKey;
       if (typeof key === 'string') return key;
     }
     return undefined;
@@ -214,7 +214,7 @@ export class PmAgent implements BackgroundAgent {
   private threadHasOpenFindings(reader: BoardReader, conversationId: string): boolean {
     const messages = reader.listMessages(conversationId);
     for (let i = messages.length - 1; i >= 0; i--) {
-      const type = messages[i]!.metadata?.type;
+      const type = messages[i].metadata?.type;
       if (typeof type === 'string') return type !== 'progress';
     }
     return false;
@@ -225,7 +225,7 @@ export class PmAgent implements BackgroundAgent {
     for (const conv of tx.listConversations({ type: 'pm_checkin', status: 'open' })) {
       const ticket = tx.getTicket(conv.ticketId);
       if (!ticket || ACTIVE_STATUSES.includes(ticket.status) || ticket.status === 'BLOCKED') continue;
-      tx.addMessage({ conversationId: conv.id, author: PM_AUTHOR, kind: 'system', body: `${ticket.id} is now ${ticket.status}; resolving this thread.` });
+      // The move itself is in the ticket's history; the thread just stops asking for attention.
       tx.setConversationStatus(conv.id, 'resolved');
       for (const c of tx.listCheckIns(ticket.id)) if (!c.resolved) tx.setCheckInResolved(c.id, true);
     }

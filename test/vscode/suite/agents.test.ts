@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { HealOutcome } from '../../../src/agents/pm/heal';
+import { ensureBoard, eventually, testApi } from '../board';
+
+suite('Background agents in the editor', () => {
+  test('the Agents view model lists the four agents and the lease holder runs them', async () => {
+    await ensureBoard();
+    const api = await testApi();
+    const manager = await eventually('the agents started', () => api.manager());
+    await eventually('this window holds the agents lease', () => manager.isLeader);
+    assert.deepEqual(api.agentsModel.statuses().map((s) => s.name), ['PM', 'Security', 'Gatherer', 'Worktree']);
+    await eventually('the PM finished a cycle', () => api.agentsModel.statuses().find((s) => s.name === 'PM')!.cycleCount > 0);
+  });
+
+  test('Heal Stuck Tickets moves a stuck IN_DEV ticket back to READY with a history row', async () => {
+    const board = await ensureBoard();
+    const api = await testApi();
+    const long = Date.now() - 10 * 60_000;
+    const id = await board.write((tx) => {
+      const t = tx.createTicket({ title: 'Stuck since the crash', status: 'READY' }, 'user');
+      tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+      // The agent died ten minutes ago: its run's owner stopped heartbeating then.
+      const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'crashed-agent', status: 'running' });
+      tx.updateRun(run.id, { heartbeatAt: long, lastOutputAt: long });
+      return t.id;
+    });
+    // The ticket only looks stuck once it has been idle longer than the grace period.
+    await vscode.workspace.getConfiguration('agentFactory').update('pm.healGraceMinutes', 0, vscode.ConfigurationTarget.Workspace);
+    const infos: string[] = [];
+    const original = api.prompter.current;
+    api.prompter.current = { ...original, info: async (message: string) => { infos.push(message); return undefined; } };
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      const outcome = (await vscode.commands.executeCommand('agentFactory.healStuckTickets')) as HealOutcome;
+      assert.ok(outcome.healed.some((h) => h.ticketId === id));
+      assert.equal(board.getTicket(id)?.status, 'READY');
+      const last = board.history(id).at(-1)!;
+      assert.equal(last.from, 'IN_DEV');
+      assert.equal(last.to, 'READY');
+      assert.equal(last.by, 'PM');
+      assert.match(infos.join('\n'), /Healed \d+ stuck ticket/);
+    } finally {
+      api.prompter.current = original;
+      await vscode.workspace.getConfiguration('agentFactory').update('pm.healGraceMinutes', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  test('pausing an agent shows in the view and resuming brings it back', async () => {
+    await ensureBoard();
+    const api = await testApi();
+    const manager = await eventually('the agents started', () => api.manager());
+    await vscode.commands.executeCommand('agentFactory.pauseAgent', 'Gatherer');
+    await eventually('the Gatherer shows Paused', () => api.agentsModel.statuses().find((s) => s.name === 'Gatherer')?.state === 'Paused');
+    await vscode.commands.executeCommand('agentFactory.resumeAgent', 'Gatherer');
+    await eventually('the Gatherer runs again', () => manager.statuses().find((s) => s.name === 'Gatherer')?.state !== 'Paused');
+  });
+
+  test('the status bar item reflects a stalled run', async () => {
+    const board = await ensureBoard();
+    const api = await testApi();
+    const manager = await eventually('the agents started', () => api.manager());
+    const start = Date.now() - 30 * 60_000;
+    await board.write((tx) => {
+      const t = tx.createTicket({ title: 'Quiet agent', status: 'READY' }, 'user');
+      const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'quiet-agent', status: 'running' });
+      tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+      // Alive (its owner heartbeats) but silent for 30 minutes: stalled.
+      tx.updateRun(run.id, { heartbeatAt: Date.now() + 10 * 60_000, lastOutputAt: start });
+      return run.id;
+    });
+    await manager.runNow('PM');
+    const text = await eventually('the status bar shows the stalled run', () => /\d+ stalled/.test(api.statusBarText()) && api.statusBarText());
+    assert.match(text, /\$\(pulse\) .*1 stalled/);
+  });
+});
