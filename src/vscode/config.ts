@@ -44,7 +44,7 @@ export class Config {
       this.warnOnce(key, `Setting ${CONFIG_SECTION}.${key} must be a list of strings; using the default.`);
       return fallback;
     }
-    return value as string[];
+    return value;
   }
 
   boolean(key: string, fallback: boolean): boolean {

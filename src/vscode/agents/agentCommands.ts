@@ -34,7 +34,7 @@ async function pickAgent(deps: AgentCommandDeps, arg: unknown, placeHolder: stri
     AGENT_NAMES.map((name) => ({ label: name, description: statuses.find((s) => s.name === name)?.state ?? '' })),
     { placeHolder },
   );
-  return picked?.label as AgentName | undefined;
+  return picked?.label;
 }
 
 /** Heal, pause, resume, run now: the commands of the Agents view. */
