@@ -1,0 +1,126 @@
+/**
+ * The ticket document: a ticket rendered as markdown for `agent-factory:/T-12.md`. Pure, so it
+ * is tested in plain node. The header has a fixed number of lines, so the Check-ins heading,
+ * where comment threads are anchored, sits at the same line however the ticket changes.
+ */
+import { formatPercent, type CheckIn } from '../../domain/checkin';
+import type { Conversation } from '../../domain/conversation';
+import type { Run } from '../../domain/run';
+import { isStatus } from '../../domain/status';
+import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
+import { priorityName, statusLabel } from '../tickets/statusLabels';
+import { escapeBlock, escapeInline } from './untrustedText';
+
+export interface TicketDocumentData {
+  ticket: Ticket;
+  bugs: readonly Bug[];
+  runs: readonly Run[];
+  history: readonly HistoryEntry[];
+  checkIns: readonly CheckIn[];
+  conversations: readonly Conversation[];
+}
+
+/** 0-based line of the "## Check-ins" heading; comment threads on the document sit here. */
+export const CHECK_INS_LINE = 4;
+
+export function renderTicketDocument(data: TicketDocumentData): string {
+  const { ticket } = data;
+  const lines = [
+    `# ${ticket.id}: ${escapeInline(ticket.title) || '(untitled)'}`,
+    '',
+    `**Status:** ${statusLabel(ticket.status)} (${ticket.status}) · **Priority:** ${priorityName(ticket.priority)} · **Type:** ${escapeInline(ticket.type)} · **Source:** ${escapeInline(ticket.source)}`,
+    '',
+    '## Check-ins',
+    '',
+    checkInsSummary(data),
+    '',
+    ...section('Details', details(ticket)),
+    ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
+    ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
+    ...section('Bugs', bugLines(data.bugs)),
+    ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
+    ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),
+  ];
+  while (lines[lines.length - 1] === '') lines.pop();
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the document says when its ticket cannot be shown. */
+export function renderUnavailable(ticketId: string, why: string): string {
+  return `# ${escapeInline(ticketId)}\n\n${escapeInline(why)}\n`;
+}
+
+function section(title: string, body: string[]): string[] {
+  return [`## ${title}`, '', ...body, ''];
+}
+
+/** Always exactly one line, so everything below the Check-ins heading keeps its place. */
+function checkInsSummary(data: TicketDocumentData): string {
+  const total = data.conversations.length;
+  const open = data.conversations.filter((c) => c.status !== 'resolved').length;
+  const threads = total === 0 ? 'No conversations yet.' : `${total} conversation${total === 1 ? '' : 's'}, ${open} open.`;
+  const latest = [...data.checkIns].sort((a, b) => b.createdAt - a.createdAt)[0];
+  if (!latest) return threads;
+  const state = latest.resolved ? 'resolved' : latest.actionRequired ? 'needs attention' : 'recorded';
+  return `${threads} Latest check-in ${formatTime(latest.createdAt)}: ${latest.type}, ${formatPercent(latest.findings.progressPercent)} (${state}). ${escapeInline(latest.summary)}`.trim();
+}
+
+function details(ticket: Ticket): string[] {
+  const out: string[] = [];
+  out.push(`- Labels: ${ticket.labels.length > 0 ? ticket.labels.map(escapeInline).join(', ') : 'none'}`);
+  if (ticket.assignedAgent) out.push(`- Assigned: ${escapeInline(ticket.assignedAgent)}`);
+  if (ticket.status === 'BLOCKED') {
+    out.push(`- Blocked from ${ticket.blockedFrom ?? 'an unknown status'}: ${ticket.blockedReason ? escapeInline(ticket.blockedReason) : 'no reason given'}`);
+  }
+  if (ticket.worktree) {
+    out.push(`- Worktree: ${escapeInline(ticket.worktree.path)}`);
+    out.push(`- Branch: ${escapeInline(ticket.worktree.branch)} (from ${escapeInline(ticket.worktree.base)})`);
+  } else {
+    out.push('- Worktree: none yet');
+  }
+  if (ticket.fingerprint) out.push(`- Fingerprint: ${escapeInline(ticket.fingerprint)}`);
+  if (ticket.healCount > 0) out.push(`- Self-healed: ${ticket.healCount} time${ticket.healCount === 1 ? '' : 's'}`);
+  out.push(`- Created: ${formatTime(ticket.createdAt)}; updated: ${formatTime(ticket.updatedAt)}; ${ticket.status} since ${formatTime(ticket.statusSince)}`);
+  return out;
+}
+
+function bugLines(bugs: readonly Bug[]): string[] {
+  if (bugs.length === 0) return ['_No bugs._'];
+  const open = bugs.filter((b) => !b.fixed);
+  const fixed = bugs.filter((b) => b.fixed);
+  return [
+    `### Open (${open.length})`,
+    '',
+    ...(open.length > 0 ? open.map(bugLine) : ['_None._']),
+    '',
+    `### Fixed (${fixed.length})`,
+    '',
+    ...(fixed.length > 0 ? fixed.map(bugLine) : ['_None._']),
+  ];
+}
+
+function bugLine(bug: Bug): string {
+  const where = bug.file ? ` in ${escapeInline(bug.file)}${bug.line !== undefined ? ` line ${bug.line}` : ''}` : '';
+  const fixedAt = bug.fixed && bug.fixedAt !== undefined ? `, fixed ${formatTime(bug.fixedAt)}` : '';
+  const description = bug.description.trim() ? `: ${escapeInline(bug.description)}` : '';
+  return `- **${bug.severity}** ${escapeInline(bug.title)}${where} (found by ${escapeInline(bug.foundBy)}${fixedAt})${description}`;
+}
+
+function runLine(run: Run): string {
+  const ended = run.endedAt !== undefined ? `, ended ${formatTime(run.endedAt)}` : '';
+  const exit = run.exitCode !== undefined ? `, exit code ${run.exitCode}` : '';
+  const note = run.note ? `: ${escapeInline(run.note)}` : '';
+  return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}`;
+}
+
+function historyLine(entry: HistoryEntry): string {
+  const move = entry.from === null ? `created in ${entry.to}` : `${entry.from} → ${entry.to}`;
+  const note = entry.note ? `: ${escapeInline(entry.note)}` : '';
+  return `- ${formatTime(entry.at)} ${move} by ${escapeInline(entry.by)}${note}`;
+}
+
+/** UTC, to the minute: the same text on every machine and in every test. */
+export function formatTime(ms: number): string {
+  if (!Number.isFinite(ms)) return 'unknown time';
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

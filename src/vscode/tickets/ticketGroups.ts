@@ -1,0 +1,55 @@
+/**
+ * The shape of the Tickets view: one group per status in pipeline order (BACKLOG ... DONE, then
+ * BLOCKED), tickets by priority then id inside a group. Pure, so it is tested in plain node.
+ */
+import { STATUSES, type Status } from '../../domain/status';
+import type { Ticket } from '../../domain/ticket';
+import { ticketNumber } from '../../domain/ids';
+import { matchesTicketFilter, type TicketFilterSpec } from './ticketFilter';
+
+export interface TicketRow {
+  ticket: Ticket;
+  /** The latest check-in's progress, 0..100, when there is one. */
+  progress?: number | undefined;
+}
+
+export interface StatusGroup {
+  status: Status;
+  rows: TicketRow[];
+  /** Tickets in this status before filtering. */
+  total: number;
+}
+
+/**
+ * Every status gets a group, even an empty one, because an empty group is still a drop target.
+ * An empty board gets no groups at all so the view shows its welcome content instead.
+ */
+export function groupTickets(rows: readonly TicketRow[], filter?: TicketFilterSpec): StatusGroup[] {
+  if (rows.length === 0) return [];
+  const groups = new Map<Status, StatusGroup>(STATUSES.map((status) => [status, { status, rows: [], total: 0 }]));
+  for (const row of rows) {
+    const group = groups.get(row.ticket.status);
+    if (!group) continue;
+    group.total++;
+    if (matchesTicketFilter(row.ticket, filter)) group.rows.push(row);
+  }
+  for (const group of groups.values()) group.rows.sort(compareRows);
+  return [...groups.values()];
+}
+
+function compareRows(a: TicketRow, b: TicketRow): number {
+  return a.ticket.priority - b.ticket.priority || ticketNumber(a.ticket.id) - ticketNumber(b.ticket.id);
+}
+
+/** "3", or "1 of 3" while a filter hides some. */
+export function groupCountText(group: StatusGroup, filtered: boolean): string {
+  return filtered && group.rows.length !== group.total ? `${group.rows.length} of ${group.total}` : String(group.rows.length);
+}
+
+/** The item's description: who works it and how far along it is, whichever is known. */
+export function ticketDescription(row: TicketRow): string {
+  const parts: string[] = [];
+  if (row.ticket.assignedAgent) parts.push(row.ticket.assignedAgent);
+  if (row.progress !== undefined && Number.isFinite(row.progress)) parts.push(`${Math.round(Math.min(100, Math.max(0, row.progress)))}%`);
+  return parts.join(' · ');
+}
