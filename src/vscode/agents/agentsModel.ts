@@ -1,25 +1,10 @@
 import * as vscode from 'vscode';
 import type { AgentManager, AgentStatus } from '../../agents/manager';
-import { parsePmReport, type PmReport } from '../../agents/pm/report';
+import { parsePmReport, PM_REPORT_META, type PmReport } from '../../agents/pm/report';
+import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { Run } from '../../domain/run';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
-
-export const WORKTREE_REPORT_META = 'worktree.report';
-
-export interface WorktreeLine {
-  ticketId?: string;
-  path: string;
-  branch?: string;
-  dirty?: boolean;
-  ahead?: number;
-  behind?: number;
-  sizeBytes?: number;
-  stale?: boolean;
-  heavy?: boolean;
-  missing?: boolean;
-  kept?: string;
-}
 
 /**
  * What the Agents view and the status bar show: agent statuses, live runs, the PM's and the
@@ -62,19 +47,11 @@ export class AgentsModel extends Disposable {
   }
 
   pmReport(): PmReport | undefined {
-    return parsePmReport(this.board?.getMeta('pm.report'));
+    return parsePmReport(this.board?.getMeta(PM_REPORT_META));
   }
 
-  worktrees(): WorktreeLine[] {
-    const raw = this.board?.getMeta(WORKTREE_REPORT_META);
-    if (!raw) return [];
-    try {
-      const value = JSON.parse(raw) as unknown;
-      const list = Array.isArray(value) ? value : (value as { worktrees?: unknown }).worktrees;
-      return Array.isArray(list) ? (list as WorktreeLine[]).filter((w) => typeof w?.path === 'string') : [];
-    } catch {
-      return [];
-    }
+  worktrees(): WorktreeReportEntry[] {
+    return parseWorktreeReport(this.board?.getMeta(WORKTREE_REPORT_META))?.entries ?? [];
   }
 
   scheduleRefresh(): void {

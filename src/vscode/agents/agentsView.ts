@@ -4,14 +4,15 @@ import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
 import { Commands } from '../constants';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
-import type { AgentsModel, WorktreeLine } from './agentsModel';
+import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
+import type { AgentsModel } from './agentsModel';
 
 type Node =
   | { kind: 'agent'; status: AgentStatus }
   | { kind: 'runs' }
   | { kind: 'run'; run: Run; position?: number }
   | { kind: 'worktrees' }
-  | { kind: 'worktree'; line: WorktreeLine }
+  | { kind: 'worktree'; line: WorktreeReportEntry }
   | { kind: 'note'; text: string };
 
 const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
@@ -116,20 +117,20 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     return item;
   }
 
-  private worktreeItem(w: WorktreeLine): vscode.TreeItem {
+  private worktreeItem(w: WorktreeReportEntry): vscode.TreeItem {
     const name = w.ticketId ?? w.path.split(/[\\/]/).pop() ?? w.path;
     const item = new vscode.TreeItem(name);
     item.id = `worktree:${w.path}`;
     const parts: string[] = [];
     if (w.missing) parts.push('missing');
     else parts.push(w.dirty ? 'dirty' : 'clean');
-    if (w.ahead !== undefined) parts.push(`↑${w.ahead} ↓${w.behind ?? 0}`);
+    parts.push(`↑${w.ahead} ↓${w.behind}`);
     if (w.sizeBytes !== undefined) parts.push(`${(w.sizeBytes / 1_048_576).toFixed(1)} MB`);
     if (w.stale) parts.push('stale');
     if (w.heavy) parts.push('heavy');
-    if (w.kept) parts.push(w.kept);
+    if (w.keptBecause) parts.push(`kept: ${w.keptBecause}`);
     item.description = parts.join(' · ');
-    item.tooltip = `${w.path}${w.branch ? ` (${w.branch})` : ''}`;
+    item.tooltip = `${w.path}${w.branch ? ` (${w.branch})` : ''}${w.note ? `\n${w.note}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(w.missing || w.stale || w.heavy ? 'warning' : 'folder');
     return item;
   }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 export interface Prompter {
   inputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
   quickPick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<T | undefined>;
+  quickPickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<readonly T[] | undefined>;
   /** A modal or plain warning with actions; resolves to the chosen action. */
   warning<T extends string>(message: string, options: vscode.MessageOptions, ...actions: T[]): Thenable<T | undefined>;
   info<T extends string>(message: string, ...actions: T[]): Thenable<T | undefined>;
@@ -16,6 +17,7 @@ export interface Prompter {
 export const windowPrompter: Prompter = {
   inputBox: (options) => vscode.window.showInputBox(options),
   quickPick: (items, options) => vscode.window.showQuickPick(items, options),
+  quickPickMany: (items, options) => vscode.window.showQuickPick(items, { ...options, canPickMany: true }),
   warning: (message, options, ...actions) => vscode.window.showWarningMessage(message, options, ...actions),
   info: (message, ...actions) => vscode.window.showInformationMessage(message, ...actions),
 };
