@@ -1,0 +1,53 @@
+// The entry the extension host loads as `extensionTestsPath`: runs every compiled
+// suite/**/*.test.js with mocha (TDD interface) and rejects when a test fails or none ran.
+// Counts go to in-host-results.json in AGENT_FACTORY_TEST_OUTPUT for the runner outside the host.
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import { testOutputDir } from './environment';
+
+interface Results {
+  tests: number;
+  passes: number;
+  failures: number;
+  pending: number;
+  failed: { title: string; error: string }[];
+}
+
+function suiteFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.js'))
+    .sort()
+    .map((file) => join(dir, file));
+}
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({
+    ui: 'tdd',
+    color: false,
+    timeout: Number(process.env.AGENT_FACTORY_TEST_TIMEOUT_MS ?? 30_000),
+    ...(process.env.AGENT_FACTORY_TEST_GREP ? { grep: process.env.AGENT_FACTORY_TEST_GREP } : {}),
+  });
+  const files = suiteFiles(join(__dirname, 'suite'));
+  for (const file of files) mocha.addFile(file);
+
+  // The runner outside echoes the host's console from this line on (scripts/lib/inHost.mjs).
+  console.log(`agent-factory: in-host suite starting (${files.length} files)`);
+  const results: Results = { tests: 0, passes: 0, failures: 0, pending: 0, failed: [] };
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on('test end', () => { results.tests += 1; });
+    runner.on('pass', () => { results.passes += 1; });
+    runner.on('pending', () => { results.pending += 1; });
+    runner.on('fail', (test, error: unknown) => {
+      results.failures += 1;
+      results.failed.push({ title: test.fullTitle(), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    });
+  });
+  writeFileSync(join(testOutputDir(), 'in-host-results.json'), JSON.stringify(results, null, 2));
+
+  if (results.tests === 0) {
+    throw new Error(`no in-host test ran (${files.length} test files found under ${join(__dirname, 'suite')})`);
+  }
+  if (results.failures > 0) throw new Error(`${results.failures} of ${results.tests} in-host tests failed`);
+}
