@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { openBoard } from '../../../src/store/sqlBoard';
 import type { OpenBoardOptions, SqlBoard } from '../../../src/store/sqlBoard';
 import { FakeClock } from './fakeClock';
@@ -44,4 +44,15 @@ export async function makeTempBoard(extra: Partial<OpenBoardOptions> = {}): Prom
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** A file under test/fixtures/, found from wherever the compiled test runs. */
+export function fixturePath(name: string): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+  return join(dir, 'test', 'fixtures', name);
 }
