@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Run } from '../../../src/domain/run';
+import type { Status } from '../../../src/domain/status';
+import { isProcessAlive } from '../../../src/runner/processTree';
+import { RunManager, type RunManagerOptions, type RunOutputLine } from '../../../src/runner/runManager';
+import { findRunThread } from '../../../src/runner/threads';
+import type { SqlBoard } from '../../../src/store/sqlBoard';
+import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
+import { delay, fakeAgentCommand, waitUntil, type Step } from './agentPaths';
+
+interface Fixture {
+  tb: TempBoard;
+  board: SqlBoard;
+  worktree: string;
+  manager: RunManager;
+}
+
+async function setUp(options: Partial<RunManagerOptions> = {}): Promise<Fixture> {
+  const tb = await makeTempBoard();
+  const worktree = path.join(tb.root, 'worktree');
+  mkdirSync(worktree);
+  const manager = new RunManager({ board: tb.board, clock: tb.clock, stopGraceMs: 1000, ...options });
+  return { tb, board: tb.board, worktree, manager };
+}
+
+/** A ticket already in `stage`, with a queued run recorded for it. */
+async function queuedRun(f: Fixture, title = 'Add a widget', stage: Status = 'IN_DEV'): Promise<Run> {
+  return f.board.write((tx) => {
+    const t = tx.createTicket({ title, status: 'READY' }, 'user');
+    tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+    if (stage === 'IN_QA') tx.transition(t.id, 'IN_DEV', 'IN_QA', 'user');
+    return tx.createRun({ ticketId: t.id, stage, agent: 'fake', status: 'queued', worktree: f.worktree });
+  });
+}
+
+function launch(f: Fixture, run: Run, steps: Step[], extraArgs: string[] = []): number | undefined {
+  return f.manager.launch({
+    runId: run.id,
+    command: fakeAgentCommand(steps, extraArgs),
+    title: f.board.getTicket(run.ticketId)?.title ?? '',
+    promptFile: path.join(f.tb.dir, 'runs', run.id, 'prompt.md'),
+    worktree: f.worktree,
+  });
+}
+
+function runThreadBodies(f: Fixture, ticketId: string): string[] {
+  const thread = findRunThread(f.board, ticketId);
+  return thread ? f.board.listMessages(thread.id).map((m) => m.body) : [];
+}
+
+function readPids(file: string): { agent: number; grandchild: number } {
+  return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
+}
+
+void describe('RunManager', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await setUp();
+  });
+  afterEach(async () => {
+    await f.manager.shutdown();
+    await f.tb.dispose();
+  });
+
+  void it('runs the agent in the worktree, logs its output, and advances the ticket on exit 0', async () => {
+    const run = await queuedRun(f);
+    const lines: RunOutputLine[] = [];
+    f.manager.onDidOutput((l) => lines.push(l));
+    const record = path.join(f.tb.root, 'record.json');
+    launch(f, run, [{ print: 'working on it' }, { stderr: 'a warning' }, { record }, { exit: 0 }]);
+    await f.manager.whenEnded(run.id);
+
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'succeeded');
+    assert.equal(ended?.exitCode, 0);
+    assert.ok(ended?.pid !== undefined && ended.pid > 0);
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_QA');
+    const moved = f.board.history(run.ticketId).at(-1);
+    assert.equal(moved?.by, 'runner');
+    assert.match(moved?.note ?? '', new RegExp(run.id));
+
+    const log = readFileSync(path.join(f.tb.dir, 'runs', run.id, 'output.log'), 'utf8');
+    assert.match(log, /working on it/);
+    assert.match(log, /a warning/);
+    assert.deepEqual(
+      lines.map((l) => [l.stream, l.line, l.ticketId]),
+      [
+        ['stdout', 'working on it', run.ticketId],
+        ['stderr', 'a warning', run.ticketId],
+      ],
+    );
+    const seen = JSON.parse(readFileSync(record, 'utf8')) as { cwd: string; env: Record<string, string> };
+    assert.equal(seen.cwd, f.worktree);
+    assert.equal(seen.env.AGENT_FACTORY_RUN_ID, run.id);
+    assert.equal(seen.env.AGENT_FACTORY_BOARD, f.tb.dir);
+    assert.equal(seen.env.AGENT_FACTORY_TICKET, run.ticketId);
+    assert.match(runThreadBodies(f, run.ticketId).join('\n'), /succeeded: the agent exited 0; ticket moved to IN_QA/);
+  });
+
+  void it('records a failed attempt with the last 40 lines of output and leaves the ticket', async () => {
+    const run = await queuedRun(f);
+    const steps: Step[] = [];
+    for (let i = 1; i <= 50; i++) steps.push({ print: `line ${i}` });
+    launch(f, run, [...steps, { exit: 3 }]);
+    await f.manager.whenEnded(run.id);
+
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'failed');
+    assert.equal(ended?.exitCode, 3);
+    assert.match(ended?.note ?? '', /exited with code 3/);
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_DEV');
+    const [body] = runThreadBodies(f, run.ticketId);
+    assert.ok(body);
+    assert.match(body, /failed: the agent exited with code 3/);
+    assert.match(body, /line 11\nline 12/);
+    assert.match(body, /line 50$/);
+    assert.doesNotMatch(body, /line 10\n/);
+  });
+
+  void it('cancel kills the agent and its grandchild, then marks the run cancelled', async () => {
+    const run = await queuedRun(f);
+    const pidFile = path.join(f.tb.root, 'pids.json');
+    launch(f, run, [{ grandchild: pidFile }, { print: 'started' }, { sleep: 60_000 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
+    assert.ok(isProcessAlive(pids.agent) && isProcessAlive(pids.grandchild));
+
+    const cancelled = await f.manager.cancel(run.id);
+    assert.equal(cancelled?.status, 'cancelled');
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_DEV');
+    assert.match(runThreadBodies(f, run.ticketId).join('\n'), /was cancelled: cancelled by the user/);
+  });
+
+  void it('a tree that ignores SIGTERM is killed after the grace period and marked timed_out', async () => {
+    const run = await queuedRun(f);
+    const pidFile = path.join(f.tb.root, 'stubborn.json');
+    launch(f, run, [{ ignoreTerm: true }, { grandchild: pidFile }, { sleep: 60_000 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
+    const started = Date.now();
+    const stopped = await f.manager.stop(run.id, 'timed_out', 'ran longer than 60 minutes');
+    assert.ok(Date.now() - started >= 900, 'waited for the grace period before SIGKILL');
+    assert.equal(stopped?.status, 'timed_out');
+    assert.equal(stopped?.note, 'ran longer than 60 minutes');
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+  });
+
+  void it('queues runs beyond the parallel limit in order and starts them as slots free up', async () => {
+    f.manager.setMaxParallel(2);
+    const runs = [await queuedRun(f, 'one'), await queuedRun(f, 'two'), await queuedRun(f, 'three'), await queuedRun(f, 'four')];
+    let peak = 0;
+    f.manager.onDidChange(() => (peak = Math.max(peak, f.manager.runningCount)));
+    const positions = runs.map((r) => launch(f, r, [{ sleep: 300 }, { exit: 0 }]));
+    assert.deepEqual(positions, [undefined, undefined, 1, 2]);
+    assert.deepEqual(f.manager.queuedRunIds(), [runs[2]?.id, runs[3]?.id]);
+    assert.equal(f.board.getRun(runs[3]?.id ?? '')?.status, 'queued');
+
+    await f.manager.whenEnded(runs[0]?.id ?? '');
+    await waitUntil(() => f.manager.queuePosition(runs[3]?.id ?? '') === undefined, 5000, 'the queue to move');
+    for (const r of runs) await f.manager.whenEnded(r.id);
+    assert.equal(peak, 2);
+    for (const r of runs) assert.equal(f.board.getRun(r.id)?.status, 'succeeded');
+  });
+
+  void it('cancelling a queued run takes it out of the queue without starting it', async () => {
+    f.manager.setMaxParallel(1);
+    const first = await queuedRun(f, 'first');
+    const second = await queuedRun(f, 'second');
+    launch(f, first, [{ sleep: 300 }, { exit: 0 }]);
+    assert.equal(launch(f, second, [{ print: 'should never run' }, { exit: 0 }]), 1);
+    const cancelled = await f.manager.cancel(second.id);
+    assert.equal(cancelled?.status, 'cancelled');
+    assert.equal(f.manager.queuePosition(second.id), undefined);
+    await f.manager.whenEnded(first.id);
+    assert.equal(f.board.getRun(second.id)?.pid, undefined);
+  });
+
+  void it('hostile titles reach the agent as single arguments, without a shell', async () => {
+    const title = 'Fix $(touch pwned) `touch pwned2`; rm -rf ~ && echo "q" \'s\' | cat > pwned3 ${worktree}';
+    const run = await queuedRun(f, title);
+    const record = path.join(f.tb.root, 'argv.json');
+    launch(f, run, [{ record }], ['${title}', '--ticket=${ticketId}', '; rm -rf /', 'line one\nline two']);
+    await f.manager.whenEnded(run.id);
+    const seen = JSON.parse(readFileSync(record, 'utf8')) as { argv: string[] };
+    assert.deepEqual(seen.argv, [title, `--ticket=${run.ticketId}`, '; rm -rf /', 'line one\nline two']);
+    for (const name of ['pwned', 'pwned2', 'pwned3']) assert.equal(existsSync(path.join(f.worktree, name)), false);
+  });
+
+  void it('a program that cannot start is a failed attempt saying why', async () => {
+    const run = await queuedRun(f);
+    f.manager.launch({ runId: run.id, command: { program: path.join(f.tb.root, 'no-such-agent'), args: [] }, title: 't', promptFile: 'p', worktree: f.worktree });
+    await f.manager.whenEnded(run.id);
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'failed');
+    assert.match(ended?.note ?? '', /could not run the agent: .*ENOENT/);
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_DEV');
+  });
+
+  void it('writes the heartbeat and the last output time, batched', async () => {
+    await f.manager.shutdown();
+    f.manager = new RunManager({ board: f.board, clock: f.tb.clock, heartbeatIntervalMs: 100 });
+    const run = await queuedRun(f);
+    launch(f, run, [{ print: 'tick' }, { sleep: 60_000 }]);
+    await waitUntil(() => f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const startedBeat = f.board.getRun(run.id)?.heartbeatAt ?? 0;
+    f.tb.clock.advance(5000);
+    await waitUntil(() => (f.board.getRun(run.id)?.lastOutputAt ?? 0) > 0, 5000, 'the output time');
+    await waitUntil(() => (f.board.getRun(run.id)?.heartbeatAt ?? 0) >= startedBeat + 5000, 5000, 'a heartbeat');
+    await f.manager.cancel(run.id);
+  });
+
+  void it('stops its agent when another process ends the run, and keeps that decision', async () => {
+    const run = await queuedRun(f);
+    const pidFile = path.join(f.tb.root, 'pids.json');
+    launch(f, run, [{ grandchild: pidFile }, { sleep: 60_000 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
+    const other = await f.tb.open();
+    await other.write((tx) => tx.updateRun(run.id, { status: 'cancelled', endedAt: f.tb.clock.now(), note: 'cancelled in another window' }));
+    await f.board.refresh();
+    await f.manager.whenEnded(run.id);
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'cancelled');
+    assert.equal(ended?.note, 'cancelled in another window');
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+  });
+
+  void it('after the agent reports done elsewhere, it gets a grace period to exit, then is stopped', async () => {
+    await f.manager.shutdown();
+    f.manager = new RunManager({ board: f.board, clock: f.tb.clock, doneGraceMs: 200, stopGraceMs: 500 });
+    const run = await queuedRun(f);
+    const ended: string[] = [];
+    f.manager.onDidEndRun((e) => ended.push(`${e.run.status}->${e.advancedTo ?? '-'}`));
+    launch(f, run, [{ sleep: 60_000 }]);
+    await waitUntil(() => f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const other = await f.tb.open();
+    await other.write((tx) => {
+      tx.transition(run.ticketId, 'IN_DEV', 'IN_QA', 'fake', 'done');
+      tx.updateRun(run.id, { status: 'succeeded', endedAt: f.tb.clock.now(), note: 'reported done' });
+    });
+    await f.board.refresh();
+    await f.manager.whenEnded(run.id);
+    assert.equal(f.board.getRun(run.id)?.status, 'succeeded');
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_QA');
+    assert.deepEqual(ended, ['succeeded->IN_QA']);
+    assert.equal(isProcessAlive(f.board.getRun(run.id)?.pid), false);
+  });
+
+  void it('exit 0 does not move a ticket someone else moved meanwhile', async () => {
+    const run = await queuedRun(f);
+    launch(f, run, [{ sleep: 400 }, { exit: 0 }]);
+    await waitUntil(() => f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    await f.board.write((tx) => tx.transition(run.ticketId, 'IN_DEV', 'BLOCKED', 'user', 'waiting for the API key'));
+    await f.manager.whenEnded(run.id);
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'BLOCKED');
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'succeeded');
+    assert.match(ended?.note ?? '', /is BLOCKED now, so it was left there/);
+  });
+
+  void it('shutdown cancels queued and running runs and leaves no process behind', async () => {
+    f.manager.setMaxParallel(1);
+    const running = await queuedRun(f, 'running');
+    const waiting = await queuedRun(f, 'waiting');
+    const pidFile = path.join(f.tb.root, 'pids.json');
+    launch(f, running, [{ grandchild: pidFile }, { sleep: 60_000 }]);
+    launch(f, waiting, [{ exit: 0 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(running.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
+    await f.manager.shutdown('the window closed');
+    assert.equal(f.board.getRun(running.id)?.status, 'cancelled');
+    assert.equal(f.board.getRun(waiting.id)?.status, 'cancelled');
+    assert.equal(f.board.getRun(running.id)?.note, 'the window closed');
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+    assert.throws(() => launch(f, waiting, []), /shut down/);
+    await delay(0);
+  });
+});
