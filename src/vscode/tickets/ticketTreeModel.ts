@@ -1,0 +1,97 @@
+/**
+ * The data behind the Tickets view, separate from its TreeDataProvider: the current board's
+ * tickets grouped by status, the filter, and one coalesced change event. Board changes (this
+ * window's or another process's) arrive in bursts, so they are folded into one refresh per
+ * `coalesceMs`. No `vscode` import: the view is a thin adapter over this.
+ */
+import { Emitter, type Disposable, type Event } from '../../domain/event';
+import type { Board } from '../../store/api';
+import { groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
+import { formatTicketFilter, type TicketFilterSpec } from './ticketFilter';
+
+export class TicketTreeModel implements Disposable {
+  private board: Board | undefined;
+  private boardSubscription: Disposable | undefined;
+  private filterSpec: TicketFilterSpec | undefined;
+  private groups: StatusGroup[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly changed = new Emitter<void>();
+  /** Fires after the groups were rebuilt. */
+  readonly onDidChange: Event<void> = this.changed.event;
+
+  constructor(private readonly coalesceMs = 200) {}
+
+  get hasBoard(): boolean {
+    return this.board !== undefined;
+  }
+
+  get filter(): TicketFilterSpec | undefined {
+    return this.filterSpec;
+  }
+
+  get filterText(): string | undefined {
+    return this.filterSpec ? formatTicketFilter(this.filterSpec) : undefined;
+  }
+
+  get statusGroups(): readonly StatusGroup[] {
+    return this.groups;
+  }
+
+  /** The row of one ticket as last built, or undefined when it is filtered out or gone. */
+  row(ticketId: string): TicketRow | undefined {
+    for (const group of this.groups) {
+      const row = group.rows.find((r) => r.ticket.id === ticketId);
+      if (row) return row;
+    }
+    return undefined;
+  }
+
+  setBoard(board: Board | undefined): void {
+    this.boardSubscription?.dispose();
+    this.boardSubscription = undefined;
+    this.board = board;
+    if (board) this.boardSubscription = board.onDidChange(() => this.schedule());
+    this.refreshNow();
+  }
+
+  setFilter(filter: TicketFilterSpec | undefined): void {
+    this.filterSpec = filter;
+    this.refreshNow();
+  }
+
+  /** Asks for a refresh; several requests within `coalesceMs` become one. */
+  schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refreshNow();
+    }, this.coalesceMs);
+  }
+
+  /** Rebuilds now (and cancels a pending coalesced refresh). */
+  refreshNow(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.groups = this.build();
+    this.changed.fire();
+  }
+
+  private build(): StatusGroup[] {
+    const board = this.board;
+    if (!board) return [];
+    const rows: TicketRow[] = board.listTickets().map((ticket) => ({
+      ticket,
+      progress: board.latestCheckIn(ticket.id)?.findings.progressPercent,
+    }));
+    return groupTickets(rows, this.filterSpec);
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.boardSubscription?.dispose();
+    this.boardSubscription = undefined;
+    this.board = undefined;
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,27 @@
+import type { Status } from '../../domain/status';
+import type { StatusGroup, TicketRow } from './ticketGroups';
+
+/** A status group of the Tickets view. */
+export interface StatusGroupNode {
+  readonly kind: 'group';
+  readonly status: Status;
+  readonly group: StatusGroup;
+}
+
+/** One ticket under its status group. */
+export interface TicketNode {
+  readonly kind: 'ticket';
+  readonly ticketId: string;
+  readonly status: Status;
+  readonly row: TicketRow;
+}
+
+export type TicketTreeNode = StatusGroupNode | TicketNode;
+
+export function isTicketNode(value: unknown): value is TicketNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ticket' && typeof (value as { ticketId?: unknown }).ticketId === 'string';
+}
+
+export function isStatusGroupNode(value: unknown): value is StatusGroupNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'group';
+}
