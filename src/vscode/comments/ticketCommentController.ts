@@ -1,0 +1,260 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../../agents/agent';
+import type { Conversation } from '../../domain/conversation';
+import { FactoryError } from '../../domain/errors';
+import type { Board } from '../../store/api';
+import { CHECK_INS_LINE } from '../document/renderTicket';
+import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
+import { oneLine } from '../document/untrustedText';
+import { Disposable } from '../util/disposable';
+import { MessageComment } from './messageComment';
+import { placeConversation, placementKey, type ThreadPlacement } from './threadPlacement';
+
+export const COMMENT_CONTROLLER_ID = 'agentFactory';
+
+interface ThreadEntry {
+  readonly conversationId: string;
+  readonly ticketId: string;
+  readonly thread: vscode.CommentThread;
+  placement: ThreadPlacement;
+  /** Message ids in order: comments are rebuilt only when this changes. */
+  messagesKey: string;
+  status: Conversation['status'];
+  label: string;
+}
+
+/**
+ * Every conversation of the board as a comment thread: on the ticket document's Check-ins line,
+ * or on the file and line of the ticket's worktree that a security finding names.
+ *
+ * Threads are built from the store when a board opens and patched in place on each store change:
+ * a thread is created once per conversation id, and its `comments` get a new array only when the
+ * message ids changed, so agents posting never duplicate or flicker a thread.
+ */
+export class TicketCommentController extends Disposable {
+  readonly controller: vscode.CommentController;
+  private board: Board | undefined;
+  private boardSubscription: vscode.Disposable | undefined;
+  private readonly entries = new Map<string, ThreadEntry>();
+
+  constructor(private readonly log: Logger) {
+    super();
+    this.controller = this._register(vscode.comments.createCommentController(COMMENT_CONTROLLER_ID, 'Agent Factory'));
+    this.controller.options = {
+      prompt: 'Reply to the agents',
+      placeHolder: 'Your reply is stored on the ticket, where the agents read it.',
+    };
+    this.controller.commentingRangeProvider = {
+      provideCommentingRanges: (document) => this.commentingRanges(document.uri),
+    };
+  }
+
+  setBoard(board: Board | undefined): void {
+    this.boardSubscription?.dispose();
+    this.boardSubscription = undefined;
+    this.disposeAllThreads();
+    this.board = board;
+    if (!board) return;
+    this.boardSubscription = board.onDidChange((change) => this.sync(change.ticketIds));
+    this.sync([]);
+  }
+
+  /** The thread of one conversation, if it is shown. */
+  thread(conversationId: string): vscode.CommentThread | undefined {
+    return this.entries.get(conversationId)?.thread;
+  }
+
+  /** The threads of a ticket, in the order their conversations started. */
+  threadsOf(ticketId: string): vscode.CommentThread[] {
+    return [...this.entries.values()].filter((e) => e.ticketId === ticketId).map((e) => e.thread);
+  }
+
+  conversationOf(thread: vscode.CommentThread): string | undefined {
+    for (const entry of this.entries.values()) if (entry.thread === thread) return entry.conversationId;
+    return undefined;
+  }
+
+  /**
+   * Brings threads in line with the store for the given tickets (all tickets when empty).
+   * Cheap and idempotent: store reads are in memory, and unchanged threads are not touched.
+   */
+  sync(ticketIds: readonly string[]): void {
+    const board = this.board;
+    if (!board || this.isDisposed) return;
+    const scope = ticketIds.length === 0 ? undefined : new Set(ticketIds);
+    const conversations = scope
+      ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId }))
+      : board.listConversations();
+    conversations.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const seen = new Set<string>();
+    for (const conversation of conversations) {
+      const ticket = board.getTicket(conversation.ticketId);
+      if (!ticket) continue;
+      seen.add(conversation.id);
+      try {
+        this.upsert(board, conversation, placeConversation(conversation, ticket));
+      } catch (err) {
+        this.log.error(`Could not show the thread of conversation ${conversation.id} on ${conversation.ticketId}: ${String(err)}`);
+      }
+    }
+    for (const [id, entry] of this.entries) {
+      if (seen.has(id) || (scope && !scope.has(entry.ticketId))) continue;
+      entry.thread.dispose();
+      this.entries.delete(id);
+    }
+  }
+
+  private upsert(board: Board, conversation: Conversation, placement: ThreadPlacement): void {
+    const messages = board.listMessages(conversation.id);
+    const messagesKey = messages.map((m) => m.id).join(',');
+    const label = oneLine(conversation.title) || conversation.type;
+    let entry = this.entries.get(conversation.id);
+    if (entry && placementKey(entry.placement) !== placementKey(placement)) {
+      if (entry.placement.kind === placement.kind && placementUri(entry.placement).toString() === placementUri(placement).toString()) {
+        entry.thread.range = lineRange(placement.line);
+        entry.placement = placement;
+      } else {
+        entry.thread.dispose();
+        this.entries.delete(conversation.id);
+        entry = undefined;
+      }
+    }
+    if (!entry) {
+      const thread = this.controller.createCommentThread(placementUri(placement), lineRange(placement.line), messages.map((m) => new MessageComment(m)));
+      thread.canReply = true;
+      thread.label = label;
+      applyStatus(thread, conversation.status);
+      thread.collapsibleState = conversation.status === 'resolved' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
+      this.entries.set(conversation.id, { conversationId: conversation.id, ticketId: conversation.ticketId, thread, placement, messagesKey, status: conversation.status, label });
+      return;
+    }
+    if (entry.messagesKey !== messagesKey) {
+      entry.thread.comments = messages.map((m) => new MessageComment(m));
+      entry.messagesKey = messagesKey;
+    }
+    if (entry.status !== conversation.status) {
+      applyStatus(entry.thread, conversation.status);
+      entry.status = conversation.status;
+    }
+    if (entry.label !== label) {
+      entry.thread.label = label;
+      entry.label = label;
+    }
+  }
+
+  /** Stores the user's reply; on a thread the user started, first opens a conversation for it. */
+  async reply(reply: vscode.CommentReply): Promise<string> {
+    const board = this.requireBoard();
+    const body = reply.text.trim();
+    if (body.length === 0) throw new FactoryError('invalid-input', 'An empty reply was not sent.');
+    const conversationId = this.conversationOf(reply.thread);
+    if (conversationId !== undefined) {
+      const conversation = board.getConversation(conversationId);
+      if (!conversation) throw new FactoryError('not-found', 'This conversation no longer exists on the board.');
+      await board.write((tx) => tx.addMessage({ conversationId, author: 'user', kind: 'reply', body }));
+      this.sync([conversation.ticketId]);
+      return conversationId;
+    }
+    const target = this.newThreadTarget(board, reply.thread);
+    if (!target) {
+      reply.thread.dispose();
+      throw new FactoryError('invalid-input', 'Comments can be started only on a ticket document or on a file of a ticket worktree.');
+    }
+    const created = await board.write((tx) => {
+      const conversation = tx.createConversation({ ticketId: target.ticketId, type: 'user_question', title: `Question from you on ${target.ticketId}`, ...target.at });
+      tx.addMessage({ conversationId: conversation.id, author: 'user', kind: 'reply', body });
+      return conversation;
+    });
+    // The thread VS Code made for the draft is replaced by the conversation's own thread.
+    reply.thread.dispose();
+    this.sync([target.ticketId]);
+    return created.id;
+  }
+
+  /** Resolves or reopens a conversation and the check-in it belongs to. */
+  async setResolved(conversationId: string, resolved: boolean): Promise<void> {
+    const board = this.requireBoard();
+    const ticketId = await board.write((tx) => {
+      const conversation = tx.getConversation(conversationId);
+      if (!conversation) throw new FactoryError('not-found', 'This conversation no longer exists on the board.');
+      tx.setConversationStatus(conversationId, resolved ? 'resolved' : 'open');
+      const linked = tx.listCheckIns(conversation.ticketId).filter((c) => c.conversationId === conversationId);
+      if (resolved) {
+        for (const checkIn of linked) if (!checkIn.resolved) tx.setCheckInResolved(checkIn.id, true);
+      } else {
+        const latest = linked.sort((a, b) => b.createdAt - a.createdAt)[0];
+        if (latest?.resolved) tx.setCheckInResolved(latest.id, false);
+      }
+      return conversation.ticketId;
+    });
+    this.sync([ticketId]);
+  }
+
+  /** Expands the ticket's threads on its document (Show Check-ins). */
+  expandThreads(ticketId: string): number {
+    let count = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.ticketId !== ticketId || entry.placement.kind !== 'document') continue;
+      entry.thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
+      count++;
+    }
+    return count;
+  }
+
+  private commentingRanges(uri: vscode.Uri): vscode.Range[] {
+    if (!this.board) return [];
+    if (ticketIdOfDocument(uri) !== undefined) return [lineRange(CHECK_INS_LINE)];
+    if (uri.scheme !== 'file') return [];
+    // On a file, only lines that already carry a thread: the reply box shows there, and the
+    // editor gutter is not filled with "+" on every line of every file.
+    const key = uri.toString();
+    return [...this.entries.values()].filter((e) => e.placement.kind === 'file' && placementUri(e.placement).toString() === key).map((e) => lineRange(e.placement.line));
+  }
+
+  private newThreadTarget(board: Board, thread: vscode.CommentThread): { ticketId: string; at: { file?: string; line?: number } } | undefined {
+    const documentTicket = ticketIdOfDocument(thread.uri);
+    if (documentTicket !== undefined) return board.getTicket(documentTicket) ? { ticketId: documentTicket, at: {} } : undefined;
+    if (thread.uri.scheme !== 'file') return undefined;
+    for (const ticket of board.listTickets()) {
+      if (!ticket.worktree) continue;
+      const relative = path.relative(ticket.worktree.path, thread.uri.fsPath);
+      if (relative.length === 0 || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) continue;
+      return { ticketId: ticket.id, at: { file: relative.split(path.sep).join('/'), line: (thread.range?.start.line ?? 0) + 1 } };
+    }
+    return undefined;
+  }
+
+  private requireBoard(): Board {
+    if (!this.board) throw new FactoryError('not-found', 'No board is open in this window.');
+    return this.board;
+  }
+
+  private disposeAllThreads(): void {
+    for (const entry of this.entries.values()) entry.thread.dispose();
+    this.entries.clear();
+  }
+
+  override dispose(): void {
+    this.boardSubscription?.dispose();
+    this.boardSubscription = undefined;
+    this.disposeAllThreads();
+    this.board = undefined;
+    super.dispose();
+  }
+}
+
+function applyStatus(thread: vscode.CommentThread, status: Conversation['status']): void {
+  const resolved = status === 'resolved';
+  thread.state = resolved ? vscode.CommentThreadState.Resolved : vscode.CommentThreadState.Unresolved;
+  // Matched by package.json's `commentThread =~ /open/` and `/resolved/` for Resolve and Reopen.
+  thread.contextValue = resolved ? 'resolved' : 'open';
+}
+
+function placementUri(p: ThreadPlacement): vscode.Uri {
+  return p.kind === 'document' ? ticketDocumentUri(p.ticketId) : vscode.Uri.file(p.fsPath);
+}
+
+function lineRange(line: number): vscode.Range {
+  return new vscode.Range(line, 0, line, 0);
+}
