@@ -125,6 +125,11 @@ export interface GitPort {
   diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer>;
   /** True when `patchFile` is exactly the difference between HEAD and the working tree of `path`. */
   patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean>;
+  /**
+   * Submodules checked out in the worktree (relative paths). Their own commits live in git
+   * folders a worktree removal deletes, and no patch can carry them.
+   */
+  initializedSubmodules(path: string, opts?: GitCallOptions): Promise<string[]>;
   /** Bytes the folder takes on disk; walks asynchronously so the caller's thread stays free. */
   sizeOnDisk(path: string, opts?: GitCallOptions): Promise<number>;
   /** `git check-ref-format --branch`: true when `name` is a valid branch name. */

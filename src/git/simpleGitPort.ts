@@ -2,7 +2,7 @@
  * The git port on simple-git: plain git commands with argument arrays, for the headless core and
  * for everything the VS Code Git API does not offer.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -199,6 +199,14 @@ export class SimpleGitPort implements GitPort {
     // Reverse-applying succeeds only when every change in the patch is in the working tree now.
     const out = await tryGit(path, ['apply', '--check', '--reverse', '--binary', '--', patchFile], { signal: opts?.signal });
     return out !== undefined;
+  }
+
+  async initializedSubmodules(path: string, opts?: GitCallOptions): Promise<string[]> {
+    const out = await runGit(path, ['ls-files', '--stage', '-z'], { signal: opts?.signal });
+    const gitlinks = parseNulList(out)
+      .filter((line) => line.startsWith('160000 '))
+      .map((line) => line.slice(line.indexOf('\t') + 1));
+    return gitlinks.filter((rel) => existsSync(join(path, rel, '.git')));
   }
 
   async sizeOnDisk(path: string, opts?: GitCallOptions): Promise<number> {

@@ -1,0 +1,93 @@
+/**
+ * Makes a ticket's worktree exist: reuse it when it is there, recreate it from its branch when the
+ * folder went missing, create it (and its branch) when it never existed. Shared by "Start Ticket"
+ * and the Worktree agent, and safe when both race: a worktree that appeared meanwhile is reused.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import type { Worktree } from '../domain/ticket';
+import { FactoryError } from '../domain/errors';
+import { samePath } from './paths';
+import type { GitPort, WorktreeEntry } from './port';
+
+export type MaterializeAction = 'present' | 'created' | 'recreated' | 'adopted';
+
+export interface MaterializeResult {
+  worktree: Worktree;
+  action: MaterializeAction;
+}
+
+export interface MaterializeOptions {
+  /**
+   * Whether a missing branch may be created from base. False when the ticket already had a
+   * worktree: its branch held the work, and starting over silently would hide that it is gone.
+   */
+  allowNewBranch: boolean;
+  signal?: AbortSignal | undefined;
+  /** A listing taken this cycle, to save a git call. */
+  list?: WorktreeEntry[] | undefined;
+}
+
+/** The branch a ticket's worktree was on is gone and may not be recreated silently. */
+export class BranchGoneError extends FactoryError {
+  constructor(readonly branch: string, readonly path: string) {
+    super('not-found', `the worktree ${path} is missing and its branch ${branch} no longer exists, so the work cannot be recovered from git`);
+    this.name = 'BranchGoneError';
+  }
+}
+
+export async function materializeWorktree(git: GitPort, repo: string, want: Worktree, opts: MaterializeOptions): Promise<MaterializeResult> {
+  const { signal } = opts;
+  const call = { signal };
+  let list = opts.list ?? (await git.listWorktrees(repo, call));
+
+  const present = findPresent(list, want);
+  if (present) return present;
+
+  const registered = list.find((e) => samePath(e.path, want.path));
+  if (registered?.locked) {
+    throw new FactoryError('git', `the worktree ${want.path} is missing but locked${registered.lockedReason ? ` (${registered.lockedReason})` : ''}; reconnect it or run git worktree unlock`);
+  }
+  if (registered) {
+    await git.prune(repo, call);
+    list = await git.listWorktrees(repo, call);
+  }
+
+  const elsewhere = list.find((e) => e.branch === want.branch && !samePath(e.path, want.path) && !e.prunable);
+  if (elsewhere?.main) {
+    throw new FactoryError('git', `the branch ${want.branch} is checked out in the main checkout ${elsewhere.path}; switch the main checkout to another branch so the ticket gets its own worktree`);
+  }
+  if (elsewhere && existsSync(elsewhere.path)) {
+    // Someone moved the work to another folder (git worktree move): follow it rather than fork it.
+    return { worktree: { ...want, path: elsewhere.path }, action: 'adopted' };
+  }
+
+  if (existsSync(want.path) && !isEmptyDir(want.path)) {
+    throw new FactoryError('git', `${want.path} exists but is not a worktree of this repository; move it away so the worktree can be created`);
+  }
+
+  const branchExists = await git.branchExists(repo, want.branch, call);
+  if (!branchExists && !opts.allowNewBranch) throw new BranchGoneError(want.branch, want.path);
+  try {
+    await git.createWorktree(repo, { path: want.path, branch: want.branch, base: want.base }, call);
+  } catch (err) {
+    // Another window or the runner may have created it a moment ago.
+    const raced = findPresent(await git.listWorktrees(repo, call).catch(() => []), want);
+    if (raced) return raced;
+    throw err;
+  }
+  return { worktree: want, action: branchExists ? 'recreated' : 'created' };
+}
+
+function findPresent(list: readonly WorktreeEntry[], want: Worktree): MaterializeResult | undefined {
+  const at = list.find((e) => samePath(e.path, want.path));
+  if (!at || at.prunable || !existsSync(want.path)) return undefined;
+  return { worktree: want, action: 'present' };
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
