@@ -22,7 +22,8 @@ export interface ChangeLister {
 export type SkipReason = 'ignored' | 'too-large' | 'binary' | 'not-a-file';
 
 export type FileOutcome =
-  | { path: string; state: 'scanned'; contentKey: string; findings: RawFinding[] }
+  /** `reused`: the same content was matched earlier in this cycle (another ticket, another copy) and its result taken. */
+  | { path: string; state: 'scanned'; contentKey: string; findings: RawFinding[]; reused: boolean }
   /** Same content as an earlier scan that found nothing. */
   | { path: string; state: 'unchanged-clean' }
   /** Same content as this ticket's last scan of the file, whose findings stand. */
@@ -40,6 +41,11 @@ export interface CollectOptions {
   signal?: AbortSignal | undefined;
   /** Files read and scanned at once; reading overlaps with matching. */
   concurrency?: number;
+  /**
+   * Results by content key, shared by the collections of one cycle: the store's cache is written
+   * only when the cycle's write lands, and the same content in two tickets is matched once.
+   */
+  memo?: Map<string, RawFinding[]>;
 }
 
 /**
@@ -64,10 +70,10 @@ export async function collectTicket(
 
 /** The scanning core over an explicit list of worktree-relative paths. */
 export async function collectFiles(board: BoardReader, ticketId: string, root: string, paths: readonly string[], opts: CollectOptions): Promise<TicketScan> {
-  const { signal, settings } = opts;
+  const { signal, settings, memo } = opts;
   const ignored = ignoreMatcher(settings.ignore);
   const maxBytes = settings.maxFileSizeKB * 1024;
-  const known = knownContent(board, ticketId);
+  const standing = knownContent(board, ticketId);
   const files = await mapLimit(paths, opts.concurrency ?? 8, async (path): Promise<FileOutcome> => {
     if (signal?.aborted) throw new FactoryError('cancelled', 'the security scan was stopped');
     if (ignored(path)) return { path, state: 'skipped', reason: 'ignored' };
@@ -82,9 +88,12 @@ export async function collectFiles(board: BoardReader, ticketId: string, root: s
     if (looksBinary(data)) return { path, state: 'skipped', reason: 'binary' };
     const contentKey = contentKeyOf(path, data);
     if (board.wasScanned(contentKey, SECURITY_RULES_VERSION)) return { path, state: 'unchanged-clean' };
-    if (known.get(path)?.has(contentKey)) return { path, state: 'unchanged-with-findings' };
+    if (standing.get(path)?.has(contentKey)) return { path, state: 'unchanged-with-findings' };
+    const known = memo?.get(contentKey);
+    if (known) return { path, state: 'scanned', contentKey, findings: known, reused: true };
     const findings = await scanText(path, data.toString('utf8'));
-    return { path, state: 'scanned', contentKey, findings };
+    memo?.set(contentKey, findings);
+    return { path, state: 'scanned', contentKey, findings, reused: false };
   });
   return { ticketId, files };
 }

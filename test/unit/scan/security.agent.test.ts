@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CycleContext, Logger } from '../../../src/agents/agent';
+import { SecurityAgent, securityGateRefusal, type SecurityCycleResult } from '../../../src/agents/securityAgent';
+import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import { doneScanMetaKey } from '../../../src/scan/security/model';
+import { DEFAULT_SECURITY_IGNORE, type SecuritySettings } from '../../../src/scan/security/settings';
+import { securityProblems } from '../../../src/scan/security/view';
+import type { Board } from '../../../src/store/api';
+import type { Bug } from '../../../src/domain/ticket';
+import { fakeSecrets, secretValues } from '../../fixtures/security/fakeSecrets';
+import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
+import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
+
+const secrets = fakeSecrets(42);
+const settings: SecuritySettings = { maxFileSizeKB: 1024, ignore: [...DEFAULT_SECURITY_IGNORE, 'test/fixtures/**'] };
+
+/** Every line the agent logs, at every level, to search for leaked secrets. */
+class CapturingLog implements Logger {
+  readonly lines: string[] = [];
+  private add = (level: string, message: string | Error, args: unknown[]): void => {
+    this.lines.push(`${level} ${String(message)} ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+  };
+  trace = (m: string, ...a: unknown[]) => this.add('trace', m, a);
+  debug = (m: string, ...a: unknown[]) => this.add('debug', m, a);
+  info = (m: string, ...a: unknown[]) => this.add('info', m, a);
+  warn = (m: string, ...a: unknown[]) => this.add('warn', m, a);
+  error = (m: string | Error, ...a: unknown[]) => this.add('error', m, a);
+}
+
+interface World {
+  repo: TempRepo;
+  tb: TempBoard;
+  board: Board;
+  log: CapturingLog;
+  activity: string[];
+  agent: SecurityAgent;
+}
+
+function lines(n: number, prefix = '// filler'): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
+}
+
+function write(root: string, rel: string, content: string | Buffer): void {
+  const file = join(root, rel);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+async function makeWorld(): Promise<World> {
+  const repo = makeTempRepo();
+  const tb = await makeTempBoard({ create: true });
+  const log = new CapturingLog();
+  const agent = new SecurityAgent({ settings: () => settings, git: new SimpleGitPort() });
+  return { repo, tb, board: tb.board, log, activity: [], agent };
+}
+
+/** A ticket in IN_DEV with its own worktree on a new branch off main. */
+async function ticketWithWorktree(w: World, name: string): Promise<{ id: string; wt: string }> {
+  const wt = join(w.repo.parent, `wt-${name}`);
+  git(w.repo.root, 'worktree', 'add', '-q', '-b', `factory/${name}`, wt, 'main');
+  const id = await w.board.write((tx) => {
+    const t = tx.createTicket({ title: `Work on ${name}`, status: 'READY' }, 'user');
+    tx.updateTicket(t.id, { worktree: { path: wt, branch: `factory/${name}`, base: 'main' } });
+    tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+    return t.id;
+  });
+  return { id, wt };
+}
+
+function cycle(w: World): Promise<SecurityCycleResult> {
+  const ctx: CycleContext = { board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: (t) => void w.activity.push(t) };
+  return w.agent.runCycle(ctx);
+}
+
+function securityBugs(board: Board, ticketId: string): Bug[] {
+  return board.listBugs(ticketId).filter((b) => b.foundBy === 'Security');
+}
+
+function commitAll(wt: string, message: string): void {
+  git(wt, 'add', '-A');
+  git(wt, 'commit', '-q', '-m', message);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((rel) => join(dir, rel))
+    .filter((p) => statSync(p).isFile());
+}
+
+describe('Security agent on a real worktree', () => {
+  let w: World;
+  let ticket: { id: string; wt: string };
+  let first: SecurityCycleResult;
+  const runTs = ['import { exec } from "node:child_process";', 'export function run(userInput: string, x: string) {', '  const r = eval(userInput);', '  exec(`rm ${x}`);', '  return r;', '}', ''];
+
+  before(async () => {
+    w = await makeWorld();
+    ticket = await ticketWithWorktree(w, 'T1');
+    const wt = ticket.wt;
+    write(wt, '.gitignore', '*.log\n');
+    write(wt, 'config/aws.ini', ['[default]', `aws_access_key_id = ${secrets.awsAccessKeyId}`, `aws_secret_access_key = ${secrets.awsSecretAccessKey}`, ''].join('\n'));
+    write(wt, 'certs/deploy.pem', secrets.privateKey);
+    write(wt, 'src/github.ts', ['// talks to the API', 'export const api = "https://api.github.com";', `export const token = "${secrets.githubToken}";`, ''].join('\n'));
+    write(wt, 'src/run.ts', runTs.join('\n'));
+    write(wt, 'src/http.ts', ['import https from "node:https";', 'export const agent = new https.Agent({ rejectUnauthorized: false });', ''].join('\n'));
+    // False positives: placeholders, an ignored fixture folder, a lockfile, a binary, a git-ignored file.
+    write(wt, '.env.example', ['AWS_ACCESS_KEY_ID=your-access-key-id', 'AWS_SECRET_ACCESS_KEY=your-secret-access-key', `GITHUB_TOKEN=${['gh', 'p_'].join('')}${'x'.repeat(36)}`, 'DATABASE_URL=postgres://user:password@localhost:5432/app', ''].join('\n'));
+    write(wt, 'test/fixtures/leaked.txt', `token=${fakeSecrets(99).githubToken}\n`);
+    write(wt, 'package-lock.json', JSON.stringify({ name: 'x', lockfileVersion: 3, packages: { '': { token: fakeSecrets(98).githubToken } } }, null, 2));
+    write(wt, 'assets/logo.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), Buffer.from(fakeSecrets(97).githubToken)]));
+    commitAll(wt, 'agent work');
+    // Not committed: staged, modified and untracked changes are part of the ticket too.
+    write(wt, 'src/notify.ts', ['export const hook =', `  "${secrets.slackWebhook}";`, ''].join('\n'));
+    write(wt, 'debug.log', `token=${fakeSecrets(96).githubToken}\n`);
+    first = await cycle(w);
+  });
+
+  after(async () => {
+    await w.tb.dispose();
+    w.repo.dispose();
+  });
+
+  it('finds each planted secret and risky call once, with severity, file and line', () => {
+    assert.deepEqual(first.stats.errors, []);
+    const got = securityBugs(w.board, ticket.id)
+      .map((b) => `${b.rule} ${b.file}:${b.line} ${b.severity}`)
+      .sort();
+    assert.deepEqual(got, [
+      'dynamic-eval src/run.ts:3 high',
+      'secret/aws config/aws.ini:2 critical',
+      'secret/aws config/aws.ini:3 critical',
+      'secret/github src/github.ts:3 critical',
+      'secret/privatekey certs/deploy.pem:1 critical',
+      'secret/slack src/notify.ts:2 critical',
+      'shell-command-interpolation src/run.ts:4 high',
+      'tls-verification-disabled src/http.ts:2 high',
+    ]);
+    assert.equal(first.stats.newFindings, 8);
+    assert.ok(first.changes.every((c) => c.kind === 'new'));
+  });
+
+  it('opens one Security thread per finding on its file and line', () => {
+    const threads = w.board.listConversations({ ticketId: ticket.id, type: 'security' });
+    assert.equal(threads.length, 8);
+    for (const bug of securityBugs(w.board, ticket.id)) {
+      const thread = w.board.findConversation(ticket.id, bug.fingerprint!);
+      assert.ok(thread, `no thread for ${bug.title}`);
+      assert.deepEqual([thread.file, thread.line, thread.status], [bug.file, bug.line, 'open']);
+      const messages = w.board.listMessages(thread.id);
+      assert.equal(messages.length, 1);
+      assert.equal(messages[0].author, 'Security');
+    }
+  });
+
+  it('skips the placeholder file, the ignored folder, the lockfile and the binary, and says so', () => {
+    const bugFiles = new Set(securityBugs(w.board, ticket.id).map((b) => b.file));
+    for (const f of ['.env.example', 'test/fixtures/leaked.txt', 'package-lock.json', 'assets/logo.png', 'debug.log']) assert.ok(!bugFiles.has(f), f);
+    assert.deepEqual([first.stats.skipped.ignored, first.stats.skipped.binary], [2, 1]);
+    assert.match(first.summary, /3 skipped \(2 ignored, 1 binary\)/);
+  });
+
+  it('never stores, logs or shows a secret in full', () => {
+    const shown: string[] = [first.summary, ...w.activity, ...w.log.lines, JSON.stringify(first.changes)];
+    for (const b of w.board.listBugs(ticket.id)) shown.push(b.title, b.description);
+    for (const c of w.board.listConversations({ ticketId: ticket.id })) for (const m of w.board.listMessages(c.id)) shown.push(c.title, m.body, JSON.stringify(m.metadata));
+    for (const f of w.board.listFindings({ includeGone: true })) shown.push(JSON.stringify(f));
+    for (const p of securityProblems(w.board)) shown.push(JSON.stringify(p));
+    const stored = filesUnder(w.tb.dir).map((p) => readFileSync(p).toString('latin1'));
+    assert.ok(stored.length > 0);
+    for (const raw of secretValues(secrets)) {
+      for (const text of [...shown, ...stored]) assert.ok(!text.includes(raw), `the secret ${raw.slice(0, 4)}… leaked`);
+    }
+    const github = securityBugs(w.board, ticket.id).find((b) => b.rule === 'secret/github')!;
+    assert.ok(github.description.includes(`${secrets.githubToken.slice(0, 4)}…${secrets.githubToken.slice(-2)}`));
+  });
+
+  it('scans no file again when nothing changed', async () => {
+    const again = await cycle(w);
+    assert.equal(again.stats.scanned, 0);
+    assert.equal(again.stats.unchanged, first.stats.scanned);
+    assert.deepEqual(again.changes, []);
+    assert.equal(securityBugs(w.board, ticket.id).filter((b) => !b.fixed).length, 8);
+  });
+
+  it('keeps the same bug when the secret moves ten lines down, with the new line', async () => {
+    const before = securityBugs(w.board, ticket.id).find((b) => b.rule === 'secret/github')!;
+    const text = readFileSync(join(ticket.wt, 'src/github.ts'), 'utf8').split('\n');
+    text.splice(2, 0, ...lines(10));
+    write(ticket.wt, 'src/github.ts', text.join('\n'));
+    commitAll(ticket.wt, 'more code above the token');
+    const moved = await cycle(w);
+    assert.equal(moved.stats.scanned, 1);
+    const after = securityBugs(w.board, ticket.id).filter((b) => b.rule === 'secret/github');
+    assert.equal(after.length, 1);
+    assert.equal(after[0].id, before.id);
+    assert.equal(after[0].line, 13);
+    assert.equal(w.board.findConversation(ticket.id, before.fingerprint!)?.line, 13);
+    assert.deepEqual(moved.changes.map((c) => c.kind), ['moved']);
+  });
+
+  it('marks the bug fixed and resolves its thread when the secret is removed, and reopens both when it returns', async () => {
+    const bug = securityBugs(w.board, ticket.id).find((b) => b.rule === 'secret/github')!;
+    const withToken = readFileSync(join(ticket.wt, 'src/github.ts'), 'utf8');
+    write(ticket.wt, 'src/github.ts', withToken.replace(/export const token = .*\n/, 'export const token = process.env.GITHUB_TOKEN;\n'));
+    const removed = await cycle(w);
+    assert.deepEqual(removed.changes.map((c) => c.kind), ['fixed']);
+    const fixed = w.board.listBugs(ticket.id).find((b) => b.id === bug.id)!;
+    assert.equal(fixed.fixed, true);
+    assert.equal(fixed.fixedAt, w.tb.clock.now());
+    const thread = w.board.findConversation(ticket.id, bug.fingerprint!)!;
+    assert.equal(thread.status, 'resolved');
+    assert.match(w.board.listMessages(thread.id).at(-1)!.body, /No longer found.*marked fixed/);
+    assert.ok(!securityProblems(w.board).some((p) => p.bugId === bug.id), 'a fixed finding keeps its diagnostic');
+
+    write(ticket.wt, 'src/github.ts', withToken);
+    const back = await cycle(w);
+    assert.deepEqual(back.changes.map((c) => c.kind), ['reopened']);
+    assert.equal(w.board.listBugs(ticket.id).find((b) => b.id === bug.id)!.fixed, false);
+    assert.equal(w.board.findConversation(ticket.id, bug.fingerprint!)!.status, 'open');
+    assert.equal(securityBugs(w.board, ticket.id).length, 8, 'a returning finding made a new bug');
+  });
+
+  it('lists open findings as problems on the absolute path in the worktree', () => {
+    const problems = securityProblems(w.board);
+    assert.equal(problems.length, 8);
+    const slack = problems.find((p) => p.rule === 'secret/slack')!;
+    assert.deepEqual([slack.fsPath, slack.line, slack.severity], [join(ticket.wt, 'src/notify.ts'), 2, 'critical']);
+  });
+
+  it('gives a second ticket with the same file its own bug, and shares only clean content', async () => {
+    const other = await ticketWithWorktree(w, 'T2');
+    write(other.wt, 'src/github.ts', readFileSync(join(ticket.wt, 'src/github.ts')));
+    write(other.wt, 'src/http2.ts', 'export const clean = 1;\n');
+    write(ticket.wt, 'src/http2.ts', 'export const clean = 1;\n');
+    const r = await cycle(w);
+    assert.deepEqual(securityBugs(w.board, other.id).map((b) => b.rule), ['secret/github']);
+    assert.notEqual(securityBugs(w.board, other.id)[0].fingerprint, securityBugs(w.board, ticket.id).find((b) => b.rule === 'secret/github')!.fingerprint);
+    // src/github.ts of T2 and one src/http2.ts were read; the other copy of the clean file was known by content.
+    assert.equal(r.stats.scanned, 2);
+  });
+
+  it('refuses to let the ticket leave IN_SEC while a critical finding is open', async () => {
+    await w.board.write((tx) => {
+      tx.transition(ticket.id, 'IN_DEV', 'IN_QA', 'runner');
+      tx.transition(ticket.id, 'IN_QA', 'IN_UX', 'runner');
+      tx.transition(ticket.id, 'IN_UX', 'IN_SEC', 'runner');
+    });
+    const reason = securityGateRefusal(w.board, ticket.id, 'IN_SEC', 'PM_REVIEW');
+    assert.match(reason ?? '', /cannot leave IN_SEC with 8 open critical\/high security findings/);
+    assert.equal(securityGateRefusal(w.board, ticket.id, 'IN_SEC', 'IN_DEV'), undefined, 'going back to fix it is allowed');
+    assert.equal(securityGateRefusal(w.board, ticket.id, 'IN_UX', 'IN_SEC'), undefined);
+
+    for (const f of ['config/aws.ini', 'certs/deploy.pem', 'src/github.ts', 'src/notify.ts', 'src/run.ts', 'src/http.ts']) rmSync(join(ticket.wt, f));
+    commitAll(ticket.wt, 'remove what Security found');
+    const clean = await cycle(w);
+    assert.equal(clean.stats.fixed, 8);
+    assert.equal(securityGateRefusal(w.board, ticket.id, 'IN_SEC', 'PM_REVIEW'), undefined);
+    assert.equal(w.board.listConversations({ ticketId: ticket.id, type: 'security', status: 'open' }).length, 0);
+  });
+
+  it('scans a DONE ticket\'s full change once', async () => {
+    write(ticket.wt, 'src/late.ts', `export const t = "${fakeSecrets(5).githubToken}";\n`);
+    commitAll(ticket.wt, 'one more thing');
+    await w.board.write((tx) => {
+      tx.transition(ticket.id, 'IN_SEC', 'PM_REVIEW', 'runner');
+      tx.transition(ticket.id, 'PM_REVIEW', 'DONE', 'runner');
+    });
+    const done = await cycle(w);
+    assert.ok(done.changes.some((c) => c.kind === 'new' && c.ticketId === ticket.id && c.file === 'src/late.ts'));
+    assert.equal(w.board.getMeta(doneScanMetaKey(ticket.id)), String(w.board.getTicket(ticket.id)!.statusSince));
+    rmSync(join(ticket.wt, 'src/late.ts'));
+    const later = await cycle(w);
+    assert.ok(!later.changes.some((c) => c.ticketId === ticket.id), 'a DONE ticket was scanned twice');
+  });
+});
