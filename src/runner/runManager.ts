@@ -6,6 +6,10 @@
  * Other processes end runs by writing their status (the CLI's `done`, Cancel in another window,
  * the PM of the window holding the lease): this manager notices on the next board change or
  * heartbeat and stops the process, and their decision stands over the exit code.
+ *
+ * `heartbeatAt` belongs to the owner alone: an agent's own CLI calls count as activity
+ * (`lastOutputAt`), so an agent orphaned by a crashed host cannot keep the run looking alive, and
+ * the PM finds it `lost`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
@@ -20,12 +24,16 @@ import { isStatus, nextStage, type Status } from '../domain/status';
 import type { Board, BoardTx } from '../store/api';
 import { expandArgs, type AgentCommand } from './agentCommand';
 import { writeCliShim, type CliLauncher } from './cliShim';
-import { formatDuration, RUN_HEARTBEAT_INTERVAL_MS } from './liveness';
 import { isProcessTreeAlive, signalProcessTree, spawnAgentProcess } from './processTree';
 import { ensureRunDir, LineSplitter, readTail, RunLogWriter, runLogFile } from './runFiles';
 import { ensureRunThread } from './threads';
 
 export const DEFAULT_MAX_PARALLEL = 3;
+/**
+ * How often the owner writes `heartbeatAt` on its live runs. The PM calls a run lost when its
+ * owner has been silent for its heartbeat timeout (30 s by default): keep this well below that.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 export const LOG_TAIL_LINES = 40;
 
@@ -130,7 +138,7 @@ export class RunManager implements Disposable {
     this.log = options.log ?? silentLogger;
     this.maxParallel = normalizeParallel(options.maxParallel ?? DEFAULT_MAX_PARALLEL);
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? RUN_HEARTBEAT_INTERVAL_MS;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.doneGraceMs = options.doneGraceMs ?? this.stopGraceMs;
     this.baseEnv = options.baseEnv ?? process.env;
     this.cli = options.cli;
@@ -701,6 +709,13 @@ function describeStop(status: StopStatus): string {
 
 function normalizeParallel(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : DEFAULT_MAX_PARALLEL;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 function delay(ms: number): Promise<void> {
