@@ -53,6 +53,12 @@ const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = 
 export class BoardData implements BoardTx {
   /** Ticket ids changed by the current write. */
   readonly touched = new Set<string>();
+  /**
+   * Decoded tickets by id. The PM cycle and the views read every ticket every few seconds;
+   * decoding 10,000 rows from sql.js each time would block the thread for tens of ms. Entries
+   * are dropped whenever their row changes (here, or in a journal entry from another process).
+   */
+  private readonly ticketCache = new Map<string, Ticket>();
 
   constructor(
     private readonly db: Db,
@@ -79,8 +85,31 @@ export class BoardData implements BoardTx {
       where.push('source = ?');
       params.push(filter.source);
     }
-    const sql = `SELECT * FROM tickets${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY num`;
-    return this.db.all(sql, params).map(toTicket);
+    const clause = `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY num`;
+    const ids = this.db.column(`SELECT id FROM tickets${clause}`, params);
+    let missing = 0;
+    for (const id of ids) if (!this.ticketCache.has(String(id))) missing++;
+    if (missing > 32) {
+      for (const r of this.db.all(`SELECT * FROM tickets${clause}`, params)) {
+        const t = toTicket(r);
+        this.ticketCache.set(t.id, t);
+      }
+    }
+    const out: Ticket[] = [];
+    for (const id of ids) {
+      const t = this.findTicket(String(id));
+      if (t !== undefined) out.push(t);
+    }
+    return out;
+  }
+
+  /** Forgets decoded tickets: the given ids, or all of them. */
+  forgetTickets(ids?: Iterable<string>): void {
+    if (ids === undefined) {
+      this.ticketCache.clear();
+      return;
+    }
+    for (const id of ids) this.ticketCache.delete(id);
   }
 
   countByStatus(): Record<Status, number> {
@@ -228,6 +257,7 @@ export class BoardData implements BoardTx {
       [id, number, title, description, JSON.stringify(criteria), priority, type, JSON.stringify(labels), source, fingerprint ?? null, status, now, now, now],
     );
     this.db.run('UPDATE meta SET value = ? WHERE key = ?', [String(number + 1), META_NEXT_TICKET]);
+    this.ticketCache.delete(id);
     this.addHistory(id, null, status, now, by, 'created');
     this.touched.add(id);
     return this.requireTicket(id);
@@ -262,6 +292,7 @@ export class BoardData implements BoardTx {
       this.clock.now(),
       t.id,
     ]);
+    this.ticketCache.delete(t.id);
     this.touched.add(t.id);
     return this.requireTicket(t.id);
   }
@@ -278,6 +309,7 @@ export class BoardData implements BoardTx {
     }
     // History, bugs, runs, check-ins and threads go with it (ON DELETE CASCADE).
     this.db.run('DELETE FROM tickets WHERE id = ?', [t.id]);
+    this.ticketCache.delete(t.id);
     this.touched.add(t.id);
   }
 
@@ -301,6 +333,7 @@ export class BoardData implements BoardTx {
       'UPDATE tickets SET status = ?, status_since = ?, updated_at = ?, blocked_from = ?, blocked_reason = ? WHERE id = ? AND status = ?',
       [to, now, now, blockedFrom, blockedReason, t.id, expectedFrom],
     );
+    this.ticketCache.delete(t.id);
     if (changed !== 1) throw new StatusConflictError(t.id, expectedFrom, this.requireTicket(t.id).status);
     this.addHistory(t.id, t.status, to, now, by, trimmedNote);
     this.touched.add(t.id);
@@ -593,8 +626,14 @@ export class BoardData implements BoardTx {
   }
 
   private findTicket(id: string): Ticket | undefined {
-    const r = this.db.get('SELECT * FROM tickets WHERE id = ?', [assertTicketId(id)]);
-    return r && toTicket(r);
+    let t = this.ticketCache.get(id);
+    if (t === undefined) {
+      const r = this.db.get('SELECT * FROM tickets WHERE id = ?', [assertTicketId(id)]);
+      if (r === undefined) return undefined;
+      t = toTicket(r);
+      this.ticketCache.set(t.id, t);
+    }
+    return cloneTicket(t);
   }
 
   private requireTicket(id: string): Ticket {
@@ -620,6 +659,15 @@ export class BoardData implements BoardTx {
     if (conv === undefined) throw new FactoryError('not-found', `no conversation ${id}`);
     return conv;
   }
+}
+
+function cloneTicket(t: Ticket): Ticket {
+  return {
+    ...t,
+    acceptanceCriteria: [...t.acceptanceCriteria],
+    labels: [...t.labels],
+    worktree: t.worktree === undefined ? undefined : { ...t.worktree },
+  };
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {

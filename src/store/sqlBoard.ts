@@ -80,6 +80,8 @@ export function openBoard(opts: OpenBoardOptions): Promise<SqlBoard> {
 
 const DEFAULT_COMPACT_BYTES = 1024 * 1024;
 const WORKER_FILE = 'storeWorker.js';
+/** A statement that may change ticket rows (ticket_history and friends do not match). */
+const TICKETS_TABLE = /\btickets\b/i;
 
 interface JournalHandle {
   fh: FileHandle;
@@ -197,6 +199,7 @@ export class SqlBoard implements Board {
       if (version < SCHEMA_VERSION) {
         const from = await board.writeInternal((db) => (schemaVersionOf(db) < SCHEMA_VERSION ? applyMigrations(db, board.clock.now()) : undefined));
         if (from !== undefined && !report.created) report.migratedFrom = from;
+        board.data.forgetTickets();
       }
     } catch (err) {
       await board.close();
@@ -267,6 +270,8 @@ export class SqlBoard implements Board {
         } catch (err) {
           db.stopRecording();
           db.exec('ROLLBACK');
+          // Reads inside the transaction may have cached rows that no longer exist.
+          this.data.forgetTickets();
           throw err;
         }
         const recording = db.stopRecording();
@@ -352,8 +357,13 @@ export class SqlBoard implements Board {
     }
     if (replay.applied.length > 0) {
       const tickets = new Set<string>();
-      for (const e of replay.applied) for (const t of e.payload.tickets) tickets.add(t);
-      this.changes.fire({ source: 'external', ticketIds: [...tickets] });
+      let unknown = false;
+      for (const e of replay.applied) {
+        for (const t of e.payload.tickets) tickets.add(t);
+        if (e.payload.tickets.length === 0 && e.payload.sql.some((sql) => TICKETS_TABLE.test(sql))) unknown = true;
+      }
+      this.data.forgetTickets(unknown ? undefined : tickets);
+      this.changes.fire({ source: 'external', ticketIds: unknown ? [] : [...tickets] });
     }
   }
 

@@ -99,6 +99,19 @@ export class Db {
     }
   }
 
+  /** First column of every row. */
+  column(sql: string, params: readonly Param[] = []): SqlValue[] {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.bind(params as BindParams);
+      const values: SqlValue[] = [];
+      while (stmt.step()) values.push(stmt.get()[0]);
+      return values;
+    } finally {
+      stmt.reset();
+    }
+  }
+
   /** First column of the first row. */
   value(sql: string, params: readonly Param[] = []): SqlValue | undefined {
     const stmt = this.prepare(sql);

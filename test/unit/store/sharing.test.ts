@@ -76,6 +76,28 @@ describe('several windows on one board', () => {
     assert.equal(fresh.listTickets().length, count);
   });
 
+  it('never serves a stale or shared ticket from its read cache', async () => {
+    const other = await tb.open();
+    const t = await tb.board.write((tx) => tx.createTicket({ title: 'cached' }, 'user'));
+    await other.refresh();
+    assert.equal(other.listTickets().find((x) => x.id === t.id)?.title, 'cached');
+    await tb.board.write((tx) => tx.updateTicket(t.id, { title: 'renamed' }));
+    await other.refresh();
+    assert.equal(other.getTicket(t.id)?.title, 'renamed');
+    assert.equal(other.listTickets().find((x) => x.id === t.id)?.title, 'renamed');
+    await assert.rejects(
+      tb.board.write((tx) => {
+        tx.updateTicket(t.id, { title: 'never committed' });
+        assert.equal(tx.getTicket(t.id)?.title, 'never committed', 'a transaction reads its own writes');
+        throw new Error('rolled back');
+      }),
+      /rolled back/,
+    );
+    assert.equal(tb.board.getTicket(t.id)?.title, 'renamed');
+    tb.board.getTicket(t.id)?.labels.push('changed by a caller');
+    assert.deepEqual(tb.board.getTicket(t.id)?.labels, []);
+  });
+
   it('closes idempotently and refuses writes afterwards', async () => {
     const b = await tb.open();
     await Promise.all([b.close(), b.close()]);
