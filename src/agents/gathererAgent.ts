@@ -124,7 +124,7 @@ export function summarize(o: ReconcileOutcome, found: number, maxOpen: number): 
   let text = parts.length > 0 ? parts.join(', ') : `No change (${count(found, 'item')} in the code)`;
   if (o.waiting > 0) {
     text += `; ${o.waiting} more ${o.waiting === 1 ? 'item' : 'items'} waiting`;
-    if (o.open >= maxOpen) text += ` (${o.open} open gathered tickets, the limit)`;
+    if (o.open >= maxOpen) text += ` (${o.open} open gathered tickets, the limit is ${maxOpen})`;
   }
   return text;
 }

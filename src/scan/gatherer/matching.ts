@@ -8,7 +8,9 @@
  * 3. an edited comment: same file (after renames), both comment tags, texts at least
  *    {@link EDIT_SIMILARITY} alike; the most alike pair first, and of about equally alike ones
  *    (within a tenth) the nearest.
- *    A comment replaced by an unrelated one at the same place is a new item, not an edit.
+ *    A comment replaced by an unrelated one at the same place is a new item, not an edit; so is
+ *    one that was already there last cycle without a ticket (`existedBefore`): when a ticketed
+ *    "TODO: test v2" goes, its ticket closes rather than moving to a waiting "TODO: test v3".
  */
 import { fingerprintOf, similarity } from './fingerprint';
 import { isCommentKind, type GatheredItem } from './item';
@@ -40,7 +42,16 @@ export interface MatchResult<R> {
   fresh: GatheredItem[];
 }
 
-export function matchItems<R extends TrackedRecord>(records: readonly R[], items: readonly GatheredItem[], renames: ReadonlyMap<string, string> = new Map()): MatchResult<R> {
+export interface MatchOptions {
+  /** Old path -> path now. */
+  renames?: ReadonlyMap<string, string>;
+  /** Items that existed last cycle without being tracked: never the new text of an edit. */
+  existedBefore?: (item: GatheredItem) => boolean;
+}
+
+export function matchItems<R extends TrackedRecord>(records: readonly R[], items: readonly GatheredItem[], options: MatchOptions = {}): MatchResult<R> {
+  const renames = options.renames ?? new Map<string, string>();
+  const existedBefore = options.existedBefore ?? (() => false);
   const matched: Match<R>[] = [];
   const freeItems = new Map<string, GatheredItem>();
   for (const item of items) freeItems.set(item.fingerprint, item);
@@ -71,15 +82,21 @@ export function matchItems<R extends TrackedRecord>(records: readonly R[], items
     left = still;
   }
 
-  if (left.length > 0 && freeItems.size > 0) left = pairEdits(left, freeItems, renames, matched);
+  if (left.length > 0 && freeItems.size > 0) left = pairEdits(left, freeItems, renames, existedBefore, matched);
 
   return { matched, gone: left, fresh: [...freeItems.values()] };
 }
 
-function pairEdits<R extends TrackedRecord>(left: R[], freeItems: Map<string, GatheredItem>, renames: ReadonlyMap<string, string>, matched: Match<R>[]): R[] {
+function pairEdits<R extends TrackedRecord>(
+  left: R[],
+  freeItems: Map<string, GatheredItem>,
+  renames: ReadonlyMap<string, string>,
+  existedBefore: (item: GatheredItem) => boolean,
+  matched: Match<R>[],
+): R[] {
   const itemsByFile = new Map<string, GatheredItem[]>();
   for (const item of freeItems.values()) {
-    if (!isCommentKind(item.kind)) continue;
+    if (!isCommentKind(item.kind) || existedBefore(item)) continue;
     const list = itemsByFile.get(item.file);
     if (list) list.push(item);
     else itemsByFile.set(item.file, [item]);

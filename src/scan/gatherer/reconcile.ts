@@ -10,6 +10,7 @@
 import type { BoardReader, BoardTx, Finding } from '../../store/api';
 import type { Ticket } from '../../domain/ticket';
 import { createHash } from 'node:crypto';
+import { FINGERPRINT_PREFIX } from './fingerprint';
 import { compareByValue, DIAGNOSTICS_KIND, priorityOfRank, type GatheredItem } from './item';
 import { matchItems, type TrackedRecord } from './matching';
 import { descriptionOf, titleOf } from './render';
@@ -18,6 +19,12 @@ export const SCANNER = 'gatherer';
 export const ACTOR = 'Gatherer';
 export const RESOLVED_NOTE = 'resolved in code';
 const THREAD_KEY = 'gatherer';
+/**
+ * Meta key: items left waiting by the noise budget in files that hold tracked items, as short
+ * fingerprints. Waiting items are not tracked, so without this an edit in such a file could not
+ * tell a re-worded comment from a neighbour that was already there.
+ */
+export const WAITING_META_KEY = 'gatherer.waitingNearTracked';
 
 export interface ReconcileInput {
   /** Everything found this cycle. */
@@ -81,12 +88,31 @@ export function trackedRecords(reader: BoardReader, observedKinds: ReadonlySet<s
  * detection is worth running (it stats the whole working tree).
  */
 export function needsRenameDetection(reader: BoardReader, items: readonly GatheredItem[], observedKinds: ReadonlySet<string>): boolean {
-  return matchItems(trackedRecords(reader, observedKinds), items).gone.length > 0;
+  return matchItems(trackedRecords(reader, observedKinds), items, { existedBefore: waitingLastCycle(reader) }).gone.length > 0;
+}
+
+function waitingLastCycle(reader: BoardReader): (item: GatheredItem) => boolean {
+  let known: Set<string>;
+  try {
+    const parsed: unknown = JSON.parse(reader.getMeta(WAITING_META_KEY) ?? '[]');
+    known = new Set(Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []);
+  } catch {
+    known = new Set();
+  }
+  return (item) => known.has(shortFingerprint(item.fingerprint));
+}
+
+function shortFingerprint(fingerprint: string): string {
+  return fingerprint.slice(FINGERPRINT_PREFIX.length, FINGERPRINT_PREFIX.length + 16);
 }
 
 export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome {
   const outcome: ReconcileOutcome = { created: [], updated: 0, closed: 0, noted: 0, waiting: 0, suppressed: 0, open: 0 };
-  const { matched, gone, fresh } = matchItems(trackedRecords(tx, input.observedKinds), input.items, input.renames);
+  const { matched, gone, fresh } = matchItems(trackedRecords(tx, input.observedKinds), input.items, {
+    renames: input.renames,
+    existedBefore: waitingLastCycle(tx),
+  });
+  const trackedFiles = new Set(matched.map((m) => m.item.file));
 
   for (const { record, item } of matched) {
     const ticket = record.finding.ticketId === undefined ? undefined : tx.getTicket(record.finding.ticketId);
@@ -128,9 +154,11 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
       const { changed, data } = refreshTicket(tx, open, item, { occurrence: item.occurrence, tag: item.tag });
       if (changed) outcome.updated++;
       track(tx, item, open.id, data, undefined);
+      trackedFiles.add(item.file);
     } else if (tx.isFingerprintDeleted(item.fingerprint)) {
       outcome.suppressed++;
       track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, undefined);
+      trackedFiles.add(item.file);
     } else {
       candidates.push(item);
     }
@@ -153,10 +181,14 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
       ACTOR,
     );
     track(tx, item, ticket.id, createdData(item, ticket), undefined);
+    trackedFiles.add(item.file);
     outcome.created.push(ticket);
     open++;
   }
-  outcome.waiting = candidates.length - outcome.created.length;
+  const waiting = candidates.slice(room);
+  outcome.waiting = waiting.length;
+  const nearTracked = JSON.stringify(waiting.filter((i) => trackedFiles.has(i.file)).map((i) => shortFingerprint(i.fingerprint)).sort());
+  if ((tx.getMeta(WAITING_META_KEY) ?? '[]') !== nearTracked) tx.setMeta(WAITING_META_KEY, nearTracked);
   outcome.open = open;
   return outcome;
 }

@@ -58,7 +58,7 @@ void describe('gatherer matching', () => {
   void it('follows a renamed file, also when the comment changed with it', () => {
     const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module'], ['old.ts', 8, '// HACK: global state']));
     const renames = new Map([['old.ts', 'lib/new.ts']]);
-    const result = matchItems(before, scan(['lib/new.ts', 3, '// TODO: split this module'], ['lib/new.ts', 8, '// HACK: global state here']), renames);
+    const result = matchItems(before, scan(['lib/new.ts', 3, '// TODO: split this module'], ['lib/new.ts', 8, '// HACK: global state here']), { renames });
     assert.deepEqual(
       result.matched.map((m) => [m.how, m.item.file, m.item.normText]),
       [
@@ -74,6 +74,19 @@ void describe('gatherer matching', () => {
     const result = matchItems(before, scan(['other.ts', 3, '// TODO: split this module']));
     assert.equal(result.gone.length, 1);
     assert.equal(result.fresh.length, 1);
+  });
+
+  void it('never takes an item that was already there without a ticket as the new text of an edit', () => {
+    const now = scan(['a.ts', 3, '// TODO: test version 3'], ['a.ts', 9, '// TODO: test version 4, edited']);
+    const before = recordsOf(scan(['a.ts', 3, '// TODO: test version 2'], ['a.ts', 9, '// TODO: test version 4']));
+    const waiting = now[0].fingerprint;
+    const result = matchItems(before, now, { existedBefore: (item) => item.fingerprint === waiting });
+    assert.deepEqual(
+      result.matched.map((m) => [m.record.normText, m.item.normText]),
+      [['test version 4', 'test version 4, edited']],
+    );
+    assert.deepEqual(result.gone.map((r) => r.normText), ['test version 2']);
+    assert.deepEqual(result.fresh.map((i) => i.normText), ['test version 3']);
   });
 
   void it('keeps identical comments apart and closes exactly one when one is removed', () => {
