@@ -1,0 +1,235 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Status } from '../../../src/domain/status';
+import type { Board } from '../../../src/store/api';
+import { TICKETS_MIME } from '../../../src/vscode/tickets/ticketDragAndDrop';
+import type { StatusGroupNode, TicketTreeNode } from '../../../src/vscode/tickets/ticketTreeNodes';
+import type { TicketTesting } from '../../../src/vscode/tickets/index';
+import { ensureBoard, eventually } from '../board';
+import { ScriptedPrompter, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
+
+const HOSTILE_TITLE = '[quit](command:workbench.action.quit) <img src=x onerror=alert(1)> ```fence```';
+
+function group(tickets: TicketTesting, status: Status): StatusGroupNode {
+  tickets.flush();
+  const node = tickets.treeProvider.getChildren().find((n): n is StatusGroupNode => n.kind === 'group' && n.status === status);
+  assert.ok(node, `no ${status} group in the Tickets view`);
+  return node;
+}
+
+function ticketNode(tickets: TicketTesting, id: string): TicketTreeNode {
+  tickets.flush();
+  const node = tickets.treeProvider.ticketNode(id);
+  assert.ok(node, `${id} is not in the Tickets view`);
+  return node;
+}
+
+/** Drags `id` in the view and drops it on the `to` group, as the tree does. */
+async function dragTo(tickets: TicketTesting, id: string, to: Status): Promise<void> {
+  const dataTransfer = new vscode.DataTransfer();
+  tickets.dragAndDrop.handleDrag([ticketNode(tickets, id)], dataTransfer);
+  assert.equal(await dataTransfer.get(TICKETS_MIME)?.asString(), JSON.stringify([id]));
+  await tickets.dragAndDrop.handleDrop(group(tickets, to), dataTransfer, new vscode.CancellationTokenSource().token);
+}
+
+async function newTicket(board: Board, title: string, status: 'BACKLOG' | 'READY' = 'BACKLOG', labels: string[] = []): Promise<string> {
+  return (await board.write((tx) => tx.createTicket({ title, status, labels }, 'user'))).id;
+}
+
+suite('Tickets view', () => {
+  test('Create Ticket validates the title as it is typed and lands the ticket where the user chose', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push({ tries: ['   ', 'x'.repeat(201), 'Add retry to uploads'] }, { tries: ['Retry 3 times on 503.'] });
+    prompter.picks.push('High', 'Ready');
+    const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
+
+    assert.ok(id, 'Create Ticket returned no ticket id');
+    assert.deepEqual(prompter.validationMessages, ['a ticket title cannot be empty', 'a ticket title is at most 200 characters (this one has 201)']);
+    const ticket = board.getTicket(id);
+    assert.equal(ticket?.title, 'Add retry to uploads');
+    assert.equal(ticket?.description, 'Retry 3 times on 503.');
+    assert.equal(ticket?.priority, 2);
+    assert.equal(ticket?.status, 'READY');
+    assert.equal(ticket?.source, 'user');
+
+    const item = tickets.treeProvider.getTreeItem(ticketNode(tickets, id));
+    assert.equal(item.label, `${id} Add retry to uploads`);
+    assert.equal(item.id, `ticket:${id}`);
+    assert.equal(item.contextValue, 'ticket.READY');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'arrow-up');
+    assert.deepEqual(item.command?.arguments, [id]);
+  });
+
+  test('a cancelled Create Ticket creates nothing', async () => {
+    const board = await ensureBoard();
+    const { api } = await ticketsApi();
+    const before = board.listTickets().length;
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push({ tries: ['Never mind'] }, undefined);
+    const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
+    assert.equal(id, undefined);
+    assert.equal(board.listTickets().length, before);
+  });
+
+  test('groups follow the pipeline with Blocked last, each with its count', async () => {
+    const board = await ensureBoard();
+    const { tickets } = await ticketsApi();
+    await newTicket(board, 'Counted');
+    tickets.flush();
+    const groups = tickets.treeProvider.getChildren() as StatusGroupNode[];
+    assert.deepEqual(groups.map((g) => g.status), ['BACKLOG', 'READY', 'IN_DEV', 'IN_QA', 'IN_UX', 'IN_SEC', 'PM_REVIEW', 'DONE', 'BLOCKED']);
+    const backlog = tickets.treeProvider.getTreeItem(groups[0]);
+    assert.equal(backlog.id, 'status:BACKLOG');
+    assert.equal(backlog.description, String(board.listTickets({ status: 'BACKLOG' }).length));
+  });
+
+  test('dragging a ticket onto another status group moves it there, by the user', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const id = await newTicket(board, 'Drag me');
+    const prompter = new ScriptedPrompter();
+    await withPrompter(api, prompter, () => dragTo(tickets, id, 'READY'));
+    assert.equal(board.getTicket(id)?.status, 'READY');
+    const last = board.history(id).at(-1);
+    assert.deepEqual([last?.from, last?.to, last?.by], ['BACKLOG', 'READY', 'user']);
+    assert.deepEqual(prompter.warnings, []);
+    await eventually('the view shows the ticket under Ready', () => {
+      const node = tickets.treeProvider.ticketNode(id);
+      return node?.status === 'READY';
+    });
+  });
+
+  test('an illegal drop changes nothing and says why', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const id = await newTicket(board, 'Never worked');
+    const before = { ticket: board.getTicket(id), history: board.history(id) };
+    const prompter = new ScriptedPrompter();
+    await withPrompter(api, prompter, () => dragTo(tickets, id, 'DONE'));
+    assert.deepEqual(board.getTicket(id), before.ticket);
+    assert.deepEqual(board.history(id), before.history);
+    assert.equal(prompter.warnings.length, 1);
+    assert.match(prompter.warnings[0].message, /Cannot move T-\d+ to Done: BACKLOG -> DONE: a ticket that was never worked cannot be finished/);
+  });
+
+  test('dropping on Blocked asks for a reason; Unblock sends it back', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const id = await newTicket(board, 'Needs a key', 'READY');
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push({ tries: ['  ', 'Waiting for the API key'] });
+    await withPrompter(api, prompter, () => dragTo(tickets, id, 'BLOCKED'));
+    assert.deepEqual(prompter.validationMessages, ['A blocked ticket needs a reason.']);
+    const blocked = board.getTicket(id);
+    assert.equal(blocked?.status, 'BLOCKED');
+    assert.equal(blocked?.blockedFrom, 'READY');
+    assert.equal(blocked?.blockedReason, 'Waiting for the API key');
+    assert.equal(tickets.treeProvider.getTreeItem(ticketNode(tickets, id)).contextValue, 'ticket.BLOCKED');
+
+    await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.unblockTicket', id));
+    assert.equal(board.getTicket(id)?.status, 'READY');
+  });
+
+  test('a cancelled block reason leaves the ticket where it was', async () => {
+    const board = await ensureBoard();
+    const { api } = await ticketsApi();
+    const id = await newTicket(board, 'Not blocked after all', 'READY');
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push(undefined);
+    const outcome = await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.blockTicket', id));
+    assert.equal(outcome, 'cancelled');
+    assert.equal(board.getTicket(id)?.status, 'READY');
+  });
+
+  test('Move to... offers only the legal targets', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const id = await newTicket(board, 'Move me', 'READY');
+    const prompter = new ScriptedPrompter();
+    prompter.picks.push('Backlog');
+    const outcome = await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.moveTicket', ticketNode(tickets, id)));
+    assert.equal(outcome, 'moved');
+    assert.deepEqual(prompter.offered[0], ['Backlog', 'In Development', 'Blocked']);
+    assert.equal(board.getTicket(id)?.status, 'BACKLOG');
+  });
+
+  test('Delete asks first and deletes only on yes', async () => {
+    const board = await ensureBoard();
+    const { api } = await ticketsApi();
+    const id = await newTicket(board, 'Delete me');
+    const prompter = new ScriptedPrompter();
+    prompter.warningAnswers.push(undefined, 'Delete');
+    assert.equal(await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.deleteTicket', id)), false);
+    assert.ok(board.getTicket(id), 'deleted although the user said no');
+    assert.equal(await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.deleteTicket', id)), true);
+    assert.equal(board.getTicket(id), undefined);
+    assert.ok(prompter.warnings.every((w) => w.modal), 'the confirmation is not modal');
+  });
+
+  test('the filter narrows the view, shows in its description, and clears', async () => {
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const label = `lbl${Date.now()}`;
+    const match = await newTicket(board, 'Filtered in', 'BACKLOG', [label]);
+    const other = await newTicket(board, 'Filtered out');
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push({ tries: ['source:robots', `label:${label}`] });
+    await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.filterTickets'));
+    assert.match(prompter.validationMessages[0] ?? '', /unknown source "robots"/);
+    assert.equal(tickets.treeView.description, `Filter: label:${label}`);
+    assert.ok(tickets.treeProvider.ticketNode(match));
+    assert.equal(tickets.treeProvider.ticketNode(other), undefined);
+    await vscode.commands.executeCommand('agentFactory.clearTicketFilter');
+    assert.equal(tickets.treeView.description, undefined);
+    assert.ok(tickets.treeProvider.ticketNode(other));
+  });
+
+  test('a change made outside the view shows without a refresh', async () => {
+    const board = await ensureBoard();
+    const { tickets } = await ticketsApi();
+    const id = await newTicket(board, 'Moved by someone else');
+    await board.write((tx) => tx.transition(id, 'BACKLOG', 'READY', 'cli'));
+    await eventually('the view moved the ticket to Ready', () => tickets.treeProvider.ticketNode(id)?.status === 'READY');
+  });
+
+  test('Open Ticket shows the ticket document, read-only, and it follows the ticket', async () => {
+    const board = await ensureBoard();
+    const id = await newTicket(board, 'Document me');
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('agentFactory.openTicket', id);
+    assert.equal(editor.document.uri.toString(), `agent-factory:/${id}.md`);
+    assert.equal(editor.document.languageId, 'markdown');
+    const lines = editor.document.getText().split('\n');
+    assert.equal(lines[0], `# ${id}: Document me`);
+    assert.equal(lines[4], '## Check-ins');
+    assert.ok(lines.includes('## History'));
+
+    // Typing into it, as a user would, changes nothing: the editor is read-only.
+    const before = editor.document.getText();
+    await vscode.commands.executeCommand('type', { text: 'tampered ' });
+    assert.equal(editor.document.getText(), before, 'typing changed the ticket document');
+    assert.equal(editor.document.isDirty, false);
+
+    await board.write((tx) => tx.updateTicket(id, { title: 'Document me again', labels: ['docs'] }));
+    await eventually('the document shows the new title', () => editor.document.getText().startsWith(`# ${id}: Document me again\n`));
+    assert.match(editor.document.getText(), /- Labels: docs/);
+  });
+
+  test('a hostile title renders inert in the tree tooltip and the document', async () => {
+    const board = await ensureBoard();
+    const { tickets } = await ticketsApi();
+    const id = await newTicket(board, HOSTILE_TITLE);
+    const item = tickets.treeProvider.getTreeItem(ticketNode(tickets, id));
+    const tooltip = item.tooltip as vscode.MarkdownString;
+    assert.ok(tooltip instanceof vscode.MarkdownString);
+    assert.ok(!tooltip.isTrusted, 'the tooltip is trusted');
+    assert.ok(!tooltip.supportHtml, 'the tooltip renders HTML');
+    assert.deepEqual(unescapedMarkup(tooltip.value.split('\n')[0]), [], tooltip.value);
+    assert.ok(tooltip.value.includes('\\[quit\\]\\(command\\:workbench'), tooltip.value);
+
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('agentFactory.openTicket', id);
+    const title = editor.document.lineAt(0).text;
+    assert.deepEqual(unescapedMarkup(title.slice(title.indexOf(':') + 1)), [], title);
+  });
+});

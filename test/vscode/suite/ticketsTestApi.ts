@@ -1,0 +1,105 @@
+// Shared by the tickets and comments suites: the tickets feature's test hooks and a prompter that
+// answers the real input boxes and pickers the way a user would (running their validation).
+import type * as vscode from 'vscode';
+import type { TestApi } from '../../../src/vscode/extension';
+import type { TicketTesting } from '../../../src/vscode/tickets/index';
+import type { Prompter } from '../../../src/vscode/ui/prompter';
+import { testApi } from '../board';
+
+export async function ticketsApi(): Promise<{ api: TestApi; tickets: TicketTesting }> {
+  const api = await testApi();
+  const tickets = (api as TestApi & { tickets?: TicketTesting }).tickets;
+  if (!tickets) throw new Error('the extension test API has no `tickets` (activate must expose registerTicketFeatures(...).testing)');
+  return { api, tickets };
+}
+
+/** One input box answer: what the user types, possibly after attempts the box rejects. */
+export interface InputAnswer {
+  tries: string[];
+}
+
+/**
+ * Answers dialogs from queues and records what the user was shown. An input box runs the
+ * command's own `validateInput` on every try, as the real box does, and keeps the first accepted.
+ */
+export class ScriptedPrompter implements Prompter {
+  readonly inputs: (InputAnswer | undefined)[] = [];
+  /** A label (or part of one) to pick, or undefined to cancel. */
+  readonly picks: (string | undefined)[] = [];
+  readonly warningAnswers: (string | undefined)[] = [];
+  readonly validationMessages: string[] = [];
+  readonly offered: string[][] = [];
+  readonly warnings: { message: string; modal: boolean }[] = [];
+  readonly infos: string[] = [];
+  readonly prompts: string[] = [];
+
+  async inputBox(options: vscode.InputBoxOptions): Promise<string | undefined> {
+    this.prompts.push(options.title ?? options.prompt ?? '');
+    if (this.inputs.length === 0) throw new Error(`unexpected input box: ${options.title ?? options.prompt ?? ''}`);
+    const answer = this.inputs.shift();
+    if (!answer) return undefined;
+    for (const value of answer.tries) {
+      const verdict = await options.validateInput?.(value);
+      const message = typeof verdict === 'string' ? verdict : verdict?.message;
+      if (!message) return value;
+      this.validationMessages.push(message);
+    }
+    throw new Error(`every try was rejected by the input box: ${this.validationMessages.join(' | ')}`);
+  }
+
+  async quickPick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+    this.prompts.push(options.title ?? options.placeHolder ?? '');
+    this.offered.push(items.map((i) => i.label));
+    if (this.picks.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder ?? ''} (${items.map((i) => i.label).join(', ')})`);
+    const wanted = this.picks.shift();
+    if (wanted === undefined) return undefined;
+    const item = items.find((i) => i.label.includes(wanted));
+    if (!item) throw new Error(`no item "${wanted}" among ${items.map((i) => i.label).join(', ')}`);
+    return item;
+  }
+
+  async quickPickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<readonly T[] | undefined> {
+    const one = await this.quickPick(items, options);
+    return one ? [one] : undefined;
+  }
+
+  async warning<T extends string>(message: string, options: vscode.MessageOptions, ...actions: T[]): Promise<T | undefined> {
+    this.warnings.push({ message, modal: options.modal === true });
+    if (actions.length === 0) return undefined;
+    const answer = this.warningAnswers.shift();
+    return actions.find((a) => a === answer);
+  }
+
+  async info<T extends string>(message: string): Promise<T | undefined> {
+    this.infos.push(message);
+    return undefined;
+  }
+}
+
+/** Runs `fn` with the scripted prompter in place of the real dialogs. */
+export async function withPrompter<R>(api: TestApi, prompter: ScriptedPrompter, fn: () => PromiseLike<R>): Promise<R> {
+  const original = api.prompter.current;
+  api.prompter.current = prompter;
+  try {
+    return await fn();
+  } finally {
+    api.prompter.current = original;
+  }
+}
+
+/**
+ * Characters that open markdown links, images, HTML, code or autolinks and are not escaped with a
+ * backslash. Empty means the text renders literally.
+ */
+export function unescapedMarkup(markdown: string): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < markdown.length; i++) {
+    const c = markdown[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if ('[]()<>`:'.includes(c)) found.push(`${c} at ${i}`);
+  }
+  return found;
+}
