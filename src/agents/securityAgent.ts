@@ -4,10 +4,11 @@
  * has not judged before, and records the outcome as findings, bugs and threads in one write.
  */
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { ACTIVE_STATUSES } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
-import { collectTicket, type ChangeLister, type SkipReason, type TicketScan } from '../scan/security/collect';
+import { collectTicket, ScanBudget, type ChangeLister, type SkipReason, type TicketScan } from '../scan/security/collect';
 import { openSecurityBlockers } from '../scan/security/gate';
 import { doneScanMetaKey } from '../scan/security/model';
 import { reconcileTicket, type FindingChange } from '../scan/security/reconcile';
@@ -21,7 +22,14 @@ export { securityGateRefusal } from '../scan/security/gate';
 export interface SecurityAgentDeps {
   settings(): SecuritySettings;
   git: ChangeLister;
+  /**
+   * Milliseconds a cycle may spend matching before the remaining files wait for the next cycle;
+   * keep it below the manager's cycle timeout (default 60 s). Default 30 s.
+   */
+  scanBudgetMs?: number;
 }
+
+const DEFAULT_SCAN_BUDGET_MS = 30_000;
 
 export interface SecurityCycleStats {
   tickets: number;
@@ -31,6 +39,8 @@ export interface SecurityCycleStats {
   scanned: number;
   /** Files whose content was already judged with the same rules: not scanned again. */
   unchanged: number;
+  /** Changed files left for the next cycle because this one's time budget ran out. */
+  deferred: number;
   skipped: Record<SkipReason, number>;
   newFindings: number;
   fixed: number;
@@ -56,6 +66,9 @@ interface Target {
 export class SecurityAgent implements BackgroundAgent {
   readonly name = 'Security' as const;
   readonly defaultIntervalSeconds = 120;
+
+  /** Per board folder: content keys the store's scan cache holds (it only ever grows for a rules version). */
+  private readonly knownClean = new Map<string, Set<string>>();
 
   constructor(private readonly deps: SecurityAgentDeps) {}
 
@@ -96,6 +109,7 @@ export class SecurityAgent implements BackgroundAgent {
       files: 0,
       scanned: 0,
       unchanged: 0,
+      deferred: 0,
       skipped: { ignored: 0, 'too-large': 0, binary: 0, 'not-a-file': 0 },
       newFindings: 0,
       fixed: 0,
@@ -106,6 +120,9 @@ export class SecurityAgent implements BackgroundAgent {
     };
     const scans: TicketScan[] = [];
     const memo = new Map<string, RawFinding[]>();
+    const budget = new ScanBudget(performance.now() + (this.deps.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS));
+    let knownClean = this.knownClean.get(board.dir);
+    if (!knownClean) this.knownClean.set(board.dir, (knownClean = new Set()));
     const doneMarks = new Map<string, string>();
 
     for (const [i, { ticket, doneMark }] of targets.entries()) {
@@ -122,16 +139,20 @@ export class SecurityAgent implements BackgroundAgent {
         continue;
       }
       try {
-        const scan = await collectTicket(board, this.deps.git, ticket, { settings, signal, memo });
+        const scan = await collectTicket(board, this.deps.git, ticket, { settings, signal, memo, knownClean, budget });
         scans.push(scan);
-        if (doneMark !== undefined) doneMarks.set(ticket.id, doneMark);
         stats.tickets++;
+        let deferred = 0;
         for (const f of scan.files) {
           stats.files++;
           if (f.state === 'scanned' && !f.reused) stats.scanned++;
           else if (f.state === 'skipped') stats.skipped[f.reason]++;
+          else if (f.state === 'deferred') deferred++;
           else stats.unchanged++;
         }
+        stats.deferred += deferred;
+        // A DONE ticket's one full scan is over only when no file of it was left for later.
+        if (doneMark !== undefined && deferred === 0) doneMarks.set(ticket.id, doneMark);
       } catch (err) {
         if (signal.aborted || (err instanceof FactoryError && err.reason === 'cancelled')) throw err;
         // One ticket's broken worktree must not hide the others' findings.
@@ -146,6 +167,9 @@ export class SecurityAgent implements BackgroundAgent {
       for (const [id, mark] of doneMarks) tx.setMeta(doneScanMetaKey(id), mark);
       return all;
     });
+
+    // Only now that the write landed are these keys in the store's cache.
+    for (const scan of scans) for (const f of scan.files) if (f.state === 'scanned' && f.findings.length === 0) knownClean.add(f.contentKey);
 
     for (const c of changes) {
       if (c.kind === 'new') stats.newFindings++;
@@ -182,6 +206,7 @@ export function summarize(s: SecurityCycleStats): string {
     .map(([reason, n]) => `${n} ${reason === 'too-large' ? 'too large' : reason === 'not-a-file' ? 'not a file' : reason}`);
   const parts = [`${plural(s.scanned, 'file')} scanned`, `${s.unchanged} unchanged`];
   if (skippedTotal > 0) parts.push(`${skippedTotal} skipped (${skippedParts.join(', ')})`);
+  if (s.deferred > 0) parts.push(`${s.deferred} left for the next cycle`);
   let text = `${plural(s.tickets, 'ticket')}: ${parts.join(', ')}`;
   const events = [
     s.newFindings > 0 ? plural(s.newFindings, 'new finding') : '',

@@ -4,6 +4,7 @@
  * skipped. Nothing here writes to the board; reconcile.ts turns the outcome into one write.
  */
 import { lstat, readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { basename, join } from 'node:path';
 import { looksBinary } from '../common/binary';
 import { sha256Hex } from '../common/contentHash';
@@ -28,7 +29,9 @@ export type FileOutcome =
   | { path: string; state: 'unchanged-clean' }
   /** Same content as this ticket's last scan of the file, whose findings stand. */
   | { path: string; state: 'unchanged-with-findings' }
-  | { path: string; state: 'skipped'; reason: SkipReason };
+  | { path: string; state: 'skipped'; reason: SkipReason }
+  /** Changed and not judged yet: the cycle's time budget ran out. Its findings, if any, stand. */
+  | { path: string; state: 'deferred' };
 
 export interface TicketScan {
   ticketId: string;
@@ -46,6 +49,34 @@ export interface CollectOptions {
    * only when the cycle's write lands, and the same content in two tickets is matched once.
    */
   memo?: Map<string, RawFinding[]>;
+  /**
+   * Content keys known to be clean without asking the store: the agent remembers what it has
+   * already seen in the store's cache, so an unchanged file costs a hash and no query.
+   */
+  knownClean?: Set<string>;
+  budget?: ScanBudget;
+}
+
+/**
+ * How long one cycle may spend matching. A cycle that runs into the manager's timeout is aborted
+ * and writes nothing, so a very large change would never finish; with a budget, files past it wait
+ * for the next cycle and what was scanned is kept. The first file always runs, so every cycle
+ * makes progress.
+ */
+export class ScanBudget {
+  private started = 0;
+
+  constructor(
+    private readonly deadline: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** True when one more file may be matched. */
+  take(): boolean {
+    if (this.started > 0 && this.now() > this.deadline) return false;
+    this.started++;
+    return true;
+  }
 }
 
 /**
@@ -70,7 +101,7 @@ export async function collectTicket(
 
 /** The scanning core over an explicit list of worktree-relative paths. */
 export async function collectFiles(board: BoardReader, ticketId: string, root: string, paths: readonly string[], opts: CollectOptions): Promise<TicketScan> {
-  const { signal, settings, memo } = opts;
+  const { signal, settings, memo, knownClean, budget } = opts;
   const ignored = ignoreMatcher(settings.ignore);
   const maxBytes = settings.maxFileSizeKB * 1024;
   const standing = knownContent(board, ticketId);
@@ -87,10 +118,15 @@ export async function collectFiles(board: BoardReader, ticketId: string, root: s
     if (data.length > maxBytes) return { path, state: 'skipped', reason: 'too-large' };
     if (looksBinary(data)) return { path, state: 'skipped', reason: 'binary' };
     const contentKey = contentKeyOf(path, data);
-    if (board.wasScanned(contentKey, SECURITY_RULES_VERSION)) return { path, state: 'unchanged-clean' };
+    if (knownClean?.has(contentKey)) return { path, state: 'unchanged-clean' };
+    if (board.wasScanned(contentKey, SECURITY_RULES_VERSION)) {
+      knownClean?.add(contentKey);
+      return { path, state: 'unchanged-clean' };
+    }
     if (standing.get(path)?.has(contentKey)) return { path, state: 'unchanged-with-findings' };
     const known = memo?.get(contentKey);
     if (known) return { path, state: 'scanned', contentKey, findings: known, reused: true };
+    if (budget && !budget.take()) return { path, state: 'deferred' };
     const findings = await scanText(path, data.toString('utf8'));
     memo?.set(contentKey, findings);
     return { path, state: 'scanned', contentKey, findings, reused: false };

@@ -47,7 +47,7 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan): ReconcileReport 
   const outcomeOf = new Map<string, FileOutcome>();
   for (const file of scan.files) {
     outcomeOf.set(file.path, file);
-    if (file.state === 'unchanged-with-findings') standing.add(file.path);
+    if (file.state === 'unchanged-with-findings' || file.state === 'deferred') standing.add(file.path);
     if (file.state !== 'scanned') continue;
     if (file.findings.length === 0) tx.markScanned(file.contentKey, SECURITY_RULES_VERSION);
     for (const raw of file.findings) {

@@ -49,11 +49,11 @@ function write(root: string, rel: string, content: string | Buffer): void {
   writeFileSync(file, content);
 }
 
-async function makeWorld(): Promise<World> {
+async function makeWorld(scanBudgetMs?: number): Promise<World> {
   const repo = makeTempRepo();
   const tb = await makeTempBoard({ create: true });
   const log = new CapturingLog();
-  const agent = new SecurityAgent({ settings: () => settings, git: new SimpleGitPort() });
+  const agent = new SecurityAgent({ settings: () => settings, git: new SimpleGitPort(), scanBudgetMs });
   return { repo, tb, board: tb.board, log, activity: [], agent };
 }
 
@@ -274,5 +274,31 @@ describe('Security agent on a real worktree', () => {
     rmSync(join(ticket.wt, 'src/late.ts'));
     const later = await cycle(w);
     assert.ok(!later.changes.some((c) => c.ticketId === ticket.id), 'a DONE ticket was scanned twice');
+  });
+});
+
+describe('Security agent under a time budget', () => {
+  it('scans a large change over several cycles, keeping what it found, and finishes a DONE scan only when nothing is left', async () => {
+    const w = await makeWorld(0);
+    try {
+      const t = await ticketWithWorktree(w, 'big');
+      for (let i = 1; i <= 3; i++) write(t.wt, `src/m${i}.ts`, `export const t${i} = "${fakeSecrets(200 + i).githubToken}";\n`);
+      commitAll(t.wt, 'three files with tokens');
+      await w.board.write((tx) => {
+        for (const [from, to] of [['IN_DEV', 'IN_QA'], ['IN_QA', 'IN_UX'], ['IN_UX', 'IN_SEC'], ['IN_SEC', 'PM_REVIEW'], ['PM_REVIEW', 'DONE']] as const) tx.transition(t.id, from, to, 'runner');
+      });
+      const counts: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await cycle(w);
+        counts.push([r.stats.scanned, r.stats.deferred]);
+        assert.equal(w.board.getMeta(doneScanMetaKey(t.id)) !== undefined, i === 2, `done mark after cycle ${i + 1}`);
+        assert.equal(securityBugs(w.board, t.id).filter((b) => !b.fixed).length, i + 1, 'a deferred file lost its finding');
+      }
+      assert.deepEqual(counts, [[1, 2], [1, 1], [1, 0]]);
+      assert.match(w.log.lines.join('\n'), /left for the next cycle/);
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
   });
 });
