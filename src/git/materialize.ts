@@ -67,15 +67,17 @@ export async function materializeWorktree(git: GitPort, repo: string, want: Work
 
   const branchExists = await git.branchExists(repo, want.branch, call);
   if (!branchExists && !opts.allowNewBranch) throw new BranchGoneError(want.branch, want.path);
+  let created;
   try {
-    await git.createWorktree(repo, { path: want.path, branch: want.branch, base: want.base }, call);
+    created = await git.createWorktree(repo, { path: want.path, branch: want.branch, base: want.base }, call);
   } catch (err) {
     // Another window or the runner may have created it a moment ago.
     const raced = findPresent(await git.listWorktrees(repo, call).catch(() => []), want);
     if (raced) return raced;
     throw err;
   }
-  return { worktree: want, action: branchExists ? 'recreated' : 'created' };
+  // An adapter may pick another folder (the editor's git makes paths unique): record where it is.
+  return { worktree: { ...want, path: created.path }, action: branchExists ? 'recreated' : 'created' };
 }
 
 function findPresent(list: readonly WorktreeEntry[], want: Worktree): MaterializeResult | undefined {

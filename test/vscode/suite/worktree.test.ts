@@ -1,0 +1,153 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { silentLogger, type CycleContext } from '../../../src/agents/agent';
+import { DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree, WorktreeAgent, type WorktreeSettings } from '../../../src/agents/worktreeAgent';
+import { systemClock } from '../../../src/domain/clock';
+import { PIPELINE } from '../../../src/domain/status';
+import type { Ticket } from '../../../src/domain/ticket';
+import type { CreateWorktreeRequest, CreateWorktreeResult, GitCallOptions } from '../../../src/git/port';
+import { samePath } from '../../../src/git/paths';
+import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import type { Board } from '../../../src/store/api';
+import type { GitApi, Repository } from '../../../src/vscode/git/gitApi';
+import { loadGitApi, VsCodeGitPort } from '../../../src/vscode/git/vscodeGitPort';
+import { ensureBoard, eventually } from '../board';
+import { testWorkspace } from '../environment';
+import { repositoryAt } from '../git';
+
+/** The simple-git adapter, noting which of its worktree calls the editor adapter fell back to. */
+class RecordingGit extends SimpleGitPort {
+  readonly calls: string[] = [];
+  override createWorktree(repo: string, req: CreateWorktreeRequest, opts?: GitCallOptions): Promise<CreateWorktreeResult> {
+    this.calls.push('createWorktree');
+    return super.createWorktree(repo, req, opts);
+  }
+  override removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
+    this.calls.push(options?.force ? 'removeWorktree --force' : 'removeWorktree');
+    return super.removeWorktree(repo, path, options, opts);
+  }
+}
+
+/** The same API whose repositories have no createWorktree, as in editors older than the worktree API. */
+function withoutCreateWorktree(api: GitApi): GitApi {
+  const hide = (repo: Repository | null | undefined): Repository | null =>
+    repo ? new Proxy(repo, { get: (target, key, receiver) => (key === 'createWorktree' ? undefined : Reflect.get(target, key, receiver) as unknown) }) : null;
+  return {
+    get state() {
+      return api.state;
+    },
+    get repositories() {
+      return api.repositories.map((r) => hide(r)!);
+    },
+    getRepository: (uri) => hide(api.getRepository?.(uri)),
+    openRepository: async (uri) => hide(await api.openRepository?.(uri)),
+  };
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+suite('Worktrees through the VS Code Git API', () => {
+  let board: Board;
+  let api: GitApi;
+  let location: string;
+  let settings: WorktreeSettings;
+  const workspace = (): string => testWorkspace();
+
+  const seedTicket = (title: string): Promise<Ticket> => board.write((tx) => tx.createTicket({ title, status: 'READY' }, 'user'));
+  const finish = (id: string): Promise<void> =>
+    board.write((tx) => {
+      let t = tx.getTicket(id)!;
+      for (const next of PIPELINE.slice(PIPELINE.indexOf('IN_DEV'))) t = tx.transition(id, t.status, next, 'runner');
+    });
+  const cycleContext = (): CycleContext => ({ board, clock: systemClock, log: silentLogger, signal: new AbortController().signal, setActivity() {} });
+
+  suiteSetup(async () => {
+    board = await ensureBoard();
+    await repositoryAt(vscode.Uri.file(workspace()));
+    const loaded = await loadGitApi();
+    assert.ok(loaded, 'the built-in git extension is enabled');
+    api = loaded;
+    location = mkdtempSync(join(tmpdir(), 'af-worktrees-'));
+    settings = { ...DEFAULT_WORKTREE_SETTINGS, location, baseBranch: 'main' };
+    // The window's own Worktree agent would act on these tickets too; this suite drives its own.
+    await vscode.commands.executeCommand('agentFactory.pauseAgent', 'Worktree');
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('agentFactory.resumeAgent', 'Worktree');
+    for (const line of git(workspace(), 'worktree', 'list', '--porcelain').split('\n')) {
+      const path = line.startsWith('worktree ') ? line.slice('worktree '.length) : undefined;
+      if (path && path.startsWith(location)) git(workspace(), 'worktree', 'remove', '--force', path);
+    }
+    git(workspace(), 'worktree', 'prune');
+    rmSync(location, { recursive: true, force: true });
+  });
+
+  test('creates the worktree of a seeded ticket through the API, then the agent removes it once clean and merged', async () => {
+    const recording = new RecordingGit();
+    const port = new VsCodeGitPort(api, recording);
+    const ticket = await seedTicket('Created through the editor');
+
+    const wt = await ensureTicketWorktree(board, port, ticket, settings);
+    assert.deepEqual(recording.calls, [], 'the API created it, not the fallback');
+    assert.ok(samePath(wt.path, join(location, `${ticket.id}-created-through-the-editor`)));
+    assert.equal(git(wt.path, 'rev-parse', '--abbrev-ref', 'HEAD'), wt.branch);
+    assert.deepEqual(board.getTicket(ticket.id)?.worktree, wt);
+    const repository = api.getRepository?.(vscode.Uri.file(workspace()));
+    if (repository?.state.worktrees) {
+      await eventually('the git extension lists the new worktree', () => repository.state.worktrees?.some((w) => samePath(w.path, wt.path)));
+    }
+
+    await finish(ticket.id);
+    const agent = new WorktreeAgent({ git: port, settings: () => settings });
+    await agent.runCycle(cycleContext());
+    assert.equal(existsSync(wt.path), false);
+    assert.equal(agent.lastReport?.entries.find((e) => samePath(e.path, wt.path))?.action, 'removed');
+    assert.deepEqual(recording.calls, ['removeWorktree'], 'a removal without force goes to git, which refuses rather than asks');
+  });
+
+  test('a confirmed removal of a dirty worktree saves the patch, then removes through the API with force', async () => {
+    const recording = new RecordingGit();
+    const port = new VsCodeGitPort(api, recording);
+    const ticket = await seedTicket('Dirty in the editor');
+    const wt = await ensureTicketWorktree(board, port, ticket, settings);
+    writeFileSync(join(wt.path, 'unsaved.txt'), 'work in progress\n');
+    await finish(ticket.id);
+
+    const agent = new WorktreeAgent({ git: port, settings: () => settings });
+    await agent.runCycle(cycleContext());
+    assert.ok(existsSync(join(wt.path, 'unsaved.txt')), 'the agent keeps a dirty worktree');
+
+    const plan = await agent.planCleanup(board);
+    const result = await agent.executeCleanup(board, plan, { confirmedDirty: [wt.path] });
+    const removed = result.removed.find((r) => samePath(r.path, wt.path));
+    assert.ok(removed?.backup && existsSync(removed.backup));
+    assert.equal(existsSync(wt.path), false);
+    assert.ok(!recording.calls.includes('removeWorktree --force'), 'the API did the forced removal');
+  });
+
+  test('falls back to git when the API has no createWorktree', async () => {
+    const recording = new RecordingGit();
+    const port = new VsCodeGitPort(withoutCreateWorktree(api), recording);
+    const ticket = await seedTicket('Older editor');
+    const wt = await ensureTicketWorktree(board, port, ticket, settings);
+    assert.deepEqual(recording.calls, ['createWorktree']);
+    assert.ok(existsSync(join(wt.path, '.git')));
+    assert.equal(git(wt.path, 'rev-parse', '--abbrev-ref', 'HEAD'), wt.branch);
+  });
+
+  test('falls back to git when there is no git extension at all', async () => {
+    const recording = new RecordingGit();
+    const port = new VsCodeGitPort(undefined, recording);
+    const ticket = await seedTicket('No git extension');
+    const wt = await ensureTicketWorktree(board, port, ticket, settings);
+    assert.deepEqual(recording.calls, ['createWorktree']);
+    assert.ok(existsSync(wt.path));
+  });
+});
