@@ -115,6 +115,8 @@ export class RunManager implements Disposable {
   private cliShimDir: Promise<string | undefined> | undefined;
 
   private readonly queue: LaunchRequest[] = [];
+  /** Recorded runs still being prepared (worktree, prompt) before launch: heartbeated already. */
+  private readonly preparing = new Set<string>();
   private readonly active = new Map<string, ActiveRun>();
   private readonly pending = new Set<Promise<unknown>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -177,7 +179,23 @@ export class RunManager implements Disposable {
   }
 
   owns(runId: string): boolean {
-    return this.active.has(runId) || this.queuePosition(runId) !== undefined;
+    return this.active.has(runId) || this.preparing.has(runId) || this.queuePosition(runId) !== undefined;
+  }
+
+  /**
+   * Keeps a freshly recorded run's heartbeat while its worktree and prompt are prepared (a large
+   * repository's `git worktree add` can outlast the PM's heartbeat timeout). `launch` or
+   * `attachTerminalRun` take over; `release` gives it up when preparing failed.
+   */
+  reserve(runId: string): void {
+    this.assertOpen();
+    this.preparing.add(runId);
+    this.ensureHeartbeat();
+  }
+
+  release(runId: string): void {
+    this.preparing.delete(runId);
+    this.stopHeartbeatIfIdle();
   }
 
   /** Resolves when the run's outcome is written (immediately when this manager does not run it). */
@@ -233,7 +251,8 @@ export class RunManager implements Disposable {
     const run = this.board.getRun(request.runId);
     if (!run) throw new FactoryError('not-found', `run ${request.runId} does not exist`);
     if (run.status !== 'queued') throw new FactoryError('runner', `run ${run.id} is ${run.status}, not queued`);
-    if (this.owns(run.id)) throw new FactoryError('runner', `run ${run.id} is already launched`);
+    if (this.active.has(run.id) || this.queuePosition(run.id) !== undefined) throw new FactoryError('runner', `run ${run.id} is already launched`);
+    this.preparing.delete(run.id);
     this.queue.push(request);
     this.ensureHeartbeat();
     this.pump();
@@ -256,6 +275,7 @@ export class RunManager implements Disposable {
     });
     entry.ticketId = run.ticketId;
     entry.stage = run.stage;
+    this.preparing.delete(runId);
     this.active.set(runId, entry);
     this.ensureHeartbeat();
     this.changed.fire();
@@ -569,7 +589,7 @@ export class RunManager implements Disposable {
     }
     entry.markFinished();
     this.pump();
-    if (this.active.size === 0 && this.queue.length === 0) this.stopHeartbeat();
+    this.stopHeartbeatIfIdle();
   }
 
   /** Reacts to runs ended, or tickets deleted, by another process. */
@@ -617,6 +637,10 @@ export class RunManager implements Disposable {
     this.heartbeatTimer.unref();
   }
 
+  private stopHeartbeatIfIdle(): void {
+    if (this.active.size === 0 && this.queue.length === 0 && this.preparing.size === 0) this.stopHeartbeat();
+  }
+
   private stopHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
@@ -625,7 +649,7 @@ export class RunManager implements Disposable {
   /** One batched write for every live run of this manager: heartbeat and last output. */
   async beat(): Promise<void> {
     if (this.beating || this.closed) return;
-    const ids = [...this.active.keys(), ...this.queue.map((r) => r.runId)];
+    const ids = [...this.active.keys(), ...this.queue.map((r) => r.runId), ...this.preparing];
     if (ids.length === 0) return;
     this.beating = true;
     try {
@@ -655,7 +679,8 @@ export class RunManager implements Disposable {
    */
   async shutdown(note = 'the editor window closed', graceMs = Math.min(this.stopGraceMs, 3000)): Promise<void> {
     if (this.closed) return;
-    const queued = this.queue.splice(0).map((r) => r.runId);
+    const queued = [...this.queue.splice(0).map((r) => r.runId), ...this.preparing];
+    this.preparing.clear();
     const entries = [...this.active.values()];
     this.closed = true;
     this.stopHeartbeat();
