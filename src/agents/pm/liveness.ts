@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Run } from '../../domain/run';
+import { isProcessAlive } from '../../runner/processTree';
 
 export interface ProcessProbe {
   readonly hostname: string;
@@ -35,15 +36,7 @@ export function runLiveness(run: Run, now: number, heartbeatTimeoutMs: number, p
 
 export const localProcessProbe: ProcessProbe = {
   hostname: hostname(),
-  isAlive(pid) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      // EPERM: it exists but belongs to someone else.
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  },
+  isAlive: (pid) => isProcessAlive(pid),
   async belongsToRun(pid, runId) {
     if (process.platform !== 'linux') return undefined;
     try {
