@@ -15,7 +15,7 @@ import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import type { Board } from '../../../src/store/api';
 import type { GitApi, Repository } from '../../../src/vscode/git/gitApi';
 import { loadGitApi, VsCodeGitPort } from '../../../src/vscode/git/vscodeGitPort';
-import { ensureBoard, eventually } from '../board';
+import { ensureBoard, eventually, testApi } from '../board';
 import { testWorkspace } from '../environment';
 import { repositoryAt } from '../git';
 
@@ -77,6 +77,9 @@ suite('Worktrees through the VS Code Git API', () => {
     settings = { ...DEFAULT_WORKTREE_SETTINGS, location, baseBranch: 'main' };
     // The window's own Worktree agent would act on these tickets too; this suite drives its own.
     await vscode.commands.executeCommand('agentFactory.pauseAgent', 'Worktree');
+    const agents = (await testApi()).agentsModel;
+    const worktreeAgent = () => agents.statuses().find((s) => s.name === 'Worktree');
+    if (worktreeAgent()) await eventually('the window\'s Worktree agent is paused', () => worktreeAgent()?.state === 'Paused');
   });
 
   suiteTeardown(async () => {
