@@ -1,0 +1,34 @@
+// Debian's chromium driven by playwright-core: no browser download, a fresh profile per run, and
+// nothing that talks to the network on its own.
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { onCleanup } from './cleanup.mjs';
+import { makeTempDir } from './temp.mjs';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const args = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A browser context with its own profile folder; closed at cleanup if not before. */
+export async function launchBrowser() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`no browser at ${chromiumPath}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  const context = await chromium.launchPersistentContext(makeTempDir('browser'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args,
+    viewport: { width: 1400, height: 900 },
+  });
+  const close = onCleanup(() => context.close());
+  return { context, close };
+}

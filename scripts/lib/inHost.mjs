@@ -1,0 +1,117 @@
+// Runs the compiled mocha suite (out/test/vscode/index.js) inside a real extension host: through
+// @vscode/test-electron when a desktop VS Code is named by VSCODE_EXECUTABLE, otherwise in
+// code-server's extension host driven from a headless browser.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { inHostIndex, outputDir, root } from './paths.mjs';
+import { makeTempDir } from './temp.mjs';
+
+/** The line test/vscode/index.ts logs before mocha starts. */
+const SUITE_START = 'agent-factory: in-host suite starting';
+
+/** The extension host's environment: what test/vscode/environment.ts reads. */
+export function inHostEnvironment(workspace) {
+  const env = { AGENT_FACTORY_TEST_WORKSPACE: workspace, AGENT_FACTORY_TEST_OUTPUT: outputDir('in-host') };
+  for (const name of ['AGENT_FACTORY_TEST_GREP', 'AGENT_FACTORY_TEST_TIMEOUT_MS', 'AGENT_FACTORY_TEST_SEED']) {
+    if (process.env[name]) env[name] = process.env[name];
+  }
+  return env;
+}
+
+function readResults(env) {
+  const file = join(env.AGENT_FACTORY_TEST_OUTPUT, 'in-host-results.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function forgetResults(env) {
+  rmSync(join(env.AGENT_FACTORY_TEST_OUTPUT, 'in-host-results.json'), { force: true });
+}
+
+/**
+ * The suite in code-server: opens the workbench on `workspace` with a payload naming the
+ * extension under development and the test entry, streams the host's console (mocha's reporter)
+ * and resolves with mocha's counts once the host calls codeAutomationExit.
+ */
+export async function runInCodeServer({ server, context, workspace, timeoutMs = 300_000 }) {
+  if (!existsSync(inHostIndex)) throw new Error(`${inHostIndex} is missing: compile the tests first (npx tsc -p test)`);
+  const env = inHostEnvironment(workspace);
+  forgetResults(env);
+  const page = await context.newPage();
+  const consoleLog = [];
+  page.on('console', (message) => consoleLog.push(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => consoleLog.push(`[pageerror] ${error.message}`));
+
+  let exit;
+  const exited = new Promise((resolve) => { exit = resolve; });
+  // Both hooks must exist before the workbench loads: it looks for them once, at startup.
+  // The hook gets the workbench's own log too: keep all of it in a file and echo only what
+  // follows the suite's start line (test/vscode/index.ts), which is mocha's reporter.
+  const hostLog = [];
+  let suiteStarted = false;
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const line = (Array.isArray(args) ? format(...args) : String(args)).replace(/\n$/, '');
+    hostLog.push(`[${type}] ${line}`);
+    if (line.includes(SUITE_START)) suiteStarted = true;
+    else if (suiteStarted) process.stdout.write(`${line}\n`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => exit(Number(code)));
+
+  const started = Date.now();
+  const url = server.workbenchUrl({
+    folder: workspace,
+    payload: [
+      ['extensionDevelopmentPath', root],
+      ['extensionTestsPath', inHostIndex],
+      ['extensionEnvironment', JSON.stringify(env)],
+    ],
+  });
+  // Only the navigation: the suite's own timeout covers the rest.
+  await page.goto(url, { waitUntil: 'commit', timeout: 60_000 });
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout'); });
+  const code = await Promise.race([exited, timeout]);
+  clearTimeout(timer);
+  const elapsedMs = Date.now() - started;
+  const outDir = outputDir('in-host');
+  writeFileSync(join(outDir, 'workbench.log'), `${hostLog.join('\n')}\n`);
+  const results = code === 'timeout' ? undefined : readResults(env);
+  if (code !== 0 || !results) {
+    await page.screenshot({ path: join(outDir, 'failure.png') }).catch(() => undefined);
+    writeFileSync(join(outDir, 'browser-console.log'), `${consoleLog.join('\n')}\n`);
+    if (!suiteStarted) {
+      console.error(`the suite never started; the workbench's last words (all in ${join(outDir, 'workbench.log')}):`);
+      console.error(hostLog.slice(-15).join('\n'));
+    }
+  }
+  await page.close();
+  if (code === 'timeout') {
+    throw new Error(`the in-host suite did not finish within ${timeoutMs / 1000} s (the host never called codeAutomationExit); ` +
+      `see ${outDir}`);
+  }
+  return { code, results, elapsedMs };
+}
+
+/** The suite in a desktop VS Code (VSCODE_EXECUTABLE) through @vscode/test-electron. */
+export async function runInDesktop({ executable, workspace }) {
+  const { runTests } = await import('@vscode/test-electron');
+  const env = inHostEnvironment(workspace);
+  forgetResults(env);
+  const profile = makeTempDir('desktop');
+  const started = Date.now();
+  let code = 0;
+  try {
+    await runTests({
+      vscodeExecutablePath: executable,
+      extensionDevelopmentPath: root,
+      extensionTestsPath: inHostIndex,
+      extensionTestsEnv: env,
+      launchArgs: [workspace, '--user-data-dir', join(profile, 'user-data'), '--extensions-dir', join(profile, 'extensions'), '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+    });
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    code = 1;
+  }
+  return { code, results: readResults(env), elapsedMs: Date.now() - started };
+}

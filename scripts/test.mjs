@@ -1,0 +1,114 @@
+// `npm test`: every check, in order, stopping at the first failing stage:
+//   build; typecheck and lint (in parallel); unit tests in plain Node; the in-host suite in a
+//   real extension host; the UI smoke in a real browser; the packaged .vsix (contents, then
+//   installed into its own code-server, where it must activate).
+// Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
+// results) goes to test-output/.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runUiSmoke } from '../test/ui/smoke.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import { cleanup } from './lib/cleanup.mjs';
+import { ensureCodeServer, startCodeServer } from './lib/codeServer.mjs';
+import { outputDir, root, testOutput } from './lib/paths.mjs';
+import { mustRunNode, runNpmScript } from './lib/run.mjs';
+import { Stages } from './lib/stages.mjs';
+import { checkInstalledVsix } from './lib/vsixCheck.mjs';
+import { packageExtension } from './package.mjs';
+import { compileTests, runUnitTests } from './test-unit.mjs';
+import { inHostSuite } from './test-vscode.mjs';
+
+// `npm test -- --skip=lint,unit tests` leaves stages out for a quicker local loop.
+const skipArg = process.argv.find((arg) => arg.startsWith('--skip='));
+const stages = new Stages(skipArg ? skipArg.slice('--skip='.length).split(',').map((name) => name.trim()) : []);
+rmSync(testOutput, { recursive: true, force: true });
+
+// Installing code-server takes minutes on a fresh machine (then it is cached): start now, next to
+// the static checks, and wait for it only when a stage needs it.
+const codeServerBin = ensureCodeServer();
+codeServerBin.catch(() => undefined); // awaited (and reported) by the first stage that needs it
+
+/** One code-server and one browser for the in-host suite and the UI smoke, started on first use. */
+let shared;
+async function sharedWorkbench() {
+  if (!shared) {
+    const bin = await codeServerBin;
+    const server = await startCodeServer({ bin, logFile: join(outputDir('code-server'), 'shared.log') });
+    console.log(`code-server listening on ${server.origin} after ${(server.startupMs / 1000).toFixed(1)} s`);
+    const { context, close } = await launchBrowser();
+    shared = { bin, server, context, close };
+  }
+  return shared;
+}
+
+try {
+  await stages.run('build', () => mustRunNode('the build', [join(root, 'scripts', 'build.mjs')]));
+
+  await stages.runInParallel([
+    ['typecheck', () => npmScript('typecheck')],
+    ['lint', () => npmScript('lint')],
+  ]);
+
+  await stages.run('unit tests', async () => {
+    await compileTests({ quiet: true });
+    const unit = await runUnitTests();
+    console.log(`unit: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped + unit.todo} skipped in ${unit.files} files`);
+    // Tests that never reported (a crashed runner) count as one failure.
+    const failed = unit.code !== 0 && unit.failed === 0 ? 1 : unit.failed;
+    return { passed: unit.passed, failed, detail: `${unit.files} files` };
+  });
+
+  await stages.run('in-host suite', async () => {
+    const { server, context } = process.env.VSCODE_EXECUTABLE ? {} : await sharedWorkbench();
+    return inHostSuite({ server, context });
+  });
+
+  await stages.run('UI smoke', async () => {
+    const { server, context } = await sharedWorkbench();
+    const { results, totalMs } = await runUiSmoke({ server, context });
+    const passed = results.filter((result) => result.ok).length;
+    console.log(`UI smoke: ${passed} of ${results.length} steps passed in ${(totalMs / 1000).toFixed(1)} s; screenshots in ${outputDir('ui-smoke')}`);
+    return { passed, failed: results.length - passed, detail: `${results.length} steps` };
+  });
+
+  if (shared) {
+    await shared.close();
+    await shared.server.stop();
+  }
+
+  let vsix;
+  await stages.run('package', async () => {
+    vsix = await packageExtension({ quiet: true });
+    console.log(`${vsix.file}:\n${vsix.names.map((name) => `  ${name}`).join('\n')}`);
+    if (vsix.problems.length > 0) throw new Error(`the package is wrong:\n${vsix.problems.map((problem) => `  ${problem}`).join('\n')}`);
+  });
+
+  await stages.run('installed .vsix', async () => {
+    const bin = await codeServerBin;
+    const { context, close } = await launchBrowser();
+    try {
+      const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+      const checks = await checkInstalledVsix({ bin, context, file: vsix.file, manifest });
+      const passed = checks.filter((entry) => entry.ok).length;
+      return { passed, failed: checks.length - passed, detail: `${checks.length} checks` };
+    } finally {
+      await close();
+    }
+  });
+} catch (error) {
+  console.error(error instanceof Error ? error.stack : String(error));
+  stages.failed = true;
+} finally {
+  await cleanup();
+}
+
+const { failed } = stages.summary();
+process.exitCode = failed > 0 || stages.failed ? 1 : 0;
+
+/** An npm script as a stage: its output is printed when it ends (the two run side by side). */
+async function npmScript(name) {
+  const { code, output } = await runNpmScript(name, { quiet: true });
+  const shown = output.split('\n').filter((line) => !line.startsWith('npm warn')).join('\n').trim();
+  if (shown) console.log(`--- ${name}\n${shown}`);
+  if (code !== 0) throw new Error(`npm run ${name} failed (exit code ${code})`);
+}

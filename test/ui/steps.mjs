@@ -1,0 +1,55 @@
+// The UI smoke, step by step. Each step is what a user would do or see; a screenshot is taken
+// after each one (test-output/ui-smoke/NN-<name>.png) and on failure. To extend the smoke, append
+// a step: `run` gets { wb, page, manifest, extensionId, note } where `wb` is test/ui/workbench.mjs
+// and `note(text)` adds a line to the step's report.
+
+/** Commands the palette always lists: contributed and not hidden by a `when` clause. */
+function alwaysInPalette(manifest) {
+  const conditional = new Set((manifest.contributes.menus?.commandPalette ?? []).map((entry) => entry.command));
+  return (manifest.contributes.commands ?? [])
+    .filter((command) => !conditional.has(command.command))
+    .map((command) => `${command.category ? `${command.category}: ` : ''}${command.title}`);
+}
+
+export const steps = [
+  {
+    name: 'workbench opens the workspace',
+    async run({ wb }) {
+      await wb.ready();
+    },
+  },
+  {
+    name: 'Agent Factory container opens from the activity bar',
+    async run({ wb }) {
+      await wb.openContainer('agentFactory', 'Agent Factory');
+    },
+  },
+  {
+    name: 'Agents and Tickets views render',
+    async run({ wb }) {
+      await wb.viewRendered('Agents');
+      await wb.viewRendered('Tickets');
+    },
+  },
+  {
+    name: 'status bar shows Agent Factory',
+    async run({ wb, extensionId, note }) {
+      const item = wb.statusBarItem(extensionId, 'agentFactory.status');
+      await item.waitFor({ state: 'visible' });
+      note(`status bar item: "${(await item.getAttribute('aria-label')) ?? ''}"`);
+    },
+  },
+  {
+    name: 'command palette finds Agent Factory commands',
+    async run({ wb, manifest, note }) {
+      const rows = await wb.commandPalette('Agent Factory: ');
+      await rows.first().waitFor();
+      const labels = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? ''));
+      const ours = labels.filter((label) => label.startsWith('Agent Factory: '));
+      if (ours.length === 0) throw new Error(`the palette lists no "Agent Factory: ..." command; it shows: ${labels.join(' | ')}`);
+      note(`palette lists: ${ours.join(', ')}`);
+      for (const title of alwaysInPalette(manifest)) await wb.findCommand(title);
+      await wb.closePalette();
+    },
+  },
+];
