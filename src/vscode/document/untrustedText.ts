@@ -5,21 +5,24 @@
  *
  * - Control and bidirectional-override characters are replaced, so nothing hides or reorders text.
  * - Every character that starts markdown structure inline (links, images, HTML, entities, code,
- *   emphasis, tables, math) is backslash-escaped; so are `:`, `@` and the dots of domain names,
- *   so no `https://`, `command:`, `evil.com` or e-mail address reaches the editor's link detection
- *   or the preview's linkifier.
+ *   emphasis, tables, math) is backslash-escaped; so are `@`, a `:` that text follows directly and
+ *   the dots of domain names, so no `https://`, `command:`, `evil.com` or e-mail address reaches
+ *   the editor's link detection or the preview's linkifier.
  * - Line starts that would open a block (lists, headings, quotes, code by indentation) are
  *   neutralised, so a description cannot forge the document's own sections.
  */
 
 // eslint-disable-next-line no-control-regex -- replacing control characters is the point
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-const INLINE = /[\\`*_{}[\]()<>#!|~&:$@]/g;
+const INLINE = /[\\`*_{}[\]()<>#!|~&$@]/g;
+// A colon directly followed by more text is how a link starts (https://, command:, mailto:); the
+// colon of prose ("Concern: none") is followed by a space and stays readable.
+const SCHEME_COLON = /:(?=\S)/g;
 // A dot between a word and a letter is what a bare domain looks like to a linkifier (evil.com).
 const DOMAIN_DOT = /(?<=[A-Za-z0-9])\.(?=[A-Za-z])/g;
 
 function escapeChars(text: string): string {
-  return text.replace(INLINE, (c) => `\\${c}`).replace(DOMAIN_DOT, '\\.');
+  return text.replace(INLINE, (c) => `\\${c}`).replace(SCHEME_COLON, '\\:').replace(DOMAIN_DOT, '\\.');
 }
 
 /** Replaces hidden and reordering characters with U+FFFD and normalises line ends. */

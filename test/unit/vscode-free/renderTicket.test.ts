@@ -123,6 +123,11 @@ describe('ticket document', () => {
     assert.match(html, /# Check-ins<br>/, 'the words stay readable');
   });
 
+  it('keeps prose readable: a colon before a space and the dot ending a sentence stay as they are', () => {
+    assert.equal(escapeInline('Concern: no test yet. Version 1.2.3'), 'Concern: no test yet. Version 1.2.3');
+    assert.equal(escapeInline('see command:x and https://a.io'), 'see command\\:x and https\\://a\\.io');
+  });
+
   it('replaces control and bidirectional-override characters', () => {
     const text = escapeInline('evil\u202Etxt.exe\u0007\u200B');
     assert.equal(text, 'evil\uFFFDtxt\\.exe\uFFFD\uFFFD');
