@@ -1,6 +1,7 @@
 // UI smoke steps of the tickets feature: a ticket document with a PM check-in thread, answered
 // by the user in the thread's reply box. The board is seeded the way the PM agent writes it,
 // from this (second) process through the store, as another window or the CLI would.
+// The smoke runs them when steps.mjs appends them: `export const steps = [..., ...ticketSteps]`.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
