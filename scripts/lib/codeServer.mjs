@@ -2,8 +2,8 @@
 // git extension. Used where no desktop VS Code is available (as on CI), for the in-host suite, the
 // UI smoke, the packaged-extension check and `npm start`.
 import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { URLSearchParams } from 'node:url';
 import { promisify } from 'node:util';
 import { onCleanup } from './cleanup.mjs';
@@ -73,15 +73,18 @@ export async function installExtension(bin, vsix, extensionsDir) {
 }
 
 /**
- * Starts code-server on loopback with fresh user data, extensions (unless given) and XDG folders,
- * and resolves once it listens. Everything it starts is one process group, stopped by `stop()`
- * or at cleanup. `logFile` receives its output.
+ * Starts code-server on loopback (port 0: any free port) with fresh XDG and temp folders, and
+ * fresh user data and extensions folders unless given, and resolves once it listens. Everything
+ * it starts is one process group, stopped by `stop()` or at cleanup. `logFile` receives its
+ * output; `exited` resolves if it stops by itself.
  */
-export async function startCodeServer({ bin, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0 }) {
+export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0 }) {
   const base = makeTempDir('code-server');
-  const userDataDir = join(base, 'user-data');
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  userDataDir ??= join(base, 'user-data');
+  const settingsFile = join(userDataDir, 'User', 'settings.json');
+  mkdirSync(dirname(settingsFile), { recursive: true });
+  // A kept user data folder keeps the user's own settings.
+  if (!existsSync(settingsFile)) writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
   extensionsDir ??= join(base, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
 
@@ -144,6 +147,7 @@ export async function startCodeServer({ bin, extensionsDir, settings = quietSett
     extensionsDir,
     startupMs: Date.now() - started,
     output: () => output,
+    exited,
     stop,
     /**
      * The workbench URL for `folder`; `payload` entries (name/value pairs such as
