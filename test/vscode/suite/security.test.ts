@@ -1,0 +1,122 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { silentLogger, type CycleContext } from '../../../src/agents/agent';
+import { SecurityAgent } from '../../../src/agents/securityAgent';
+import { systemClock } from '../../../src/domain/clock';
+import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
+import type { Board } from '../../../src/store/api';
+import { SECURITY_DIAGNOSTIC_SOURCE, SecurityDiagnostics } from '../../../src/vscode/security/securityDiagnostics';
+import { securityThreads } from '../../../src/vscode/security/securityThreads';
+import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
+import { ensureBoard, eventually } from '../board';
+import { testWorkspace } from '../environment';
+import { ticketsApi } from './ticketsTestApi';
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' });
+
+function cycle(agent: SecurityAgent, board: Board) {
+  const ctx: CycleContext = { board, clock: systemClock, log: silentLogger, signal: new AbortController().signal, setActivity: () => undefined };
+  return agent.runCycle(ctx);
+}
+
+interface Planted {
+  board: Board;
+  ticketId: string;
+  file: string;
+  token: string;
+  masked: string;
+  agent: SecurityAgent;
+}
+
+suite('Security findings in the editor', () => {
+  const cleanups: (() => void)[] = [];
+  suiteTeardown(() => {
+    for (const c of cleanups.reverse()) c();
+  });
+
+  /** A ticket whose worktree (a real `git worktree` of the test workspace) holds a token on line 3 of src/config.ts. */
+  async function plant(seed: number): Promise<Planted> {
+    const board = await ensureBoard();
+    const repo = testWorkspace();
+    const parent = mkdtempSync(path.join(tmpdir(), 'af-sec-'));
+    const wt = path.join(parent, 'wt');
+    const branch = `factory/security-${path.basename(parent).slice(-6)}`;
+    git(repo, 'worktree', 'add', '-q', '-b', branch, wt, 'main');
+    cleanups.push(() => {
+      git(repo, 'worktree', 'remove', '--force', wt);
+      rmSync(parent, { recursive: true, force: true });
+    });
+    const token = fakeSecrets(seed).githubToken;
+    mkdirSync(path.join(wt, 'src'), { recursive: true });
+    const file = path.join(wt, 'src', 'config.ts');
+    writeFileSync(file, ['// settings', 'export const api = "https://api.github.com";', `export const token = "${token}";`, ''].join('\n'));
+    const ticketId = await board.write((tx) => {
+      const t = tx.createTicket({ title: 'Talk to GitHub', status: 'READY' }, 'user');
+      tx.updateTicket(t.id, { worktree: { path: wt, branch, base: 'main' } });
+      tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+      return t.id;
+    });
+    const agent = new SecurityAgent({ settings: () => DEFAULT_SECURITY_SETTINGS, git: new SimpleGitPort() });
+    const found = await cycle(agent, board);
+    assert.equal(found.stats.newFindings, 1, found.summary);
+    return { board, ticketId, file, token, masked: `${token.slice(0, 4)}…${token.slice(-2)}`, agent };
+  }
+
+  async function removeToken(p: Planted): Promise<void> {
+    writeFileSync(p.file, ['// settings', 'export const api = "https://api.github.com";', 'export const token = process.env.GITHUB_TOKEN;', ''].join('\n'));
+    const fixed = await cycle(p.agent, p.board);
+    assert.equal(fixed.stats.fixed, 1, fixed.summary);
+  }
+
+  test('a found secret is a diagnostic in the Problems panel on its line, masked, and goes away when removed', async () => {
+    const p = await plant(11);
+    const diagnostics = new SecurityDiagnostics();
+    cleanups.push(() => diagnostics.dispose());
+    diagnostics.setBoard(p.board);
+
+    const uri = vscode.Uri.file(p.file);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === SECURITY_DIAGNOSTIC_SOURCE);
+    const [diagnostic] = await eventually('the Security diagnostic appears', () => (ours().length > 0 ? ours() : undefined));
+    assert.equal(diagnostic.range.start.line, 2);
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diagnostic.code, 'secret/github');
+    assert.ok(diagnostic.message.includes(p.masked), diagnostic.message);
+    assert.ok(!diagnostic.message.includes(p.token), 'the diagnostic shows the secret in full');
+    assert.deepEqual(
+      securityThreads(p.board).filter((t) => t.ticketId === p.ticketId).map((t) => [t.uri.fsPath, t.line, t.resolved]),
+      [[p.file, 2, false]],
+    );
+
+    await removeToken(p);
+    await eventually('the diagnostic is gone', () => ours().length === 0);
+    assert.deepEqual(securityThreads(p.board).filter((t) => t.ticketId === p.ticketId).map((t) => t.resolved), [true]);
+  });
+
+  test('a found secret is a Security comment thread on its line of the worktree file, resolved when removed', async () => {
+    const p = await plant(12);
+    const { tickets } = await ticketsApi();
+    const bug = p.board.listBugs(p.ticketId).find((b) => b.foundBy === 'Security');
+    assert.ok(bug?.fingerprint);
+    const conversation = p.board.findConversation(p.ticketId, bug.fingerprint);
+    assert.ok(conversation);
+
+    // Rendered by the extension's comment controller, on the exact line (0-based 2 = line 3).
+    const thread = await eventually('the Security thread exists', () => tickets.comments.thread(conversation.id));
+    assert.equal(thread.uri.fsPath, p.file);
+    assert.equal(thread.range.start.line, 2);
+    assert.equal(thread.comments[0]?.author.name, 'Security');
+    const body = (thread.comments[0]?.body as vscode.MarkdownString).value;
+    assert.ok(!body.includes(p.token), 'the thread shows the secret in full');
+    assert.ok(body.includes(p.masked.slice(0, 4)), body);
+
+    await removeToken(p);
+    await eventually('the thread is resolved', () => thread.state === vscode.CommentThreadState.Resolved);
+    assert.equal(p.board.listBugs(p.ticketId).find((b) => b.id === bug.id)?.fixed, true);
+  });
+});
