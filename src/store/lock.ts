@@ -52,9 +52,14 @@ export class BoardLock {
         if (code === 'ELOCKED') {
           if (await this.breakIfHolderDied()) continue;
         } else if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-          // proper-lockfile found the lock stale but could not remove it: it holds our stamp.
-          await this.breakLock();
-          continue;
+          // proper-lockfile found the lock stale (not refreshed for staleMs) but could not remove
+          // it because it holds a stamp. A holder on this machine that is still alive is only
+          // busy (a long synchronous write keeps its refresh timer from running): wait for it.
+          const stamp = await readStamp(this.opts.lockPath);
+          if (stamp === undefined || stamp.host !== this.host || !isAlive(stamp.pid)) {
+            await this.breakLock(stamp?.token);
+            continue;
+          }
         } else {
           throw err;
         }
@@ -88,8 +93,12 @@ export class BoardLock {
     }
     return async () => {
       await rm(ownerFile, { force: true });
-      await release().catch((err: NodeJS.ErrnoException) => {
+      await release().catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ERELEASED') throw err;
+        // proper-lockfile gave the lock up as compromised (we held it past staleMs without
+        // refreshing it). Nobody took it from us (our stamp said we were alive), so remove it
+        // rather than make the next writer wait for it to go stale.
+        await rm(this.opts.lockPath, { recursive: true, force: true });
       });
     };
   }

@@ -298,7 +298,10 @@ export class SqlBoard implements Board {
         this.changes.fire({ source: 'local', ticketIds: touched });
         if (this.journal.end > this.compactBytes && this.compaction === undefined) {
           this.compaction = this.runCompaction()
-            .catch((err) => console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`))
+            .catch((err) => {
+              // Nothing is lost: the journal still holds every change, and the next write retries.
+              if (!this.closed) console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`);
+            })
             .finally(() => (this.compaction = undefined));
         }
       }
