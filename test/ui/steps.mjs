@@ -3,6 +3,8 @@
 // a step: `run` gets { wb, page, manifest, extensionId, note } where `wb` is test/ui/workbench.mjs
 // and `note(text)` adds a line to the step's report.
 
+import { ticketSteps } from './ticketSteps.mjs';
+
 /** Commands the palette always lists: contributed and not hidden by a `when` clause. */
 function alwaysInPalette(manifest) {
   const conditional = new Set((manifest.contributes.menus?.commandPalette ?? []).map((entry) => entry.command));
@@ -52,4 +54,5 @@ export const steps = [
       await wb.closePalette();
     },
   },
+  ...ticketSteps,
 ];
