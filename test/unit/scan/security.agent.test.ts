@@ -302,3 +302,22 @@ describe('Security agent under a time budget', () => {
     }
   });
 });
+
+describe('Security scan on request', () => {
+  it('scans named tickets whatever their status, for a caller about to move one out of IN_SEC', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'asked');
+      write(t.wt, 'src/a.ts', `export const t = "${fakeSecrets(300).githubToken}";\n`);
+      await w.board.write((tx) => tx.transition(t.id, 'IN_DEV', 'BLOCKED', 'user', 'waiting for a decision'));
+      const periodic = await cycle(w);
+      assert.equal(periodic.stats.tickets, 0, 'a BLOCKED ticket is not an active one');
+      const ctx: CycleContext = { board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined };
+      const asked = await w.agent.scanTickets(ctx, [t.id, 'T-999']);
+      assert.deepEqual([asked.stats.tickets, asked.stats.newFindings], [1, 1]);
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+});
