@@ -53,3 +53,17 @@ export function ticketDescription(row: TicketRow): string {
   if (row.progress !== undefined && Number.isFinite(row.progress)) parts.push(`${Math.round(Math.min(100, Math.max(0, row.progress)))}%`);
   return parts.join(' · ');
 }
+
+/**
+ * Everything the view shows of the groups, as one string: a refresh that would show the same
+ * thing (a run heartbeat, a check-in with the same progress) is not worth redrawing the tree.
+ */
+export function groupsSignature(groups: readonly StatusGroup[]): string {
+  return JSON.stringify(
+    groups.map((g) => [
+      g.status,
+      g.total,
+      g.rows.map(({ ticket: t, progress }) => [t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, progress]),
+    ]),
+  );
+}

@@ -6,7 +6,7 @@
  */
 import { Emitter, type Disposable, type Event } from '../../domain/event';
 import type { Board } from '../../store/api';
-import { groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
+import { groupsSignature, groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
 import { formatTicketFilter, type TicketFilterSpec } from './ticketFilter';
 
 export class TicketTreeModel implements Disposable {
@@ -14,9 +14,10 @@ export class TicketTreeModel implements Disposable {
   private boardSubscription: Disposable | undefined;
   private filterSpec: TicketFilterSpec | undefined;
   private groups: StatusGroup[] = [];
+  private signature = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly changed = new Emitter<void>();
-  /** Fires after the groups were rebuilt. */
+  /** Fires after the groups were rebuilt with something new to show. */
   readonly onDidChange: Event<void> = this.changed.event;
 
   constructor(private readonly coalesceMs = 200) {}
@@ -51,12 +52,12 @@ export class TicketTreeModel implements Disposable {
     this.boardSubscription = undefined;
     this.board = board;
     if (board) this.boardSubscription = board.onDidChange(() => this.schedule());
-    this.refreshNow();
+    this.refreshNow(true);
   }
 
   setFilter(filter: TicketFilterSpec | undefined): void {
     this.filterSpec = filter;
-    this.refreshNow();
+    this.refreshNow(true);
   }
 
   /** Asks for a refresh; several requests within `coalesceMs` become one. */
@@ -68,11 +69,17 @@ export class TicketTreeModel implements Disposable {
     }, this.coalesceMs);
   }
 
-  /** Rebuilds now (and cancels a pending coalesced refresh). */
-  refreshNow(): void {
+  /**
+   * Rebuilds now (and cancels a pending coalesced refresh). Fires only when something shown
+   * changed, unless `force` (a new board or filter).
+   */
+  refreshNow(force = false): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.groups = this.build();
+    const signature = groupsSignature(this.groups);
+    if (!force && signature === this.signature) return;
+    this.signature = signature;
     this.changed.fire();
   }
 

@@ -38,6 +38,7 @@ describe('ticket tree model', () => {
     model.setBoard(temp.board);
     let refreshes = 0;
     model.onDidChange(() => refreshes++);
+    await temp.board.write((tx) => tx.createTicket({ title: 'new' }, 'user'));
     for (let i = 0; i < 5; i++) model.schedule();
     assert.equal(refreshes, 0, 'no refresh before the coalescing delay');
     await new Promise((r) => setTimeout(r, 120));
@@ -53,6 +54,20 @@ describe('ticket tree model', () => {
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(refreshes, 1);
     assert.deepEqual(model.statusGroups.find((g) => g.status === 'BACKLOG')?.rows.map((r) => r.ticket.title), ['new']);
+  });
+
+  it('does not redraw for a change the view would not show', async () => {
+    const id = (await temp.board.write((tx) => tx.createTicket({ title: 'Quiet', status: 'READY' }, 'user'))).id;
+    model.setBoard(temp.board);
+    let refreshes = 0;
+    model.onDidChange(() => refreshes++);
+    await temp.board.write((tx) => tx.setMeta('unrelated', 'x'));
+    await temp.board.write((tx) => tx.updateTicket(id, { description: 'not shown in the tree' }));
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(refreshes, 0);
+    await temp.board.write((tx) => tx.updateTicket(id, { title: 'Loud' }));
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(refreshes, 1);
   });
 
   it('shows a change made by another process without being asked', async () => {
