@@ -3,7 +3,7 @@
  * window opened on a linked worktree finds the same board through git's common dir.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -43,6 +43,38 @@ export async function resolveBoardLocation(folder: string): Promise<BoardLocatio
   if (!isAbsolute(commonDir)) commonDir = resolve(folder, commonDir);
   const repoRoot = await mainCheckoutOf(commonDir, folder);
   if (repoRoot === undefined) return undefined;
+  const dir = join(repoRoot, BOARD_DIR_NAME);
+  const dbPath = join(dir, BOARD_DB_NAME);
+  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+}
+
+/**
+ * The same answer as resolveBoardLocation for the usual layouts, read from the files git keeps
+ * (`.git` folder, or a `.git` file naming the git dir, whose `commondir` names the main one)
+ * without running git: for untrusted workspaces, where no git command may run.
+ */
+export async function resolveBoardLocationWithoutGit(folder: string): Promise<BoardLocation | undefined> {
+  let dir = resolve(folder);
+  for (;;) {
+    const dotGit = join(dir, '.git');
+    const info = await stat(dotGit).catch(() => undefined);
+    if (info?.isDirectory()) return locationAt(dir);
+    if (info?.isFile()) {
+      const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(dotGit, 'utf8'))?.[1]?.trim();
+      if (!pointer) return undefined;
+      const gitDir = resolve(dir, pointer);
+      const common = (await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => undefined))?.trim();
+      const commonDir = common ? resolve(gitDir, common) : gitDir;
+      // A linked worktree's common dir is `<main checkout>/.git`; a submodule's git dir is its own.
+      return locationAt(basename(commonDir) === '.git' && common ? dirname(commonDir) : dir);
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+async function locationAt(repoRoot: string): Promise<BoardLocation> {
   const dir = join(repoRoot, BOARD_DIR_NAME);
   const dbPath = join(dir, BOARD_DB_NAME);
   return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };

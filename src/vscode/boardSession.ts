@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../agents/agent';
 import { errorMessage } from '../domain/errors';
 import type { Board } from '../store/api';
-import { createBoardFolder, resolveBoardLocation } from '../store/location';
+import { createBoardFolder, resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
 import { openBoard } from '../store/sqlBoard';
 import { ContextKeys } from './constants';
 import { Disposable } from './util/disposable';
@@ -59,7 +59,9 @@ export class BoardSession extends Disposable {
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       try {
-        const location = await resolveBoardLocation(folder.uri.fsPath);
+        // In an untrusted workspace no git command runs: read git's files instead.
+        const resolveLocation = vscode.workspace.isTrusted ? resolveBoardLocation : resolveBoardLocationWithoutGit;
+        const location = await resolveLocation(folder.uri.fsPath);
         if (location) return location;
       } catch (err) {
         this.log.warn(`Could not look for a board in ${folder.uri.fsPath}: ${errorMessage(err)}`);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createBoardFolder, resolveBoardLocation } from '../../../src/store/location';
+import { createBoardFolder, resolveBoardLocation, resolveBoardLocationWithoutGit } from '../../../src/store/location';
 import { openBoard } from '../../../src/store/sqlBoard';
 import { git, makeTempRepo } from '../helpers/tempRepo';
 import type { TempRepo } from '../helpers/tempRepo';
@@ -34,6 +34,25 @@ describe('board location', () => {
     const fromMain = await resolveBoardLocation(repo.root);
     assert.ok(fromWorktree && fromMain);
     assert.equal(fromWorktree.dbPath, fromMain.dbPath);
+  });
+
+  it('finds the same board without running git (untrusted workspaces)', async () => {
+    const wt = join(repo.parent, 'repo.worktrees', 'T-2-y');
+    git(repo.root, 'worktree', 'add', '-q', '-b', 'af/T-2-y', wt);
+    mkdirSync(join(wt, 'pkg'), { recursive: true });
+    for (const folder of [repo.root, join(repo.root, 'src'), wt, join(wt, 'pkg')]) {
+      mkdirSync(folder, { recursive: true });
+      const withGit = await resolveBoardLocation(folder);
+      const withoutGit = await resolveBoardLocationWithoutGit(folder);
+      assert.ok(withGit && withoutGit, folder);
+      assert.equal(realpathSync(withoutGit.repoRoot), realpathSync(withGit.repoRoot), folder);
+    }
+    const plain = mkdtempSync(join(tmpdir(), 'af-nogit-'));
+    try {
+      assert.equal(await resolveBoardLocationWithoutGit(plain), undefined);
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
   });
 
   it('creates an ignored board folder only when asked, and then reports it exists', async () => {
