@@ -11,8 +11,10 @@ import { DEFAULT_TAGS, normalizeTags } from '../scan/gatherer/commentTags';
 import { currentRepoFiles, groupDiagnostics, type DiagnosticsPort } from '../scan/gatherer/diagnostics';
 import { DIAGNOSTICS_KIND, type GatheredItem } from '../scan/gatherer/item';
 import { needsRenameDetection, reconcile, type ReconcileOutcome } from '../scan/gatherer/reconcile';
+import { runIfReadOnly } from '../scan/gatherer/readOnlyRun';
 import { detectRenames, headCommit } from '../scan/gatherer/renames';
 import { filesGitSees } from '../scan/gatherer/visibleFiles';
+import type { BoardTx } from '../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult } from './agent';
 
 export interface GathererSettings {
@@ -81,7 +83,7 @@ export class GathererAgent implements BackgroundAgent {
     if (signal.aborted) throw new FactoryError('cancelled', 'the Gatherer cycle was cancelled before writing to the board');
 
     ctx.setActivity(`Reconciling ${items.length} ${items.length === 1 ? 'item' : 'items'} with the board`);
-    const outcome = await board.write((tx) => {
+    const apply = (tx: BoardTx): ReconcileOutcome => {
       const result = reconcile(tx, {
         items,
         observedKinds,
@@ -93,7 +95,9 @@ export class GathererAgent implements BackgroundAgent {
       });
       if (head !== undefined && tx.getMeta(HEAD_META_KEY) !== head) tx.setMeta(HEAD_META_KEY, head);
       return result;
-    });
+    };
+    // Most cycles change nothing: find out on the reads alone, and write only when needed.
+    const outcome = runIfReadOnly(board, apply)?.value ?? (await board.write(apply));
     const summary = summarize(outcome, items.length, settings.maxOpen);
     ctx.log.info(`Gatherer: ${summary}`);
     return { summary };

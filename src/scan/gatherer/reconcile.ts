@@ -146,6 +146,16 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
     open++;
     if (t.fingerprint !== undefined) openByFingerprint.set(t.fingerprint, t);
   }
+  // A deleted gathered ticket's fingerprint is always one the Gatherer tracked (its finding stays,
+  // without a ticket, and is matched above as suppressed). So only an item tracked once, then gone,
+  // and now back needs the store's deleted-fingerprint lookup, which costs a query per item; the
+  // few items about to become tickets are checked again below as a safety net.
+  const everTracked = new Set(tx.listFindings({ scanner: SCANNER, includeGone: true }).map((f) => f.fingerprint));
+  const suppress = (item: GatheredItem): void => {
+    outcome.suppressed++;
+    track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, undefined);
+    trackedFiles.add(item.file);
+  };
   const candidates: GatheredItem[] = [];
   for (const item of fresh) {
     const open = openByFingerprint.get(item.fingerprint);
@@ -155,10 +165,8 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
       if (changed) outcome.updated++;
       track(tx, item, open.id, data, undefined);
       trackedFiles.add(item.file);
-    } else if (tx.isFingerprintDeleted(item.fingerprint)) {
-      outcome.suppressed++;
-      track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, undefined);
-      trackedFiles.add(item.file);
+    } else if (everTracked.has(item.fingerprint) && tx.isFingerprintDeleted(item.fingerprint)) {
+      suppress(item);
     } else {
       candidates.push(item);
     }
@@ -166,7 +174,13 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
 
   const room = Math.max(0, Math.min(input.maxNewPerCycle, input.maxOpen - open));
   candidates.sort(compareByValue);
-  for (const item of candidates.slice(0, room)) {
+  let next = 0;
+  while (outcome.created.length < room && next < candidates.length) {
+    const item = candidates[next++];
+    if (tx.isFingerprintDeleted(item.fingerprint)) {
+      suppress(item);
+      continue;
+    }
     const ticket = tx.createTicket(
       {
         title: titleOf(item),
@@ -185,7 +199,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
     outcome.created.push(ticket);
     open++;
   }
-  const waiting = candidates.slice(room);
+  const waiting = candidates.slice(next);
   outcome.waiting = waiting.length;
   const nearTracked = JSON.stringify(waiting.filter((i) => trackedFiles.has(i.file)).map((i) => shortFingerprint(i.fingerprint)).sort());
   if ((tx.getMeta(WAITING_META_KEY) ?? '[]') !== nearTracked) tx.setMeta(WAITING_META_KEY, nearTracked);

@@ -94,9 +94,17 @@ void describe('Gatherer over a repository that evolves', () => {
     assert.equal(twins.length, 2);
     assert.notEqual(twins[0].fingerprint, twins[1].fingerprint);
 
-    // Cycle 7: nothing changed, nothing is written.
+    // Cycle 7: nothing changed, nothing is written (not even an empty transaction).
     const before = JSON.stringify(h.gathered());
+    const write = h.board.write.bind(h.board);
+    let writes = 0;
+    h.board.write = (fn) => {
+      writes++;
+      return write(fn);
+    };
     result = await h.cycle();
+    h.board.write = write;
+    assert.equal(writes, 0);
     assert.match(result.summary, /^No change \(6 items in the code\)$/);
     assert.equal(JSON.stringify(h.gathered()), before);
 

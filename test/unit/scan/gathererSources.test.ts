@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { scanCommentTags } from '../../../src/scan/gatherer/commentScan';
 import { DEFAULT_TAGS } from '../../../src/scan/gatherer/commentTags';
 import type { DiagnosticEntry } from '../../../src/scan/gatherer/diagnostics';
+import { headCommit, readHeadFromFiles } from '../../../src/scan/gatherer/renames';
 import { lines, makeGathererHarness, snapshot, type GathererHarness } from '../../fixtures/gatherer/harness';
 
 void describe('Gatherer sources', () => {
@@ -139,5 +140,33 @@ void describe('Gatherer diagnostics through the port', () => {
     await h.cycle();
     const order = h.gathered().sort((a, b) => a.createdAt - b.createdAt).map((t) => t.title);
     assert.deepEqual(order, ['1 TypeScript warning in src/x.ts', '1 TypeScript error in src/y.ts', 'TODO: later']);
+  });
+});
+
+void describe('Gatherer reading HEAD', () => {
+  let h: GathererHarness;
+  beforeEach(async () => {
+    h = await makeGathererHarness();
+  });
+  afterEach(async () => {
+    await h.dispose();
+  });
+
+  void it('reads the same commit from the files as git does: loose ref, packed ref, detached', async () => {
+    const first = h.git('rev-parse', 'HEAD');
+    assert.equal(await readHeadFromFiles(h.repo.root), first);
+    h.git('pack-refs', '--all');
+    assert.equal(await readHeadFromFiles(h.repo.root), first);
+    const second = h.repo.commit('another');
+    assert.equal(await readHeadFromFiles(h.repo.root), second);
+    h.git('checkout', '-q', '--detach', first);
+    assert.equal(await readHeadFromFiles(h.repo.root), first);
+    assert.equal(await headCommit(h.repo.root), first);
+  });
+
+  void it('asks git when the files say nothing: an unborn branch has no HEAD commit', async () => {
+    h.git('checkout', '-q', '--orphan', 'empty');
+    assert.equal(await readHeadFromFiles(h.repo.root), undefined);
+    assert.equal(await headCommit(h.repo.root), undefined);
   });
 });
