@@ -3,7 +3,8 @@
  * decides per file whether it needs scanning, is known (by content) from an earlier scan, or is
  * skipped. Nothing here writes to the board; reconcile.ts turns the outcome into one write.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat as lstatCallback, readFile as readFileCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { basename, join } from 'node:path';
 import { looksBinary } from '../common/binary';
@@ -14,6 +15,11 @@ import { FactoryError } from '../../domain/errors';
 import { scanText, SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import { ignoreMatcher, type SecuritySettings } from './settings';
 import { SECURITY_SCANNER, type SecurityFindingData } from './model';
+
+// The callback forms: for thousands of small files they cost about a third less than
+// fs/promises, whose FileHandle makes four trips through JavaScript per file.
+const lstat = promisify(lstatCallback);
+const readFile = promisify(readFileCallback);
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {
