@@ -18,6 +18,7 @@ import { isActive, type Status } from '../domain/status';
 import type { Ticket, Worktree } from '../domain/ticket';
 import { savePatchBackup } from '../git/backup';
 import { changedCount, cleanupVerdict, type CleanupDecision, type KeptBecause } from '../git/cleanupPolicy';
+import { DiskUsageWalk } from '../git/diskUsage';
 import { newestChangeTime } from '../git/fileTimes';
 import { BranchGoneError, materializeWorktree, type MaterializeAction } from '../git/materialize';
 import { checkedTicketNames, resolveWorktreeLocation, validateBranchPrefix } from '../git/naming';
@@ -135,6 +136,11 @@ export interface WorktreeAgentOptions {
   clock?: Clock;
   /** Sizes are walked again only after this long (default 10 minutes). */
   sizeTtlMs?: number;
+  /**
+   * Time a cycle may spend measuring sizes (default 10 s). A bigger worktree is measured across
+   * cycles, so a huge node_modules never makes a cycle overrun its timeout.
+   */
+  sizeBudgetMs?: number;
 }
 
 const DAY = 86_400_000;
@@ -157,8 +163,24 @@ interface Inspection {
   status: WorktreeStatus;
   ahead: number;
   behind: number;
+  /** The last complete measurement. */
   sizeBytes?: number | undefined;
+  /** Bytes counted by a measurement still in progress. */
+  sizeSoFar?: number | undefined;
   lastActivityAt?: number | undefined;
+}
+
+/** What every worktree of one cycle is judged against. */
+interface CycleState {
+  repo: string;
+  base: string;
+  now: number;
+  settings: WorktreeSettings;
+  actionByPath: Map<string, MaterializeAction>;
+  report: WorktreeReport;
+  signal: AbortSignal;
+  /** Wall-clock time after which size walks stop for this cycle. */
+  sizeDeadline: number;
 }
 
 /** What a cycle found before it writes. */
@@ -177,13 +199,17 @@ export class WorktreeAgent implements BackgroundAgent {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly sizeTtlMs: number;
+  private readonly sizeBudgetMs: number;
   private readonly sizes = new Map<string, { bytes: number; at: number }>();
+  /** Measurements still in progress, resumed next cycle. */
+  private readonly walks = new Map<string, DiskUsageWalk>();
 
   constructor(private readonly options: WorktreeAgentOptions) {
     this.git = options.git;
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.sizeTtlMs = options.sizeTtlMs ?? 10 * 60_000;
+    this.sizeBudgetMs = options.sizeBudgetMs ?? 10_000;
   }
 
   async runCycle(ctx: CycleContext): Promise<CycleResult> {
@@ -268,7 +294,7 @@ export class WorktreeAgent implements BackgroundAgent {
         }
         // Force only after a verified backup; a clean worktree never needs it.
         await this.git.removeWorktree(repo, item.path, { force: now.dirty }, { signal });
-        this.sizes.delete(pathKey(item.path));
+        this.forgetSize(item.path);
         result.removed.push({ path: item.path, backup });
         this.log.info(`Worktree: removed ${item.path} (${now.why})`);
       } catch (err) {
@@ -324,14 +350,17 @@ export class WorktreeAgent implements BackgroundAgent {
     for (const o of outcomes) if (o.action !== 'missing') actionByPath.set(pathKey(o.worktree.path), o.action);
 
     // 2. Measure every worktree we are responsible for; remove finished ones that are safe to remove.
+    const cycle: CycleState = { repo, base, now, settings: s, actionByPath, report, signal, sizeDeadline: Date.now() + this.sizeBudgetMs };
     for (const entry of list) {
       signal.throwIfAborted();
       if (entry.main || entry.bare || entry.prunable) continue;
       const owner = ownerOf(entry, knownTickets, location);
       if (!owner) continue;
       ctx.setActivity(`Checking ${basename(entry.path)}`);
-      report.entries.push(await this.reportEntry(repo, entry, owner, base, now, s, actionByPath, report, signal));
+      report.entries.push(await this.reportEntry(entry, owner, cycle));
     }
+    const measured = new Set(report.entries.map((e) => pathKey(e.path)));
+    for (const key of [...this.walks.keys()]) if (!measured.has(key)) this.walks.delete(key);
     for (const o of outcomes.filter((x) => x.action === 'missing')) {
       report.entries.push({
         path: o.worktree.path, ticketId: o.ticket.id, ticketStatus: o.ticket.status, branch: o.worktree.branch, base: o.worktree.base,
@@ -364,17 +393,8 @@ export class WorktreeAgent implements BackgroundAgent {
     }
   }
 
-  private async reportEntry(
-    repo: string,
-    entry: WorktreeEntry,
-    owner: Owner,
-    base: string,
-    now: number,
-    s: WorktreeSettings,
-    actionByPath: Map<string, MaterializeAction>,
-    report: WorktreeReport,
-    signal: AbortSignal,
-  ): Promise<WorktreeReportEntry> {
+  private async reportEntry(entry: WorktreeEntry, owner: Owner, cycle: CycleState): Promise<WorktreeReportEntry> {
+    const { repo, base, now, settings: s, actionByPath, report, signal } = cycle;
     const ticket = owner.ticket;
     const entryBase = ticket?.worktree?.base ?? base;
     const out: WorktreeReportEntry = {
@@ -384,12 +404,13 @@ export class WorktreeAgent implements BackgroundAgent {
     };
     if (out.action === 'present') out.action = 'ok';
     try {
-      const ins = await this.inspect(entry, entryBase, now, signal);
+      const ins = await this.inspect(entry, entryBase, cycle);
       Object.assign(out, {
         dirty: ins.status.dirty, changedFiles: changedCount(ins.status), ahead: ins.ahead, behind: ins.behind,
         sizeBytes: ins.sizeBytes, lastActivityAt: ins.lastActivityAt,
         stale: ins.lastActivityAt !== undefined && now - ins.lastActivityAt > s.staleDays * DAY,
-        heavy: ins.sizeBytes !== undefined && ins.sizeBytes > s.heavyMB * MB,
+        // A walk still in progress that already passed the threshold is heavy for sure.
+        heavy: Math.max(ins.sizeBytes ?? 0, ins.sizeSoFar ?? 0) > s.heavyMB * MB,
       });
       if (!owner.finished) return out;
 
@@ -406,7 +427,7 @@ export class WorktreeAgent implements BackgroundAgent {
       }
       // Never --force: should a file appear since the status above, git itself refuses.
       await this.git.removeWorktree(repo, entry.path, { force: false }, { signal });
-      this.sizes.delete(pathKey(entry.path));
+      this.forgetSize(entry.path);
       out.action = 'removed';
       out.note = `removed: ${verdict.why}`;
       this.log.info(`Worktree: removed ${entry.path} (${verdict.why})`);
@@ -423,7 +444,8 @@ export class WorktreeAgent implements BackgroundAgent {
     return out;
   }
 
-  private async inspect(entry: WorktreeEntry, base: string, now: number, signal: AbortSignal): Promise<Inspection> {
+  private async inspect(entry: WorktreeEntry, base: string, cycle: CycleState): Promise<Inspection> {
+    const { signal } = cycle;
     const path = entry.path;
     const status = await this.git.status(path, { signal });
     let ahead = 0;
@@ -440,22 +462,30 @@ export class WorktreeAgent implements BackgroundAgent {
     times.push(createdAt(path));
     const known = times.filter((t): t is number => t !== undefined);
     const lastActivityAt = known.length > 0 ? Math.max(...known) : undefined;
-    const sizeBytes = await this.size(path, now, signal);
-    return { status, ahead, behind, sizeBytes, lastActivityAt };
+    return { status, ahead, behind, lastActivityAt, ...(await this.size(path, cycle)) };
   }
 
-  private async size(path: string, now: number, signal: AbortSignal): Promise<number | undefined> {
+  /** The cached size when fresh; otherwise the walk advances within the cycle's size budget. */
+  private async size(path: string, cycle: CycleState): Promise<{ sizeBytes?: number | undefined; sizeSoFar?: number | undefined }> {
     const key = pathKey(path);
     const cached = this.sizes.get(key);
-    if (cached && now - cached.at < this.sizeTtlMs) return cached.bytes;
-    try {
-      const bytes = await this.git.sizeOnDisk(path, { signal });
-      this.sizes.set(key, { bytes, at: now });
-      return bytes;
-    } catch (err) {
-      if (isCancel(err)) throw err;
-      return cached?.bytes;
+    if (cached && cycle.now - cached.at < this.sizeTtlMs) return { sizeBytes: cached.bytes };
+    let walk = this.walks.get(key);
+    if (!walk) {
+      walk = new DiskUsageWalk(path);
+      this.walks.set(key, walk);
     }
+    if (await walk.advance(cycle.sizeDeadline, cycle.signal)) {
+      this.walks.delete(key);
+      this.sizes.set(key, { bytes: walk.bytes, at: cycle.now });
+      return { sizeBytes: walk.bytes };
+    }
+    return { sizeBytes: cached?.bytes, sizeSoFar: walk.bytes };
+  }
+
+  private forgetSize(path: string): void {
+    this.sizes.delete(pathKey(path));
+    this.walks.delete(pathKey(path));
   }
 
   private async judge(repo: string, entry: WorktreeEntry, owner: Owner, base: string, signal: AbortSignal | undefined): Promise<CleanupItem> {

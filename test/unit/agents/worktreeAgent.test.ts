@@ -312,6 +312,31 @@ void describe('WorktreeAgent', () => {
     });
   });
 
+  void describe('sizes', () => {
+    void it('measures a big worktree across cycles within the size budget, flagging it heavy as soon as it is', async () => {
+      const slow = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock, sizeBudgetMs: 0 });
+      settings = { ...settings, heavyMB: 0.05 };
+      const t = await ticketIn('Big tree', 'READY');
+      const wt = await ensureTicketWorktree(board, port, t, settings);
+      writeFileSync(join(wt.path, '.gitignore'), 'node_modules/\n');
+      mkdirSync(join(wt.path, 'node_modules'));
+      for (let i = 0; i < 150; i++) writeFileSync(join(wt.path, 'node_modules', `m${i}.js`), Buffer.alloc(1024, 1));
+      await moveTo(t.id, 'IN_DEV');
+
+      const entry = () => slow.lastReport?.entries.find((e) => samePath(e.path, wt.path));
+      let cycles = 0;
+      let heavyBeforeMeasured = false;
+      do {
+        await slow.runCycle(ctx());
+        cycles++;
+        if (entry()?.heavy && entry()?.sizeBytes === undefined) heavyBeforeMeasured = true;
+      } while (entry()?.sizeBytes === undefined && cycles < 30);
+      assert.ok((entry()?.sizeBytes ?? 0) >= 150 * 1024);
+      assert.ok(cycles > 2, `measured over ${cycles} cycles`);
+      assert.ok(heavyBeforeMeasured, 'a walk in progress past the threshold already counts as heavy');
+    });
+  });
+
   void describe('Clean Up Worktrees', () => {
     type Prepare = (path: string, branch: string) => void;
     /** Worktrees for several tickets from one cycle, then each prepared and its ticket finished. */
