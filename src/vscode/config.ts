@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { AgentName, Logger } from '../agents/agent';
 import type { ManagerSettings } from '../agents/manager';
+import { DEFAULT_GATHERER_SETTINGS, type GathererSettings } from '../agents/gathererAgent';
 import { DEFAULT_PM_SETTINGS, type PmSettings } from '../agents/pm/settings';
+import { DEFAULT_WORKTREE_SETTINGS, type WorktreeSettings } from '../agents/worktreeAgent';
 import { CONFIG_SECTION } from './constants';
 
 /**
@@ -81,6 +83,27 @@ export class Config {
       checkinIntervalMinutes: this.number('pm.checkinIntervalMinutes', d.checkinIntervalMinutes, 1, 10_000),
       heartbeatTimeoutMs: this.leaseTimeoutMs(),
       stopGraceMs: this.number('pm.stopGraceSeconds', d.stopGraceMs / 1000, 1, 600) * 1000,
+    };
+  }
+
+  worktreeSettings(): WorktreeSettings {
+    const d = DEFAULT_WORKTREE_SETTINGS;
+    return {
+      location: this.string('worktrees.location', d.location),
+      branchPrefix: this.string('worktrees.branchPrefix', d.branchPrefix),
+      baseBranch: this.string('worktrees.baseBranch', d.baseBranch),
+      staleDays: this.number('worktrees.staleDays', d.staleDays, 1, 3650),
+      heavyMB: this.number('worktrees.heavyMB', d.heavyMB, 1, 10_000_000),
+    };
+  }
+
+  gathererSettings(): GathererSettings {
+    const d = DEFAULT_GATHERER_SETTINGS;
+    return {
+      tags: this.strings('gatherer.tags', [...d.tags]),
+      maxNewPerCycle: this.number('gatherer.maxNewPerCycle', d.maxNewPerCycle, 1, 1000),
+      maxOpen: this.number('gatherer.maxOpen', d.maxOpen, 1, 100_000),
+      includeDiagnostics: this.boolean('gatherer.includeDiagnostics', d.includeDiagnostics),
     };
   }
 }

@@ -4,22 +4,30 @@
  */
 import * as vscode from 'vscode';
 import type { BackgroundAgent } from '../agents/agent';
+import { GathererAgent } from '../agents/gathererAgent';
 import { AgentManager } from '../agents/manager';
 import { localProcessProbe } from '../agents/pm/liveness';
 import { PmAgent } from '../agents/pm/pmAgent';
+import { SecurityAgent } from '../agents/securityAgent';
+import { WorktreeAgent } from '../agents/worktreeAgent';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
+import { SimpleGitPort } from '../git/simpleGitPort';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
 import { AgentsTreeProvider } from './agents/agentsView';
+import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { Config } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
-import { createPmPorts } from './agents/pmPorts';
+import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
+import { SecurityDiagnostics } from './security/securityDiagnostics';
+import { securitySettings } from './security/securitySettings';
+import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
-import { SimpleGitPort } from '../git/simpleGitPort';
+import { registerWorktreeCommands } from './worktrees/worktreeCommands';
 
 export interface TestApi {
   session: BoardSession;
@@ -27,12 +35,16 @@ export interface TestApi {
   manager(): AgentManager | undefined;
   statusBarText(): string;
   agentsModel: AgentsModel;
+  tickets: TicketTesting;
+  securityDiagnostics: SecurityDiagnostics;
 }
 
 export interface ExtensionExports {
   /** Only in ExtensionMode.Test: hooks the in-host tests drive the real code through. */
   testing?: TestApi;
 }
+
+let shutdown: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionExports> {
   const started = Date.now();
@@ -43,17 +55,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const session = new BoardSession(context.extensionUri, log);
   const model = new AgentsModel();
   const statusBar = new AgentsStatusBar(model);
-  context.subscriptions.push(session, model, statusBar);
+  const securityDiagnostics = new SecurityDiagnostics();
+  const tickets = registerTicketFeatures({ context, session, log, prompter });
+  context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
   context.subscriptions.push(
     vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false }),
   );
 
-  let manager: AgentManager | undefined;
-  const git = new SimpleGitPort();
+  // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
+  const simpleGit = new SimpleGitPort();
+  const git = new VsCodeGitPort(vscode.workspace.isTrusted ? await loadGitApi().catch(() => undefined) : undefined, simpleGit, log);
+  const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const pmPorts = createPmPorts(config, git, log, () => undefined);
 
+  let manager: AgentManager | undefined;
   const buildAgents = (): BackgroundAgent[] => [
     new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
+    new SecurityAgent({ settings: () => securitySettings(config), git }),
+    new GathererAgent({ settings: () => config.gathererSettings() }),
+    worktreeAgent,
   ];
 
   const stopManager = async () => {
@@ -78,6 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
 
   context.subscriptions.push(
     session.onDidChangeBoard((board) => {
+      securityDiagnostics.setBoard(board);
       void stopManager().then(() => {
         if (board) startManager(board);
       });
@@ -92,6 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       if (!session.board) void session.open().catch((err: unknown) => log.error(`Opening the board failed: ${errorMessage(err)}`));
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
+    registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
     vscode.commands.registerCommand(Commands.CreateBoard, async () => {
       try {
         const board = await session.create();
@@ -125,11 +147,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {
-    testing: { session, prompter, manager: () => manager, statusBarText: () => statusBar.text, agentsModel: model },
+    testing: {
+      session,
+      prompter,
+      manager: () => manager,
+      statusBarText: () => statusBar.text,
+      agentsModel: model,
+      tickets: tickets.testing,
+      securityDiagnostics,
+    },
   };
 }
-
-let shutdown: (() => Promise<void>) | undefined;
 
 export async function deactivate(): Promise<void> {
   const stop = shutdown;
