@@ -28,7 +28,10 @@ rmSync(testOutput, { recursive: true, force: true });
 const codeServerBin = ensureCodeServer();
 codeServerBin.catch(() => undefined); // awaited (and reported) by the first stage that needs it
 
-/** One code-server and one browser for the in-host suite and the UI smoke, started on first use. */
+/**
+ * One code-server and one browser for the in-host suite and the UI smoke, started on first use.
+ * @type {{ server: Awaited<ReturnType<typeof startCodeServer>>, context: import('playwright-core').BrowserContext, close: () => Promise<void> } | undefined}
+ */
 let shared;
 async function sharedWorkbench() {
   if (!shared) {
@@ -36,7 +39,7 @@ async function sharedWorkbench() {
     const server = await startCodeServer({ bin, logFile: join(outputDir('code-server'), 'shared.log') });
     console.log(`code-server listening on ${server.origin} after ${(server.startupMs / 1000).toFixed(1)} s`);
     const { context, close } = await launchBrowser();
-    shared = { bin, server, context, close };
+    shared = { server, context, close };
   }
   return shared;
 }

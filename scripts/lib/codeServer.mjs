@@ -31,6 +31,7 @@ export const quietSettings = {
 /**
  * Installs code-server into the per-user cache once (scripts/code-server.sh; about 3 minutes)
  * and returns the folder with its `code-server` and `node`.
+ * @returns {Promise<string>}
  */
 export async function ensureCodeServer() {
   if (process.env.CODE_SERVER_BIN) return process.env.CODE_SERVER_BIN;
@@ -45,7 +46,9 @@ export async function ensureCodeServer() {
   if (code !== 0) throw new Error(`installing code-server failed (scripts/code-server.sh exited with ${code})`);
   const elapsed = Date.now() - started;
   if (elapsed > 5000) console.log(`code-server installed in ${Math.round(elapsed / 1000)} s`);
-  return out.trim().split('\n').pop();
+  const bin = out.trim().split('\n').at(-1);
+  if (!bin) throw new Error('scripts/code-server.sh printed no folder');
+  return bin;
 }
 
 /** Environment that keeps code-server's config, data, caches and temp files out of the user's home. */
@@ -62,7 +65,10 @@ function isolatedEnv(base) {
   return env;
 }
 
-/** Installs a .vsix into an extensions folder, offline. */
+/**
+ * Installs a .vsix into an extensions folder, offline.
+ * @param {string} bin @param {string} vsix @param {string} extensionsDir
+ */
 export async function installExtension(bin, vsix, extensionsDir) {
   const base = makeTempDir('install');
   const { stdout, stderr } = await run(join(bin, 'code-server'), ['--extensions-dir', extensionsDir, '--user-data-dir', join(base, 'user-data'), '--install-extension', vsix], {
@@ -77,6 +83,8 @@ export async function installExtension(bin, vsix, extensionsDir) {
  * fresh user data and extensions folders unless given, and resolves once it listens. Everything
  * it starts is one process group, stopped by `stop()` or at cleanup. `logFile` receives its
  * output; `exited` resolves if it stops by itself.
+ * @param {{ bin: string, userDataDir?: string, extensionsDir?: string, settings?: Record<string, unknown>,
+ *   smokeTestDriver?: boolean, logFile?: string, port?: number }} options
  */
 export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0 }) {
   const base = makeTempDir('code-server');
@@ -181,6 +189,6 @@ function signalGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
   } catch (error) {
-    if (error.code !== 'ESRCH') throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ESRCH') throw error;
   }
 }

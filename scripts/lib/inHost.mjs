@@ -7,8 +7,9 @@ import { format } from 'node:util';
 import { inHostIndex, outputDir, root } from './paths.mjs';
 import { makeTempDir } from './temp.mjs';
 
-/** The line test/vscode/index.ts logs before mocha starts. */
+/** The lines test/vscode/index.ts logs before mocha starts and after it ends. */
 const SUITE_START = 'agent-factory: in-host suite starting';
+const SUITE_END = 'agent-factory: in-host suite finished';
 
 /** The extension host's environment: what test/vscode/environment.ts reads. */
 export function inHostEnvironment(workspace) {
@@ -34,6 +35,10 @@ function forgetResults(env) {
  * extension under development and the test entry, streams the host's console (mocha's reporter)
  * and resolves with mocha's counts once the host calls codeAutomationExit.
  */
+/**
+ * @param {{ server: Awaited<ReturnType<typeof import('./codeServer.mjs').startCodeServer>>,
+ *   context: import('playwright-core').BrowserContext, workspace: string, timeoutMs?: number }} options
+ */
 export async function runInCodeServer({ server, context, workspace, timeoutMs = 300_000 }) {
   if (!existsSync(inHostIndex)) throw new Error(`${inHostIndex} is missing: compile the tests first (npx tsc -p test)`);
   const env = inHostEnvironment(workspace);
@@ -46,15 +51,17 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
   let exit;
   const exited = new Promise((resolve) => { exit = resolve; });
   // Both hooks must exist before the workbench loads: it looks for them once, at startup.
-  // The hook gets the workbench's own log too: keep all of it in a file and echo only what
-  // follows the suite's start line (test/vscode/index.ts), which is mocha's reporter.
+  // The hook gets the workbench's own log too: keep all of it in a file and echo only what comes
+  // between the suite's start and end lines (test/vscode/index.ts), which is mocha's reporter.
   const hostLog = [];
   let suiteStarted = false;
+  let suiteEnded = false;
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = (Array.isArray(args) ? format(...args) : String(args)).replace(/\n$/, '');
     hostLog.push(`[${type}] ${line}`);
     if (line.includes(SUITE_START)) suiteStarted = true;
-    else if (suiteStarted) process.stdout.write(`${line}\n`);
+    else if (line.includes(SUITE_END)) suiteEnded = true;
+    else if (suiteStarted && !suiteEnded) process.stdout.write(`${line}\n`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(Number(code)));
 

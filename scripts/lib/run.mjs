@@ -18,6 +18,9 @@ export function binOf(pkg, name = pkg.split('/').pop()) {
  * Runs `node ...args` (a script and its arguments, or node's own flags) in the repository. Output
  * is streamed, or captured and returned when `quiet` (so parallel tasks do not interleave).
  * Resolves with the exit code and the captured output.
+ * @param {string[]} args
+ * @param {{ quiet?: boolean, env?: NodeJS.ProcessEnv }} [options]
+ * @returns {Promise<{ code: number, output: string }>}
  */
 export function runNode(args, { quiet = false, env } = {}) {
   return new Promise((resolve, reject) => {
@@ -34,14 +37,21 @@ export function runNode(args, { quiet = false, env } = {}) {
   });
 }
 
-/** Like runNode, but rejects with the tool's output when it fails. */
+/**
+ * Like runNode, but rejects with the tool's output when it fails.
+ * @param {string} what @param {string[]} args @param {{ quiet?: boolean, env?: NodeJS.ProcessEnv }} [options]
+ */
 export async function mustRunNode(what, args, options = {}) {
   const { code, output } = await runNode(args, options);
   if (code !== 0) throw new Error(`${what} failed (exit code ${code})${output ? `:\n${output}` : ''}`);
   return output;
 }
 
-/** Runs an npm script of this package, as `npm run <name>` would, with the same npm. */
+/**
+ * Runs an npm script of this package, as `npm run <name>` would, with the same npm.
+ * @param {string} name @param {{ quiet?: boolean }} [options]
+ * @returns {Promise<{ code: number, output: string }>}
+ */
 export function runNpmScript(name, { quiet = false } = {}) {
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, 'run', '--silent', name]] : ['npm', ['run', '--silent', name]];

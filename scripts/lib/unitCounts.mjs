@@ -1,7 +1,7 @@
 // A node:test reporter that writes the run's counts as JSON (for scripts/test-unit.mjs), next to
 // the spec reporter the developer reads. Suites are not counted: only tests, as `spec` does.
 export default async function* unitCounts(source) {
-  const counts = { tests: 0, passed: 0, failed: 0, skipped: 0, todo: 0, failures: [] };
+  const counts = { tests: 0, passed: 0, failed: 0, skipped: 0, todo: 0, failures: /** @type {string[]} */ ([]) };
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     if (event.data.details?.type === 'suite') continue;

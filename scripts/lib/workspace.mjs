@@ -52,6 +52,7 @@ export const seeds = {
  * Creates `<temp>/<name>` as a git repository on branch `main` with the seed's files in its first
  * commit, and returns its absolute path. `parent` defaults to a temp folder removed at cleanup;
  * worktrees created by the extension land beside the repository, inside that folder.
+ * @param {{ seed?: string, parent?: string, name?: string }} [options]
  */
 export function createWorkspace({ seed = process.env.AGENT_FACTORY_TEST_SEED ?? 'basic', parent, name = 'workspace' } = {}) {
   const fill = seeds[seed];

@@ -21,6 +21,9 @@ function slug(text) {
  * `extensionPath` loaded as under development, or as installed when `installed` is set, and
  * runs `stepsToRun`. Resolves with one result per step. A failing step does not stop the
  * others: most failures are independent, and each step waits at most UI_TIMEOUT_MS.
+ * @param {{ server: Awaited<ReturnType<typeof startCodeServer>>, context: import('playwright-core').BrowserContext,
+ *   workspace?: string, extensionPath?: string, installed?: boolean,
+ *   stepsToRun?: import('./steps.mjs').Step[], outName?: string }} options
  */
 export async function runUiSmoke({ server, context, workspace = createWorkspace(), extensionPath = root, installed = false, stepsToRun = steps, outName = 'ui-smoke' }) {
   const out = outputDir(outName);

@@ -5,7 +5,26 @@
 
 import { ticketSteps } from './ticketSteps.mjs';
 
-/** Commands the palette always lists: contributed and not hidden by a `when` clause. */
+/**
+ * @typedef {object} StepContext
+ * @property {import('./workbench.mjs').Workbench} wb the workbench, found by accessible names
+ * @property {import('playwright-core').Page} page the browser page, for anything wb lacks
+ * @property {Manifest} manifest the extension's package.json
+ * @property {string} extensionId `<publisher>.<name>`
+ * @property {(text: string) => void} note adds a line to the step's report
+ *
+ * @typedef {{ name: string, run: (context: StepContext) => Promise<void> }} Step
+ *
+ * @typedef {{ contributes: {
+ *   commands?: { command: string, title: string, category?: string }[],
+ *   menus?: { commandPalette?: { command: string, when?: string }[] },
+ * } }} Manifest
+ */
+
+/**
+ * Commands the palette always lists: contributed and not hidden by a `when` clause.
+ * @param {Manifest} manifest
+ */
 function alwaysInPalette(manifest) {
   const conditional = new Set((manifest.contributes.menus?.commandPalette ?? []).map((entry) => entry.command));
   return (manifest.contributes.commands ?? [])
@@ -13,6 +32,7 @@ function alwaysInPalette(manifest) {
     .map((command) => `${command.category ? `${command.category}: ` : ''}${command.title}`);
 }
 
+/** @type {Step[]} */
 export const steps = [
   {
     name: 'workbench opens the workspace',

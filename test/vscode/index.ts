@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import { testOutputDir } from './environment';
 
+const SUITE_START = 'agent-factory: in-host suite starting';
+const SUITE_END = 'agent-factory: in-host suite finished';
+
 interface Results {
   tests: number;
   passes: number;
@@ -32,7 +35,7 @@ export async function run(): Promise<void> {
   for (const file of files) mocha.addFile(file);
 
   // The runner outside echoes the host's console from this line on (scripts/lib/inHost.mjs).
-  console.log(`agent-factory: in-host suite starting (${files.length} files)`);
+  console.log(`${SUITE_START} (${files.length} files)`);
   const results: Results = { tests: 0, passes: 0, failures: 0, pending: 0, failed: [] };
   await new Promise<void>((resolve) => {
     const runner = mocha.run(() => resolve());
@@ -46,8 +49,14 @@ export async function run(): Promise<void> {
   });
   writeFileSync(join(testOutputDir(), 'in-host-results.json'), JSON.stringify(results, null, 2));
 
+  let problem: string | undefined;
   if (results.tests === 0) {
-    throw new Error(`no in-host test ran (${files.length} test files found under ${join(__dirname, 'suite')})`);
+    problem = `no in-host test ran (${files.length} test files found under ${join(__dirname, 'suite')})`;
+  } else if (results.failures > 0) {
+    problem = `${results.failures} of ${results.tests} in-host tests failed`;
   }
-  if (results.failures > 0) throw new Error(`${results.failures} of ${results.tests} in-host tests failed`);
+  if (problem) console.error(problem);
+  // The runner outside stops echoing here: what follows is the workbench shutting the host down.
+  console.log(SUITE_END);
+  if (problem) throw new Error(problem);
 }
