@@ -55,6 +55,17 @@ describe('board location', () => {
     }
   });
 
+  it('gives the same answer without running git (untrusted workspaces)', async () => {
+    const wt = join(repo.parent, 'repo.worktrees', 'T-1-x');
+    for (const folder of [repo.root, join(repo.root, 'src', 'deep'), wt]) {
+      const withGit = await resolveBoardLocation(folder);
+      const withoutGit = await resolveBoardLocationWithoutGit(folder);
+      assert.ok(withGit && withoutGit, folder);
+      assert.equal(realpathSync(withoutGit.repoRoot), realpathSync(withGit.repoRoot), folder);
+      assert.equal(withoutGit.exists, withGit.exists);
+    }
+  });
+
   it('creates an ignored board folder only when asked, and then reports it exists', async () => {
     const loc = await resolveBoardLocation(repo.root);
     assert.ok(loc);
