@@ -63,6 +63,8 @@ export interface NewRun {
   status?: RunStatus;
   attempt?: number;
   logFile?: string;
+  /** Defaults to now; set when recording a run that started earlier (imports, seeded boards). */
+  startedAt?: number;
 }
 
 export type RunPatch = Partial<Pick<Run, 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;

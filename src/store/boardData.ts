@@ -399,7 +399,7 @@ export class BoardData implements BoardTx {
         optionalText(r.worktree, 'worktree') ?? null,
         this.ownerId,
         r.pid === undefined ? null : nonNegativeInteger(r.pid, 'pid'),
-        now,
+        r.startedAt === undefined ? now : nonNegativeInteger(r.startedAt, 'start time'),
         now,
         oneOf(r.status ?? 'running', RUN_STATUSES, 'run status'),
         r.attempt === undefined ? 1 : nonNegativeInteger(r.attempt, 'attempt'),

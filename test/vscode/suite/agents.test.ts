@@ -63,10 +63,10 @@ suite('Background agents in the editor', () => {
     const start = Date.now() - 30 * 60_000;
     await board.write((tx) => {
       const t = tx.createTicket({ title: 'Quiet agent', status: 'READY' }, 'user');
-      const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'quiet-agent', status: 'running' });
+      const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'quiet-agent', status: 'running', startedAt: start });
       tx.transition(t.id, 'READY', 'IN_DEV', 'user');
       // Alive (its owner heartbeats) but silent for 30 minutes: stalled.
-      tx.updateRun(run.id, { heartbeatAt: Date.now() + 10 * 60_000, lastOutputAt: start });
+      tx.updateRun(run.id, { heartbeatAt: Date.now() + 10 * 60_000 });
       return run.id;
     });
     await manager.runNow('PM');
