@@ -6,7 +6,7 @@ import { CHECK_INS_LINE } from '../../../src/vscode/document/renderTicket';
 import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { testWorkspace } from '../environment';
 import { ensureBoard, eventually } from '../board';
-import { ScriptedPrompter, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
+import { ScriptedPrompter, ticketsApi, unescapedMarkup, unescapeMarkdown, withPrompter } from './ticketsTestApi';
 
 const findings = { progressPercent: 40, concerns: ['No commit for 20 minutes'], blockers: [], achievements: [], evidence: ['2 files changed'], stalled: false };
 
@@ -110,13 +110,16 @@ suite('Check-ins as comment threads', () => {
     const board = await ensureBoard();
     const { tickets } = await ticketsApi();
     const ticketId = (await board.write((tx) => tx.createTicket({ title: 'Hostile', status: 'READY' }, 'user'))).id;
-    const { conversationId } = await pmCheckIn(board, ticketId, '[quit](command:workbench.action.quit)\n<img src=x onerror=alert(1)>\n```\nfenced\n```');
+    const hostile = '[quit](command:workbench.action.quit)\n<img src=x onerror=alert(1)>\n```\nfenced\n```';
+    const { conversationId } = await pmCheckIn(board, ticketId, hostile);
     const thread = await eventually('the thread exists', () => threadOf(tickets, conversationId));
     const body = thread.comments[0].body as vscode.MarkdownString;
     assert.ok(body instanceof vscode.MarkdownString);
     assert.ok(!body.isTrusted, 'the comment body is trusted');
     assert.ok(!body.supportHtml, 'the comment body renders HTML');
     assert.deepEqual(unescapedMarkup(body.value), [], body.value);
+    // Escaped, not censored: the reader sees exactly what was written.
+    assert.equal(unescapeMarkdown(body.value).replace(/ {2}\n/g, '\n'), hostile);
     assert.ok(body.value.startsWith('\\[quit\\]\\(command\\:workbench'), body.value);
   });
 

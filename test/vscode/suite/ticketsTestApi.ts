@@ -103,3 +103,8 @@ export function unescapedMarkup(markdown: string): string[] {
   }
   return found;
 }
+
+/** The text a reader sees in escaped markdown: each backslash escape gives back its character. */
+export function unescapeMarkdown(markdown: string): string {
+  return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
