@@ -123,7 +123,7 @@ function applyPresent(
     // only a finding that really went away and came back reopens it.
     if (bug.fixed) bug = tx.setBugFixed(bug.id, false);
     if (thread.status === 'resolved') tx.setConversationStatus(thread.id, 'open');
-    tx.addMessage({ conversationId: thread.id, author: SECURITY_AUTHOR, kind: 'finding', body: `Found again at line ${raw.line} of \`${file}\`; the bug is open again.`, metadata: { fingerprint: fp } });
+    tx.addMessage({ conversationId: thread.id, author: SECURITY_AUTHOR, kind: 'finding', body: `Found again at line ${raw.line} of ${file}; the bug is open again.`, metadata: { fingerprint: fp } });
     result = change('reopened');
   }
   if (bug.file !== file || bug.line !== raw.line) {
@@ -156,16 +156,13 @@ function goneReason(outcome: FileOutcome | undefined): string {
   return 'No longer found in the file';
 }
 
+/**
+ * Plain text: threads show message bodies as untrusted text (markdown escaped), and the Tickets
+ * document and the CLI print them as they are.
+ */
 function findingBody(raw: RawFinding, file: string): string {
   const label = raw.severity.charAt(0).toUpperCase() + raw.severity.slice(1);
-  return [`**${label}: ${raw.title}** in \`${file}\``, '', fenced(raw.shown), '', raw.message, '', `Rule \`${raw.rule}\`. The next scan that no longer finds it marks the bug fixed and resolves this thread.`].join('\n');
-}
-
-/** A code block that the shown text cannot close early, whatever backticks it holds. */
-function fenced(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}\n${text}\n${fence}`;
+  return [`${label}: ${raw.title} in ${file}`, `Found: ${raw.shown}`, raw.message, `Rule ${raw.rule}. The next scan that no longer finds it marks the bug fixed and resolves this thread.`].join('\n');
 }
 
 function clip(s: string, max: number): string {
