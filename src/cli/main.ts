@@ -1,3 +1,13 @@
-// Placeholder entry until the CLI lands; keeps the build's second bundle honest.
-process.stderr.write('agent-factory: the command-line interface is not available in this build\n');
-process.exitCode = 2;
+// The `agent-factory` executable (bundled to dist/cli.js, the package's `bin`).
+import { runCli } from './cli';
+
+void runCli(process.argv.slice(2), {
+  cwd: process.cwd(),
+  env: process.env,
+  io: {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  },
+}).then((code) => {
+  process.exitCode = code;
+});

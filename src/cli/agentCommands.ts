@@ -1,0 +1,169 @@
+/**
+ * What a running agent reports through: `note`, `progress`, `block`, `done`, `heartbeat`. The run
+ * comes from AGENT_FACTORY_RUN_ID (set by the runner); messages land in the ticket's PM thread.
+ *
+ * `done` ends the stage like exit 0 does, in one transaction: the ticket moves on with
+ * compare-and-set and the run is marked succeeded. The extension that owns the agent's process
+ * sees the run end, lets the agent exit by itself for a grace period, and ignores its exit code.
+ */
+import { assertEntityId } from '../domain/ids';
+import { isLive, type Run } from '../domain/run';
+import { isStatus, nextStage } from '../domain/status';
+import type { BoardTx } from '../store/api';
+import { ensurePmThread, ensureRunThread } from '../runner/threads';
+import { conflict, notFound, usage } from './cliError';
+import { positionals, type Command, type CommandContext } from './command';
+
+function runIdFrom(ctx: CommandContext): string {
+  const raw = ctx.where.env.AGENT_FACTORY_RUN_ID?.trim();
+  if (!raw) {
+    throw usage('this command is for a running agent: AGENT_FACTORY_RUN_ID is not set (the runner sets it for the agents and terminals it starts)');
+  }
+  return assertEntityId(raw, 'AGENT_FACTORY_RUN_ID');
+}
+
+function requireRun(tx: BoardTx, runId: string): Run {
+  const run = tx.getRun(runId);
+  if (!run) throw notFound(`there is no run ${runId} on this board (AGENT_FACTORY_RUN_ID)`);
+  return run;
+}
+
+function requireLiveRun(tx: BoardTx, runId: string): Run {
+  const run = requireRun(tx, runId);
+  if (!isLive(run)) throw conflict(`run ${run.id} has already ended (${run.status}); stop working on ${run.ticketId}`);
+  return run;
+}
+
+function text(ctx: CommandContext, name: string): string {
+  const [value] = positionals(ctx, [name], { rest: true });
+  const trimmed = (value ?? '').trim();
+  if (trimmed === '') throw usage(`<${name}> cannot be empty`);
+  return trimmed;
+}
+
+function parsePercent(raw: string): number {
+  const n = Number(raw.replace(/%$/, ''));
+  if (!Number.isFinite(n) || n < 0 || n > 100 || raw.trim() === '') throw usage(`progress must be a number from 0 to 100, not ${JSON.stringify(raw)}`);
+  return Math.round(n * 10) / 10;
+}
+
+export const noteCommand: Command = {
+  name: 'note',
+  synopsis: 'note <text>',
+  summary: "Add a note to the ticket's PM thread.",
+  forAgents: true,
+  async run(ctx) {
+    const runId = runIdFrom(ctx);
+    const body = text(ctx, 'text');
+    const board = await ctx.board();
+    const run = await board.write((tx) => {
+      const r = requireRun(tx, runId);
+      const thread = ensurePmThread(tx, r.ticketId);
+      tx.addMessage({ conversationId: thread.id, author: r.agent, kind: 'note', body, metadata: { runId: r.id, stage: r.stage } });
+      return isLive(r) ? tx.updateRun(r.id, { lastOutputAt: ctx.clock.now() }) : r;
+    });
+    ctx.print(`Noted on ${run.ticketId}.`);
+  },
+};
+
+export const progressCommand: Command = {
+  name: 'progress',
+  synopsis: 'progress <percent> [text]',
+  summary: "Report how far along the stage is (0-100); the PM's check-in uses it.",
+  forAgents: true,
+  async run(ctx) {
+    const runId = runIdFrom(ctx);
+    const [rawPercent, rest] = positionals(ctx, ['percent', 'text'], { rest: true, optional: 1 });
+    const percent = parsePercent(rawPercent ?? '');
+    const what = rest?.trim();
+    const board = await ctx.board();
+    const run = await board.write((tx) => {
+      const r = requireLiveRun(tx, runId);
+      const updated = tx.updateRun(r.id, { reportedProgress: percent, lastOutputAt: ctx.clock.now() });
+      const thread = ensurePmThread(tx, r.ticketId);
+      tx.addMessage({
+        conversationId: thread.id,
+        author: r.agent,
+        kind: 'progress',
+        body: `Progress ${percent}%${what ? `: ${what}` : ''}`,
+        metadata: { runId: r.id, stage: r.stage, progressPercent: percent },
+      });
+      return updated;
+    });
+    ctx.print(`${run.ticketId}: progress ${percent}% recorded.`);
+  },
+};
+
+export const blockCommand: Command = {
+  name: 'block',
+  synopsis: 'block <reason>',
+  summary: 'Stop: the ticket needs a human. Moves it to BLOCKED with the reason; then exit.',
+  forAgents: true,
+  async run(ctx) {
+    const runId = runIdFrom(ctx);
+    const reason = text(ctx, 'reason');
+    const board = await ctx.board();
+    const ticket = await board.write((tx) => {
+      const r = requireLiveRun(tx, runId);
+      const current = tx.getTicket(r.ticketId);
+      if (!current) throw notFound(`ticket ${r.ticketId} no longer exists`);
+      const blocked = tx.transition(current.id, current.status, 'BLOCKED', r.agent, reason);
+      const thread = ensurePmThread(tx, r.ticketId);
+      tx.addMessage({ conversationId: thread.id, author: r.agent, kind: 'note', body: `Blocked: ${reason}`, metadata: { runId: r.id, stage: r.stage, blocked: true } });
+      tx.updateRun(r.id, { lastOutputAt: ctx.clock.now() });
+      return blocked;
+    });
+    ctx.print(`${ticket.id} is BLOCKED (from ${ticket.blockedFrom ?? '?'}).`);
+  },
+};
+
+export const doneCommand: Command = {
+  name: 'done',
+  synopsis: 'done',
+  summary: 'The stage is finished: the ticket moves to the next stage and the run succeeds.',
+  forAgents: true,
+  async run(ctx) {
+    const runId = runIdFrom(ctx);
+    positionals(ctx, []);
+    const board = await ctx.board();
+    const { ticketId, next } = await board.write((tx) => {
+      const r = requireLiveRun(tx, runId);
+      const ticket = tx.getTicket(r.ticketId);
+      if (!ticket) throw notFound(`ticket ${r.ticketId} no longer exists`);
+      const to = isStatus(r.stage) ? nextStage(r.stage) : undefined;
+      if (ticket.status !== r.stage || to === undefined) {
+        throw conflict(`${ticket.id} is ${ticket.status} now, not ${r.stage}: someone moved it, so this stage cannot be finished from here`);
+      }
+      tx.transition(ticket.id, r.stage, to, r.agent, `${r.stage} done, reported by ${r.agent} (run ${r.id})`);
+      const now = ctx.clock.now();
+      const note = `the agent reported done; ticket moved to ${to}`;
+      const ended = tx.updateRun(r.id, { status: 'succeeded', endedAt: now, lastOutputAt: now, note });
+      const thread = ensureRunThread(tx, r.ticketId);
+      tx.addMessage({
+        conversationId: thread.id,
+        author: 'runner',
+        kind: 'system',
+        body: `${r.stage} run ${r.id} (${r.agent}, attempt ${r.attempt}) succeeded: ${note}.`,
+        metadata: { runId: r.id, stage: r.stage, status: ended.status, attempt: r.attempt },
+      });
+      return { ticketId: ticket.id, next: to };
+    });
+    ctx.print(`${ticketId} moved to ${next}. You can exit now.`);
+  },
+};
+
+export const heartbeatCommand: Command = {
+  name: 'heartbeat',
+  synopsis: 'heartbeat',
+  summary: 'Say you are still working (counts as activity for stall detection).',
+  forAgents: true,
+  async run(ctx) {
+    const runId = runIdFrom(ctx);
+    positionals(ctx, []);
+    const board = await ctx.board();
+    await board.write((tx) => tx.updateRun(requireLiveRun(tx, runId).id, { lastOutputAt: ctx.clock.now() }));
+    ctx.print('ok');
+  },
+};
+
+export const AGENT_COMMANDS: Command[] = [noteCommand, progressCommand, blockCommand, doneCommand, heartbeatCommand];

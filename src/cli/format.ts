@@ -1,0 +1,46 @@
+/**
+ * Plain-text output for a terminal. Ticket text is untrusted: control characters (escape
+ * sequences that could rewrite the terminal) are replaced before anything is printed.
+ */
+import type { Run } from '../domain/run';
+import type { Ticket } from '../domain/ticket';
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** One line of untrusted text, safe for a terminal. */
+export function safeLine(text: string, max = 200): string {
+  const flat = text.replace(/\r?\n/g, ' ').replace(CONTROL, '?');
+  return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
+}
+
+/** Several lines of untrusted text, each safe for a terminal. */
+export function safeBlock(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(CONTROL, '?'))
+    .join('\n');
+}
+
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+export function isoTime(ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export function ticketRow(t: Ticket): string[] {
+  return [t.id, t.status, `P${t.priority}`, t.type, safeLine(t.title, 100)];
+}
+
+export function runRow(r: Run): string[] {
+  const exit = r.exitCode !== undefined ? `exit ${r.exitCode}` : '';
+  return [r.id, r.ticketId, r.stage, r.status, safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit];
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
