@@ -73,12 +73,14 @@ export class GathererAgent implements BackgroundAgent {
       observedKinds.add(DIAGNOSTICS_KIND);
     }
 
+    const fileExists = (file: string): boolean => existsSync(join(repoRoot, file));
     let renames = new Map<string, string>();
-    if (needsRenameDetection(board, items, observedKinds)) {
+    let deletedUnstaged = new Set<string>();
+    if (needsRenameDetection(board, items, observedKinds, fileExists)) {
       ctx.setActivity('Following renamed files');
       const report = await detectRenames(repoRoot, board.getMeta(HEAD_META_KEY), head, signal);
       if (report.warning !== undefined) ctx.log.warn(`Gatherer: ${report.warning}`);
-      renames = report.renames;
+      ({ renames, deletedUnstaged } = report);
     }
     if (signal.aborted) throw new FactoryError('cancelled', 'the Gatherer cycle was cancelled before writing to the board');
 
@@ -88,8 +90,9 @@ export class GathererAgent implements BackgroundAgent {
         items,
         observedKinds,
         diagnosticsCurrentFiles,
-        fileExists: (file) => existsSync(join(repoRoot, file)),
+        fileExists,
         renames,
+        deletedUnstaged,
         maxNewPerCycle: settings.maxNewPerCycle,
         maxOpen: settings.maxOpen,
       });

@@ -38,6 +38,11 @@ export interface ReconcileInput {
   diagnosticsCurrentFiles: ReadonlySet<string>;
   fileExists(file: string): boolean;
   renames: ReadonlyMap<string, string>;
+  /**
+   * Files deleted from the working tree but not from the index: maybe renamed outside git. Their
+   * items are left alone until the change is staged or committed and git can tell.
+   */
+  deletedUnstaged: ReadonlySet<string>;
   maxNewPerCycle: number;
   maxOpen: number;
 }
@@ -84,11 +89,18 @@ export function trackedRecords(reader: BoardReader, observedKinds: ReadonlySet<s
 }
 
 /**
- * Whether some tracked item was not found by fingerprint or as an edit, i.e. whether git's rename
- * detection is worth running (it stats the whole working tree).
+ * Whether git's rename detection is worth running (it stats the whole working tree): only when a
+ * tracked item was not found, not even as an edit, and its file is gone from where it was. An item
+ * whose file is still there was deleted or changed beyond recognition; no rename explains it.
  */
-export function needsRenameDetection(reader: BoardReader, items: readonly GatheredItem[], observedKinds: ReadonlySet<string>): boolean {
-  return matchItems(trackedRecords(reader, observedKinds), items, { existedBefore: waitingLastCycle(reader) }).gone.length > 0;
+export function needsRenameDetection(
+  reader: BoardReader,
+  items: readonly GatheredItem[],
+  observedKinds: ReadonlySet<string>,
+  fileExists: (file: string) => boolean,
+): boolean {
+  const { gone } = matchItems(trackedRecords(reader, observedKinds), items, { existedBefore: waitingLastCycle(reader) });
+  return gone.some((record) => !fileExists(record.file));
 }
 
 function waitingLastCycle(reader: BoardReader): (item: GatheredItem) => boolean {
@@ -127,7 +139,8 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
   }
 
   for (const record of gone) {
-    if (record.kind === DIAGNOSTICS_KIND && input.diagnosticsCurrentFiles.has(record.file) === false && input.fileExists(record.file)) continue;
+    if (input.deletedUnstaged.has(record.file)) continue;
+    if (record.kind === DIAGNOSTICS_KIND && !input.diagnosticsCurrentFiles.has(record.file) && input.fileExists(record.file)) continue;
     const ticket = record.finding.ticketId === undefined ? undefined : tx.getTicket(record.finding.ticketId);
     if (ticket?.status === 'BACKLOG') {
       tx.transition(ticket.id, 'BACKLOG', 'DONE', ACTOR, RESOLVED_NOTE);

@@ -51,6 +51,12 @@ async function revParseHead(repoRoot: string, signal?: AbortSignal): Promise<str
 export interface RenameReport {
   /** Old path -> path now, both repository-relative. */
   renames: Map<string, string>;
+  /**
+   * Files gone from the working tree but still in the index: deleted, or renamed outside git
+   * (the new name is untracked, so neither grep nor rename detection sees it yet). Which one is
+   * unknown until the change is staged.
+   */
+  deletedUnstaged: Set<string>;
   /** Why the committed part could not be read (history rewritten, commit gone), if so. */
   warning?: string | undefined;
 }
@@ -58,8 +64,7 @@ export interface RenameReport {
 export async function detectRenames(repoRoot: string, previousHead: string | undefined, head: string | undefined, signal?: AbortSignal): Promise<RenameReport> {
   const renames = new Map<string, string>();
   let warning: string | undefined;
-  if (head === undefined) return { renames };
-  if (previousHead !== undefined && previousHead !== head) {
+  if (head !== undefined && previousHead !== undefined && previousHead !== head) {
     try {
       const committed = await runGit(repoRoot, diffArgs(previousHead, head), { signal });
       for (const [from, to] of parseRenames(committed.stdout)) renames.set(from, to);
@@ -68,8 +73,11 @@ export async function detectRenames(repoRoot: string, previousHead: string | und
       warning = `renames since ${previousHead.slice(0, 12)} are unknown: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  const working = await runGit(repoRoot, diffArgs(head), { signal });
-  const now = parseRenames(working.stdout);
+  const [working, deleted] = await Promise.all([
+    head === undefined ? undefined : runGit(repoRoot, diffArgs(head), { signal }),
+    runGit(repoRoot, ['ls-files', '-d', '-z', '--full-name'], { signal }),
+  ]);
+  const now = working === undefined ? [] : parseRenames(working.stdout);
   const byOld = new Map(now);
   // Renamed in a commit and again in the working tree: follow the chain to where it lives now.
   for (const [from, to] of renames) {
@@ -77,7 +85,8 @@ export async function detectRenames(repoRoot: string, previousHead: string | und
     if (next !== undefined) renames.set(from, next);
   }
   for (const [from, to] of now) if (!renames.has(from)) renames.set(from, to);
-  return { renames, warning };
+  const deletedUnstaged = new Set(deleted.stdout.toString('utf8').split('\0').filter((name) => name !== ''));
+  return { renames, deletedUnstaged, warning };
 }
 
 function diffArgs(...revs: string[]): string[] {

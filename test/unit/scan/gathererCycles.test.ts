@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { RESOLVED_NOTE } from '../../../src/scan/gatherer/reconcile';
 import { lines, makeGathererHarness, snapshot, type GathererHarness } from '../../fixtures/gatherer/harness';
@@ -138,6 +140,27 @@ void describe('Gatherer over a repository that evolves', () => {
     h.repo.commit('commit the rename');
     const result = await h.cycle();
     assert.match(result.summary, /^No change/);
+  });
+
+  void it('waits for git to tell a rename done outside git from a deletion', async () => {
+    h.repo.write('src/old.ts', lines('// TODO: survive a plain rename'));
+    h.repo.write('src/gone.ts', lines('// TODO: deleted with the file'));
+    h.repo.commit('add');
+    await h.cycle();
+    const renamed = h.byTitle('TODO: survive a plain rename');
+    const deleted = h.byTitle('TODO: deleted with the file');
+    // An editor's rename: the new file is untracked, the old one missing; and a plain rm.
+    renameSync(join(h.repo.root, 'src/old.ts'), join(h.repo.root, 'src/new.ts'));
+    h.remove('src/gone.ts');
+    await h.cycle();
+    assert.deepEqual(snapshot(h.gathered()), ['BACKLOG TODO: deleted with the file', 'BACKLOG TODO: survive a plain rename']);
+    // Staged, git sees a rename and a deletion.
+    h.git('add', '-A');
+    await h.cycle();
+    assert.equal(h.board.getTicket(renamed.id)!.status, 'BACKLOG');
+    assert.match(h.board.getTicket(renamed.id)!.description, /^Location: src\/new\.ts:1$/m);
+    assert.equal(h.board.getTicket(deleted.id)!.status, 'DONE');
+    assert.equal(h.gathered().length, 2);
   });
 
   void it('leaves a note instead of closing a ticket a human already moved on', async () => {

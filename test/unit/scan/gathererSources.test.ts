@@ -119,12 +119,13 @@ void describe('Gatherer diagnostics through the port', () => {
     assert.equal(h.board.getTicket(ticket.id)!.status, 'BACKLOG');
   });
 
-  void it('closes a diagnostics ticket whose file was deleted', async () => {
+  void it('closes a diagnostics ticket whose file was deleted (and the deletion committed)', async () => {
     entries = [ts('src/x.ts', 1)];
     await h.cycle();
     const ticket = h.byTitle('1 TypeScript error in src/x.ts');
     entries = [];
     h.remove('src/x.ts');
+    h.repo.commit('delete x');
     await h.cycle();
     assert.equal(h.board.getTicket(ticket.id)!.status, 'DONE');
   });
