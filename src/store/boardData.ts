@@ -3,6 +3,7 @@
  * parameter; times and ids are made here in JS, so the statements a write records replay to the
  * same rows in every process.
  */
+import { securityGateRefusal } from '../domain/gates';
 import { randomUUID } from 'node:crypto';
 import { CHECKIN_TYPES } from '../domain/checkin';
 import type { CheckIn } from '../domain/checkin';
@@ -320,6 +321,8 @@ export class BoardData implements BoardTx {
     if (t.status !== expectedFrom) throw new StatusConflictError(t.id, expectedFrom, t.status);
     const refusal = transitionRefusal({ from: t.status, to, by, blockedFrom: t.blockedFrom });
     if (refusal !== undefined) throw new IllegalTransitionError(t.id, t.status, to, refusal);
+    const gate = t.status === 'IN_SEC' ? securityGateRefusal(t.id, t.status, to, this.listBugs(t.id)) : undefined;
+    if (gate !== undefined) throw new IllegalTransitionError(t.id, t.status, to, gate);
     const trimmedNote = note?.trim() ? note : undefined;
     let blockedFrom: Status | null = null;
     let blockedReason: string | null = null;

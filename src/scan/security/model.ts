@@ -4,7 +4,7 @@ import type { Severity } from '../../domain/ticket';
 
 /** The `scanner` of findings, the `foundBy` of bugs and the author of thread messages. */
 export const SECURITY_SCANNER = 'security';
-export const SECURITY_AUTHOR = 'Security';
+export { SECURITY_AUTHOR } from '../../domain/gates';
 export const FINGERPRINT_PREFIX = 'security:';
 
 /** What a finding's `data` holds; never the raw secret. */

@@ -102,3 +102,33 @@ describe('transitions through the store', () => {
     await assert.rejects(board.write((tx) => tx.transition(id, 'READY', 'SHIPPED' as Status, 'user')), /not a status/);
   });
 });
+
+describe('the Security gate in transitions', () => {
+  it('refuses to move a ticket on from IN_SEC while a critical Security finding is open, and says why', async () => {
+    const temp = await makeTempBoard();
+    const { board } = temp;
+    try {
+      const id = await board.write((tx) => {
+        const t = tx.createTicket({ title: 'Ship it', status: 'READY' }, 'user');
+        for (const [from, to] of [['READY', 'IN_DEV'], ['IN_DEV', 'IN_QA'], ['IN_QA', 'IN_UX'], ['IN_UX', 'IN_SEC']] as const) tx.transition(t.id, from, to, 'runner');
+        tx.addBug({ ticketId: t.id, title: 'GitHub token', severity: 'critical', foundBy: 'Security', file: 'src/a.ts', line: 3 });
+        tx.addBug({ ticketId: t.id, title: 'Typo', severity: 'critical', foundBy: 'QA' });
+        return t.id;
+      });
+      await assert.rejects(
+        board.write((tx) => tx.transition(id, 'IN_SEC', 'PM_REVIEW', 'runner')),
+        (err: Error) => err.name === 'IllegalTransitionError' && /cannot leave IN_SEC with an open critical\/high security finding: critical GitHub token \(line 3\)/.test(err.message),
+      );
+      assert.equal(board.getTicket(id)?.status, 'IN_SEC', 'nothing changed');
+      await board.write((tx) => tx.transition(id, 'IN_SEC', 'IN_DEV', 'PM', 'fix the leaked token'));
+      await board.write((tx) => {
+        for (const [from, to] of [['IN_DEV', 'IN_QA'], ['IN_QA', 'IN_UX'], ['IN_UX', 'IN_SEC']] as const) tx.transition(id, from, to, 'runner');
+        for (const b of tx.listBugs(id)) if (b.foundBy === 'Security') tx.setBugFixed(b.id, true);
+      });
+      await board.write((tx) => tx.transition(id, 'IN_SEC', 'PM_REVIEW', 'runner'));
+      assert.equal(board.getTicket(id)?.status, 'PM_REVIEW');
+    } finally {
+      await temp.dispose();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Gates beyond the transition table: moves the table allows but the ticket's state forbids. The
+ * store applies them inside `transition`, so every path (runner, drag and drop, CLI) obeys them.
+ */
+import { PIPELINE, type Status } from './status';
+import { isBlockingBug, type Bug } from './ticket';
+
+/** Who files Security findings as bugs. */
+export const SECURITY_AUTHOR = 'Security';
+const LISTED = 3;
+
+/** Open critical/high bugs the Security agent filed, most severe first. */
+export function openSecurityBlockers(bugs: readonly Bug[]): Bug[] {
+  return bugs
+    .filter((b) => b.foundBy === SECURITY_AUTHOR && isBlockingBug(b))
+    .sort((a, b) => (a.severity === b.severity ? a.createdAt - b.createdAt : a.severity === 'critical' ? -1 : 1));
+}
+
+function isForward(from: Status, to: Status): boolean {
+  const order = PIPELINE as readonly Status[];
+  const i = order.indexOf(from);
+  const j = order.indexOf(to);
+  return i >= 0 && j > i;
+}
+
+/**
+ * A ticket with open critical or high Security findings does not move on from IN_SEC. Going back
+ * to IN_DEV to fix them, or to BLOCKED, stays allowed.
+ */
+export function securityGateRefusal(ticketId: string, from: Status, to: Status, bugs: readonly Bug[]): string | undefined {
+  if (from !== 'IN_SEC' || !isForward(from, to)) return undefined;
+  const blockers = openSecurityBlockers(bugs);
+  if (blockers.length === 0) return undefined;
+  const listed = blockers.slice(0, LISTED).map((b) => `${b.severity} ${b.title}${b.line !== undefined ? ` (line ${b.line})` : ''}`);
+  const more = blockers.length > LISTED ? ` and ${blockers.length - LISTED} more` : '';
+  const count = blockers.length === 1 ? 'an open critical/high security finding' : `${blockers.length} open critical/high security findings`;
+  return `${ticketId} cannot leave IN_SEC with ${count}: ${listed.join('; ')}${more}. Remove them from the code (the next Security scan marks them fixed) or mark the bugs fixed.`;
+}
