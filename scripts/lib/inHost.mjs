@@ -33,13 +33,12 @@ function forgetResults(env) {
 /**
  * The suite in code-server: opens the workbench on `workspace` with a payload naming the
  * extension under development and the test entry, streams the host's console (mocha's reporter)
- * and resolves with mocha's counts once the host calls codeAutomationExit.
- */
-/**
+ * and resolves with mocha's counts once the host calls codeAutomationExit. The whole run may
+ * take AGENT_FACTORY_SUITE_TIMEOUT_S seconds (default 300); each test has mocha's own timeout.
  * @param {{ server: Awaited<ReturnType<typeof import('./codeServer.mjs').startCodeServer>>,
  *   context: import('playwright-core').BrowserContext, workspace: string, timeoutMs?: number }} options
  */
-export async function runInCodeServer({ server, context, workspace, timeoutMs = 300_000 }) {
+export async function runInCodeServer({ server, context, workspace, timeoutMs = 1000 * Number(process.env.AGENT_FACTORY_SUITE_TIMEOUT_S ?? 300) }) {
   if (!existsSync(inHostIndex)) throw new Error(`${inHostIndex} is missing: compile the tests first (npx tsc -p test)`);
   const env = inHostEnvironment(workspace);
   forgetResults(env);
