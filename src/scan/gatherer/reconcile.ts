@@ -133,7 +133,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
       track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, record);
       continue;
     }
-    const { changed, data } = refreshTicket(tx, ticket, item, record.data);
+    const { changed, data } = refreshTicket(tx, ticket, item, record.data, record.kind);
     if (changed) outcome.updated++;
     track(tx, item, ticket.id, data, record);
   }
@@ -174,7 +174,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
     const open = openByFingerprint.get(item.fingerprint);
     if (open !== undefined) {
       // Its item had vanished while a human worked the ticket, and now it is back.
-      const { changed, data } = refreshTicket(tx, open, item, { occurrence: item.occurrence, tag: item.tag });
+      const { changed, data } = refreshTicket(tx, open, item, { occurrence: item.occurrence, tag: item.tag }, item.kind);
       if (changed) outcome.updated++;
       track(tx, item, open.id, data, undefined);
       trackedFiles.add(item.file);
@@ -221,7 +221,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
 }
 
 /** Brings a ticket in line with its item; returns whether it changed and what to remember. */
-function refreshTicket(tx: BoardTx, ticket: Ticket, item: GatheredItem, last: FindingData): { changed: boolean; data: FindingData } {
+function refreshTicket(tx: BoardTx, ticket: Ticket, item: GatheredItem, last: FindingData, lastKind: string): { changed: boolean; data: FindingData } {
   const title = titleOf(item);
   const description = descriptionOf(item);
   const priority = priorityOfRank(item.rank);
@@ -233,9 +233,10 @@ function refreshTicket(tx: BoardTx, ticket: Ticket, item: GatheredItem, last: Fi
   }
   if (priority !== ticket.priority && (last.priority === undefined || last.priority === ticket.priority)) patch.priority = priority;
   if (ticket.fingerprint !== item.fingerprint) patch.fingerprint = item.fingerprint;
-  if (!ticket.labels.includes(item.kind)) {
-    const oldKind = last.tag.toLowerCase();
-    patch.labels = [...ticket.labels.filter((l) => l !== oldKind), item.kind];
+  // The kind label follows a tag that changed (TODO -> FIXME); labels are otherwise the user's.
+  if (lastKind !== item.kind) {
+    const labels = [...ticket.labels.filter((l) => l !== lastKind), ...(ticket.labels.includes(item.kind) ? [] : [item.kind])];
+    if (labels.join('\0') !== ticket.labels.join('\0')) patch.labels = labels;
   }
   const changed = Object.keys(patch).length > 0;
   if (changed) tx.updateTicket(ticket.id, patch);

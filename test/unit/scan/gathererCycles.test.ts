@@ -209,18 +209,19 @@ void describe('Gatherer over a repository that evolves', () => {
     assert.deepEqual(snapshot(h.gathered()), ['BACKLOG TODO: wanted idea']);
   });
 
-  void it('keeps a title the user edited and a priority the user changed', async () => {
+  void it('keeps a title, priority and labels the user changed', async () => {
     h.repo.write('a.ts', lines('// TODO: tidy the parser'));
     h.repo.commit('add');
     await h.cycle();
     const ticket = h.byTitle('TODO: tidy the parser');
-    await h.board.write((tx) => tx.updateTicket(ticket.id, { title: 'Tidy the parser before 2.0', priority: 1 }));
+    await h.board.write((tx) => tx.updateTicket(ticket.id, { title: 'Tidy the parser before 2.0', priority: 1, labels: ['parser'] }));
     h.repo.write('a.ts', lines(4, '// TODO: tidy the parser module'));
     h.repo.commit('move and edit');
     await h.cycle();
     const after = h.board.getTicket(ticket.id)!;
     assert.equal(after.title, 'Tidy the parser before 2.0');
     assert.equal(after.priority, 1);
+    assert.deepEqual(after.labels, ['parser']);
     assert.match(after.description, /^Location: a\.ts:5$/m);
     assert.equal(h.gathered().length, 1);
   });
