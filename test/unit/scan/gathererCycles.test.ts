@@ -190,6 +190,22 @@ void describe('Gatherer over a repository that evolves', () => {
     assert.match(h.board.getTicket(ticket.id)!.description, /^Location: a\.ts:4$/m);
   });
 
+  void it('gives a resolved comment that comes back a new ticket and leaves the closed one closed', async () => {
+    h.repo.write('a.ts', lines('// TODO: flaky retry'));
+    h.repo.commit('add');
+    await h.cycle();
+    const first = h.byTitle('TODO: flaky retry');
+    h.repo.write('a.ts', lines('// nothing'));
+    h.repo.commit('resolve');
+    await h.cycle();
+    h.git('revert', '--no-edit', 'HEAD');
+    await h.cycle();
+    assert.deepEqual(snapshot(h.gathered()), ['BACKLOG TODO: flaky retry', 'DONE TODO: flaky retry']);
+    assert.equal(h.board.getTicket(first.id)!.status, 'DONE');
+    await h.cycle();
+    assert.equal(h.gathered().length, 2);
+  });
+
   void it('never recreates a ticket the user deleted, even after the comment moves, changes or is renamed', async () => {
     h.repo.write('a.ts', lines('// TODO: unwanted idea', '// TODO: wanted idea'));
     h.repo.commit('add');
