@@ -1,0 +1,281 @@
+/**
+ * The runs feature in the editor: Start Ticket and Cancel Run, the coding agents' output channel,
+ * terminals for stages without an agent, and the runner's lifetime (one RunManager per open board,
+ * shut down before the board closes).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../../agents/agent';
+import type { WorktreeSettings } from '../../agents/worktreeAgent';
+import { ensureTicketWorktree } from '../../agents/worktreeAgent';
+import { errorMessage, FactoryError } from '../../domain/errors';
+import { isTicketId } from '../../domain/ids';
+import { isLive, type Run } from '../../domain/run';
+import { isActive } from '../../domain/status';
+import type { Ticket } from '../../domain/ticket';
+import type { GitPort } from '../../git/port';
+import { DEFAULT_MAX_PARALLEL, RunManager } from '../../runner/runManager';
+import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
+import type { Board } from '../../store/api';
+import type { BoardSession } from '../boardSession';
+import type { Config } from '../config';
+import { Commands, CONFIG_SECTION } from '../constants';
+import { oneLine } from '../document/untrustedText';
+import type { PrompterHolder } from '../ui/prompter';
+import { Disposable } from '../util/disposable';
+import { agentCommandFor } from './agentSettings';
+import { RunTerminals } from './runTerminals';
+
+export interface RunFeatureDeps {
+  context: vscode.ExtensionContext;
+  session: BoardSession;
+  config: Config;
+  git: GitPort;
+  worktreeSettings(): WorktreeSettings;
+  prompter: PrompterHolder;
+  log: Logger;
+}
+
+/** What the in-host tests reach through the extension's test API. */
+export interface RunTesting {
+  runs(): RunManager | undefined;
+  runner(): TicketRunner | undefined;
+  terminalOf(runId: string): vscode.Terminal | undefined;
+  /** The agents' output lines as they were sent to the output channel. */
+  readonly outputLines: string[];
+}
+
+interface RunPickItem extends vscode.QuickPickItem {
+  runId: string;
+}
+
+interface TicketPickItem extends vscode.QuickPickItem {
+  ticketId: string;
+}
+
+const OUTPUT_LINES_KEPT = 500;
+
+export class RunFeatures extends Disposable {
+  private manager: RunManager | undefined;
+  private runner: TicketRunner | undefined;
+  private boardSubscriptions: vscode.Disposable[] = [];
+  private switching: Promise<void> = Promise.resolve();
+  private readonly terminals: RunTerminals;
+  private readonly output: vscode.OutputChannel;
+  private readonly outputLines: string[] = [];
+  readonly testing: RunTesting;
+
+  constructor(private readonly deps: RunFeatureDeps) {
+    super();
+    this.output = this._register(vscode.window.createOutputChannel('Agent Factory: Agent Output'));
+    this.terminals = this._register(new RunTerminals(() => this.manager, deps.log));
+    this._register(deps.session.onDidChangeBoard((board) => void this.useBoard(board)));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${CONFIG_SECTION}.runs.maxParallel`)) this.manager?.setMaxParallel(this.maxParallel());
+      }),
+    );
+    this._register(vscode.commands.registerCommand(Commands.StartTicket, (arg: unknown) => this.startTicketCommand(arg)));
+    this._register(vscode.commands.registerCommand(Commands.CancelRun, (arg: unknown) => this.cancelRunCommand(arg)));
+    void this.useBoard(deps.session.board);
+    this.testing = {
+      runs: () => this.manager,
+      runner: () => this.runner,
+      terminalOf: (runId) => this.terminals.terminalOf(runId),
+      outputLines: this.outputLines,
+    };
+  }
+
+  /**
+   * For the PM's stopper: stops a run this window owns through the runner (SIGTERM, grace,
+   * SIGKILL, then the status). False when another window (or nobody) owns it.
+   */
+  readonly localStop = async (run: Run, status: 'timed_out' | 'cancelled' | 'lost'): Promise<boolean> => {
+    const manager = this.manager;
+    if (!manager?.owns(run.id)) return false;
+    await manager.stop(run.id, status === 'timed_out' ? 'timed_out' : 'cancelled', status === 'lost' ? 'stopped: the run was found lost' : undefined);
+    return true;
+  };
+
+  /** Ends this window's runs (agents stopped, runs `cancelled`) and waits; before the board closes. */
+  async shutdown(): Promise<void> {
+    await this.switching;
+    await this.teardown();
+  }
+
+  private maxParallel(): number {
+    return this.deps.config.number('runs.maxParallel', DEFAULT_MAX_PARALLEL, 1, 32);
+  }
+
+  private useBoard(board: Board | undefined): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      await this.teardown();
+      if (board && !this.isDisposed) this.setUp(board);
+    });
+    return this.switching;
+  }
+
+  private setUp(board: Board): void {
+    const { deps } = this;
+    const manager = new RunManager({
+      board,
+      log: deps.log,
+      maxParallel: this.maxParallel(),
+      stopGraceMs: deps.config.pmSettings().stopGraceMs,
+      cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
+    });
+    const runner = new TicketRunner({
+      board,
+      runs: manager,
+      log: deps.log,
+      commandFor: agentCommandFor,
+      prepareWorktree: (ticket) => ensureTicketWorktree(board, deps.git, ticket, deps.worktreeSettings()),
+      isTrusted: () => vscode.workspace.isTrusted,
+    });
+    this.boardSubscriptions = [
+      manager.onDidOutput((l) => this.appendOutput(`[${l.ticketId} ${l.runId}]${l.stream === 'stderr' ? ' !' : ''} ${l.line}`)),
+      manager.onDidEndRun((e) => {
+        this.terminals.runEnded(e.run.id, e.run.status);
+        const exit = e.run.exitCode !== undefined ? ` (exit ${e.run.exitCode})` : '';
+        this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
+      }),
+      runner,
+    ];
+    this.manager = manager;
+    this.runner = runner;
+  }
+
+  private async teardown(): Promise<void> {
+    const manager = this.manager;
+    this.manager = undefined;
+    this.runner = undefined;
+    for (const d of this.boardSubscriptions.splice(0)) d.dispose();
+    if (manager) await manager.shutdown();
+  }
+
+  private appendOutput(line: string): void {
+    this.output.appendLine(line);
+    this.outputLines.push(line);
+    if (this.outputLines.length > OUTPUT_LINES_KEPT) this.outputLines.splice(0, this.outputLines.length - OUTPUT_LINES_KEPT);
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  /** Start Ticket: a tree item, a ticket id, or nothing (then it asks). Resolves with the run. */
+  private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
+    const prompter = this.deps.prompter.current;
+    if (!vscode.workspace.isTrusted) {
+      void prompter.warning('Agent Factory does not start coding agents in an untrusted workspace. Trust this workspace to start tickets.', {});
+      return undefined;
+    }
+    await this.switching;
+    const board = this.deps.session.board;
+    const runner = this.runner;
+    if (!board || !runner) {
+      void prompter.warning('Agent Factory: no board is open in this window. Create one from the Tickets view first.', {});
+      return undefined;
+    }
+    const ticket = await this.ticketToStart(board, arg);
+    if (!ticket) return undefined;
+    try {
+      const started = await runner.startTicket(ticket.id);
+      if (started.kind === 'terminal') {
+        this.terminals.open(started, board.getTicket(ticket.id) ?? ticket);
+        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run "agent-factory done" there when the stage is finished.`);
+      } else if (started.queuePosition !== undefined) {
+        void prompter.info(`${ticket.id}: queued at position ${started.queuePosition}; ${this.manager?.runningCount ?? 0} agents are already running.`);
+      } else {
+        void prompter.info(`${ticket.id}: ${started.run.agent} started on ${started.run.stage}.`);
+      }
+      return started;
+    } catch (err) {
+      const message = err instanceof FactoryError ? err.message : `could not start ${ticket.id}: ${errorMessage(err)}`;
+      this.deps.log.warn(`Start Ticket: ${message}`);
+      void prompter.warning(`Agent Factory: ${message}`, {});
+      return undefined;
+    }
+  }
+
+  private async ticketToStart(board: Board, arg: unknown): Promise<Ticket | undefined> {
+    const prompter = this.deps.prompter.current;
+    const id = idFrom(arg, 'ticketId');
+    if (id !== undefined) {
+      const ticket = isTicketId(id) ? board.getTicket(id) : undefined;
+      if (!ticket) void prompter.warning(`Agent Factory: there is no ticket ${oneLine(id).slice(0, 40)} on this board.`, {});
+      return ticket;
+    }
+    const live = new Set(board.listRuns({ status: ['queued', 'running'] }).map((r) => r.ticketId));
+    const items: TicketPickItem[] = board
+      .listTickets()
+      .filter((t) => (t.status === 'READY' || isActive(t.status)) && !live.has(t.id))
+      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt)
+      .map((t) => ({ label: `${t.id} ${oneLine(t.title)}`, description: t.status === 'READY' ? 'Ready' : `retry ${t.status}`, ticketId: t.id }));
+    if (items.length === 0) {
+      void prompter.info('Agent Factory: no ticket is ready to start (move one to READY first).');
+      return undefined;
+    }
+    const picked = await prompter.quickPick(items, { placeHolder: 'Start which ticket?', matchOnDescription: true });
+    return picked ? board.getTicket(picked.ticketId) : undefined;
+  }
+
+  /** Cancel Run: a run item of the Agents view, a run id, or nothing (then it asks). */
+  private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
+    const prompter = this.deps.prompter.current;
+    await this.switching;
+    const board = this.deps.session.board;
+    const manager = this.manager;
+    if (!board || !manager) {
+      void prompter.warning('Agent Factory: no board is open in this window.', {});
+      return undefined;
+    }
+    let runId = idFrom(arg, 'runId') ?? (isRunNode(arg) ? arg.run.id : undefined);
+    if (runId === undefined) {
+      const items: RunPickItem[] = board
+        .listRuns({ status: ['queued', 'running'] })
+        .sort((a, b) => a.startedAt - b.startedAt)
+        .map((r) => ({ label: `${r.ticketId} ${r.stage}`, description: `${r.status} · ${oneLine(r.agent)} · ${r.id}`, runId: r.id }));
+      if (items.length === 0) {
+        void prompter.info('Agent Factory: no run is queued or running.');
+        return undefined;
+      }
+      runId = (await prompter.quickPick(items, { placeHolder: 'Cancel which run?' }))?.runId;
+      if (runId === undefined) return undefined;
+    }
+    const run = board.getRun(runId);
+    if (!run || !isLive(run)) {
+      void prompter.info(`Agent Factory: run ${oneLine(runId).slice(0, 40)} is not running.`);
+      return run;
+    }
+    const elsewhere = manager.owns(run.id) || run.owner === board.ownerId ? '' : ' (the window running it stops its agent)';
+    try {
+      const ended = await manager.cancel(run.id);
+      void prompter.info(`Agent Factory: run ${run.id} of ${run.ticketId} cancelled${elsewhere}.`);
+      return ended;
+    } catch (err) {
+      void prompter.warning(`Agent Factory: could not cancel run ${run.id}: ${errorMessage(err)}`, {});
+      return undefined;
+    }
+  }
+
+  override dispose(): void {
+    void this.teardown();
+    super.dispose();
+  }
+}
+
+export function registerRunFeatures(deps: RunFeatureDeps): RunFeatures {
+  return new RunFeatures(deps);
+}
+
+function idFrom(arg: unknown, key: 'ticketId' | 'runId'): string | undefined {
+  if (typeof arg === 'string') return arg.trim();
+  if (typeof arg === 'object' && arg !== null && key in arg) {
+    const value = (arg as Record<string, unknown>)[key];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+function isRunNode(arg: unknown): arg is { kind: 'run'; run: Run } {
+  return typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run' && typeof (arg as { run?: { id?: unknown } }).run?.id === 'string';
+}
