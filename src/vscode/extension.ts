@@ -23,6 +23,7 @@ import { BoardSession } from './boardSession';
 import { Config } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
 import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
+import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { securitySettings } from './security/securitySettings';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
@@ -72,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const buildAgents = (): BackgroundAgent[] => [
     new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
     new SecurityAgent({ settings: () => securitySettings(config), git }),
-    new GathererAgent({ settings: () => config.gathererSettings() }),
+    new GathererAgent({ settings: () => config.gathererSettings(), diagnostics: createDiagnosticsPort() }),
     worktreeAgent,
   ];
 
