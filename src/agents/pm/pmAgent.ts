@@ -32,8 +32,17 @@ export function boardProgress(counts: Record<Status, number>): string {
   return formatPercent(total === 0 ? 0 : ((counts.DONE ?? 0) / total) * 100);
 }
 
+/**
+ * At most this many check-ins per cycle, most overdue first. With the default intervals (30 s
+ * cycles, 15 min check-ins) that is 750 per check-in interval, more than any board keeps active,
+ * while no single cycle holds the extension host's thread for hundreds of milliseconds.
+ */
+export const MAX_CHECKINS_PER_CYCLE = 25;
+
 interface Gathered {
   now: number;
+  /** Tickets whose check-in is due this cycle. */
+  due: Set<string>;
   assessments: Map<string, RunAssessment>;
   dead: DeadRun[];
   activity: Map<string, WorktreeActivity>;
@@ -69,7 +78,7 @@ export class PmAgent implements BackgroundAgent {
     const timedOut: string[] = [];
 
     const tickets = board.listTickets({ status: ACTIVE_STATUSES });
-    const due = new Set(tickets.filter((t) => this.checkInDue(board, t, now, s)).map((t) => t.id));
+    const due = this.dueTickets(board, tickets, now, s);
     const live = board.listRuns({ status: ['running', 'queued'] }).filter((r) => !deadIds.has(r.id));
     const needActivity = new Map<string, Ticket>();
     for (const t of tickets) if (t.worktree && (due.has(t.id) || live.some((r) => r.ticketId === t.id))) needActivity.set(t.id, t);
@@ -110,12 +119,18 @@ export class PmAgent implements BackgroundAgent {
         ctx.log.warn(`PM: stopping orphaned process ${pid} of run ${d.run.id} failed: ${errorMessage(err)}`);
       }
     }
-    return { now, assessments, dead, activity, missingWorktrees, timedOut };
+    return { now, due, assessments, dead, activity, missingWorktrees, timedOut };
   }
 
-  private checkInDue(reader: BoardReader, ticket: Ticket, now: number, s: PmSettings): boolean {
-    const last = reader.latestCheckIn(ticket.id);
-    return !last || now - last.createdAt >= s.checkinIntervalMinutes * MINUTE;
+  /** Active tickets whose last check-in is older than the interval, most overdue first, capped. */
+  private dueTickets(reader: BoardReader, tickets: readonly Ticket[], now: number, s: PmSettings): Set<string> {
+    const overdue: { id: string; last: number }[] = [];
+    for (const t of tickets) {
+      const last = reader.latestCheckIn(t.id)?.createdAt ?? -Infinity;
+      if (now - last >= s.checkinIntervalMinutes * MINUTE) overdue.push({ id: t.id, last });
+    }
+    overdue.sort((a, b) => a.last - b.last);
+    return new Set(overdue.slice(0, MAX_CHECKINS_PER_CYCLE).map((o) => o.id));
   }
 
   private apply(tx: BoardTx, g: Gathered, s: PmSettings, log: Logger): PmReport {
@@ -151,7 +166,7 @@ export class PmAgent implements BackgroundAgent {
       if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id)) report.stuck.push(ticket.id);
       const latest = tx.latestCheckIn(ticket.id);
       if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(ticket.id);
-      if (!this.checkInDue(tx, ticket, now, s)) continue;
+      if (!g.due.has(ticket.id)) continue;
       const stageRuns = tx.listRuns({ ticketId: ticket.id }).filter((r) => r.stage === ticket.status && r.startedAt >= ticket.statusSince);
       const liveRun = stageRuns.find((r) => g.assessments.has(r.id));
       const analysis = analyzeTicket(

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { silentLogger, type CycleContext } from '../../../src/agents/agent';
 import { healStuckTickets } from '../../../src/agents/pm/heal';
 import { localProcessProbe } from '../../../src/agents/pm/liveness';
-import { PmAgent } from '../../../src/agents/pm/pmAgent';
+import { MAX_CHECKINS_PER_CYCLE, PmAgent } from '../../../src/agents/pm/pmAgent';
 import { parsePmReport } from '../../../src/agents/pm/report';
 import { DEFAULT_PM_SETTINGS, type PmSettings } from '../../../src/agents/pm/settings';
 import type { RunStopper, WorktreeSignals } from '../../../src/agents/pm/signals';
@@ -285,6 +285,30 @@ describe('PM agent', () => {
     const thread = f.board.findConversation(id, PM_THREAD_KEY)!;
     await cycle(pm(), f);
     assert.equal(f.board.listMessages(thread.id).length, 1, 'reported once');
+    await f.board.close();
+  });
+
+  it('spreads check-ins over cycles, most overdue first, so no cycle does them all at once', async () => {
+    const f = await fixture();
+    const ids = await f.board.write((tx) => {
+      const out: string[] = [];
+      for (let i = 0; i < MAX_CHECKINS_PER_CYCLE + 5; i++) {
+        const t = tx.createTicket({ title: `active ${i}`, status: 'READY' }, 'user');
+        tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'dev', status: 'running' });
+        tx.transition(t.id, 'READY', 'IN_DEV', 'user');
+        out.push(t.id);
+      }
+      return out;
+    });
+    const checked = () => ids.filter((id) => f.board.latestCheckIn(id) !== undefined).length;
+    await cycle(pm(), f);
+    assert.equal(checked(), MAX_CHECKINS_PER_CYCLE);
+    f.clock.advance(30_000);
+    await f.board.write((tx) => {
+      for (const r of tx.listRuns({ status: 'running' })) tx.updateRun(r.id, { heartbeatAt: f.clock.now() });
+    });
+    await cycle(pm(), f);
+    assert.equal(checked(), ids.length, 'the rest got theirs on the next cycle');
     await f.board.close();
   });
 
