@@ -89,7 +89,7 @@ export async function run({ root, tmp, log }) {
       signals: { activity: async () => undefined, exists: async () => true },
       stopper: { stop: async () => undefined },
     });
-    // First cycle: every active ticket is due once; measured as "all due".
+    // Each round: 16 minutes later every check-in is due ("due"), a minute later none is ("steady").
     const allDue = [];
     const steady = [];
     for (let i = 0; i < CYCLES; i++) {
@@ -103,13 +103,13 @@ export async function run({ root, tmp, log }) {
     await board.close();
     const due = medianOf(allDue);
     const calm = medianOf(steady);
-    log(`${size} tickets: steady ${fmt(calm.mainMs)} ms main thread, all due ${fmt(due.mainMs)} ms; native reads ${fmt(nativeMs)} ms`);
+    log(`${size} tickets: steady ${fmt(calm.mainMs)} ms main thread, due ${fmt(due.mainMs)} ms; native reads ${fmt(nativeMs)} ms`);
     rows.push([size, active, runs, fmt(calm.mainMs), fmt(calm.writeMs), fmt(calm.wallMs), fmt(due.mainMs), fmt(due.writeMs), fmt(due.wallMs), fmt(nativeMs), `${(calm.mainMs / nativeMs).toFixed(2)}x`]);
     if (size === 10_000) {
       targets.push(
         ['main-thread time of a steady cycle under 20 ms', `${fmt(calm.mainMs)} ms`, calm.mainMs < 20 ? 'met' : 'MISSED'],
         ['main-thread time of a steady cycle within 2x of native reads', `${(calm.mainMs / nativeMs).toFixed(2)}x`, calm.mainMs <= 2 * nativeMs ? 'met' : 'MISSED'],
-        ['main-thread time with every check-in due (heaviest cycle)', `${fmt(due.mainMs)} ms`, 'reported'],
+        ['main-thread time with every check-in due (heaviest cycle, capped per cycle)', `${fmt(due.mainMs)} ms`, due.mainMs < 20 ? 'under 20 ms' : 'over 20 ms'],
       );
     }
   }
@@ -117,7 +117,7 @@ export async function run({ root, tmp, log }) {
     tables: [
       {
         title: `One PM cycle, median of ${CYCLES} (ms)`,
-        columns: ['tickets', 'active', 'runs', 'steady main', 'steady write', 'steady wall', 'all-due main', 'all-due write', 'all-due wall', 'native reads', 'steady main / native'],
+        columns: ['tickets', 'active', 'runs', 'steady main', 'steady write', 'steady wall', 'due main', 'due write', 'due wall', 'native reads', 'steady main / native'],
         rows,
       },
       { title: 'Targets at 10,000 tickets', columns: ['target', 'measured', 'result'], rows: targets },
