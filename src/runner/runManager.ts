@@ -379,7 +379,7 @@ export class RunManager implements Disposable {
         .write((tx) => {
           const row = tx.getRun(run.id);
           if (!row || row.status !== 'queued') return false;
-          tx.updateRun(run.id, { status: 'running', pid: child.pid, heartbeatAt: this.clock.now(), logFile, worktree: request.worktree });
+          tx.updateRun(run.id, { status: 'running', pid: child.pid, startedAt: this.clock.now(), heartbeatAt: this.clock.now(), logFile, worktree: request.worktree });
           return true;
         })
         .catch((err: unknown) => {

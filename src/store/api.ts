@@ -67,7 +67,8 @@ export interface NewRun {
   startedAt?: number;
 }
 
-export type RunPatch = Partial<Pick<Run, 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;
+/** `startedAt` moves when a queued run actually starts, so queue time never counts as run time. */
+export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;
 
 export interface NewCheckIn {
   ticketId: string;

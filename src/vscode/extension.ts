@@ -28,6 +28,7 @@ import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { securitySettings } from './security/securitySettings';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
+import { registerRunFeatures, type RunTesting } from './runs/runFeatures';
 import { registerWorktreeCommands } from './worktrees/worktreeCommands';
 
 export interface TestApi {
@@ -37,6 +38,7 @@ export interface TestApi {
   statusBarText(): string;
   agentsModel: AgentsModel;
   tickets: TicketTesting;
+  runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
 }
 
@@ -67,7 +69,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const simpleGit = new SimpleGitPort();
   const git = new VsCodeGitPort(vscode.workspace.isTrusted ? await loadGitApi().catch(() => undefined) : undefined, simpleGit, log);
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
-  const pmPorts = createPmPorts(config, git, log, () => undefined);
+  const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
+  context.subscriptions.push(runFeatures);
+  // The PM stops overrun runs through this window's runner when it owns them.
+  const pmPorts = createPmPorts(config, git, log, () => runFeatures.localStop);
 
   let manager: AgentManager | undefined;
   const buildAgents = (): BackgroundAgent[] => [
@@ -134,6 +139,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // Stopping the agents is asynchronous (cycles in flight are aborted and awaited, the lease is
   // released); deactivate waits for it before the board closes.
   shutdown = async () => {
+    // Agent processes first (their outcomes are written to the board), then the loops.
+    await runFeatures.shutdown();
     await stopManager();
     await session.board?.close();
   };
@@ -155,6 +162,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       statusBarText: () => statusBar.text,
       agentsModel: model,
       tickets: tickets.testing,
+      runs: runFeatures.testing,
       securityDiagnostics,
     },
   };

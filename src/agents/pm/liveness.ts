@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Run } from '../../domain/run';
 import { isProcessAlive } from '../../runner/processTree';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../runner/runManager';
 
 export interface ProcessProbe {
   readonly hostname: string;
@@ -24,10 +25,12 @@ export function ownerHost(owner: string): string {
 
 export function runLiveness(run: Run, now: number, heartbeatTimeoutMs: number, probe: ProcessProbe): Liveness {
   if (run.status !== 'running' && run.status !== 'queued') return { alive: false, reason: `it ended ${run.status}` };
-  if (run.pid !== undefined && ownerHost(run.owner) === probe.hostname && !probe.isAlive(run.pid)) {
-    return { alive: false, reason: `its process ${run.pid} is gone` };
-  }
   const silence = now - run.heartbeatAt;
+  // A live owner records its agent's exit within milliseconds; only when it has also stopped
+  // heartbeating for two of its intervals is a vanished process a lost run, not a race.
+  if (run.pid !== undefined && ownerHost(run.owner) === probe.hostname && !probe.isAlive(run.pid) && silence > 2 * DEFAULT_HEARTBEAT_INTERVAL_MS) {
+    return { alive: false, reason: `its process ${run.pid} is gone and its owner recorded no outcome` };
+  }
   if (silence > heartbeatTimeoutMs) {
     return { alive: false, reason: `its owner has not reported for ${Math.round(silence / 1000)} s (window closed or crashed)` };
   }

@@ -94,7 +94,8 @@ export class PmAgent implements BackgroundAgent {
       }
     }
 
-    for (const run of live) {
+    // A queued run is alive (its ticket is not stuck) but has not started: no stall, no overrun.
+    for (const run of live.filter((r) => r.status === 'running')) {
       const a = assessRun(run, now, true, activity.get(run.ticketId), s);
       assessments.set(run.id, a);
       if (a.overrun && run.status === 'running') {
