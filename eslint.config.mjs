@@ -14,7 +14,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**', '.vscode-test/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'out/**', '.bench/**', 'node_modules/**', 'test-output/**', '.vscode-test/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,4 +1,3 @@
-/* global AbortController */
 // The Security agent's cycle over a ticket branch with 2,000 changed files of realistic sizes
 // (1-40 KB of generated TypeScript, skewed small; 20 hold a token, 40 an eval of input), on a real
 // git repository and a real board: cold (empty scan cache) and warm (nothing changed since), each

@@ -92,7 +92,7 @@ export function validateDescription(description: unknown): string {
 export function validatePriority(priority: unknown): Priority {
   if (priority === undefined) return 3;
   if (priority === 1 || priority === 2 || priority === 3 || priority === 4) return priority;
-  throw new FactoryError('invalid-input', `priority must be 1 (critical) to 4 (low), not ${String(priority)}`);
+  throw new FactoryError('invalid-input', `priority must be 1 (critical) to 4 (low), not ${JSON.stringify(priority) ?? typeof priority}`);
 }
 
 export function isBlockingBug(bug: Bug): boolean {

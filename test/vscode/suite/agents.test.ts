@@ -32,7 +32,7 @@ suite('Background agents in the editor', () => {
     api.prompter.current = { ...original, info: async (message: string) => { infos.push(message); return undefined; } };
     await new Promise((r) => setTimeout(r, 20));
     try {
-      const outcome = (await vscode.commands.executeCommand('agentFactory.healStuckTickets')) as HealOutcome;
+      const outcome = await vscode.commands.executeCommand<HealOutcome>('agentFactory.healStuckTickets');
       assert.ok(outcome.healed.some((h) => h.ticketId === id));
       assert.equal(board.getTicket(id)?.status, 'READY');
       const last = board.history(id).at(-1)!;
