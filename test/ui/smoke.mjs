@@ -72,16 +72,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const server = await startCodeServer({ bin, logFile: join(outputDir('ui-smoke'), 'code-server.log') });
     const { context } = await launchBrowser();
     console.log('UI smoke');
-    const t0 = Date.now();
     const { results } = await runUiSmoke({ server, context });
-    console.error('smoke', Date.now() - t0);
     failed = results.some((result) => !result.ok);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
   } finally {
-    const t1 = Date.now();
     await cleanup();
-    console.error('cleanup', Date.now() - t1);
   }
   process.exitCode = failed ? 1 : 0;
 }
