@@ -1,7 +1,7 @@
 // `npm run test:unit`: compiles the tests (tsc -p test) and runs every test/unit/**/*.test.ts,
 // compiled, with node:test in plain Node. The files are listed explicitly (Node 20's --test takes
 // no globs) and from the sources, so a stale compiled test of a deleted source never runs.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { outputDir, root } from './lib/paths.mjs';
@@ -29,6 +29,7 @@ export async function runUnitTests() {
   if (missing.length > 0) throw new Error(`not compiled: ${missing.join(', ')}`);
   if (files.length === 0) throw new Error('no unit test files under test/unit/');
   const countsFile = join(outputDir('unit'), 'counts.json');
+  rmSync(countsFile, { force: true });
   const started = Date.now();
   const { code } = await runNode([
     '--test',
@@ -37,9 +38,10 @@ export async function runUnitTests() {
     `--test-concurrency=${process.env.AGENT_FACTORY_UNIT_CONCURRENCY ?? 4}`,
     '--test-timeout=180000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${join(root, 'scripts', 'lib', 'unitCounts.mjs')}`, `--test-reporter-destination=${countsFile}`,
+    `--test-reporter=${join(root, 'scripts', 'lib', 'unitCounts.mjs')}`, '--test-reporter-destination=stderr',
     ...files,
-  ]);
+  ], { env: { AGENT_FACTORY_UNIT_COUNTS: countsFile } });
+  if (!existsSync(countsFile)) throw new Error(`the unit test run (exit code ${code}) reported no counts: it crashed before the end`);
   const counts = JSON.parse(readFileSync(countsFile, 'utf8'));
   return { ...counts, files: files.length, code, elapsedMs: Date.now() - started };
 }

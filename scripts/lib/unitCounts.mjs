@@ -1,5 +1,9 @@
 // A node:test reporter that writes the run's counts as JSON (for scripts/test-unit.mjs), next to
 // the spec reporter the developer reads. Suites are not counted: only tests, as `spec` does.
+// It writes the file itself, synchronously, because Node 20 can exit before a reporter's file
+// destination is flushed; the file is named by AGENT_FACTORY_UNIT_COUNTS.
+import { writeFileSync } from 'node:fs';
+
 export default async function* unitCounts(source) {
   const counts = { tests: 0, passed: 0, failed: 0, skipped: 0, todo: 0, failures: /** @type {string[]} */ ([]) };
   for await (const event of source) {
@@ -14,5 +18,7 @@ export default async function* unitCounts(source) {
       counts.failures.push(`${event.data.name} (${event.data.file ?? 'unknown file'})`);
     }
   }
-  yield `${JSON.stringify(counts, null, 2)}\n`;
+  const file = process.env.AGENT_FACTORY_UNIT_COUNTS;
+  if (file) writeFileSync(file, `${JSON.stringify(counts, null, 2)}\n`);
+  yield '';
 }
