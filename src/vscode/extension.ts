@@ -28,6 +28,7 @@ import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { securitySettings } from './security/securitySettings';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
+import { registerGuardedCommand } from './util/guardedCommand';
 import { registerRunFeatures, type RunTesting } from './runs/runFeatures';
 import { registerWorktreeCommands } from './worktrees/worktreeCommands';
 
@@ -120,13 +121,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
-    vscode.commands.registerCommand(Commands.CreateBoard, async () => {
-      try {
-        const board = await session.create();
-        void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
-      }
+    registerGuardedCommand(Commands.CreateBoard, log, async () => {
+      const board = await session.create();
+      void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
     }),
     vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
     vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {

@@ -4,11 +4,11 @@ import type { AgentManager, AgentStatus } from '../../agents/manager';
 import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
 import type { ProcessProbe } from '../../agents/pm/liveness';
 import { systemClock } from '../../domain/clock';
-import { errorMessage } from '../../domain/errors';
 import type { BoardSession } from '../boardSession';
 import type { Config } from '../config';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface AgentCommandDeps {
   session: BoardSession;
@@ -44,26 +44,17 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
     if (!manager) throw new Error('The background agents are not running: open a folder with an Agent Factory board first.');
     return manager;
   };
-  const guarded = (fn: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      deps.log.error(errorMessage(err));
-      void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
-      return undefined;
-    }
-  };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(Commands.HealStuckTickets, guarded(() => healCommand(deps))),
-    vscode.commands.registerCommand(Commands.PauseAgent, guarded(async (arg) => {
+    registerGuardedCommand(Commands.HealStuckTickets, deps.log, (() => healCommand(deps))),
+    registerGuardedCommand(Commands.PauseAgent, deps.log, (async (arg) => {
       const name = await pickAgent(deps, arg, 'Pause which agent?');
       if (name) await requireManager().pause(name);
     })),
-    vscode.commands.registerCommand(Commands.ResumeAgent, guarded(async (arg) => {
+    registerGuardedCommand(Commands.ResumeAgent, deps.log, (async (arg) => {
       const name = await pickAgent(deps, arg, 'Resume which agent?');
       if (name) await requireManager().resume(name);
     })),
-    vscode.commands.registerCommand(Commands.RunAgentNow, guarded(async (arg) => {
+    registerGuardedCommand(Commands.RunAgentNow, deps.log, (async (arg) => {
       const name = await pickAgent(deps, arg, 'Run which agent now?');
       if (name) await requireManager().runNow(name);
     })),

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CleanupItem, WorktreeAgent } from '../../agents/worktreeAgent';
-import { errorMessage } from '../../domain/errors';
 import { isTicketId } from '../../domain/ids';
 import type { BoardSession } from '../boardSession';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface WorktreeCommandDeps {
   session: BoardSession;
@@ -28,18 +28,9 @@ function describeItem(item: CleanupItem): string {
 
 /** "Open Worktree" and "Clean Up Worktrees". */
 export function registerWorktreeCommands(deps: WorktreeCommandDeps): vscode.Disposable {
-  const guarded = (fn: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      deps.log.error(errorMessage(err));
-      void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
-      return undefined;
-    }
-  };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(Commands.OpenWorktree, guarded((arg) => openWorktree(deps, arg))),
-    vscode.commands.registerCommand(Commands.CleanUpWorktrees, guarded(() => cleanUp(deps))),
+    registerGuardedCommand(Commands.OpenWorktree, deps.log, ((arg) => openWorktree(deps, arg))),
+    registerGuardedCommand(Commands.CleanUpWorktrees, deps.log, (() => cleanUp(deps))),
   );
 }
 
