@@ -77,12 +77,15 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
   await page.goto(url, { waitUntil: 'commit', timeout: 60_000 });
   let timer;
   const timeout = new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout'); });
-  const code = await Promise.race([exited, timeout]);
+  // Neither a crashed page nor a dead server would ever call codeAutomationExit.
+  const crashed = new Promise((resolve) => page.once('crash', () => resolve('the browser page crashed')));
+  const serverDied = server.exited.then(({ code: status, signal }) => `code-server exited (${signal ?? status})`);
+  const code = await Promise.race([exited, timeout, crashed, serverDied]);
   clearTimeout(timer);
   const elapsedMs = Date.now() - started;
   const outDir = outputDir('in-host');
   writeFileSync(join(outDir, 'workbench.log'), `${hostLog.join('\n')}\n`);
-  const results = code === 'timeout' ? undefined : readResults(env);
+  const results = typeof code === 'string' ? undefined : readResults(env);
   if (code !== 0 || !results) {
     await page.screenshot({ path: join(outDir, 'failure.png') }).catch(() => undefined);
     writeFileSync(join(outDir, 'browser-console.log'), `${consoleLog.join('\n')}\n`);
@@ -91,11 +94,12 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
       console.error(hostLog.slice(-15).join('\n'));
     }
   }
-  await page.close();
+  await page.close().catch(() => undefined);
   if (code === 'timeout') {
     throw new Error(`the in-host suite did not finish within ${timeoutMs / 1000} s (the host never called codeAutomationExit); ` +
       `see ${outDir}`);
   }
+  if (typeof code === 'string') throw new Error(`the in-host suite did not finish: ${code}; see ${outDir}`);
   return { code, results, elapsedMs };
 }
 
