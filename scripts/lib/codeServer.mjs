@@ -58,7 +58,7 @@ function isolatedEnv(base) {
     env[name] = join(base, name.toLowerCase());
     mkdirSync(env[name], { recursive: true });
   }
-  // Variables from an enclosing VS Code or npm must not leak into the server's extension host.
+  // Variables of an enclosing VS Code must not leak into the server's extension host.
   for (const name of Object.keys(env)) {
     if (/^(VSCODE_|ELECTRON_)/.test(name) || name === 'NODE_OPTIONS') delete env[name];
   }
