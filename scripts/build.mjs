@@ -21,6 +21,9 @@ const common = {
   sourcemap: production ? false : 'linked',
   sourcesContent: false,
   logLevel: 'warning',
+  // The store's default wasm path (require.resolve) is for plain-node use; the bundles always pass
+  // the wasm copied beside them, so esbuild's warning about it is noise.
+  logOverride: { 'require-resolve-not-external': 'silent' },
   absWorkingDir: root,
 };
 
