@@ -56,7 +56,10 @@ describe('several windows on one board', () => {
     const journal = join(tb.dir, 'factory.db.journal');
     for (let i = 0; i < 60; i++) await tb.board.write((tx) => tx.createTicket({ title: `filler ${i} ${'x'.repeat(100)}` }, 'user'));
     await tb.board.whenCompacted();
-    assert.ok(statSync(journal).size < 8 * 1024, 'the journal was folded into the snapshot');
+    // Writes that landed while the automatic compaction ran stay in the journal until the next
+    // one; fold them now so the size says something whatever the machine's load.
+    await tb.board.compact();
+    assert.ok(statSync(journal).size < 8 * 1024, `the journal was folded into the snapshot (${statSync(journal).size} bytes left)`);
     // The other window followed the journal being replaced.
     await other.write((tx) => tx.createTicket({ title: 'written by the other window' }, 'user'));
     await tb.board.refresh();
