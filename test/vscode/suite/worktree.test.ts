@@ -32,6 +32,11 @@ class RecordingGit extends SimpleGitPort {
   }
 }
 
+/** The worktree removals the fallback was asked for. */
+function removals(recording: RecordingGit): string[] {
+  return recording.calls.filter((c) => c.startsWith('removeWorktree'));
+}
+
 /** The same API whose repositories have no createWorktree, as in editors older than the worktree API. */
 function withoutCreateWorktree(api: GitApi): GitApi {
   const hide = (repo: Repository | null | undefined): Repository | null =>
@@ -112,7 +117,9 @@ suite('Worktrees through the VS Code Git API', () => {
     await agent.runCycle(cycleContext());
     assert.equal(existsSync(wt.path), false);
     assert.equal(agent.lastReport?.entries.find((e) => samePath(e.path, wt.path))?.action, 'removed');
-    assert.deepEqual(recording.calls, ['removeWorktree'], 'a removal without force goes to git, which refuses rather than asks');
+    // The cycle also keeps other suites' active tickets' worktrees present on this shared board;
+    // what matters here is how it removed this one.
+    assert.deepEqual(removals(recording), ['removeWorktree'], 'a removal without force goes to git, which refuses rather than asks');
   });
 
   test('a confirmed removal of a dirty worktree saves the patch, then removes through the API with force', async () => {
