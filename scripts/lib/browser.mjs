@@ -1,6 +1,7 @@
 // Debian's chromium driven by playwright-core: no browser download, a fresh profile per run, and
 // nothing that talks to the network on its own.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { onCleanup } from './cleanup.mjs';
 import { makeTempDir } from './temp.mjs';
@@ -23,10 +24,13 @@ export async function launchBrowser() {
   if (!existsSync(chromiumPath)) {
     throw new Error(`no browser at ${chromiumPath}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   }
-  const context = await chromium.launchPersistentContext(makeTempDir('browser'), {
+  const base = makeTempDir('browser');
+  const context = await chromium.launchPersistentContext(join(base, 'profile'), {
     executablePath: chromiumPath,
     headless: true,
     args,
+    // Chromium keeps crash reports and caches under XDG folders, outside the profile.
+    env: { ...process.env, XDG_CONFIG_HOME: join(base, 'config'), XDG_CACHE_HOME: join(base, 'cache') },
     viewport: { width: 1400, height: 900 },
   });
   const close = onCleanup(() => context.close());
