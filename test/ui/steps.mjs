@@ -75,4 +75,16 @@ export const steps = [
     },
   },
   ...ticketSteps,
+  {
+    // After the ticket steps, so the workspace has a board.
+    name: 'Heal Stuck Tickets runs from the palette and says what it did',
+    async run({ wb, note }) {
+      await wb.runCommand('Agent Factory: Heal Stuck Tickets');
+      // A toast may already have gone by: read the notification centre, which keeps it.
+      await wb.runCommand('Notifications: Show Notifications');
+      const item = wb.page.locator('.notifications-center .notification-list-item').filter({ hasText: 'stuck ticket' });
+      await item.first().waitFor({ state: 'visible' });
+      note(`notification: "${(await item.first().innerText()).split('\n')[0]}"`);
+    },
+  },
 ];
