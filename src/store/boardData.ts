@@ -51,6 +51,43 @@ const TICKET_UPDATE = `UPDATE tickets SET title = ?, description = ?, acceptance
 const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = ?, ended_at = ?, status = ?, exit_code = ?,
   worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ? WHERE id = ?`;
 
+/** `WHERE a = ? AND b IN (?, ?)` from whichever filter fields are set, with their parameters. */
+class Where {
+  private readonly parts: string[] = [];
+  readonly params: Param[] = [];
+  /** Nothing can match (an empty list of allowed values). */
+  empty = false;
+
+  equals(column: string, value: Param | undefined): this {
+    if (value !== undefined) {
+      this.parts.push(`${column} = ?`);
+      this.params.push(value);
+    }
+    return this;
+  }
+
+  oneOf(column: string, values: string | readonly string[] | undefined): this {
+    if (values === undefined) return this;
+    const list = typeof values === 'string' ? [values] : [...values];
+    if (list.length === 0) {
+      this.empty = true;
+      return this;
+    }
+    this.parts.push(`${column} IN (${list.map(() => '?').join(', ')})`);
+    this.params.push(...list);
+    return this;
+  }
+
+  raw(condition: string): this {
+    this.parts.push(condition);
+    return this;
+  }
+
+  toString(): string {
+    return this.parts.length > 0 ? ` WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
+
 export class BoardData implements BoardTx {
   /** Ticket ids changed by the current write. */
   readonly touched = new Set<string>();
@@ -74,19 +111,10 @@ export class BoardData implements BoardTx {
   }
 
   listTickets(filter: TicketFilter = {}): Ticket[] {
-    const where: string[] = [];
-    const params: Param[] = [];
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-      if (statuses.length === 0) return [];
-      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...statuses);
-    }
-    if (filter.source !== undefined) {
-      where.push('source = ?');
-      params.push(filter.source);
-    }
-    const clause = `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY num`;
+    const where = new Where().oneOf('status', filter.status).equals('source', filter.source);
+    if (where.empty) return [];
+    const { params } = where;
+    const clause = `${where.toString()} ORDER BY num`;
     const ids = this.db.column(`SELECT id FROM tickets${clause}`, params);
     let missing = 0;
     for (const id of ids) if (!this.ticketCache.has(String(id))) missing++;
@@ -135,20 +163,9 @@ export class BoardData implements BoardTx {
   }
 
   listRuns(filter: { status?: RunStatus | readonly RunStatus[]; ticketId?: string } = {}): Run[] {
-    const where: string[] = [];
-    const params: Param[] = [];
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-      if (statuses.length === 0) return [];
-      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...statuses);
-    }
-    if (filter.ticketId !== undefined) {
-      where.push('ticket_id = ?');
-      params.push(filter.ticketId);
-    }
-    const sql = `SELECT * FROM runs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, rowid`;
-    return this.db.all(sql, params).map(toRun);
+    const where = new Where().oneOf('status', filter.status).equals('ticket_id', filter.ticketId);
+    if (where.empty) return [];
+    return this.db.all(`SELECT * FROM runs${where.toString()} ORDER BY started_at, rowid`, where.params).map(toRun);
   }
 
   listCheckIns(ticketId: string): CheckIn[] {
@@ -166,22 +183,8 @@ export class BoardData implements BoardTx {
   }
 
   listConversations(filter: { ticketId?: string; status?: ConversationStatus; type?: ConversationType } = {}): Conversation[] {
-    const where: string[] = [];
-    const params: Param[] = [];
-    if (filter.ticketId !== undefined) {
-      where.push('ticket_id = ?');
-      params.push(filter.ticketId);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.type !== undefined) {
-      where.push('type = ?');
-      params.push(filter.type);
-    }
-    const sql = `SELECT * FROM conversations${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
-    return this.db.all(sql, params).map(toConversation);
+    const where = new Where().equals('ticket_id', filter.ticketId).equals('status', filter.status).equals('type', filter.type);
+    return this.db.all(`SELECT * FROM conversations${where.toString()} ORDER BY created_at, rowid`, where.params).map(toConversation);
   }
 
   findConversation(ticketId: string, key: string): Conversation | undefined {
@@ -199,19 +202,9 @@ export class BoardData implements BoardTx {
   }
 
   listFindings(filter: { scanner?: string; ticketId?: string; includeGone?: boolean } = {}): Finding[] {
-    const where: string[] = [];
-    const params: Param[] = [];
-    if (filter.scanner !== undefined) {
-      where.push('scanner = ?');
-      params.push(filter.scanner);
-    }
-    if (filter.ticketId !== undefined) {
-      where.push('ticket_id = ?');
-      params.push(filter.ticketId);
-    }
-    if (filter.includeGone !== true) where.push('gone_at IS NULL');
-    const sql = `SELECT * FROM findings${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY first_seen_at, rowid`;
-    return this.db.all(sql, params).map(toFinding);
+    const where = new Where().equals('scanner', filter.scanner).equals('ticket_id', filter.ticketId);
+    if (filter.includeGone !== true) where.raw('gone_at IS NULL');
+    return this.db.all(`SELECT * FROM findings${where.toString()} ORDER BY first_seen_at, rowid`, where.params).map(toFinding);
   }
 
   wasScanned(contentHash: string, rulesVersion: string): boolean {
