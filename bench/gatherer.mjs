@@ -6,7 +6,7 @@
 // creates the five tickets the noise budget allows). Steady cycle: a board already holding the 50
 // open tickets the budget allows, nothing changed in the code (what the agent does every five
 // minutes).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { bundle } from './lib/bundle.mjs';
+import { git } from './lib/git.mjs';
 
 export const title = 'Gatherer: one cycle over 20,000 files with 2,000 TODOs vs bare git grep';
 
@@ -22,16 +23,6 @@ const TAGGED = 2_000;
 const RUNS = 9;
 const TAGS = ['TODO', 'FIXME', 'HACK', 'XXX'];
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
 const execFileAsync = promisify(execFile);
 
 /** mulberry32: the same tree every run. */

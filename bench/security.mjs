@@ -5,12 +5,12 @@
 // `git grep -P` running the same risky-code patterns plus the fixed prefixes of the secrets planted
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
 // files in the same run.
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from './lib/bundle.mjs';
+import { git } from './lib/git.mjs';
 
 export const title = 'Security: one cycle over 2,000 changed files, cold and warm, vs git grep';
 
@@ -20,16 +20,6 @@ const WITH_EVAL = 40;
 const WARM_RUNS = 3;
 const GREP_RUNS = 3;
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
 
 /** mulberry32: the same files every run. */
 function random(seed) {

@@ -16,6 +16,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../agents/agent';
 import { silentLogger } from '../agents/agent';
+import { formatDuration } from '../domain/duration';
 import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
@@ -734,13 +735,6 @@ function describeStop(status: StopStatus): string {
 
 function normalizeParallel(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : DEFAULT_MAX_PARALLEL;
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 function delay(ms: number): Promise<void> {

@@ -3,11 +3,12 @@
  * tail of a failed attempt's log) and the ticket's PM thread (what agents report through the CLI,
  * where the PM's check-ins also go).
  */
+import { PM_THREAD_KEY } from '../agents/pm/thread';
 import type { Conversation } from '../domain/conversation';
 import type { BoardReader, BoardTx } from '../store/api';
 
 export const RUN_THREAD_KEY = 'runs';
-export const PM_THREAD_KEY = 'pm';
+export { PM_THREAD_KEY };
 
 export function findRunThread(board: BoardReader, ticketId: string): Conversation | undefined {
   return board.findConversation(ticketId, RUN_THREAD_KEY);
@@ -17,6 +18,10 @@ export function ensureRunThread(tx: BoardTx, ticketId: string): Conversation {
   return findRunThread(tx, ticketId) ?? tx.createConversation({ ticketId, type: 'run', title: `Agent runs of ${ticketId}`, key: RUN_THREAD_KEY });
 }
 
+/**
+ * The PM thread as agents write to it: unlike the PM's own check-ins, a note from an agent does
+ * not reopen a thread someone resolved.
+ */
 export function ensurePmThread(tx: BoardTx, ticketId: string): Conversation {
   return (
     tx.findConversation(ticketId, PM_THREAD_KEY) ??

@@ -18,16 +18,9 @@ export const fakeAgent = path.join(repoRoot, 'out', 'test', 'fixtures', 'agents'
 /** The compiled CLI, as the runner's shim starts it in tests. */
 export const compiledCli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
 
-export type Step =
-  | { print: string }
-  | { stderr: string }
-  | { sleep: number }
-  | { record: string }
-  | { grandchild: string }
-  | { ignoreTerm: true }
-  | { cli: string[] }
-  | { cliAllowFail: string[] }
-  | { exit: number };
+// The fake agent's script is the one definition of its steps.
+import type { Step } from '../../fixtures/agents/fakeAgent';
+export type { Step };
 
 /** The command settings would hold for the fake agent running `steps`, then `extraArgs`. */
 export function fakeAgentCommand(steps: Step[], extraArgs: string[] = []): { program: string; args: string[] } {
