@@ -20,12 +20,11 @@ import { AgentsTreeProvider } from './agents/agentsView';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
-import { Config } from './config';
+import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
 import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
-import { securitySettings } from './security/securitySettings';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
 import { registerGuardedCommand } from './util/guardedCommand';
@@ -54,7 +53,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
   context.subscriptions.push(log);
-  const config = new Config(log);
+  const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log);
   const model = new AgentsModel();
@@ -78,7 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   let manager: AgentManager | undefined;
   const buildAgents = (): BackgroundAgent[] => [
     new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
-    new SecurityAgent({ settings: () => securitySettings(config), git }),
+    new SecurityAgent({ settings: () => config.securitySettings(), git }),
     new GathererAgent({ settings: () => config.gathererSettings(), diagnostics: createDiagnosticsPort() }),
     worktreeAgent,
   ];

@@ -5,14 +5,14 @@ import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
 import type { ProcessProbe } from '../../agents/pm/liveness';
 import { systemClock } from '../../domain/clock';
 import type { BoardSession } from '../boardSession';
-import type { Config } from '../config';
+import type { Settings } from '../../settings/settings';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface AgentCommandDeps {
   session: BoardSession;
-  config: Config;
+  config: Settings;
   prompter: PrompterHolder;
   log: vscode.LogOutputChannel;
   probe: ProcessProbe;

@@ -4,7 +4,7 @@ import type { RunStopper, WorktreeSignals } from '../../agents/pm/signals';
 import type { Run } from '../../domain/run';
 import type { GitPort } from '../../git/port';
 import { isProcessTreeAlive, signalProcessTree } from '../../runner/processTree';
-import type { Config } from '../config';
+import type { Settings } from '../../settings/settings';
 
 /** Stops a run this window owns through its runner; undefined when the runner does not own it. */
 export type LocalRunStop = (run: Run, status: 'timed_out' | 'cancelled' | 'lost') => Promise<boolean>;
@@ -14,7 +14,7 @@ export type LocalRunStop = (run: Run, status: 'timed_out' | 'cancelled' | 'lost'
  * window's runner for its own runs and signals the process group for anything else on this
  * machine (an orphan whose window died).
  */
-export function createPmPorts(config: Config, git: GitPort, log: Logger, localStop: () => LocalRunStop | undefined): { signals: WorktreeSignals; stopper: RunStopper } {
+export function createPmPorts(config: Settings, git: GitPort, log: Logger, localStop: () => LocalRunStop | undefined): { signals: WorktreeSignals; stopper: RunStopper } {
   const signals: WorktreeSignals = {
     async exists(path) {
       try {

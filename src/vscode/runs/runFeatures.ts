@@ -14,22 +14,21 @@ import { isLive, type Run } from '../../domain/run';
 import { isActive } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
-import { DEFAULT_MAX_PARALLEL, RunManager } from '../../runner/runManager';
+import { RunManager } from '../../runner/runManager';
 import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
 import type { BoardSession } from '../boardSession';
-import type { Config } from '../config';
+import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { Disposable } from '../util/disposable';
-import { agentCommandFor } from './agentSettings';
 import { RunTerminals } from './runTerminals';
 
 export interface RunFeatureDeps {
   context: vscode.ExtensionContext;
   session: BoardSession;
-  config: Config;
+  config: Settings;
   git: GitPort;
   worktreeSettings(): WorktreeSettings;
   prompter: PrompterHolder;
@@ -104,7 +103,7 @@ export class RunFeatures extends Disposable {
   }
 
   private maxParallel(): number {
-    return this.deps.config.number('runs.maxParallel', DEFAULT_MAX_PARALLEL, 1, 32);
+    return this.deps.config.maxParallel();
   }
 
   private useBoard(board: Board | undefined): Promise<void> {
@@ -128,7 +127,7 @@ export class RunFeatures extends Disposable {
       board,
       runs: manager,
       log: deps.log,
-      commandFor: agentCommandFor,
+      commandFor: (stage) => deps.config.agentCommand(stage),
       prepareWorktree: (ticket) => ensureTicketWorktree(board, deps.git, ticket, deps.worktreeSettings()),
       isTrusted: () => vscode.workspace.isTrusted,
     });

@@ -1,0 +1,153 @@
+/**
+ * Typed access to `agentFactory.*` from any source (the editor's configuration, a settings.json
+ * file for `serve`), validated against the table package.json declares. A value of the wrong type
+ * or out of range is reported once through the logger and replaced by its default, so a typo
+ * never stops the agents; `problems()` lists every such value for hosts that refuse to start.
+ */
+import type { AgentName, Logger } from '../agents/agent';
+import type { GathererSettings } from '../agents/gathererAgent';
+import type { ManagerSettings } from '../agents/manager';
+import type { PmSettings } from '../agents/pm/settings';
+import type { WorktreeSettings } from '../agents/worktreeAgent';
+import { errorMessage } from '../domain/errors';
+import type { Status } from '../domain/status';
+import { commandSettingKey, parseAgentCommand, type AgentCommand } from '../runner/agentCommand';
+import type { SecuritySettings } from '../scan/security/settings';
+import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
+
+/** Where values come from. Keys are relative to `agentFactory.`; undefined means "not set". */
+export interface SettingsSource {
+  get(key: string): unknown;
+}
+
+export class Settings {
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly source: SettingsSource,
+    private readonly log: Logger,
+  ) {}
+
+  /** The value of `key` when it is set and valid, else its declared default. */
+  value(key: string): unknown {
+    const schema = settingSchema(key);
+    const value = this.source.get(key);
+    if (value === undefined) return settingDefault(key);
+    const problem = checkSettingValue(schema, value);
+    if (problem === undefined) return value;
+    const fallback = settingDefault(key);
+    this.warnOnce(key, `Setting ${SETTINGS_SECTION}.${key} ${problem}; using ${JSON.stringify(fallback)}.`);
+    return fallback;
+  }
+
+  number(key: string): number {
+    return this.value(key) as number;
+  }
+
+  string(key: string): string {
+    return this.value(key) as string;
+  }
+
+  strings(key: string): string[] {
+    return this.value(key) as string[];
+  }
+
+  boolean(key: string): boolean {
+    return this.value(key) as boolean;
+  }
+
+  /**
+   * Every value that is set but invalid, as "agentFactory.key must be ..." sentences, including
+   * agent commands whose placeholders or shape are wrong.
+   */
+  problems(): string[] {
+    const found: string[] = [];
+    for (const key of settingKeys()) {
+      const value = this.source.get(key);
+      if (value === undefined) continue;
+      const problem = checkSettingValue(settingSchema(key), value);
+      if (problem !== undefined) {
+        found.push(`${SETTINGS_SECTION}.${key} ${problem}`);
+        continue;
+      }
+      if (/^agents\.[a-z]+\.command$/.test(key)) {
+        try {
+          parseAgentCommand(value, `${SETTINGS_SECTION}.${key}`);
+        } catch (err) {
+          found.push(errorMessage(err));
+        }
+      }
+    }
+    return found;
+  }
+
+  leaseTimeoutMs(): number {
+    return this.number('board.leaseTimeoutSeconds') * 1000;
+  }
+
+  maxParallel(): number {
+    return this.number('runs.maxParallel');
+  }
+
+  /**
+   * The coding agent configured for a stage, or undefined for "none" (a terminal in the editor).
+   * A malformed value throws, naming the setting, so a typo never silently becomes a terminal.
+   */
+  agentCommand(stage: Status): AgentCommand | undefined {
+    const key = commandSettingKey(stage);
+    if (key === undefined) return undefined;
+    return parseAgentCommand(this.source.get(key.slice(SETTINGS_SECTION.length + 1)), key);
+  }
+
+  managerSettings(): ManagerSettings {
+    return {
+      intervalSeconds: (name: AgentName) => this.number(`${name.toLowerCase()}.intervalSeconds`),
+      cycleTimeoutMs: () => this.number('agents.cycleTimeoutSeconds') * 1000,
+      leaseTimeoutMs: () => this.leaseTimeoutMs(),
+    };
+  }
+
+  pmSettings(): PmSettings {
+    return {
+      stallMinutes: this.number('pm.stallMinutes'),
+      maxRunMinutes: this.number('pm.maxRunMinutes'),
+      healGraceMinutes: this.number('pm.healGraceMinutes'),
+      maxHeals: this.number('pm.maxHeals'),
+      checkinIntervalMinutes: this.number('pm.checkinIntervalMinutes'),
+      heartbeatTimeoutMs: this.leaseTimeoutMs(),
+      stopGraceMs: this.number('pm.stopGraceSeconds') * 1000,
+    };
+  }
+
+  worktreeSettings(): WorktreeSettings {
+    return {
+      location: this.string('worktrees.location'),
+      branchPrefix: this.string('worktrees.branchPrefix'),
+      baseBranch: this.string('worktrees.baseBranch'),
+      staleDays: this.number('worktrees.staleDays'),
+      heavyMB: this.number('worktrees.heavyMB'),
+    };
+  }
+
+  gathererSettings(): GathererSettings {
+    return {
+      tags: this.strings('gatherer.tags'),
+      maxNewPerCycle: this.number('gatherer.maxNewPerCycle'),
+      maxOpen: this.number('gatherer.maxOpen'),
+      includeDiagnostics: this.boolean('gatherer.includeDiagnostics'),
+    };
+  }
+
+  securitySettings(): SecuritySettings {
+    return {
+      maxFileSizeKB: this.number('security.maxFileSizeKB'),
+      ignore: this.strings('security.ignore'),
+    };
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(message);
+  }
+}
