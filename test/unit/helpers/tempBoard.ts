@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { openBoard } from '../../../src/store/sqlBoard';
 import type { OpenBoardOptions, SqlBoard } from '../../../src/store/sqlBoard';
 import { FakeClock } from './fakeClock';
+import { repoRoot } from './repoRoot';
 
 export interface TempBoard {
   /** The folder standing in for the repository. */
@@ -48,11 +49,5 @@ export async function makeTempBoard(extra: Partial<OpenBoardOptions> = {}): Prom
 
 /** A file under test/fixtures/, found from wherever the compiled test runs. */
 export function fixturePath(name: string): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return join(dir, 'test', 'fixtures', name);
+  return join(repoRoot, 'test', 'fixtures', name);
 }

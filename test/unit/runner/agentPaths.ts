@@ -1,16 +1,7 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot } from '../helpers/repoRoot';
 
-/** The repository root, found from the compiled test (out/test/unit/runner) or the source. */
-export const repoRoot = ((): string => {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-})();
+export { repoRoot };
 
 /** The stand-in coding agent, compiled with the tests. */
 export const fakeAgent = path.join(repoRoot, 'out', 'test', 'fixtures', 'agents', 'fakeAgent.js');

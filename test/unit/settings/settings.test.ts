@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { Logger } from '../../../src/agents/agent';
 import { settingDefault, settingKeys } from '../../../src/settings/schema';
 import { Settings } from '../../../src/settings/settings';
+import { repoRoot } from '../helpers/repoRoot';
 import { readSettingsFile, repositorySettingsSource } from '../../../src/settings/settingsFile';
 
 function recordingLogger(): Logger & { warnings: string[] } {
@@ -23,7 +24,7 @@ after(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('settings', () => {
   it('takes every default from the table package.json contributes', () => {
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
       contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
     };
     const declared = Object.keys(manifest.contributes.configuration.properties);
