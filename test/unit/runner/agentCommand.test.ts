@@ -10,6 +10,9 @@ const values: PlaceholderValues = {
   worktree: '/w/T-7',
   runId: 'r-abcdef',
   stage: 'IN_DEV',
+  boardDir: '/b/.factory',
+  gitDir: '/b/.git/worktrees/T-7',
+  gitCommonDir: '/b/.git',
 };
 
 void describe('agent command settings', () => {
