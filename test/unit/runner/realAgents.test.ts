@@ -126,7 +126,7 @@ for (const scenario of SCENARIOS) {
       reader.dispose();
       await server.close();
       await board.close();
-      if (!process.env.KEEP) repo.dispose();
+      repo.dispose();
       rmSync(home, { recursive: true, force: true });
     });
 
