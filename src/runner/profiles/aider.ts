@@ -27,7 +27,7 @@ export const aiderProfile: AgentProfile = {
     ...modelArgs('--model', model),
     ...extraArgs,
   ],
-  env: { AIDER_CHECK_UPDATE: 'false', AIDER_ANALYTICS: 'false' },
+  env: {},
   parser: () => new AiderTokensParser(),
 };
 
