@@ -1,6 +1,7 @@
-// The real Claude Code and Codex CLIs, installed from the npm registry at pinned versions, run
-// through the runner with their profiles' command lines against the scripted model server, in a
-// network namespace with only loopback where one can be made (the describe titles say which).
+// The real Claude Code and Codex CLIs (and Copilot CLI when installed), from the npm registry at
+// pinned versions, run through the runner with their profiles' command lines against the scripted
+// model server, in a network namespace with only loopback where one can be made (the describe
+// titles say which).
 import { clis, network } from './realAgentsPrelude';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { git, gitEnv, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 import { compiledCli } from './agentPaths';
 
 interface Scenario {
-  cli: 'claude-code' | 'codex';
+  cli: 'claude-code' | 'codex' | 'copilot' | 'gemini';
   api: ModelApi;
   /** The stage's settings besides the profile, given the model server's URL and a private folder. */
   settings(url: string, home: string): Record<string, unknown>;
@@ -30,7 +31,8 @@ interface Scenario {
   tools: string[];
   /** Tools the agent must offer the model for the script to work. */
   offered: string[];
-  reportsCost: boolean;
+  /** Whether the CLI's machine output carries token usage (and then a cost). */
+  reports: 'tokens and cost' | 'tokens' | 'nothing';
 }
 
 const SCENARIOS: Scenario[] = [
@@ -40,7 +42,7 @@ const SCENARIOS: Scenario[] = [
     settings: (url) => ({ 'agents.dev.env': { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: 'test-key' } }),
     tools: ['Write', 'Bash', 'Bash', 'Bash', 'Bash'],
     offered: ['Write', 'Bash'],
-    reportsCost: true,
+    reports: 'tokens and cost',
   },
   {
     cli: 'codex',
@@ -57,13 +59,47 @@ const SCENARIOS: Scenario[] = [
     },
     tools: ['apply_patch', 'exec_command', 'exec_command', 'exec_command', 'exec_command'],
     offered: ['apply_patch', 'exec_command'],
-    reportsCost: false,
+    reports: 'tokens',
+  },
+  {
+    // Optional: installed by `node scripts/agent-clis.mjs --all`. Offline mode with a model
+    // provider of its own (BYOK) skips GitHub authentication, telemetry and updates.
+    cli: 'copilot',
+    api: 'anthropic',
+    settings: (url, home) => ({
+      'agents.dev.model': 'claude-sonnet-4.5',
+      'agents.dev.env': {
+        COPILOT_OFFLINE: 'true',
+        COPILOT_PROVIDER_TYPE: 'anthropic',
+        COPILOT_PROVIDER_BASE_URL: url,
+        COPILOT_PROVIDER_API_KEY: 'test-key',
+        // Where it unpacks its 235 MB bundle: once, beside the install, not in every test's home.
+        COPILOT_CACHE_HOME: path.join(clis.copilot?.binDir ?? home, '..', '..', 'unpacked'),
+      },
+    }),
+    tools: ['create', 'bash', 'bash', 'bash', 'bash'],
+    offered: ['create', 'bash'],
+    // Its JSON output (1.0.102) has no token usage: `assistant.usage` is not among the events it prints.
+    reports: 'nothing',
+  },
+  {
+    // Optional, like Copilot. An explicit model skips its router's extra classification call.
+    cli: 'gemini',
+    api: 'gemini',
+    settings: (url, home) => {
+      mkdirSync(path.join(home, '.gemini'), { recursive: true });
+      writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } }, privacy: { usageStatisticsEnabled: false } }));
+      return { 'agents.dev.model': 'gemini-2.5-pro', 'agents.dev.env': { GEMINI_API_KEY: 'test-key', GOOGLE_GEMINI_BASE_URL: url } };
+    },
+    tools: ['write_file', 'run_shell_command', 'run_shell_command', 'run_shell_command', 'run_shell_command'],
+    offered: ['write_file', 'run_shell_command'],
+    reports: 'tokens',
   },
 ];
 
 for (const scenario of SCENARIOS) {
   const cli = clis[scenario.cli];
-  void describe(`${scenario.cli} ${cli?.version ?? '(not installed)'} against the scripted model server (${network.description})`, { skip: cli ? false : `${scenario.cli} is not installed` }, () => {
+  void describe(`${scenario.cli} ${cli?.version ?? '(not installed)'} against the scripted model server (${network.description})`, { skip: cli ? false : `${scenario.cli} is not installed (node scripts/agent-clis.mjs --all installs it)` }, () => {
     let repo: TempRepo;
     let home: string;
     let board: SqlBoard;
@@ -150,13 +186,14 @@ for (const scenario of SCENARIOS) {
       assert.ok(bodies.includes('hello.md greets; ready for review'), bodies.join(' | '));
     });
 
-    void it('records exactly the tokens the model server reported', () => {
+    void it(scenario.reports === 'nothing' ? 'records no tokens: its output reports none' : 'records exactly the tokens the model server reported', () => {
       const usage = board.getRun(runId)?.usage;
+      if (scenario.reports === 'nothing') return assert.equal(usage, undefined);
       assert.ok(usage, 'the run has token usage');
       const { costUsd, ...tokens } = usage;
       assert.deepEqual(tokens, server.served(scenario.api));
       assert.ok(tokens.inputTokens > 0 && tokens.outputTokens > 0 && tokens.cachedTokens > 0);
-      if (scenario.reportsCost) assert.ok(typeof costUsd === 'number' && costUsd > 0, `a cost: ${String(costUsd)}`);
+      if (scenario.reports === 'tokens and cost') assert.ok(typeof costUsd === 'number' && costUsd > 0, `a cost: ${String(costUsd)}`);
       else assert.equal(costUsd, undefined);
     });
 
