@@ -25,7 +25,7 @@ export const PLACEHOLDERS = ['ticketId', 'title', 'promptFile', 'worktree', 'run
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
 
-/** The settings name of each stage that can run an agent: `agentFactory.agents.<name>.command`. */
+/** The settings name of each stage that can run an agent: `agentFactory.agents.<name>.*`. */
 export const STAGE_SETTING_NAMES: Partial<Record<Status, string>> = {
   IN_DEV: 'dev',
   IN_QA: 'qa',
@@ -33,11 +33,6 @@ export const STAGE_SETTING_NAMES: Partial<Record<Status, string>> = {
   IN_SEC: 'security',
   PM_REVIEW: 'pm',
 };
-
-export function commandSettingKey(stage: Status): string | undefined {
-  const name = STAGE_SETTING_NAMES[stage];
-  return name === undefined ? undefined : `agentFactory.agents.${name}.command`;
-}
 
 const PLACEHOLDER_PATTERN = /\$\{([^}]*)\}/g;
 

@@ -355,6 +355,14 @@ export class RunManager implements Disposable {
       await this.writeOutcome(entry, { code: null, signal: null, error: new Error(`the worktree ${request.worktree} does not exist`) }, []);
       return;
     }
+    let gitDirs = { gitDir: '', gitCommonDir: '' };
+    try {
+      if (usesGitDirs(request.command)) gitDirs = await worktreeGitDirs(request.worktree);
+    } catch (err) {
+      await logWriter.close();
+      await this.writeOutcome(entry, { code: null, signal: null, error: new Error(`could not find the git folders of ${request.worktree}: ${errorMessage(err)}`) }, []);
+      return;
+    }
     const values: PlaceholderValues = {
       ticketId: run.ticketId,
       title: request.title,
@@ -363,7 +371,7 @@ export class RunManager implements Disposable {
       runId: run.id,
       stage: run.stage,
       boardDir: this.board.dir,
-      ...(usesGitDirs(request.command) ? await worktreeGitDirs(request.worktree) : { gitDir: '', gitCommonDir: '' }),
+      ...gitDirs,
     };
     const args = expandArgs(request.command, values);
     const env = await this.agentEnvironment(run, request.promptFile, expandEnv(request.command, values));

@@ -3,6 +3,7 @@
  * extra arguments, environment) make of them: the program, arguments and environment the runner
  * spawns.
  */
+import { FactoryError } from '../../domain/errors';
 import type { AgentCommand } from '../agentCommand';
 import { checkPlaceholders } from '../agentCommand';
 import { aiderProfile } from './aider';
@@ -43,6 +44,10 @@ export interface StageAgentSettings {
 export function resolveAgentCommand(settings: StageAgentSettings, settingPrefix: string): AgentCommand | undefined {
   checkPlaceholders(settings.extraArgs, `${settingPrefix}.extraArgs`);
   checkPlaceholders(Object.values(settings.env), `${settingPrefix}.env`);
+  for (const [name, value] of Object.entries(settings.env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new FactoryError('invalid-input', `${settingPrefix}.env: ${JSON.stringify(name)} is not a variable name`);
+    if (value.includes('\0')) throw new FactoryError('invalid-input', `${settingPrefix}.env: ${name} contains a NUL character`);
+  }
   const profile = builtInProfile(settings.profile);
   if (!profile) {
     const custom = settings.command;

@@ -111,6 +111,7 @@ describe('agent profiles in settings', () => {
       'agents.ux.profile': 'gemini',
       'agents.ux.env': { TOKEN: '${secret}' },
       'agents.pm.env': { PORT: 8080 },
+      'agents.security.env': { 'A=B': 'x' },
     });
     assert.throws(() => settings.agentCommand('IN_DEV'), /agentFactory\.agents\.dev\.profile must be one of claude-code, codex, gemini, copilot, aider, custom, not "claude"/);
     assert.throws(() => settings.agentCommand('IN_QA'), /agentFactory\.agents\.qa\.extraArgs: unknown placeholder \$\{home\}/);
@@ -120,7 +121,8 @@ describe('agent profiles in settings', () => {
     assert.match(problems, /agents\.qa\.extraArgs: unknown placeholder/);
     assert.match(problems, /agents\.ux\.env: unknown placeholder/);
     assert.match(problems, /agentFactory\.agents\.pm\.env "PORT" must be text, not 8080/);
-    assert.equal(settings.problems().length, 4, problems);
+    assert.match(problems, /agentFactory\.agents\.security\.env: "A=B" is not a variable name/);
+    assert.equal(settings.problems().length, 5, problems);
   });
 });
 
