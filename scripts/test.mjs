@@ -14,6 +14,7 @@ import { outputDir, root, testOutput } from './lib/paths.mjs';
 import { mustRunNode, runNpmScript } from './lib/run.mjs';
 import { Stages } from './lib/stages.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
+import { ensureAgentClis } from './agent-clis.mjs';
 import { packageExtension } from './package.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
 import { inHostSuite } from './test-vscode.mjs';
@@ -27,6 +28,9 @@ rmSync(testOutput, { recursive: true, force: true });
 // the static checks, and wait for it only when a stage needs it.
 const codeServerBin = ensureCodeServer();
 codeServerBin.catch(() => undefined); // awaited (and reported) by the first stage that needs it
+// The real agent CLIs the unit tests run (Claude Code, Codex): the same, into the same cache.
+const agentClis = ensureAgentClis();
+agentClis.catch(() => undefined); // awaited by the unit tests
 
 /**
  * One code-server and one browser for the in-host suite and the UI smoke, started on first use.
@@ -53,6 +57,7 @@ try {
   ]);
 
   await stages.run('unit tests', async () => {
+    await agentClis;
     await compileTests({ quiet: true });
     const unit = await runUnitTests();
     console.log(`unit: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped + unit.todo} skipped in ${unit.files} files`);

@@ -16,6 +16,7 @@ import { SimpleGitPort } from '../git/simpleGitPort';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
+import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
@@ -120,6 +121,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
+    registerConfigureAgent({ prompter, log }),
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
       const board = await session.create();
       void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);

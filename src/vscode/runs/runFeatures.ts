@@ -14,6 +14,7 @@ import { isLive, type Run } from '../../domain/run';
 import { isActive } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
+import { AgentOutputReader } from '../../runner/agentOutputReader';
 import { RunManager } from '../../runner/runManager';
 import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
@@ -116,9 +117,11 @@ export class RunFeatures extends Disposable {
 
   private setUp(board: Board): void {
     const { deps } = this;
+    const reader = new AgentOutputReader({ board, log: deps.log });
     const manager = new RunManager({
       board,
       log: deps.log,
+      observeOutput: reader.observe,
       maxParallel: this.maxParallel(),
       stopGraceMs: deps.config.pmSettings().stopGraceMs,
       cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
@@ -139,6 +142,7 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      reader,
     ];
     this.manager = manager;
     this.runner = runner;
