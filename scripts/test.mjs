@@ -13,6 +13,7 @@ import { ensureCodeServer, startCodeServer } from './lib/codeServer.mjs';
 import { outputDir, root, testOutput } from './lib/paths.mjs';
 import { mustRunNode, runNpmScript } from './lib/run.mjs';
 import { Stages } from './lib/stages.mjs';
+import { ensureSystemDeps } from './lib/systemDeps.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
 import { packageExtension } from './package.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
@@ -22,6 +23,14 @@ import { inHostSuite } from './test-vscode.mjs';
 const skipArg = process.argv.find((arg) => arg.startsWith('--skip='));
 const stages = new Stages(skipArg ? skipArg.slice('--skip='.length).split(',').map((name) => name.trim()) : []);
 rmSync(testOutput, { recursive: true, force: true });
+
+// System packages first (installing code-server builds with some of them).
+try {
+  await ensureSystemDeps('test');
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
 
 // Installing code-server takes minutes on a fresh machine (then it is cached): start now, next to
 // the static checks, and wait for it only when a stage needs it.

@@ -29,6 +29,16 @@ export const quietSettings = {
 };
 
 /**
+ * A workbench in Restricted Mode: workspace trust on, and no modal asking about it at startup, so
+ * a folder nobody trusted yet opens untrusted.
+ */
+export const restrictedSettings = {
+  ...quietSettings,
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+};
+
+/**
  * Installs code-server into the per-user cache once (scripts/code-server.sh; about 3 minutes)
  * and returns the folder with its `code-server` and `node`.
  * @returns {Promise<string>}
@@ -82,11 +92,12 @@ export async function installExtension(bin, vsix, extensionsDir) {
  * Starts code-server on loopback (port 0: any free port) with fresh XDG and temp folders, and
  * fresh user data and extensions folders unless given, and resolves once it listens. Everything
  * it starts is one process group, stopped by `stop()` or at cleanup. `logFile` receives its
- * output; `exited` resolves if it stops by itself.
+ * output; `exited` resolves if it stops by itself. `env` adds variables to its environment (and
+ * so to its extension hosts').
  * @param {{ bin: string, userDataDir?: string, extensionsDir?: string, settings?: Record<string, unknown>,
- *   smokeTestDriver?: boolean, logFile?: string, port?: number }} options
+ *   smokeTestDriver?: boolean, logFile?: string, port?: number, env?: Record<string, string> }} options
  */
-export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0 }) {
+export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0, env = {} }) {
   const base = makeTempDir('code-server');
   userDataDir ??= join(base, 'user-data');
   const settingsFile = join(userDataDir, 'User', 'settings.json');
@@ -112,7 +123,7 @@ export async function startCodeServer({ bin, userDataDir, extensionsDir, setting
 
   const started = Date.now();
   const child = spawn(join(bin, 'code-server'), args, {
-    env: isolatedEnv(base),
+    env: { ...isolatedEnv(base), ...env },
     cwd: base,
     detached: true, // its own process group, so one signal reaches the extension hosts too
     stdio: ['ignore', 'pipe', 'pipe'],
