@@ -95,7 +95,6 @@ export async function restrictedSuite({ bin, context }) {
     bin,
     settings: restrictedSettings,
     logFile: join(outputDir('in-host-restricted'), 'code-server.log'),
-    env: { PATH: `${spy.bin}:${process.env.PATH ?? ''}` },
   });
   try {
     const { code, results, elapsedMs } = await runInCodeServer({
@@ -104,7 +103,8 @@ export async function restrictedSuite({ bin, context }) {
       workspace,
       suite: 'restricted',
       outName: 'in-host-restricted',
-      extraEnv: { AGENT_FACTORY_TEST_GIT_LOG: spy.log },
+      // The extension host's own environment: what the extension's child processes inherit.
+      extraEnv: { AGENT_FACTORY_TEST_GIT_LOG: spy.log, PATH: `${spy.bin}:${process.env.PATH ?? ''}` },
       uiRequests: restrictedUiRequests,
     });
     if (!results) throw new Error(`the Restricted Mode suite reported no results (exit code ${code}); see ${outputDir('in-host-restricted')}`);
@@ -122,15 +122,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     await mustRunNode('the build', [join(root, 'scripts', 'build.mjs')]);
     await compileTests();
-    let server;
-    let context;
-    if (!desktopVsCode()) {
-      const bin = await ensureCodeServer();
-      server = await startCodeServer({ bin, logFile: join(outputDir('in-host'), 'code-server.log') });
-      ({ context } = await launchBrowser());
-    }
+    // The Restricted Mode suite needs code-server and the browser even beside a desktop VS Code.
+    const bin = await ensureCodeServer();
+    const { context } = await launchBrowser();
+    const server = desktopVsCode() ? undefined : await startCodeServer({ bin, logFile: join(outputDir('in-host'), 'code-server.log') });
     const { failed } = await inHostSuite({ server, context });
-    ok = failed === 0;
+    await server?.stop();
+    const restricted = await restrictedSuite({ bin, context });
+    ok = failed === 0 && restricted.failed === 0;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
   } finally {

@@ -1,6 +1,7 @@
 // `npm test`: every check, in order, stopping at the first failing stage:
-//   build; typecheck and lint (in parallel); unit tests in plain Node; the in-host suite in a
-//   real extension host; the UI smoke in a real browser; the packaged .vsix (contents, then
+//   the system packages (scripts/system-deps.sh); build; typecheck and lint (in parallel); unit
+//   tests in plain Node; the in-host suite in a real extension host; the Restricted Mode suite in
+//   a workbench with workspace trust on; the UI smoke in a real browser; the packaged .vsix (contents, then
 //   installed into its own code-server, where it must activate).
 // Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
 // results) goes to test-output/.
@@ -17,7 +18,7 @@ import { ensureSystemDeps } from './lib/systemDeps.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
 import { packageExtension } from './package.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
-import { inHostSuite } from './test-vscode.mjs';
+import { inHostSuite, restrictedSuite } from './test-vscode.mjs';
 
 // `npm test -- --skip=lint,unit tests` leaves stages out for a quicker local loop.
 const skipArg = process.argv.find((arg) => arg.startsWith('--skip='));
@@ -73,6 +74,12 @@ try {
   await stages.run('in-host suite', async () => {
     const { server, context } = process.env.VSCODE_EXECUTABLE ? {} : await sharedWorkbench();
     return inHostSuite({ server, context });
+  });
+
+  await stages.run('in-host, Restricted Mode', async () => {
+    // Its own code-server (workspace trust on), the shared browser.
+    const { context } = await sharedWorkbench();
+    return restrictedSuite({ bin: await codeServerBin, context });
   });
 
   await stages.run('UI smoke', async () => {

@@ -92,12 +92,11 @@ export async function installExtension(bin, vsix, extensionsDir) {
  * Starts code-server on loopback (port 0: any free port) with fresh XDG and temp folders, and
  * fresh user data and extensions folders unless given, and resolves once it listens. Everything
  * it starts is one process group, stopped by `stop()` or at cleanup. `logFile` receives its
- * output; `exited` resolves if it stops by itself. `env` adds variables to its environment (and
- * so to its extension hosts').
+ * output; `exited` resolves if it stops by itself.
  * @param {{ bin: string, userDataDir?: string, extensionsDir?: string, settings?: Record<string, unknown>,
- *   smokeTestDriver?: boolean, logFile?: string, port?: number, env?: Record<string, string> }} options
+ *   smokeTestDriver?: boolean, logFile?: string, port?: number }} options
  */
-export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0, env = {} }) {
+export async function startCodeServer({ bin, userDataDir, extensionsDir, settings = quietSettings, smokeTestDriver = true, logFile, port = 0 }) {
   const base = makeTempDir('code-server');
   userDataDir ??= join(base, 'user-data');
   const settingsFile = join(userDataDir, 'User', 'settings.json');
@@ -123,7 +122,7 @@ export async function startCodeServer({ bin, userDataDir, extensionsDir, setting
 
   const started = Date.now();
   const child = spawn(join(bin, 'code-server'), args, {
-    env: { ...isolatedEnv(base), ...env },
+    env: isolatedEnv(base),
     cwd: base,
     detached: true, // its own process group, so one signal reaches the extension hosts too
     stdio: ['ignore', 'pipe', 'pipe'],
