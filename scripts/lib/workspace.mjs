@@ -53,7 +53,8 @@ export const seeds = {
   /**
    * `basic`, plus a board (made by the built CLI) with one READY ticket, and a dev agent in the
    * workspace settings that leaves a marker file when it runs: for Restricted Mode, where neither
-   * the setting nor Start may take effect.
+   * the setting nor Start may take effect. The git extension is turned off (`git.enabled`), so
+   * once trusted the window works through simple-git alone.
    */
   boardWithAgent(repo) {
     seeds.basic(repo);
@@ -62,7 +63,8 @@ export const seeds = {
     cli('create', 'Seeded ticket that must not start untrusted', '--status', 'READY');
     const marker = join(dirname(repo.dir), AGENT_MARKER);
     const command = { program: '/bin/sh', args: ['-c', 'echo "$1" > "$2"', 'agent', '${ticketId}', marker] };
-    repo.write('.vscode/settings.json', `${JSON.stringify({ 'agentFactory.agents.dev.command': command }, null, 2)}\n`);
+    const settings = { 'agentFactory.agents.dev.command': command, 'git.enabled': false };
+    repo.write('.vscode/settings.json', `${JSON.stringify(settings, null, 2)}\n`);
   },
 };
 

@@ -22,7 +22,8 @@ import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
-import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
+import { GitApiSource } from './git/gitApiSource';
+import { VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
@@ -41,6 +42,8 @@ export interface TestApi {
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
+  /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
+  gitApi(): string;
 }
 
 export interface ExtensionExports {
@@ -68,11 +71,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
   // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
-  const useGitApi = async () => {
-    const found = await loadGitApi();
-    git.useApi(found.api);
-    if (!found.api) log.info(`Not using the editor's Git API: ${found.why}. Agent Factory runs git itself.`);
-  };
+  const gitApi = new GitApiSource(git, log);
+  context.subscriptions.push(gitApi);
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
   context.subscriptions.push(runFeatures);
@@ -114,8 +114,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         if (board) startManager(board);
       });
     }),
-    // The session announces its board again (now writable), which starts the agents.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void useGitApi()),
+    // When trust is granted, the session announces its board again (now writable), which starts
+    // the agents, and gitApi looks for the Git API.
     new RestrictedModeNotice([agentsView, tickets.treeView]),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(CONFIG_SECTION)) manager?.reschedule();
@@ -148,7 +148,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     await session.board?.close();
   };
 
-  if (vscode.workspace.isTrusted) await useGitApi();
+  if (vscode.workspace.isTrusted) await gitApi.lookUp();
   try {
     await session.open();
   } catch (err) {
@@ -168,6 +168,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
+      gitApi: () => gitApi.description,
     },
   };
 }
