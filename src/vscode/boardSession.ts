@@ -58,7 +58,7 @@ export class BoardSession extends Disposable {
       return undefined;
     }
     try {
-      return await this.openAt(location.dir, location.repoRoot, false);
+      return await this.openAt(location.dir, location.repoRoot);
     } catch (err) {
       await this.setBoard(undefined, 'failed');
       throw err;
@@ -77,14 +77,14 @@ export class BoardSession extends Disposable {
     if (!location) {
       throw new Error('Agent Factory needs a workspace folder inside a git repository. Open one, or run `git init` first.');
     }
-    if (location.exists) return { board: await this.openAt(location.dir, location.repoRoot, false), created: false };
+    if (location.exists) return { board: await this.openAt(location.dir, location.repoRoot), created: false };
     let board: Board;
     try {
       board = await createBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: this.wasmPath });
     } catch (err) {
       // Another window or the CLI created it a moment ago: it is the board to use.
       if (err instanceof FactoryError && err.reason === 'board-exists') {
-        return { board: await this.openAt(location.dir, location.repoRoot, false), created: false };
+        return { board: await this.openAt(location.dir, location.repoRoot), created: false };
       }
       throw err;
     }
@@ -106,8 +106,9 @@ export class BoardSession extends Disposable {
     return undefined;
   }
 
-  private async openAt(dir: string, repoRoot: string, create: boolean): Promise<Board> {
-    return this.useOpened(await openBoard({ dir, repoRoot, wasmPath: this.wasmPath, create }), dir);
+  /** Opens the board that is there (never creates one). */
+  private async openAt(dir: string, repoRoot: string): Promise<Board> {
+    return this.useOpened(await openBoard({ dir, repoRoot, wasmPath: this.wasmPath, create: false }), dir);
   }
 
   private async useOpened(board: Board, dir: string): Promise<Board> {
