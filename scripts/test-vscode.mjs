@@ -73,6 +73,7 @@ const restrictedUiRequests = {
     await tickets.locator('.monaco-list-row[aria-label^="T-1, "]').waitFor();
     const text = await tickets.innerText();
     const createBoard = await page.getByRole('button', { name: 'Create Board' }).count();
+    await page.screenshot({ path: join(outputDir('in-host-restricted'), 'tickets-view.png') });
     return JSON.stringify({ text, createBoard });
   },
   /** Grants trust in the trust editor (which the test opened through Manage Workspace Trust). */
