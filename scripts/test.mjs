@@ -1,8 +1,8 @@
 // `npm test`: every check, in order, stopping at the first failing stage:
 //   the system packages (scripts/system-deps.sh); build; typecheck and lint (in parallel); unit
 //   tests in plain Node; the in-host suite in a real extension host; the Restricted Mode suite in
-//   a workbench with workspace trust on; the UI smoke in a real browser; the packaged .vsix (contents, then
-//   installed into its own code-server, where it must activate).
+//   a workbench with workspace trust on; the UI smoke in a real browser; the packaged .vsix
+//   (contents, then installed into its own code-server, where it must activate).
 // Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
 // results) goes to test-output/.
 import { readFileSync, rmSync } from 'node:fs';
