@@ -7,6 +7,7 @@ export type FactoryErrorReason =
   | 'status-conflict'
   | 'store-damaged'
   | 'store-locked'
+  | 'board-exists'
   | 'untrusted'
   | 'git'
   | 'runner'

@@ -29,6 +29,7 @@ import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
+import { boardTrace } from './boardTrace';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
 import type { CompactRequest, CompactResult } from './compaction';
 import { asidePath, replaceDurably, syncDir, tempPathFor, writeDurably } from './files';
@@ -182,6 +183,9 @@ export class SqlBoard implements Board {
     } else {
       if (first.kind === 'ok') await closeLoaded(first);
       if (first.kind === 'missing' && opts.create === false && !existsSync(paths.backup)) {
+        if ((await boardTrace(paths.db)) === 'journal') {
+          throw new FactoryError('store-damaged', `the board's database and its last good copy are missing; ${paths.journal} still holds its changes and was left in place`);
+        }
         throw new FactoryError('not-found', `there is no board at ${paths.db}; create one first`);
       }
       await mkdir(opts.dir, { recursive: true });
@@ -646,7 +650,44 @@ async function readValidBackup(SQL: SqlJsStatic, path: string): Promise<Buffer |
   }
 }
 
+/**
+ * Creates a new, empty board in `opts.dir` and opens it. Refuses, with the reason, when any trace
+ * of a board is there (`factory.db`, its last good copy or a journal with changes in it): every
+ * process that creates boards (the editor, the CLI, `serve`) comes through here, and the check is
+ * made under the board's lock, so two of them racing cannot both create.
+ */
+export async function createBoard(opts: Omit<OpenBoardOptions, 'create'>): Promise<SqlBoard> {
+  const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
+  const paths = boardPaths(opts.dir);
+  await mkdir(opts.dir, { recursive: true });
+  const release = await new BoardLock({ target: paths.db, lockPath: paths.lock, staleMs: opts.lockStaleMs }).acquire();
+  try {
+    await createEmptyBoard(SQL, paths);
+  } finally {
+    await release();
+  }
+  const board = await SqlBoard.open({ ...opts, create: false });
+  board.openReport.created = true;
+  return board;
+}
+
+/** Why a new board must not be created over what is at `paths`, or undefined when nothing of a board is there. */
+async function existingBoardReason(paths: BoardPaths): Promise<string | undefined> {
+  switch (await boardTrace(paths.db)) {
+    case 'database':
+      return `a board already exists at ${paths.db}`;
+    case 'backup':
+      return `${paths.backup} (the last good copy of a board) exists: opening the board restores it from there`;
+    case 'journal':
+      return `${paths.journal} holds changes of a board whose database is missing; move the .factory folder aside to start a new board`;
+    case undefined:
+      return undefined;
+  }
+}
+
 async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<void> {
+  const exists = await existingBoardReason(paths);
+  if (exists !== undefined) throw new FactoryError('board-exists', `refusing to create a board: ${exists}`);
   const db = new Db(new SQL.Database());
   try {
     db.exec('BEGIN');
@@ -654,8 +695,6 @@ async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<vo
     db.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('${META_JOURNAL_SEQ}', '0')`);
     db.exec('COMMIT');
     const bytes = db.export();
-    // A journal without its snapshot belongs to no board we can rebuild; keep it, out of the way.
-    if (existsSync(paths.journal)) await rename(paths.journal, asidePath(paths.journal, 'orphan'));
     await writeDurably(paths.journal, new Uint8Array());
     await replaceDurably(paths.backup, bytes);
     await replaceDurably(paths.db, bytes);

@@ -23,6 +23,7 @@ import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
+import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
 import { RunTerminals } from './runTerminals';
 
@@ -168,7 +169,7 @@ export class RunFeatures extends Disposable {
   private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning('Agent Factory does not start coding agents in an untrusted workspace. Trust this workspace to start tickets.', {});
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Start Ticket').message}`, {});
       return undefined;
     }
     await this.switching;
@@ -224,6 +225,10 @@ export class RunFeatures extends Disposable {
   /** Cancel Run: a run item of the Agents view, a run id, or nothing (then it asks). */
   private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
     const prompter = this.deps.prompter.current;
+    if (!vscode.workspace.isTrusted) {
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Cancel Run').message}`, {});
+      return undefined;
+    }
     await this.switching;
     const board = this.deps.session.board;
     const manager = this.manager;
