@@ -10,8 +10,9 @@ import type { ManagerSettings } from '../agents/manager';
 import type { PmSettings } from '../agents/pm/settings';
 import type { WorktreeSettings } from '../agents/worktreeAgent';
 import { errorMessage } from '../domain/errors';
+import { pipelineProblem, type CompletionPolicy } from '../domain/pipeline';
 import type { Status } from '../domain/status';
-import { commandSettingKey, parseAgentCommand, type AgentCommand } from '../runner/agentCommand';
+import { commandSettingKey, parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
 import type { SecuritySettings } from '../scan/security/settings';
 import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
 
@@ -19,6 +20,8 @@ import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS
 export interface SettingsSource {
   get(key: string): unknown;
 }
+
+const PIPELINE_KEY = 'pipeline';
 
 export class Settings {
   private readonly warned = new Set<string>();
@@ -70,6 +73,8 @@ export class Settings {
         found.push(`${SETTINGS_SECTION}.${key} ${problem}`);
         continue;
       }
+      const pipeline = key === PIPELINE_KEY ? pipelineProblem(value) : undefined;
+      if (pipeline !== undefined) found.push(`${SETTINGS_SECTION}.${key} ${pipeline}`);
       if (/^agents\.[a-z]+\.command$/.test(key)) {
         try {
           parseAgentCommand(value, `${SETTINGS_SECTION}.${key}`);
@@ -87,6 +92,29 @@ export class Settings {
 
   maxParallel(): number {
     return this.number('runs.maxParallel');
+  }
+
+  maxAttempts(): number {
+    return this.number('runs.maxAttempts');
+  }
+
+  /**
+   * The stages tickets go through. The schema checks the names; the order and the first stage
+   * are checked here, and a pipeline that breaks them is replaced by the default, with a warning.
+   */
+  pipeline(): Status[] {
+    const value = this.strings(PIPELINE_KEY) as Status[];
+    const problem = pipelineProblem(value);
+    if (problem === undefined) return value;
+    const fallback = settingDefault(PIPELINE_KEY) as Status[];
+    this.warnOnce(PIPELINE_KEY, `Setting ${SETTINGS_SECTION}.${PIPELINE_KEY} ${problem}; using ${JSON.stringify(fallback)}.`);
+    return fallback;
+  }
+
+  /** How a run of `stage` counts as finished when its agent exits without a verdict. */
+  completionPolicy(stage: Status): CompletionPolicy {
+    const name = STAGE_SETTING_NAMES[stage];
+    return name === undefined ? 'verdict' : (this.string(`agents.${name}.completion`) as CompletionPolicy);
   }
 
   /**

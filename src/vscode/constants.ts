@@ -4,6 +4,8 @@ export const enum Commands {
   CreateBoard = 'agentFactory.createBoard',
   HealStuckTickets = 'agentFactory.healStuckTickets',
   CreateTicket = 'agentFactory.createTicket',
+  EditTicket = 'agentFactory.editTicket',
+  MessageAgent = 'agentFactory.messageAgent',
   OpenTicket = 'agentFactory.openTicket',
   StartTicket = 'agentFactory.startTicket',
   MoveTicket = 'agentFactory.moveTicket',
@@ -21,6 +23,8 @@ export const enum Commands {
   CancelRun = 'agentFactory.cancelRun',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',
+  StartAutopilot = 'agentFactory.startAutopilot',
+  PauseAutopilot = 'agentFactory.pauseAutopilot',
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
@@ -38,6 +42,8 @@ export const enum ContextKeys {
   HasBoard = 'agentFactory.hasBoard',
   /** True while the Tickets view is filtered. */
   TicketsFiltered = 'agentFactory.ticketsFiltered',
+  /** True while the board's autopilot is on (whoever turned it on). */
+  AutopilotOn = 'agentFactory.autopilotOn',
 }
 
 export const STATUS_BAR_ID = 'agentFactory.status';

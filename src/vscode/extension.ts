@@ -17,6 +17,7 @@ import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
 import { AgentsTreeProvider } from './agents/agentsView';
+import { AutopilotCommands } from './agents/autopilotCommands';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
@@ -36,6 +37,7 @@ export interface TestApi {
   prompter: PrompterHolder;
   manager(): AgentManager | undefined;
   statusBarText(): string;
+  statusBarTooltip(): string;
   agentsModel: AgentsModel;
   tickets: TicketTesting;
   runs: RunTesting;
@@ -120,6 +122,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
+    new AutopilotCommands({ session, prompter, log }),
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
       const board = await session.create();
       void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
@@ -156,6 +159,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       prompter,
       manager: () => manager,
       statusBarText: () => statusBar.text,
+      statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
       tickets: tickets.testing,
       runs: runFeatures.testing,

@@ -24,6 +24,7 @@ const MUTATORS: Record<Mutator, true> = {
   setConversationStatus: true,
   updateConversation: true,
   addMessage: true,
+  markMessagesRead: true,
   upsertFinding: true,
   markFindingGone: true,
   markScanned: true,

@@ -60,7 +60,7 @@ describe('migrations', () => {
     const db = new SQL.Database(readFileSync(join(dir, 'factory.db')));
     try {
       const versions = db.exec('SELECT version FROM migrations ORDER BY version')[0]?.values.map((r) => r[0]);
-      assert.deepEqual(versions, [1, 2]);
+      assert.deepEqual(versions, [1, 2, 3]);
       const indexes = db.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'runs_status'")[0]?.values ?? [];
       assert.equal(indexes.length, 1);
     } finally {
