@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Ticket } from '../../../src/domain/ticket';
 import { PM_REPORT_META, type PmReport } from '../../../src/agents/pm/report';
+import { readAutopilot } from '../../../src/loop/autopilotState';
 import { messageAgent } from '../../../src/loop/inbox';
 import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
 import { cli, type CliResult } from './cliProcess';
@@ -93,7 +94,7 @@ void describe('agent-factory for the closed loop', () => {
     assert.equal(on.stdout.trim(), 'Autopilot is on.');
     assert.equal((await run(['autopilot'])).stdout.trim(), 'Autopilot: on (turned on by user)');
     await tb.board.refresh();
-    assert.equal(JSON.parse(tb.board.getMeta('autopilot') ?? '{}').on, true);
+    assert.equal(readAutopilot(tb.board).on, true);
     assert.equal((await run(['autopilot', 'OFF'])).stdout.trim(), 'Autopilot is off.');
     const bad = await run(['autopilot', 'maybe']);
     assert.equal(bad.code, 2);
