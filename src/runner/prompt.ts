@@ -100,7 +100,7 @@ export function buildPrompt(reader: BoardReader, ctx: PromptContext): string {
     for (const r of earlier) {
       const exit = r.exitCode !== undefined ? `, exit code ${r.exitCode}` : '';
       const progress = r.reportedProgress !== undefined ? `, reported ${r.reportedProgress}% done` : '';
-      const verdict = r.verdict !== undefined ? `, verdict **${r.verdict}**` : r.status === 'running' ? '' : ', no verdict';
+      const verdict = r.verdict !== undefined ? `, verdict **${r.verdict}**` : '';
       out.push(`- ${r.stage} attempt ${r.attempt} by ${r.agent}: **${r.status}**${verdict}${exit}${progress}${r.note ? `: ${oneLine(r.note)}` : ''}`);
       if (r.summary) out.push(`  - Its summary: ${oneLine(r.summary)}`);
       const tail = ctx.earlierTails?.get(r.id) ?? [];
