@@ -24,6 +24,9 @@ const common = {
   // The store's default wasm path (require.resolve) is for plain-node use; the bundles always pass
   // the wasm copied beside them, so esbuild's warning about it is noise.
   logOverride: { 'require-resolve-not-external': 'silent' },
+  // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow (the CLI
+  // failed at start with "Cannot find module './impl/format'"); its ES module build bundles whole.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   absWorkingDir: root,
 };
 

@@ -4,10 +4,11 @@ import { localProcessProbe } from '../agents/pm/liveness';
 import { DEFAULT_PM_SETTINGS } from '../agents/pm/settings';
 import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE } from '../agents/manager';
+import { describeDependencies } from '../domain/dependencies';
 import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
-import { TICKET_TYPES, type TicketType } from '../domain/ticket';
+import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
 import { resolveBoardLocation } from '../store/location';
 import { createBoard } from '../store/sqlBoard';
 import { wasmPath } from './boardAccess';
@@ -26,12 +27,23 @@ function statusArg(raw: string, what = 'status'): Status {
   return s;
 }
 
-function ticketIdArg(raw: string | undefined): string {
+export function ticketIdArg(raw: string | undefined): string {
   try {
     return assertTicketId((raw ?? '').trim().toUpperCase());
   } catch {
     throw usage(`${JSON.stringify(raw ?? '')} is not a ticket id (expected T-<number>, like T-12)`);
   }
+}
+
+export function priorityArg(raw: string): Priority {
+  const n = Number(raw);
+  if (n !== 1 && n !== 2 && n !== 3 && n !== 4) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function typeArg(raw: string): TicketType {
+  if (!(TICKET_TYPES as readonly string[]).includes(raw)) throw usage(`--type must be one of ${TICKET_TYPES.join(', ')}`);
+  return raw as TicketType;
 }
 
 export const initCommand: Command = {
@@ -100,6 +112,7 @@ export const showCommand: Command = {
         ['Type', ticket.type],
         ['Source', ticket.source],
         ['Labels', ticket.labels.map((l) => safeLine(l)).join(', ') || '-'],
+        ['Depends on', describeDependencies(ticket.dependsOn, (dep) => board.getTicket(dep)) || '-'],
         ['Agent', ticket.assignedAgent ? safeLine(ticket.assignedAgent) : '-'],
         ['Worktree', ticket.worktree ? `${ticket.worktree.path} (${ticket.worktree.branch})` : '-'],
         ['Created', isoTime(ticket.createdAt)],
@@ -119,7 +132,7 @@ export const showCommand: Command = {
 
 export const createCommand: Command = {
   name: 'create',
-  synopsis: 'create <title> [--priority N] [--status READY] [--json]',
+  synopsis: 'create <title> [--priority N] [--status READY] [--depends-on T-n] [--json]',
   summary: 'Create a ticket (in BACKLOG unless --status READY); prints its id.',
   details: [
     '--priority N        1 (critical) to 4 (low); default 3',
@@ -128,6 +141,7 @@ export const createCommand: Command = {
     '--type T            feature, bug, chore, security or idea',
     '--criterion TEXT    an acceptance criterion (repeatable)',
     '--label L           a label (repeatable)',
+    '--depends-on T-n    a ticket that must be DONE before this one starts (repeatable)',
     '--json              print the created ticket as JSON',
   ],
   options: {
@@ -137,29 +151,31 @@ export const createCommand: Command = {
     type: { type: 'string', short: 't' },
     criterion: { type: 'string', multiple: true },
     label: { type: 'string', multiple: true },
+    'depends-on': { type: 'string', multiple: true },
     ...jsonOption,
   },
   async run(ctx) {
     const [title] = positionals(ctx, ['title'], { rest: true });
+    const dependsOn = listOption(ctx.values, 'depends-on').map(ticketIdArg);
     const rawPriority = stringOption(ctx.values, 'priority');
-    const priority = rawPriority === undefined ? undefined : Number(rawPriority);
-    if (priority !== undefined && ![1, 2, 3, 4].includes(priority)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(rawPriority)}`);
+    const priority = rawPriority === undefined ? undefined : priorityArg(rawPriority);
     const rawStatus = stringOption(ctx.values, 'status');
     const status = rawStatus === undefined ? 'BACKLOG' : statusArg(rawStatus);
     if (status !== 'BACKLOG' && status !== 'READY') throw usage(`a new ticket starts in BACKLOG or READY, not ${status}`);
-    const type = stringOption(ctx.values, 'type');
-    if (type !== undefined && !(TICKET_TYPES as readonly string[]).includes(type)) throw usage(`--type must be one of ${TICKET_TYPES.join(', ')}`);
+    const rawType = stringOption(ctx.values, 'type');
+    const type = rawType === undefined ? undefined : typeArg(rawType);
     const board = await ctx.board();
     const ticket = await board.write((tx) =>
       tx.createTicket(
         {
           title: title ?? '',
           status,
-          priority: priority as 1 | 2 | 3 | 4 | undefined,
+          priority,
           description: stringOption(ctx.values, 'description'),
-          type: type as TicketType | undefined,
+          type,
           acceptanceCriteria: listOption(ctx.values, 'criterion'),
           labels: listOption(ctx.values, 'label'),
+          dependsOn,
         },
         'user',
       ),

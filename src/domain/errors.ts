@@ -5,6 +5,7 @@ export type FactoryErrorReason =
   | 'not-found'
   | 'illegal-transition'
   | 'status-conflict'
+  | 'dependency-cycle'
   | 'store-damaged'
   | 'store-locked'
   | 'board-exists'

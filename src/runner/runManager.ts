@@ -21,7 +21,8 @@ import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import { isLive, type Run } from '../domain/run';
-import { isStatus, nextStage, type Status } from '../domain/status';
+import { nextStageIn, STAGES } from '../domain/pipeline';
+import { isStatus, type Status } from '../domain/status';
 import type { Board, BoardTx } from '../store/api';
 import { worktreeGitDirs } from '../git/worktreeGitDirs';
 import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
@@ -58,6 +59,8 @@ export interface RunManagerOptions {
   cli?: CliLauncher;
   /** Reads each process run's output as it streams (tokens, tool calls, requests for a person). */
   observeOutput?: RunOutputObserverFactory;
+  /** The stages in use (`agentFactory.pipeline`), read when a run ends; default every stage. */
+  pipeline?: () => readonly Status[];
 }
 
 /** Sees one run's output lines as they come; `end` runs once the process has exited. */
@@ -125,6 +128,7 @@ export class RunManager implements Disposable {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cli: CliLauncher | undefined;
   private readonly observeOutput: RunOutputObserverFactory | undefined;
+  private readonly pipeline: () => readonly Status[];
   private cliShimDir: Promise<string | undefined> | undefined;
 
   private readonly queue: LaunchRequest[] = [];
@@ -158,6 +162,7 @@ export class RunManager implements Disposable {
     this.baseEnv = options.baseEnv ?? process.env;
     this.cli = options.cli;
     this.observeOutput = options.observeOutput;
+    this.pipeline = options.pipeline ?? (() => STAGES);
     this.boardSubscription = this.board.onDidChange(() => this.checkExternalChanges());
   }
 
@@ -547,7 +552,7 @@ export class RunManager implements Disposable {
         // Someone else decided first (the agent's `done`, another window, the PM).
         const updated = tx.updateRun(run.id, { exitCode: run.exitCode ?? exitCode, endedAt: run.endedAt ?? now });
         const ticket = tx.getTicket(run.ticketId);
-        const next = isStatus(run.stage) ? nextStage(run.stage) : undefined;
+        const next = this.nextStage(run.stage);
         const advancedTo = run.status === 'succeeded' && ticket && ticket.status === next ? next : undefined;
         return { run: updated, advancedTo };
       }
@@ -576,7 +581,7 @@ export class RunManager implements Disposable {
 
   private succeed(tx: BoardTx, run: Run, now: number): RunEnded {
     const ticket = tx.getTicket(run.ticketId);
-    const next = isStatus(run.stage) ? nextStage(run.stage) : undefined;
+    const next = this.nextStage(run.stage);
     let note: string;
     let advancedTo: Status | undefined;
     if (!ticket) {
@@ -657,8 +662,13 @@ export class RunManager implements Disposable {
 
   private advancedBy(run: Run): Status | undefined {
     if (run.status !== 'succeeded' || !isStatus(run.stage)) return undefined;
-    const next = nextStage(run.stage);
+    const next = this.nextStage(run.stage);
     return next !== undefined && this.board.getTicket(run.ticketId)?.status === next ? next : undefined;
+  }
+
+  /** Where a ticket goes when `stage` is finished, in the pipeline in use. */
+  private nextStage(stage: string): Status | undefined {
+    return isStatus(stage) ? nextStageIn(this.pipeline(), stage) : undefined;
   }
 
   // ---- heartbeat -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import type { ManagerSettings } from '../agents/manager';
 import type { PmSettings } from '../agents/pm/settings';
 import type { WorktreeSettings } from '../agents/worktreeAgent';
 import { errorMessage, FactoryError } from '../domain/errors';
+import { pipelineProblem, type CompletionPolicy } from '../domain/pipeline';
 import type { Status } from '../domain/status';
 import { parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
 import { isProfileName, PROFILE_NAMES } from '../runner/profiles/profile';
@@ -21,6 +22,8 @@ import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS
 export interface SettingsSource {
   get(key: string): unknown;
 }
+
+const PIPELINE_KEY = 'pipeline';
 
 export class Settings {
   private readonly warned = new Set<string>();
@@ -69,9 +72,13 @@ export class Settings {
       const value = this.source.get(key);
       if (value === undefined) continue;
       const problem = checkSettingValue(settingSchema(key), value);
-      if (problem === undefined) continue;
-      found.push(`${SETTINGS_SECTION}.${key} ${problem}`);
-      badKeys.add(key);
+      if (problem !== undefined) {
+        found.push(`${SETTINGS_SECTION}.${key} ${problem}`);
+        badKeys.add(key);
+        continue;
+      }
+      const pipeline = key === PIPELINE_KEY ? pipelineProblem(value) : undefined;
+      if (pipeline !== undefined) found.push(`${SETTINGS_SECTION}.${key} ${pipeline}`);
     }
     // What the schema cannot see: placeholders, and a command's shape beyond its type.
     for (const [stage, name] of Object.entries(STAGE_SETTING_NAMES)) {
@@ -91,6 +98,29 @@ export class Settings {
 
   maxParallel(): number {
     return this.number('runs.maxParallel');
+  }
+
+  maxAttempts(): number {
+    return this.number('runs.maxAttempts');
+  }
+
+  /**
+   * The stages tickets go through. The schema checks the names; the order and the first stage
+   * are checked here, and a pipeline that breaks them is replaced by the default, with a warning.
+   */
+  pipeline(): Status[] {
+    const value = this.strings(PIPELINE_KEY) as Status[];
+    const problem = pipelineProblem(value);
+    if (problem === undefined) return value;
+    const fallback = settingDefault(PIPELINE_KEY) as Status[];
+    this.warnOnce(PIPELINE_KEY, `Setting ${SETTINGS_SECTION}.${PIPELINE_KEY} ${problem}; using ${JSON.stringify(fallback)}.`);
+    return fallback;
+  }
+
+  /** How a run of `stage` counts as finished when its agent exits without a verdict. */
+  completionPolicy(stage: Status): CompletionPolicy {
+    const name = STAGE_SETTING_NAMES[stage];
+    return name === undefined ? 'verdict' : (this.string(`agents.${name}.completion`) as CompletionPolicy);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface NewTicket {
   labels?: string[];
   source?: TicketSource;
   fingerprint?: string;
+  /** Ticket ids that must be DONE first; each must exist. */
+  dependsOn?: string[];
   /** BACKLOG (default) or READY. */
   status?: 'BACKLOG' | 'READY';
 }
@@ -32,6 +34,8 @@ export interface TicketPatch {
   priority?: Priority;
   type?: TicketType;
   labels?: string[];
+  /** Replaces the dependencies; each must exist, and a cycle is refused. */
+  dependsOn?: string[];
   fingerprint?: string | null;
   assignedAgent?: string | null;
   worktree?: Worktree | null;
@@ -69,7 +73,7 @@ export interface NewRun {
 }
 
 /** `startedAt` moves when a queued run actually starts, so queue time never counts as run time. */
-export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;
+export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner' | 'verdict' | 'summary'>>;
 
 export interface NewCheckIn {
   ticketId: string;
@@ -95,6 +99,8 @@ export interface NewMessage {
   kind: MessageKind;
   body: string;
   metadata?: Record<string, unknown>;
+  /** Addressed to the ticket's coding agent (its inbox). */
+  toAgent?: boolean;
 }
 
 /** A scanner's record of something it found, keyed by a stable fingerprint. */
@@ -179,6 +185,8 @@ export interface BoardTx extends BoardReader {
   setConversationStatus(id: string, status: ConversationStatus): void;
   updateConversation(id: string, patch: { title?: string; file?: string; line?: number }): void;
   addMessage(m: NewMessage): Message;
+  /** Marks messages read by a run's agent (its inbox); already read ones keep their first reader. */
+  markMessagesRead(ids: readonly string[], runId: string): void;
   upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding;
   markFindingGone(fingerprint: string): void;
   markScanned(contentHash: string, rulesVersion: string): void;

@@ -1,7 +1,7 @@
 /** Database rows to domain entities. Optional fields come back undefined, never null. */
 import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
-import type { Run, RunStatus } from '../domain/run';
+import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
@@ -48,6 +48,7 @@ export function toTicket(r: Row): Ticket {
     blockedReason: optStr(r.blocked_reason),
     assignedAgent: optStr(r.assigned_agent),
     worktree: optJson<Worktree>(r.worktree),
+    dependsOn: json<string[]>(r.depends_on, []),
     healCount: num(r.heal_count),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -109,6 +110,8 @@ export function toRun(r: Row): Run {
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
     usage: toUsage(r),
+    verdict: optStr(r.verdict) as Verdict | undefined,
+    summary: optStr(r.summary),
   };
 }
 
@@ -149,6 +152,9 @@ export function toMessage(r: Row): Message {
     kind: str(r.kind) as MessageKind,
     body: str(r.body),
     metadata: optJson<Record<string, unknown>>(r.metadata),
+    toAgent: num(r.to_agent ?? 0) !== 0,
+    readAt: optNum(r.read_at),
+    readBy: optStr(r.read_by),
     createdAt: num(r.created_at),
   };
 }

@@ -196,7 +196,25 @@ const V3: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
+/**
+ * The closed loop: what a ticket waits for (`depends_on`, a JSON list of ticket ids), the verdict
+ * and summary an agent reported for its run, and messages addressed to a ticket's agent with
+ * when (and by which run) they were read.
+ */
+const V4: Migration = {
+  version: 4,
+  name: 'dependencies, verdicts and the agent inbox',
+  statements: [
+    `ALTER TABLE tickets ADD COLUMN depends_on TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE runs ADD COLUMN verdict TEXT`,
+    `ALTER TABLE runs ADD COLUMN summary TEXT`,
+    `ALTER TABLE messages ADD COLUMN to_agent INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE messages ADD COLUMN read_at INTEGER`,
+    `ALTER TABLE messages ADD COLUMN read_by TEXT`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

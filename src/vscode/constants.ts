@@ -4,6 +4,8 @@ export const enum Commands {
   CreateBoard = 'agentFactory.createBoard',
   HealStuckTickets = 'agentFactory.healStuckTickets',
   CreateTicket = 'agentFactory.createTicket',
+  EditTicket = 'agentFactory.editTicket',
+  MessageAgent = 'agentFactory.messageAgent',
   OpenTicket = 'agentFactory.openTicket',
   StartTicket = 'agentFactory.startTicket',
   MoveTicket = 'agentFactory.moveTicket',
@@ -22,6 +24,8 @@ export const enum Commands {
   ConfigureAgent = 'agentFactory.configureAgent',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',
+  StartAutopilot = 'agentFactory.startAutopilot',
+  PauseAutopilot = 'agentFactory.pauseAutopilot',
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
@@ -44,6 +48,8 @@ export const enum ContextKeys {
   BoardFailed = 'agentFactory.boardFailed',
   /** True while the Tickets view is filtered. */
   TicketsFiltered = 'agentFactory.ticketsFiltered',
+  /** True while the board's autopilot is on (whoever turned it on). */
+  AutopilotOn = 'agentFactory.autopilotOn',
 }
 
 export const STATUS_BAR_ID = 'agentFactory.status';

@@ -18,6 +18,7 @@ import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
 import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
+import { AutopilotCommands } from './agents/autopilotCommands';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
@@ -39,6 +40,7 @@ export interface TestApi {
   prompter: PrompterHolder;
   manager(): AgentManager | undefined;
   statusBarText(): string;
+  statusBarTooltip(): string;
   agentsModel: AgentsModel;
   tickets: TicketTesting;
   runs: RunTesting;
@@ -127,6 +129,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
     registerConfigureAgent({ prompter, log }),
+    new AutopilotCommands({ session, prompter, log }),
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
       const { board, created } = await session.create();
       void vscode.window.showInformationMessage(
@@ -166,6 +169,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       prompter,
       manager: () => manager,
       statusBarText: () => statusBar.text,
+      statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
       tickets: tickets.testing,
       runs: runFeatures.testing,

@@ -25,6 +25,7 @@ const MUTATORS: Record<Mutator, true> = {
   setConversationStatus: true,
   updateConversation: true,
   addMessage: true,
+  markMessagesRead: true,
   upsertFinding: true,
   markFindingGone: true,
   markScanned: true,

@@ -11,7 +11,8 @@ import { ensureTicketWorktree } from '../../agents/worktreeAgent';
 import { errorMessage, FactoryError } from '../../domain/errors';
 import { isTicketId } from '../../domain/ids';
 import { isLive, type Run } from '../../domain/run';
-import { isActive } from '../../domain/status';
+import { verdictCommands } from '../../domain/pipeline';
+import { isActive, isStatus } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
 import { AgentOutputReader } from '../../runner/agentOutputReader';
@@ -125,6 +126,7 @@ export class RunFeatures extends Disposable {
       observeOutput: reader.observe,
       maxParallel: this.maxParallel(),
       stopGraceMs: deps.config.pmSettings().stopGraceMs,
+      pipeline: () => deps.config.pipeline(),
       cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
     });
     const runner = new TicketRunner({
@@ -185,7 +187,8 @@ export class RunFeatures extends Disposable {
       const started = await runner.startTicket(ticket.id);
       if (started.kind === 'terminal') {
         this.terminals.open(started, board.getTicket(ticket.id) ?? ticket);
-        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run "agent-factory done" there when the stage is finished.`);
+        const finish = (isStatus(started.run.stage) ? verdictCommands(started.run.stage) : ['agent-factory done']).map((c) => `"${c}"`).join(' or ');
+        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run ${finish} there when the stage is finished.`);
       } else if (started.queuePosition !== undefined) {
         void prompter.info(`${ticket.id}: queued at position ${started.queuePosition}; ${this.manager?.runningCount ?? 0} agents are already running.`);
       } else {

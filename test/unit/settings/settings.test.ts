@@ -126,6 +126,39 @@ describe('agent profiles in settings', () => {
   });
 });
 
+describe('closed-loop settings', () => {
+  it('defaults to the IN_DEV, IN_SEC, PM_REVIEW pipeline, verdicts for reviews, exit for development, 3 attempts', () => {
+    const { settings, log } = settingsOf({});
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.equal(settings.completionPolicy('IN_DEV'), 'exit');
+    for (const stage of ['IN_QA', 'IN_UX', 'IN_SEC', 'PM_REVIEW'] as const) assert.equal(settings.completionPolicy(stage), 'verdict', stage);
+    assert.equal(settings.maxAttempts(), 3);
+    assert.deepEqual(log.warnings, []);
+  });
+
+  it('takes a valid pipeline and policies, and replaces a pipeline out of order by the default, saying why once', () => {
+    const good = settingsOf({ pipeline: ['IN_DEV', 'IN_QA'], 'agents.pm.completion': 'exit', 'runs.maxAttempts': 5 }).settings;
+    assert.deepEqual(good.pipeline(), ['IN_DEV', 'IN_QA']);
+    assert.equal(good.completionPolicy('PM_REVIEW'), 'exit');
+    assert.equal(good.maxAttempts(), 5);
+    const { settings, log } = settingsOf({ pipeline: ['IN_DEV', 'PM_REVIEW', 'IN_QA'], 'agents.qa.completion': 'whenever', 'runs.maxAttempts': 0 });
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.equal(settings.completionPolicy('IN_QA'), 'verdict');
+    assert.equal(settings.maxAttempts(), 3);
+    assert.equal(log.warnings.length, 3, log.warnings.join('\n'));
+    assert.match(log.warnings[0], /agentFactory\.pipeline lists IN_QA after PM_REVIEW; stages run in the order IN_DEV, IN_QA, IN_UX, IN_SEC, PM_REVIEW; using \["IN_DEV","IN_SEC","PM_REVIEW"\]/);
+    assert.match(log.warnings[1], /agentFactory\.agents\.qa\.completion must be one of "verdict", "exit", not "whenever"/);
+  });
+
+  it('lists a pipeline that names an unknown stage or breaks the order among the problems', () => {
+    const problems = settingsOf({ pipeline: ['IN_DEV', 'REVIEW'], 'agents.dev.completion': 'exit' }).settings.problems();
+    assert.deepEqual(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], /agentFactory\.pipeline item 2 must be one of "IN_DEV", "IN_QA", "IN_UX", "IN_SEC", "PM_REVIEW", not "REVIEW"/);
+    assert.deepEqual(settingsOf({ pipeline: ['IN_SEC'] }).settings.problems(), ['agentFactory.pipeline must start with IN_DEV, not IN_SEC']);
+  });
+});
+
 describe('settings files', () => {
   it('reads JSON with comments and trailing commas, flat and nested spellings alike', () => {
     const file = path.join(temp, 'mixed.json');
