@@ -179,7 +179,8 @@ for (const scenario of SCENARIOS) {
       const run = board.getRun(runId);
       assert.equal(run?.status, 'succeeded', run?.note);
       assert.equal(run?.reportedProgress, 60);
-      assert.equal(board.getTicket(ticket.id)?.status, 'IN_QA');
+      // The default pipeline (IN_DEV, IN_SEC, PM_REVIEW) follows development with the security stage.
+      assert.equal(board.getTicket(ticket.id)?.status, 'IN_SEC');
       const thread = board.findConversation(ticket.id, PM_THREAD_KEY);
       assert.ok(thread, 'the PM thread exists');
       const bodies = board.listMessages(thread.id).map((m) => m.body);
