@@ -7,6 +7,7 @@ export type FactoryErrorReason =
   | 'status-conflict'
   | 'store-damaged'
   | 'store-locked'
+  | 'read-only'
   | 'untrusted'
   | 'git'
   | 'runner'
