@@ -143,8 +143,9 @@ export const createCommand: Command = {
   async run(ctx) {
     const [title] = positionals(ctx, ['title'], { rest: true });
     const rawPriority = stringOption(ctx.values, 'priority');
+    // Exactly one digit: Number() would also take " 2 ", "0x1", "2.0" and "2e0".
+    if (rawPriority !== undefined && !/^[1-4]$/.test(rawPriority)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(rawPriority)}`);
     const priority = rawPriority === undefined ? undefined : Number(rawPriority);
-    if (priority !== undefined && ![1, 2, 3, 4].includes(priority)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(rawPriority)}`);
     const rawStatus = stringOption(ctx.values, 'status');
     const status = rawStatus === undefined ? 'BACKLOG' : statusArg(rawStatus);
     if (status !== 'BACKLOG' && status !== 'READY') throw usage(`a new ticket starts in BACKLOG or READY, not ${status}`);

@@ -19,7 +19,7 @@ export interface BoardLocation {
   dir: string;
   /** `<repoRoot>/.factory/factory.db` */
   dbPath: string;
-  /** Whether the board's database file is there already. */
+  /** Whether the board is there already (its database file, or only its last good copy, which opening restores). */
   exists: boolean;
 }
 
@@ -45,7 +45,7 @@ export async function resolveBoardLocation(folder: string): Promise<BoardLocatio
   if (repoRoot === undefined) return undefined;
   const dir = join(repoRoot, BOARD_DIR_NAME);
   const dbPath = join(dir, BOARD_DB_NAME);
-  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+  return { repoRoot, dir, dbPath, exists: await boardExists(dbPath) };
 }
 
 /**
@@ -77,7 +77,11 @@ export async function resolveBoardLocationWithoutGit(folder: string): Promise<Bo
 async function locationAt(repoRoot: string): Promise<BoardLocation> {
   const dir = join(repoRoot, BOARD_DIR_NAME);
   const dbPath = join(dir, BOARD_DB_NAME);
-  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+  return { repoRoot, dir, dbPath, exists: await boardExists(dbPath) };
+}
+
+async function boardExists(dbPath: string): Promise<boolean> {
+  return (await fileExists(dbPath)) || (await fileExists(`${dbPath}.bak`));
 }
 
 /** Creates `.factory/` (ignoring itself, so the board never shows up in `git status`). */

@@ -4,6 +4,7 @@ import type { Logger } from '../agents/agent';
 import { errorMessage } from '../domain/errors';
 import type { Board } from '../store/api';
 import { createBoardFolder, resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
+import { META_LAST_REPAIR, openReportLines, parseRepair, repairSentence } from '../store/repairRecord';
 import { openBoard } from '../store/sqlBoard';
 import { ContextKeys } from './constants';
 import { Disposable } from './util/disposable';
@@ -18,9 +19,14 @@ export class BoardSession extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<Board | undefined>());
   readonly onDidChangeBoard = this.changed.event;
 
+  /** When the last repair this window told the user about was made (kept per workspace). */
+  private static readonly SHOWN_REPAIR_KEY = 'agentFactory.lastShownRepairAt';
+  private shownRepairAt = 0;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
+    private readonly memento?: vscode.Memento,
   ) {
     super();
   }
@@ -73,16 +79,42 @@ export class BoardSession extends Disposable {
   private async openAt(dir: string, repoRoot: string, create: boolean): Promise<Board> {
     const board = await openBoard({ dir, repoRoot, wasmPath: this.wasmPath, create });
     const report = board.openReport;
-    if (report.restored) {
-      this.log.error(`Board database was damaged: ${report.message ?? ''} (set aside at ${report.corruptPath ?? '?'})`);
-      void vscode.window.showWarningMessage(
-        `Agent Factory: the board database was damaged. It was set aside and the last good copy restored. ${report.message ?? ''}`,
-      );
+    const { warnings, notes } = openReportLines(report);
+    for (const warning of warnings) {
+      this.log.error(warning);
+      void vscode.window.showWarningMessage(`Agent Factory: ${warning}`);
     }
+    for (const note of notes) {
+      this.log.warn(note);
+      void vscode.window.showInformationMessage(`Agent Factory: ${note}`);
+    }
+    if (report.restored) await this.markRepairShown(board);
+    else this.showOtherRepair(board);
+    this._register({ dispose: board.onDidChange(() => this.showOtherRepair(board)).dispose });
+    this.log.info(`Board writes are guarded by ${board.lockMechanism === 'os' ? "the operating system's file lock" : board.lockMechanism === 'file' ? 'a lock file' : 'nothing (read-only)'}`);
     if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);
     this.log.info(`Board opened at ${dir}`);
     await this.setBoard(board);
     return board;
+  }
+
+  /** A repair another process (the CLI, another window) made and this workspace was not told of yet. */
+  private showOtherRepair(board: Board): void {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined || record.by === board.ownerId) return;
+    if (record.at <= Math.max(this.shownRepairAt, this.memento?.get<number>(BoardSession.SHOWN_REPAIR_KEY) ?? 0)) return;
+    this.shownRepairAt = record.at;
+    void this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
+    const text = `${repairSentence(record.message)} (by another process, ${new Date(record.at).toLocaleString()})`;
+    this.log.error(text);
+    void vscode.window.showWarningMessage(`Agent Factory: ${text}`);
+  }
+
+  private async markRepairShown(board: Board): Promise<void> {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined) return;
+    this.shownRepairAt = record.at;
+    await this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
   }
 
   private async setBoard(board: Board | undefined): Promise<void> {
