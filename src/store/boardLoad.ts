@@ -75,14 +75,24 @@ export async function loadFromDisk(SQL: SqlJsStatic, paths: BoardPaths, readOnly
     return { kind: 'damaged', reason: errorMessage(err) };
   }
   try {
+    const mark = readMark(paths.mark);
     const missing = !existsSync(paths.journal);
-    const fh = readOnly && missing ? undefined : await open(paths.journal, readOnly ? 'r' : 'a+');
+    // A missing journal is recreated only when nothing was lost with it; else repair says what was.
+    const fh = missing && (readOnly || (mark !== undefined && mark.seq > snap.seq)) ? undefined : await open(paths.journal, readOnly ? 'r' : 'a+');
     const st = fh ? await fh.stat() : undefined;
     const buf = Buffer.allocUnsafe(st?.size ?? 0);
     const bytesRead = fh && st ? (await fh.read(buf, 0, buf.length, 0)).bytesRead : 0;
     const parsed = parseFrames(buf.subarray(0, bytesRead));
     const replay = replayEntries(snap.db, parsed.entries, snap.seq);
-    const mark = readMark(paths.mark);
+    if (replay.stopped === 'failed') {
+      // An entry that does not apply to a snapshot with damaged pages says nothing of the journal.
+      const problem = snap.db.quickCheck();
+      if (problem !== undefined) {
+        snap.db.close();
+        await fh?.close();
+        return { kind: 'damaged', reason: `it failed its integrity check (${problem})` };
+      }
+    }
     let damage: string | undefined;
     if (replay.stopped === 'gap') damage = `change ${replay.seq + 1} in the journal is unreadable (damaged)`;
     else if (replay.stopped === 'failed') damage = `change ${replay.seq + 1} in the journal could not be applied (${replay.failure ?? 'unknown error'})`;

@@ -280,93 +280,103 @@ export class SqlBoard implements Board {
 
   private writeInternal<T>(fn: (db: Db) => T): Promise<T> {
     return this.queue.run(async () => {
-      if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
-      const lock = this.lock;
-      if (lock === undefined) throw new FactoryError('read-only', this.openReport.notes?.[0] ?? `the board at ${this.dir} is read-only: changes are not possible`);
+      const t: WriteTimings = { lock: 0, catchUp: 0, statement: 0, encode: 0, append: 0, sync: 0, verify: 0, release: 0, total: 0, attempts: 0 };
       const t0 = performance.now();
-      const release = await lock.acquire();
-      const t: WriteTimings = { lock: performance.now() - t0, catchUp: 0, statement: 0, encode: 0, append: 0, sync: 0, verify: 0, release: 0, total: 0, attempts: 0 };
-      let result: T;
-      let touched: string[] = [];
-      let wrote = false;
-      try {
-        for (;;) {
-          t.attempts++;
-          let mark = performance.now();
-          await this.catchUp(true);
-          t.catchUp += performance.now() - mark;
+      for (;;) {
+        if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
+        const lock = this.lock;
+        if (lock === undefined) throw new FactoryError('read-only', this.openReport.notes?.[0] ?? `the board at ${this.dir} is read-only: changes are not possible`);
+        t.attempts++;
+        let mark = performance.now();
+        const release = await lock.acquire();
+        t.lock += performance.now() - mark;
+        let outcome: { done: true; result: T; touched: string[]; wrote: boolean } | { done: false };
+        try {
+          outcome = await this.attempt(fn, t);
+        } finally {
           mark = performance.now();
-          const db = this.db;
-          this.data.touched.clear();
-          db.exec('BEGIN');
-          db.startRecording();
-          try {
-            result = fn(db);
-            if (isThenable(result)) throw new FactoryError('invalid-input', 'a board write must be synchronous (do async work before calling write)');
-          } catch (err) {
-            db.stopRecording();
-            this.rollback();
-            throw err;
-          }
-          const recording = db.stopRecording();
-          t.statement += performance.now() - mark;
-          if (recording.ops.length === 0) {
-            db.exec('COMMIT');
-            break;
-          }
-          mark = performance.now();
-          touched = [...this.data.touched];
-          const seq = this.seq + 1;
-          const nextTicket = Number(this.data.getMeta(META_NEXT_TICKET) ?? '1');
-          const writer = randomBytes(6).toString('hex');
-          const frame = encodeFrame(seq, { ...recording, tickets: touched, nextTicket, writer });
-          t.encode += performance.now() - mark;
-          const at = this.journal.end;
-          try {
-            mark = performance.now();
-            appendAll(this.journal.fh.fd, frame);
-            t.append += performance.now() - mark;
-            mark = performance.now();
-            await this.journal.fh.datasync();
-            t.sync += performance.now() - mark;
-          } catch (err) {
-            this.rollback();
-            // Cut off whatever part of the entry reached the file, so the next write starts clean.
-            await this.journal.fh.truncate(at).catch(() => undefined);
-            throw diskError(err, this.paths.journal) === err
-              ? new FactoryError('store-damaged', `the change could not be saved: ${errorMessage(err)}`, { cause: err })
-              : diskError(err, this.paths.journal);
-          }
-          mark = performance.now();
-          const landed = await this.landedAt(at, frame.length, seq, writer);
-          t.verify += performance.now() - mark;
-          if (landed === undefined) {
-            // Another writer's entry took this place (its lock was taken from a stalled holder):
-            // nothing of ours counts; run the transaction again on top of theirs.
-            this.rollback();
-            if (t.attempts >= MAX_ATTEMPTS) throw new FactoryError('store-locked', `the change could not be saved: other writers kept taking its place (${MAX_ATTEMPTS} attempts)`);
-            continue;
-          }
-          db.exec('COMMIT');
-          this.seq = seq;
-          this.journal.end = landed;
-          this.mark?.write({ seq, nextTicket: Number(this.data.getMeta(META_NEXT_TICKET) ?? '1') });
-          wrote = true;
-          break;
+          await release();
+          t.release += performance.now() - mark;
         }
-      } finally {
-        const mark = performance.now();
-        await release();
-        t.release = performance.now() - mark;
+        if (!outcome.done) {
+          // Another writer's entry took this place (the fallback lock was taken from this process
+          // while it stalled): nothing of ours counts; take the lock again and redo the change.
+          if (t.attempts >= MAX_ATTEMPTS) throw new FactoryError('store-locked', `the change could not be saved: other writers kept taking its place (${MAX_ATTEMPTS} attempts)`);
+          continue;
+        }
+        t.total = performance.now() - t0;
+        this.lastWriteTimings = t;
+        if (outcome.wrote) {
+          this.changes.fire({ source: 'local', ticketIds: outcome.touched });
+          if (this.journal.end > this.compactBytes) this.startCompaction();
+        }
+        return outcome.result;
       }
-      t.total = performance.now() - t0;
-      this.lastWriteTimings = t;
-      if (wrote) {
-        this.changes.fire({ source: 'local', ticketIds: touched });
-        if (this.journal.end > this.compactBytes) this.startCompaction();
-      }
-      return result;
     });
+  }
+
+  /** One try at a write, under the lock: catch up, run, append, sync, check the entry's place. */
+  private async attempt<T>(fn: (db: Db) => T, t: WriteTimings): Promise<{ done: true; result: T; touched: string[]; wrote: boolean } | { done: false }> {
+    let mark = performance.now();
+    await this.catchUp(true);
+    t.catchUp += performance.now() - mark;
+    mark = performance.now();
+    const db = this.db;
+    this.data.touched.clear();
+    db.exec('BEGIN');
+    db.startRecording();
+    let result: T;
+    try {
+      result = fn(db);
+      if (isThenable(result)) throw new FactoryError('invalid-input', 'a board write must be synchronous (do async work before calling write)');
+    } catch (err) {
+      db.stopRecording();
+      this.rollback();
+      throw err;
+    }
+    const recording = db.stopRecording();
+    t.statement += performance.now() - mark;
+    if (recording.ops.length === 0) {
+      db.exec('COMMIT');
+      return { done: true, result, touched: [], wrote: false };
+    }
+    mark = performance.now();
+    const touched = [...this.data.touched];
+    const seq = this.seq + 1;
+    const writer = randomBytes(6).toString('hex');
+    const frame = encodeFrame(seq, { ...recording, tickets: touched, nextTicket: this.nextTicketNumber(), writer });
+    t.encode += performance.now() - mark;
+    const at = this.journal.end;
+    try {
+      mark = performance.now();
+      appendAll(this.journal.fh.fd, frame);
+      t.append += performance.now() - mark;
+      mark = performance.now();
+      await this.journal.fh.datasync();
+      t.sync += performance.now() - mark;
+    } catch (err) {
+      this.rollback();
+      // Cut off whatever part of the entry reached the file, so the next write starts clean.
+      await this.journal.fh.truncate(at).catch(() => undefined);
+      const clear = diskError(err, this.paths.journal);
+      throw clear === err ? new FactoryError('store-damaged', `the change could not be saved: ${errorMessage(err)}`, { cause: err }) : clear;
+    }
+    mark = performance.now();
+    const landed = await this.landedAt(at, frame.length, seq, writer);
+    t.verify += performance.now() - mark;
+    if (landed === undefined) {
+      this.rollback();
+      return { done: false };
+    }
+    db.exec('COMMIT');
+    this.seq = seq;
+    this.journal.end = landed;
+    this.mark?.write({ seq, nextTicket: this.nextTicketNumber() });
+    return { done: true, result, touched, wrote: true };
+  }
+
+  private nextTicketNumber(): number {
+    return Number(this.data.getMeta(META_NEXT_TICKET) ?? '1');
   }
 
   private rollback(): void {
@@ -534,7 +544,7 @@ export class SqlBoard implements Board {
     db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_REPAIR, record]);
     const recording = db.stopRecording();
     const seq = this.seq + 1;
-    const frame = encodeFrame(seq, { ...recording, tickets: [], nextTicket: Number(this.data.getMeta(META_NEXT_TICKET) ?? '1'), writer: randomBytes(6).toString('hex') });
+    const frame = encodeFrame(seq, { ...recording, tickets: [], nextTicket: this.nextTicketNumber(), writer: randomBytes(6).toString('hex') });
     try {
       appendAll(this.journal.fh.fd, frame);
       await this.journal.fh.datasync();
