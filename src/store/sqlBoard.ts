@@ -700,6 +700,19 @@ export class SqlBoard implements Board {
     if (!this.closed && this.lock !== undefined && this.journal.end > this.compactBytes) {
       await this.compact().catch((err: unknown) => console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`));
     }
+    // Temporary files of compactions killed here or elsewhere go too, under the lock.
+    if (!this.closed && this.lock !== undefined) {
+      await this.queue
+        .run(async () => {
+          const release = await this.lock?.acquire();
+          try {
+            await removeStaleTemps(this.dir, this.compactionTemps);
+          } finally {
+            await release?.();
+          }
+        })
+        .catch(() => undefined);
+    }
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;

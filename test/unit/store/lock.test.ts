@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { currentProcess, startTimeOf } from '../../../src/store/processIdentity';
 import { openBoard } from '../../../src/store/sqlBoard';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
+import { deadPid } from '../helpers/deadPid';
 import { startChild } from './children/spawnChild';
 import type { Child } from './children/spawnChild';
 
@@ -15,12 +16,6 @@ const NAMES = ['a', 'b', 'c'];
 
 function tempBoardDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'af-lock-')), '.factory');
-}
-
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  assert.ok(pid !== undefined);
-  return pid;
 }
 
 /** A lock file as the fallback lock writes it, for a holder that `stamp` describes. */
