@@ -4,6 +4,10 @@
  * an open-file-description `fcntl` lock on Linux, `flock` on macOS, `LockFileEx` on Windows. The
  * kernel releases it when the holder's file is closed, including when the process is killed, and
  * never while the holder lives: however long it stalls, whatever its host name or pid namespace.
+ *
+ * Waiting is fair: a waiter first takes a second lock, the gate (`factory.db.lock.gate`), and
+ * holds it while it waits for the lock itself, so a writer that has just released cannot take
+ * the lock straight back (it has to pass the gate first) and busy writers never starve a newcomer.
  */
 import { closeSync, openSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -57,6 +61,7 @@ export class OsLock implements WriteLock {
 
   private constructor(
     private readonly fd: number,
+    private readonly gate: number,
     private readonly lib: NativeLock,
     private readonly path: string,
     private readonly timeoutMs: number,
@@ -69,27 +74,55 @@ export class OsLock implements WriteLock {
     const fs = networkFileSystem(dirname(path));
     if (fs !== undefined) return { unavailable: `the board is on a network file system (${fs}), where this machine's kernel cannot keep the lock` };
     const fd = openSync(path, 'a+');
+    const gate = openSync(`${path}.gate`, 'a+');
     try {
       if (lib.tryLock(fd)) lib.unlock(fd);
     } catch (err) {
       closeSync(fd);
+      closeSync(gate);
       return { unavailable: `the file system refuses advisory locks (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
     }
-    return { lock: new OsLock(fd, lib, path, timeoutMs) };
+    return { lock: new OsLock(fd, gate, lib, path, timeoutMs) };
   }
 
   async acquire(): Promise<Release> {
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
-      if (this.lib.tryLock(this.fd)) return () => this.release();
-      if (Date.now() - started > this.timeoutMs) {
-        throw new FactoryError(
-          'store-locked',
-          `another process has held the board's lock for over ${Math.round(this.timeoutMs / 1000)} s and is still running (the system releases it when that process exits): ${this.path}`,
-        );
+    // Nobody waiting: the gate is free and so, most often, is the lock: two system calls.
+    if (this.lib.tryLock(this.gate)) {
+      if (this.lib.tryLock(this.fd)) {
+        this.lib.unlock(this.gate);
+        return () => this.release();
       }
+      return this.waitHoldingGate(Date.now());
+    }
+    const started = Date.now();
+    for (let attempt = 0; !this.lib.tryLock(this.gate); attempt++) {
+      this.checkWait(started);
       await sleep(backoff(attempt));
+    }
+    return this.waitHoldingGate(started);
+  }
+
+  /** Waits for the lock itself while holding the gate, so no one else can take it first. */
+  private async waitHoldingGate(started: number): Promise<Release> {
+    try {
+      // The holder keeps it for about a millisecond per write: look often.
+      while (!this.lib.tryLock(this.fd)) {
+        this.checkWait(started);
+        await sleep(1);
+      }
+    } finally {
+      if (!this.closed) this.lib.unlock(this.gate);
+    }
+    return () => this.release();
+  }
+
+  private checkWait(started: number): void {
+    if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
+    if (Date.now() - started > this.timeoutMs) {
+      throw new FactoryError(
+        'store-locked',
+        `another process has held the board's lock for over ${Math.round(this.timeoutMs / 1000)} s and is still running (the system releases it when that process exits): ${this.path}`,
+      );
     }
   }
 
@@ -101,5 +134,6 @@ export class OsLock implements WriteLock {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+    closeSync(this.gate);
   }
 }

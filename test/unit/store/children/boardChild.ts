@@ -8,6 +8,8 @@
  *   stall-writer <dir> <lock> <title> <ms>  one write that stalls <ms> inside its transaction
  *                                     (after printing "stalling"), then "ack"
  *   hold-os-lock <lockFile>           takes the OS lock on <lockFile>, prints "locked", waits forever
+ *   soak-writer <dir> <name> <first> <lock>  writes "<name>-<n>" from <first> on, forever, printing
+ *                                     "ack <name> <n>" after each resolves (compacting often)
  * Anything else exits at once (so a test runner that picks this file up does no harm).
  */
 import { writeSync } from 'node:fs';
@@ -72,6 +74,16 @@ async function main(): Promise<void> {
     });
     say('ack');
     await board.close();
+  } else if (mode === 'soak-writer') {
+    const [, , name, first, lock] = process.argv.slice(2);
+    const board = await openBoard({ ...common, lockMechanism: lock === 'file' ? 'file' : 'os', lockStaleMs: 1000, compactBytes: 16 * 1024 });
+    for (let n = Number(first); ; n++) {
+      await board.write((tx) => {
+        const t = tx.createTicket({ title: `${name}-${n}`, description: `${'·'.repeat(n % 300)}` }, 'cli');
+        if (n % 3 === 0) tx.transition(t.id, 'BACKLOG', 'READY', 'cli');
+      });
+      say(`ack ${name} ${n}`);
+    }
   } else if (mode === 'hold-os-lock') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same addon the store uses
     const lib = require('fs-native-extensions') as { tryLock(fd: number): boolean };
