@@ -362,7 +362,13 @@ export class SqlBoard implements Board {
       throw clear === err ? new FactoryError('store-damaged', `the change could not be saved: ${errorMessage(err)}`, { cause: err }) : clear;
     }
     mark = performance.now();
-    const landed = await this.landedAt(at, frame.length, seq, writer);
+    let landed: number | undefined;
+    try {
+      landed = await this.landedAt(at, frame.length, seq, writer);
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
     t.verify += performance.now() - mark;
     if (landed === undefined) {
       this.rollback();
@@ -371,7 +377,11 @@ export class SqlBoard implements Board {
     db.exec('COMMIT');
     this.seq = seq;
     this.journal.end = landed;
-    this.mark?.write({ seq, nextTicket: this.nextTicketNumber() });
+    try {
+      this.mark?.write({ seq, nextTicket: this.nextTicketNumber() });
+    } catch {
+      // The change is saved; the mark only tells a later open what a lost journal held.
+    }
     return { done: true, result, touched, wrote: true };
   }
 
@@ -390,6 +400,14 @@ export class SqlBoard implements Board {
    * `at` with sequence number `seq` is the one every reader applies, and it must be ours.
    */
   private async landedAt(at: number, length: number, seq: number, writer: string): Promise<number | undefined> {
+    // Our entry must be in the journal every reader reads: not in one a compaction replaced.
+    let current: string | undefined;
+    try {
+      current = inodeIdentity(statSync(this.paths.journal));
+    } catch {
+      current = undefined;
+    }
+    if (current !== this.journal.id) return undefined;
     const size = fstatSync(this.journal.fh.fd).size;
     if (size === at + length) return size;
     const buf = Buffer.allocUnsafe(size - at);
@@ -457,8 +475,18 @@ export class SqlBoard implements Board {
       sameFile = inodeIdentity(st) === this.journal.id;
       size = st.size;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && underLock && this.journal.id !== 'none') {
-        await this.rebuildFromMemory('the journal was deleted');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.journal.id !== 'none' && this.lock !== undefined) {
+        // Deleted under us: this process still has every change, so it saves them, under the lock.
+        if (underLock) {
+          await this.rebuildFromMemory('the journal was deleted');
+        } else {
+          const release = await this.lock.acquire();
+          try {
+            await this.catchUp(true);
+          } finally {
+            await release();
+          }
+        }
         return;
       }
       await this.reload(underLock);
@@ -629,12 +657,22 @@ export class SqlBoard implements Board {
     await rename(req.snapshotTmp, this.paths.db);
     await rename(req.backupTmp, this.paths.backup);
     await syncDir(this.dir);
-    const rest = Buffer.allocUnsafe(this.journal.end - result.journalEnd);
+    const copiedUpTo = this.journal.end;
+    const rest = Buffer.allocUnsafe(copiedUpTo - result.journalEnd);
     if (rest.length > 0) await this.journal.fh.read(rest, 0, rest.length, result.journalEnd);
     await replaceDurably(this.paths.journal, rest);
     const fh = await open(this.paths.journal, 'a+');
     const old = this.journal.fh;
     this.journal = { fh, id: inodeIdentity(await fh.stat()), end: rest.length };
+    // A writer whose fallback lock was taken while it stalled may have appended to the old file
+    // after it was copied: carry those bytes over (entries it already holds are skipped by seq).
+    const late = fstatSync(old.fd).size - copiedUpTo;
+    if (late > 0) {
+      const extra = Buffer.allocUnsafe(late);
+      const { bytesRead } = await old.read(extra, 0, late, copiedUpTo);
+      appendAll(fh.fd, extra.subarray(0, bytesRead));
+      await fh.datasync();
+    }
     await old.close();
   }
 

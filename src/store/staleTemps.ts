@@ -1,7 +1,7 @@
 /**
  * Temporary files a killed process left in the board's folder: compaction outputs
  * (`factory.db.tmp-<pid>-<hex>`, also for `.bak` and `.journal`) and lock stamps
- * (`factory.db.lock.<hex>`). Removed under the write lock, when their process is gone or they are
+ * of the fallback lock (`factory.db.lockfile.<hex>`). Removed under the write lock, when their process is gone or they are
  * older than any compaction takes; a live compaction elsewhere that loses its file only fails and
  * is tried again later, losing nothing.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isAlive } from './processIdentity';
 
 const COMPACTION_TEMP = /^factory\.db(?:\.bak|\.journal)?\.tmp-(\d+)-[0-9a-f]+$/;
-const LOCK_STAMP = /^factory\.db\.lock(?:\.break)?\.[0-9a-f]{16}$/;
+const LOCK_STAMP = /^factory\.db\.lockfile(?:\.break)?\.[0-9a-f]{16}$/;
 const OLD_MS = 10 * 60_000;
 const OLD_STAMP_MS = 60_000;
 

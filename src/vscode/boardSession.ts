@@ -90,7 +90,8 @@ export class BoardSession extends Disposable {
     }
     if (report.restored) await this.markRepairShown(board);
     else this.showOtherRepair(board);
-    this._register({ dispose: board.onDidChange(() => this.showOtherRepair(board)).dispose });
+    const listener = board.onDidChange(() => this.showOtherRepair(board));
+    this._register({ dispose: () => listener.dispose() });
     this.log.info(`Board writes are guarded by ${board.lockMechanism === 'os' ? "the operating system's file lock" : board.lockMechanism === 'file' ? 'a lock file' : 'nothing (read-only)'}`);
     if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);
     this.log.info(`Board opened at ${dir}`);
