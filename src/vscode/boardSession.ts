@@ -22,6 +22,8 @@ export class BoardSession extends Disposable {
   /** When the last repair this window told the user about was made (kept per workspace). */
   private static readonly SHOWN_REPAIR_KEY = 'agentFactory.lastShownRepairAt';
   private shownRepairAt = 0;
+  /** Every repair this window told the user about (the in-host tests read it). */
+  readonly shownRepairs: string[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -81,6 +83,7 @@ export class BoardSession extends Disposable {
     const report = board.openReport;
     const { warnings, notes } = openReportLines(report);
     for (const warning of warnings) {
+      this.shownRepairs.push(warning);
       this.log.error(warning);
       void vscode.window.showWarningMessage(`Agent Factory: ${warning}`);
     }
@@ -107,6 +110,7 @@ export class BoardSession extends Disposable {
     this.shownRepairAt = record.at;
     void this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
     const text = `${repairSentence(record.message)} (by another process, ${new Date(record.at).toLocaleString()})`;
+    this.shownRepairs.push(text);
     this.log.error(text);
     void vscode.window.showWarningMessage(`Agent Factory: ${text}`);
   }
