@@ -8,8 +8,8 @@ import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type TicketType } from '../domain/ticket';
-import { createBoardFolder, resolveBoardLocation } from '../store/location';
-import { openBoard } from '../store/sqlBoard';
+import { resolveBoardLocation } from '../store/location';
+import { createBoard } from '../store/sqlBoard';
 import { wasmPath } from './boardAccess';
 import { notFound, usage } from './cliError';
 import { flag, listOption, positionals, stringOption, type Command } from './command';
@@ -46,8 +46,7 @@ export const initCommand: Command = {
       ctx.print(`A board already exists at ${location.dir}.`);
       return;
     }
-    await createBoardFolder(location.repoRoot);
-    const board = await openBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: wasmPath(), create: true, pollMs: 0 });
+    const board = await createBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: wasmPath(), pollMs: 0 });
     await board.close();
     ctx.print(`Created the board at ${location.dir}.`);
   },

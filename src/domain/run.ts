@@ -1,4 +1,6 @@
 /** One agent process working one stage of one ticket. */
+import type { TokenUsage } from './usage';
+
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -24,6 +26,8 @@ export interface Run {
   /** Last progress an agent reported through the CLI, 0..100. */
   reportedProgress?: number | undefined;
   note?: string | undefined;
+  /** Tokens (and cost) the agent's model calls used, as read from its output; absent when unknown. */
+  usage?: TokenUsage | undefined;
 }
 
 export function isLive(run: Run): boolean {

@@ -8,6 +8,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message, Messa
 import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { Actor, Status } from '../domain/status';
+import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
 export interface NewTicket {
@@ -170,6 +171,8 @@ export interface BoardTx extends BoardReader {
   updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug;
   createRun(r: NewRun): Run;
   updateRun(id: string, patch: RunPatch): Run;
+  /** Replaces the token usage (and cost) recorded for a run: the agent's totals so far. */
+  setRunUsage(id: string, usage: TokenUsage): Run;
   addCheckIn(c: NewCheckIn): CheckIn;
   setCheckInResolved(id: string, resolved: boolean): void;
   createConversation(c: NewConversation): Conversation;

@@ -18,6 +18,7 @@ import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
 import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
 import type { Bug, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
+import type { TokenUsage } from '../domain/usage';
 import type {
   AgentState,
   BoardTx,
@@ -425,6 +426,19 @@ export class BoardData implements BoardTx {
       next.note === undefined ? null : validateDescription(next.note),
       requiredText(next.owner, 'owner'),
       finiteNumber(next.startedAt, 'start time'),
+      run.id,
+    ]);
+    this.touched.add(run.ticketId);
+    return this.requireRun(run.id);
+  }
+
+  setRunUsage(id: string, usage: TokenUsage): Run {
+    const run = this.requireRun(id);
+    this.db.run('UPDATE runs SET input_tokens = ?, output_tokens = ?, cached_tokens = ?, cost_usd = ? WHERE id = ?', [
+      nonNegativeInteger(usage.inputTokens, 'input tokens'),
+      nonNegativeInteger(usage.outputTokens, 'output tokens'),
+      nonNegativeInteger(usage.cachedTokens, 'cached tokens'),
+      usage.costUsd === undefined ? null : finiteNumber(usage.costUsd, 'cost'),
       run.id,
     ]);
     this.touched.add(run.ticketId);

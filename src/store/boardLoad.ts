@@ -18,6 +18,7 @@ import { parseFrames } from './journal';
 import type { JournalEntry, ParsedJournal } from './journal';
 import { readMark } from './journalMark';
 import type { Mark } from './journalMark';
+import { boardTrace } from './boardTrace';
 import { applyMigrations } from './migrate';
 import { META_JOURNAL_SEQ, META_NEXT_TICKET } from './schema';
 import { openSnapshot, replayEntries } from './snapshot';
@@ -248,7 +249,29 @@ async function readValidBackup(SQL: SqlJsStatic, path: string): Promise<Buffer |
   }
 }
 
-async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<void> {
+/** Why a new board must not be created over what is at `paths`, or undefined when nothing of a board is there. */
+async function existingBoardReason(paths: BoardPaths): Promise<string | undefined> {
+  switch (await boardTrace(paths.db)) {
+    case 'database':
+      return `a board already exists at ${paths.db}`;
+    case 'backup':
+      return `${paths.backup} (the last good copy of a board) exists: opening the board restores it from there`;
+    case 'journal':
+      return `${paths.journal} holds changes of a board whose database is missing; move the .factory folder aside to start a new board`;
+    case undefined:
+      return undefined;
+  }
+}
+
+/** Throws 'board-exists', with the reason, when anything of a board is at `paths`. */
+export async function refuseExistingBoard(paths: BoardPaths): Promise<void> {
+  const exists = await existingBoardReason(paths);
+  if (exists !== undefined) throw new FactoryError('board-exists', `refusing to create a board: ${exists}`);
+}
+
+/** Under the lock: a new, empty board; refused when anything of a board is there. */
+export async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<void> {
+  await refuseExistingBoard(paths);
   const db = new Db(new SQL.Database());
   try {
     db.exec('BEGIN');
@@ -256,8 +279,6 @@ async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<vo
     db.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('${META_JOURNAL_SEQ}', '0')`);
     db.exec('COMMIT');
     const bytes = db.export();
-    // A journal without its snapshot belongs to no board we can rebuild; keep it, out of the way.
-    if (existsSync(paths.journal)) await rename(paths.journal, asidePath(paths.journal, 'orphan'));
     await writeDurably(paths.journal, new Uint8Array());
     await replaceDurably(paths.backup, bytes);
     await replaceDurably(paths.db, bytes);

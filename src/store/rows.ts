@@ -3,6 +3,7 @@ import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Run, RunStatus } from '../domain/run';
 import type { Status } from '../domain/status';
+import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease } from './api';
 import type { Row } from './sqlite';
@@ -65,6 +66,11 @@ export function toHistory(r: Row): HistoryEntry {
   };
 }
 
+function toUsage(r: Row): TokenUsage | undefined {
+  if (r.input_tokens === null || r.input_tokens === undefined) return undefined;
+  return { inputTokens: num(r.input_tokens), outputTokens: num(r.output_tokens ?? 0), cachedTokens: num(r.cached_tokens ?? 0), costUsd: optNum(r.cost_usd) };
+}
+
 export function toBug(r: Row): Bug {
   return {
     id: str(r.id),
@@ -102,6 +108,7 @@ export function toRun(r: Row): Run {
     logFile: optStr(r.log_file),
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
+    usage: toUsage(r),
   };
 }
 

@@ -184,7 +184,19 @@ const V2: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2];
+/** What each run's model calls used, read from the coding agent's machine output while it runs. */
+const V3: Migration = {
+  version: 3,
+  name: 'token usage of runs',
+  statements: [
+    `ALTER TABLE runs ADD COLUMN input_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN output_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN cached_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN cost_usd REAL`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

@@ -32,8 +32,9 @@ import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
-import { boardPaths, closeLoaded, exportChecked, loadFromDisk, repairUnderLock } from './boardLoad';
+import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
+import { boardTrace } from './boardTrace';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
 import type { CompactRequest, CompactResult } from './compaction';
 import { asidePath, replaceDurably, syncDir, tempPathFor } from './files';
@@ -93,6 +94,34 @@ export interface WriteTimings {
 
 export function openBoard(opts: OpenBoardOptions): Promise<SqlBoard> {
   return SqlBoard.open(opts);
+}
+
+/**
+ * Creates a new, empty board in `opts.dir` and opens it. Refuses, with the reason, when any trace
+ * of a board is there (`factory.db`, its last good copy or a journal with changes in it): every
+ * process that creates boards (the editor, the CLI, `serve`) comes through here, and the check is
+ * made under the board's lock, so two of them racing cannot both create.
+ */
+export async function createBoard(opts: Omit<OpenBoardOptions, 'create'>): Promise<SqlBoard> {
+  const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
+  const paths = boardPaths(opts.dir);
+  // Checked before the lock's files are made (a refusal leaves the folder as it was), and again under it.
+  await refuseExistingBoard(paths);
+  await mkdir(opts.dir, { recursive: true });
+  const { lock } = openWriteLock({ path: paths.lock, staleMs: opts.lockStaleMs, timeoutMs: opts.lockTimeoutMs, mechanism: opts.lockMechanism });
+  try {
+    const release = await lock.acquire();
+    try {
+      await createEmptyBoard(SQL, paths);
+    } finally {
+      await release();
+    }
+  } finally {
+    lock.close();
+  }
+  const board = await SqlBoard.open({ ...opts, create: false });
+  board.openReport.created = true;
+  return board;
 }
 
 const DEFAULT_COMPACT_BYTES = 1024 * 1024;
@@ -181,6 +210,9 @@ export class SqlBoard implements Board {
     const notes: string[] = [];
 
     if (!(await exists(paths.db)) && !(await exists(paths.backup)) && opts.create === false) {
+      if ((await boardTrace(paths.db)) === 'journal') {
+        throw new FactoryError('store-damaged', `the board's database and its last good copy are missing; ${paths.journal} still holds its changes and was left in place`);
+      }
       throw new FactoryError('not-found', `there is no board at ${paths.db}; create one first`);
     }
     const readOnly = await isReadOnly(opts.dir);

@@ -19,12 +19,14 @@ export const enum Commands {
   PauseAgent = 'agentFactory.pauseAgent',
   ResumeAgent = 'agentFactory.resumeAgent',
   CancelRun = 'agentFactory.cancelRun',
+  ConfigureAgent = 'agentFactory.configureAgent',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
   FocusAgents = 'agentFactory.agents.focus',
+  ManageWorkspaceTrust = 'agentFactory.manageWorkspaceTrust',
 }
 
 export const enum Views {
@@ -36,6 +38,10 @@ export const enum Views {
 export const enum ContextKeys {
   /** True once a board is open in this window. */
   HasBoard = 'agentFactory.hasBoard',
+  /** True once the workspace was searched and nothing of a board was found: Create Board is offered. */
+  NoBoard = 'agentFactory.noBoard',
+  /** True when a board was found but could not be opened (the log says why). */
+  BoardFailed = 'agentFactory.boardFailed',
   /** True while the Tickets view is filtered. */
   TicketsFiltered = 'agentFactory.ticketsFiltered',
 }

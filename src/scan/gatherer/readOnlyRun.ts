@@ -18,6 +18,7 @@ const MUTATORS: Record<Mutator, true> = {
   updateBugLocation: true,
   createRun: true,
   updateRun: true,
+  setRunUsage: true,
   addCheckIn: true,
   setCheckInResolved: true,
   createConversation: true,

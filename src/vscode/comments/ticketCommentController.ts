@@ -122,7 +122,7 @@ export class TicketCommentController extends Disposable {
     }
     if (!entry) {
       const thread = this.controller.createCommentThread(placementUri(placement), lineRange(placement.line), messages.map((m) => new MessageComment(m)));
-      thread.canReply = true;
+      thread.canReply = vscode.workspace.isTrusted;
       thread.label = label;
       applyStatus(thread, conversation.status);
       thread.collapsibleState = conversation.status === 'resolved' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
@@ -203,7 +203,8 @@ export class TicketCommentController extends Disposable {
   }
 
   private commentingRanges(uri: vscode.Uri): vscode.Range[] {
-    if (!this.board) return [];
+    // Restricted Mode shows conversations but takes no replies (the board is read-only there).
+    if (!this.board || !vscode.workspace.isTrusted) return [];
     if (ticketIdOfDocument(uri) !== undefined) return [lineRange(CHECK_INS_LINE)];
     if (uri.scheme !== 'file') return [];
     // On a file, only lines that already carry a thread: the reply box shows there, and the

@@ -14,6 +14,7 @@ import { isLive, type Run } from '../../domain/run';
 import { isActive } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
+import { AgentOutputReader } from '../../runner/agentOutputReader';
 import { RunManager } from '../../runner/runManager';
 import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
@@ -22,6 +23,7 @@ import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
+import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
 import { RunTerminals } from './runTerminals';
 
@@ -116,9 +118,11 @@ export class RunFeatures extends Disposable {
 
   private setUp(board: Board): void {
     const { deps } = this;
+    const reader = new AgentOutputReader({ board, log: deps.log });
     const manager = new RunManager({
       board,
       log: deps.log,
+      observeOutput: reader.observe,
       maxParallel: this.maxParallel(),
       stopGraceMs: deps.config.pmSettings().stopGraceMs,
       cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
@@ -139,6 +143,7 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      reader,
     ];
     this.manager = manager;
     this.runner = runner;
@@ -164,7 +169,7 @@ export class RunFeatures extends Disposable {
   private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning('Agent Factory does not start coding agents in an untrusted workspace. Trust this workspace to start tickets.', {});
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Start Ticket').message}`, {});
       return undefined;
     }
     await this.switching;
@@ -220,6 +225,10 @@ export class RunFeatures extends Disposable {
   /** Cancel Run: a run item of the Agents view, a run id, or nothing (then it asks). */
   private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
     const prompter = this.deps.prompter.current;
+    if (!vscode.workspace.isTrusted) {
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Cancel Run').message}`, {});
+      return undefined;
+    }
     await this.switching;
     const board = this.deps.session.board;
     const manager = this.manager;

@@ -10,6 +10,7 @@ import { Commands, ContextKeys } from '../constants';
 import { CHECK_INS_LINE, formatTime } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
+import { requireTrust } from '../trust/restrictedMode';
 import type { PrompterHolder } from '../ui/prompter';
 import { promptNewTicket } from './createTicketPrompts';
 import { formatTicketFilter, parseTicketFilter } from './ticketFilter';
@@ -106,11 +107,18 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         return undefined;
       }
     };
+  /** A command that changes the board: refused, with the reason, in Restricted Mode. */
+  const changing =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    guarded(name, async (...args: A): Promise<R> => {
+      requireTrust(name);
+      return fn(...args);
+    });
 
   return vscode.Disposable.from(
     vscode.commands.registerCommand(
       Commands.CreateTicket,
-      guarded('Create Ticket', async (): Promise<string | undefined> => {
+      changing('Create Ticket', async (): Promise<string | undefined> => {
         if (!requireBoard()) return undefined;
         const draft = await promptNewTicket(prompter.current);
         const board = requireBoard();
@@ -126,7 +134,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     vscode.commands.registerCommand(Commands.OpenTicket, guarded('Open Ticket', openTicket)),
     vscode.commands.registerCommand(
       Commands.MoveTicket,
-      guarded('Move Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Move Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Move which ticket?');
         if (!ticket) return undefined;
         const targets = legalTargets(ticket.status, 'user', ticket.blockedFrom);
@@ -140,14 +148,14 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     ),
     vscode.commands.registerCommand(
       Commands.BlockTicket,
-      guarded('Block Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Block Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Block which ticket?', (t) => legalTargets(t.status, 'user', t.blockedFrom).includes('BLOCKED'));
         return ticket ? mover.move(ticket.id, 'BLOCKED', 'command') : undefined;
       }),
     ),
     vscode.commands.registerCommand(
       Commands.UnblockTicket,
-      guarded('Unblock Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Unblock Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Unblock which ticket?', (t) => t.status === 'BLOCKED');
         if (!ticket) return undefined;
         if (ticket.status !== 'BLOCKED') {
@@ -161,7 +169,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     ),
     vscode.commands.registerCommand(
       Commands.DeleteTicket,
-      guarded('Delete Ticket', async (arg: unknown): Promise<boolean> => {
+      changing('Delete Ticket', async (arg: unknown): Promise<boolean> => {
         const ticket = await ticketFor(arg, 'Delete which ticket?');
         const board = deps.getBoard();
         if (!ticket || !board) return false;
