@@ -12,7 +12,8 @@ import { currentRepoFiles, groupDiagnostics, type DiagnosticsPort } from '../sca
 import { DIAGNOSTICS_KIND, type GatheredItem } from '../scan/gatherer/item';
 import { needsRenameDetection, reconcile, type ReconcileOutcome } from '../scan/gatherer/reconcile';
 import { runIfReadOnly } from '../scan/gatherer/readOnlyRun';
-import { detectRenames, headCommit } from '../scan/gatherer/renames';
+import { headCommit } from '../scan/common/head';
+import { detectRenames } from '../scan/gatherer/renames';
 import { filesGitSees } from '../scan/gatherer/visibleFiles';
 import type { BoardTx } from '../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult } from './agent';

@@ -5,6 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { silentLogger, type Logger } from '../agents/agent';
+import { installSecurityGate } from '../agents/securityGate';
+import { systemClock } from '../domain/clock';
+import { SimpleGitPort } from '../git/simpleGitPort';
+import { Settings } from '../settings/settings';
+import { repositorySettingsSource } from '../settings/settingsFile';
 import { BOARD_DB_NAME, BOARD_DIR_NAME, resolveBoardLocation } from '../store/location';
 import { openBoard, type SqlBoard } from '../store/sqlBoard';
 import { notFound } from './cliError';
@@ -44,5 +50,16 @@ export async function findBoard(where: CliEnvironment): Promise<FoundBoard> {
 
 export async function openFoundBoard(found: FoundBoard): Promise<SqlBoard> {
   // No poll timer: a command is short, and every write catches up with other processes first.
-  return openBoard({ dir: found.dir, repoRoot: found.repoRoot, wasmPath: wasmPath(), create: false, pollMs: 0 });
+  const board = await openBoard({ dir: found.dir, repoRoot: found.repoRoot, wasmPath: wasmPath(), create: false, pollMs: 0 });
+  // A move out of IN_SEC or into DONE from the terminal scans the change first, like any other path.
+  installSecurityGate(board, { git: new SimpleGitPort(), settings: () => repositorySettings(found.repoRoot).securitySettings(), clock: systemClock });
+  return board;
+}
+
+/**
+ * `agentFactory.*` as the repository's `.vscode/settings.json` sets them, read when first needed
+ * (a malformed file then fails the command that needs a setting, not every command).
+ */
+export function repositorySettings(repoRoot: string, log: Logger = silentLogger): Settings {
+  return new Settings(repositorySettingsSource(repoRoot), log);
 }

@@ -1,6 +1,6 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, done, heartbeat)
- * and for people and scripts (init, list, show, create, move, heal, agents, runs). Works with or
+ * and for people and scripts (init, list, show, create, move, heal, agents, runs, run-agent). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -12,8 +12,10 @@ import { BOARD_COMMANDS } from './boardCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
+import { runAgentCommand } from './runAgentCommand';
 
-const COMMANDS: Command[] = [...AGENT_COMMANDS, ...BOARD_COMMANDS];
+const PEOPLE_COMMANDS: Command[] = [...BOARD_COMMANDS, runAgentCommand];
+const COMMANDS: Command[] = [...AGENT_COMMANDS, ...PEOPLE_COMMANDS];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -81,7 +83,7 @@ function overallHelp(): string {
     ...AGENT_COMMANDS.map(line),
     '',
     'For people and scripts:',
-    ...BOARD_COMMANDS.map(line),
+    ...PEOPLE_COMMANDS.map(line),
     '',
     'The board is the one in AGENT_FACTORY_BOARD, else the one of the git repository around the',
     'current directory (a linked worktree finds its main checkout). "agent-factory <command> --help"',

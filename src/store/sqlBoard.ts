@@ -27,7 +27,8 @@ import { Emitter } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
+import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, SecurityGate, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
 import type { CompactRequest, CompactResult } from './compaction';
@@ -103,6 +104,19 @@ interface Loaded {
 
 type LoadOutcome = { kind: 'missing' } | { kind: 'damaged'; reason: string } | ({ kind: 'ok' } & Loaded);
 
+/**
+ * How many times one write may ask the Security gate to scan: a change that keeps moving while it
+ * is scanned is refused after that, with why.
+ */
+const MAX_GATE_SCANS = 3;
+
+/** A transaction body's transition waits for these tickets to be scanned; it is rolled back and run again. */
+class ScanNeeded extends Error {
+  constructor(readonly ticketIds: string[]) {
+    super(`waiting for a security scan of ${ticketIds.join(', ')}`);
+  }
+}
+
 /** Runs tasks one after another. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -139,6 +153,7 @@ export class SqlBoard implements Board {
   private compaction: Promise<void> | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
+  private securityGate: SecurityGate | undefined;
 
   private constructor(
     private readonly SQL: SqlJsStatic,
@@ -210,8 +225,44 @@ export class SqlBoard implements Board {
 
   // ---------------------------------------------------------------- writes
 
-  write<T>(fn: (tx: BoardTx) => T): Promise<T> {
-    return this.writeInternal(() => fn(this.data));
+  async write<T>(fn: (tx: BoardTx) => T): Promise<T> {
+    const verdicts = new Map<string, ScanVerdict>();
+    for (let asked = 0; ; asked++) {
+      const gate = asked < MAX_GATE_SCANS ? this.securityGate : undefined;
+      try {
+        return await this.writeInternal(() => this.runBody(fn, verdicts, gate !== undefined));
+      } catch (err) {
+        if (!(err instanceof ScanNeeded) || gate === undefined) throw err;
+        // Outside the lock and the queue: the scan reads the worktree and records what it found in writes of its own.
+        for (const id of err.ticketIds) verdicts.set(id, await gate(id).catch((e: unknown) => ({ error: errorMessage(e) })));
+      }
+    }
+  }
+
+  setSecurityGate(gate: SecurityGate | undefined): void {
+    this.securityGate = gate;
+  }
+
+  /** Runs a transaction body; turns a transition's request for a scan into ScanNeeded when the gate can answer it. */
+  private runBody<T>(fn: (tx: BoardTx) => T, verdicts: ReadonlyMap<string, ScanVerdict>, canAsk: boolean): T {
+    const data = this.data;
+    data.scanVerdicts = verdicts;
+    data.scanRequests.clear();
+    try {
+      let value: T;
+      try {
+        value = fn(data);
+      } catch (err) {
+        // The body may have caught the refusal and failed otherwise: either way it ran without the scan it needed.
+        if (canAsk && data.scanRequests.size > 0) throw new ScanNeeded([...data.scanRequests]);
+        throw err;
+      }
+      if (canAsk && data.scanRequests.size > 0) throw new ScanNeeded([...data.scanRequests]);
+      return value;
+    } finally {
+      data.scanVerdicts = new Map();
+      data.scanRequests.clear();
+    }
   }
 
   refresh(): Promise<void> {
@@ -533,6 +584,9 @@ export class SqlBoard implements Board {
   }
   getMeta(key: string): string | undefined {
     return this.data.getMeta(key);
+  }
+  getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
+    return this.data.getSecurityScan(ticketId);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

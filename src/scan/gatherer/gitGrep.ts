@@ -3,7 +3,7 @@
  * holds), binary files skipped, the board's own `.factory/` folder excluded by pathspec.
  */
 import { grepPattern } from './commentTags';
-import { runGit } from './gitProcess';
+import { runGit } from '../common/gitProcess';
 
 export interface GrepHit {
   /** Repository-relative, `/`-separated, exactly as git names it (odd characters included). */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { scanCommentTags } from '../../../src/scan/gatherer/commentScan';
 import { DEFAULT_TAGS } from '../../../src/scan/gatherer/commentTags';
 import type { DiagnosticEntry } from '../../../src/scan/gatherer/diagnostics';
-import { headCommit, readHeadFromFiles } from '../../../src/scan/gatherer/renames';
+import { headCommit, readHeadFromFiles } from '../../../src/scan/common/head';
 import { lines, makeGathererHarness, snapshot, type GathererHarness } from '../../fixtures/gatherer/harness';
 
 void describe('Gatherer sources', () => {
