@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fullChangeScanned } from '../domain/securityScan';
+import { fullChangeScanned, notScannedWhy } from '../domain/securityScan';
 import { ACTIVE_STATUSES } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
 import { headCommit } from '../scan/common/head';
@@ -74,7 +74,7 @@ export class SecurityAgent implements BackgroundAgent {
       else log.info(line);
     }
     for (const e of stats.errors) log.warn(`Security: ${e}`);
-    for (const n of stats.notScanned) log.info(`Security: ${n.ticketId}: ${n.path} not scanned (${reasonText(n.reason)})`);
+    for (const n of stats.notScanned) log.info(`Security: ${n.ticketId}: ${n.path} not scanned: ${notScannedWhy(n.reason)}`);
     for (const t of board.listTickets({ status: ACTIVE_STATUSES })) stats.openBlockers += openSecurityBlockers(board, t.id).length;
     const summary = summarize(stats);
     log.info(`Security: ${summary}`);
@@ -104,10 +104,6 @@ function hasWorktree(ticket: Ticket): ticket is ScanTarget {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-export function reasonText(reason: SkipReason): string {
-  return { ignored: 'matches agentFactory.security.ignore', 'too-large': 'larger than agentFactory.security.maxFileSizeKB', binary: 'binary', 'not-a-file': 'not a regular file' }[reason];
 }
 
 /** "2 tickets: 5 files scanned, 40 unchanged, 3 not scanned (1 binary, 2 ignored: a.png, …); 1 new finding; 2 open blockers" */

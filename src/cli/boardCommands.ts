@@ -6,8 +6,10 @@ import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE } from '../agents/manager';
 import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
+import { notScannedWhy, shortCommit } from '../domain/securityScan';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type TicketType } from '../domain/ticket';
+import { gatheredLocation } from '../scan/gatherer/location';
 import { createBoardFolder, resolveBoardLocation } from '../store/location';
 import { openBoard } from '../store/sqlBoard';
 import { wasmPath } from './boardAccess';
@@ -89,8 +91,10 @@ export const showCommand: Command = {
     const bugs = board.listBugs(id);
     const runs = board.listRuns({ ticketId: id }).sort((a, b) => a.startedAt - b.startedAt);
     const checkIn = board.latestCheckIn(id);
+    const securityScan = board.getSecurityScan(id);
+    const location = gatheredLocation(board, id);
     if (flag(ctx.values, 'json')) {
-      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null }));
+      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null }));
       return;
     }
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
@@ -103,6 +107,7 @@ export const showCommand: Command = {
         ['Labels', ticket.labels.map((l) => safeLine(l)).join(', ') || '-'],
         ['Agent', ticket.assignedAgent ? safeLine(ticket.assignedAgent) : '-'],
         ['Worktree', ticket.worktree ? `${ticket.worktree.path} (${ticket.worktree.branch})` : '-'],
+        ...(location ? [['Location', `${safeLine(location.file)}:${location.line}`]] : []),
         ['Created', isoTime(ticket.createdAt)],
       ]),
     );
@@ -110,6 +115,11 @@ export const showCommand: Command = {
     if (ticket.acceptanceCriteria.length > 0) lines.push('', 'Acceptance criteria:', ...ticket.acceptanceCriteria.map((c) => `  - ${safeLine(c)}`));
     if (bugs.length > 0) {
       lines.push('', 'Bugs:', ...bugs.map((b) => `  ${b.fixed ? '[fixed]' : '[open] '} ${b.severity.padEnd(8)} ${safeLine(b.title)}${b.file ? ` (${safeLine(b.file)}${b.line !== undefined ? `:${b.line}` : ''})` : ''}`));
+    }
+    if (securityScan) {
+      const state = `${securityScan.files} changed files at ${shortCommit(securityScan)}${securityScan.dirty ? ' with uncommitted changes' : ''}, ${securityScan.blockers} open critical/high`;
+      lines.push('', `Security scan (${isoTime(securityScan.scannedAt)}): ${state}${securityScan.complete ? '' : ', not finished'}`);
+      for (const n of securityScan.notScanned) lines.push(`  not scanned: ${safeLine(n.path)} (${notScannedWhy(n.reason)})`);
     }
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
     lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));

@@ -10,6 +10,11 @@ import type { Ticket } from './ticket';
 /** Why a changed file was not read: its name matches `security.ignore`, it is too large, binary, or not a regular file. */
 export type NotScannedReason = 'ignored' | 'too-large' | 'binary' | 'not-a-file';
 
+/** Why a file was not scanned, in words a person can act on. */
+export function notScannedWhy(reason: NotScannedReason): string {
+  return { ignored: 'it matches agentFactory.security.ignore', 'too-large': 'it is larger than agentFactory.security.maxFileSizeKB', binary: 'it is binary', 'not-a-file': 'it is not a regular file' }[reason];
+}
+
 export interface NotScannedFile {
   path: string;
   reason: NotScannedReason;

@@ -6,7 +6,7 @@
  * bug fixed and resolves the thread; a finding that comes back reopens them.
  */
 import { openSecurityBlockers } from '../../domain/gates';
-import type { NotScannedFile } from '../../domain/securityScan';
+import { notScannedWhy, type NotScannedFile } from '../../domain/securityScan';
 import type { Bug } from '../../domain/ticket';
 import type { BoardTx, Finding } from '../../store/api';
 import type { FileOutcome, TicketScan } from './collect';
@@ -194,10 +194,7 @@ function applyGone(tx: BoardTx, ticketId: string, finding: Finding, reason: stri
 
 function goneReason(outcome: FileOutcome | undefined): string {
   if (!outcome) return 'The file is no longer part of the change';
-  if (outcome.state === 'skipped') {
-    const why = { ignored: 'it matches agentFactory.security.ignore', 'too-large': 'it is larger than agentFactory.security.maxFileSizeKB', binary: 'it is binary now', 'not-a-file': 'it is no longer a regular file' }[outcome.reason];
-    return `The file is no longer scanned: ${why}`;
-  }
+  if (outcome.state === 'skipped') return `The file is no longer scanned: ${notScannedWhy(outcome.reason)}`;
   return 'No longer found in the file';
 }
 

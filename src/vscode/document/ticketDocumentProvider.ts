@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { gatheredLocation } from '../../scan/gatherer/location';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 import { renderTicketDocument, renderUnavailable, type TicketDocumentData } from './renderTicket';
@@ -56,5 +57,7 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     history: board.history(ticketId),
     checkIns: board.listCheckIns(ticketId),
     conversations: board.listConversations({ ticketId }),
+    securityScan: board.getSecurityScan(ticketId),
+    location: gatheredLocation(board, ticketId),
   };
 }

@@ -339,3 +339,70 @@ describe('Security scan on request', () => {
     }
   });
 });
+
+describe('Security agent following files and reading awkward ones', () => {
+  it('keeps the same bug when the file holding a secret is renamed, by git or by hand', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'moves');
+      write(t.wt, 'src/a.ts', `export const t = "${fakeSecrets(400).githubToken}";\n`);
+      commitAll(t.wt, 'a token');
+      await cycle(w);
+      const [bug] = securityBugs(w.board, t.id);
+      assert.equal(bug.file, 'src/a.ts');
+
+      git(t.wt, 'mv', 'src/a.ts', 'src/b.ts');
+      commitAll(t.wt, 'rename a to b');
+      const renamed = await cycle(w);
+      assert.deepEqual(renamed.changes.map((c) => `${c.kind} ${c.file}`), ['moved src/b.ts']);
+
+      // Moved without git: the old name is deleted, the new one untracked; no rename git could see.
+      mkdirSync(join(t.wt, 'lib'), { recursive: true });
+      writeFileSync(join(t.wt, 'lib/c.ts'), readFileSync(join(t.wt, 'src/b.ts')));
+      rmSync(join(t.wt, 'src/b.ts'));
+      const moved = await cycle(w);
+      assert.deepEqual(moved.changes.map((c) => `${c.kind} ${c.file}`), ['moved lib/c.ts']);
+
+      const bugs = securityBugs(w.board, t.id);
+      assert.deepEqual(bugs.map((b) => [b.id, b.file, b.fixed]), [[bug.id, 'lib/c.ts', false]]);
+      assert.equal(w.board.findConversation(t.id, bug.fingerprint!)?.file, 'lib/c.ts');
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+
+  it('scans a 1.5 MB JSON file and a UTF-16 file, and names every file it could not scan, with why', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'awkward');
+      const rows = Array.from({ length: 15_000 }, (_, i) => ({ id: i, name: `record ${i}`, tags: ['alpha', 'beta'], score: i * 7 }));
+      const big = JSON.stringify({ rows, deploy: { aws_access_key_id: secrets.awsAccessKeyId } }, null, 1);
+      assert.ok(big.length > 1.5 * 1024 * 1024, `${big.length} bytes`);
+      write(t.wt, 'data/export.json', big);
+      write(t.wt, 'config/win.ini', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`[github]\r\ntoken=${secrets.githubToken}\r\n`, 'utf16le')]));
+      write(t.wt, 'assets/font.woff', Buffer.from([0x77, 0x4f, 0x46, 0x46, 0, 1, 0, 0, 0, 0]));
+      write(t.wt, 'huge.log.txt', 'x'.repeat(3 * 1024));
+      const small: SecuritySettings = { ...settings, maxFileSizeKB: 2048 };
+      const agent = new SecurityAgent({ settings: () => ({ ...small, ignore: [...small.ignore, '**/*.log.txt'] }), git: new SimpleGitPort() });
+      const r = await agent.runCycle({ board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined });
+      assert.deepEqual(
+        securityBugs(w.board, t.id).map((b) => `${b.rule} ${b.file}`).sort(),
+        ['secret/aws data/export.json', 'secret/github config/win.ini'],
+      );
+      assert.deepEqual(
+        w.board.getSecurityScan(t.id)!.notScanned.map((n) => `${n.path} ${n.reason}`).sort(),
+        ['assets/font.woff binary', 'huge.log.txt ignored'],
+      );
+      assert.match(r.summary, /2 not scanned \(1 ignored, 1 binary: .*assets\/font\.woff/);
+      assert.match(w.log.lines.join('\n'), /assets\/font\.woff not scanned: it is binary/);
+
+      const tooSmall = new SecurityAgent({ settings: () => ({ ...settings, maxFileSizeKB: 1024 }), git: new SimpleGitPort() });
+      await tooSmall.runCycle({ board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined });
+      assert.ok(w.board.getSecurityScan(t.id)!.notScanned.some((n) => n.path === 'data/export.json' && n.reason === 'too-large'));
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+});
