@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { scanCommentTags } from '../../../src/scan/gatherer/commentScan';
 import { DEFAULT_TAGS } from '../../../src/scan/gatherer/commentTags';
+import { gatheredLocation } from '../../../src/scan/gatherer/location';
 import type { DiagnosticEntry } from '../../../src/scan/gatherer/diagnostics';
 import { headCommit, readHeadFromFiles } from '../../../src/scan/common/head';
 import { lines, makeGathererHarness, snapshot, type GathererHarness } from '../../fixtures/gatherer/harness';
@@ -32,7 +33,7 @@ void describe('Gatherer sources', () => {
     h.repo.write('untracked.ts', lines('// TODO: not tracked yet'));
     assert.match(h.git('ls-files', '.factory'), /notes\.ts/);
 
-    const items = await scanCommentTags(h.repo.root, DEFAULT_TAGS);
+    const { items } = await scanCommentTags(h.repo.root, { tags: DEFAULT_TAGS, exclude: [] });
     assert.deepEqual(
       items.map((i) => `${i.file}:${i.line} ${i.text}`),
       ['src/real.ts:1 the only real one'],
@@ -43,9 +44,9 @@ void describe('Gatherer sources', () => {
 
   void it('reads files whose names hold spaces, colons, quotes and newlines', async () => {
     const names = ['odd name: (1).ts', 'quote"d.py', 'new\nline.sh', 'ünï/cödé.ts'];
-    names.forEach((name, i) => h.repo.write(name, lines(i, `# TODO: from file ${i}`)));
+    names.forEach((name, i) => h.repo.write(name, lines(i, `${name.endsWith('.ts') ? '//' : '#'} TODO: from file ${i}`)));
     h.repo.commit('odd names');
-    const items = await scanCommentTags(h.repo.root, DEFAULT_TAGS);
+    const { items } = await scanCommentTags(h.repo.root, { tags: DEFAULT_TAGS, exclude: [] });
     assert.deepEqual(items.map((i) => [i.file, i.line, i.text]).sort(), names.map((name, i) => [name, i + 1, `from file ${i}`]).sort());
   });
 
@@ -53,7 +54,8 @@ void describe('Gatherer sources', () => {
     h.repo.write('deep/er/still/x.ts', lines('// FIXME: deep'));
     h.repo.commit('deep');
     await h.cycle();
-    assert.match(h.byTitle('FIXME: deep').description, /^Location: deep\/er\/still\/x\.ts:1$/m);
+    const ticket = h.byTitle('FIXME: deep');
+    assert.deepEqual(gatheredLocation(h.board, ticket.id), { file: 'deep/er/still/x.ts', line: 1 });
   });
 });
 
