@@ -1,11 +1,12 @@
 /**
  * Finds the files holding tags with `git grep` in the main checkout: tracked files only (so
- * `.gitignore` holds), binary files skipped, the board's own `.factory/` folder excluded by
- * pathspec. The files are then read and their comments parsed (commentScan.ts); grep only narrows
+ * `.gitignore` holds), binary files skipped, the board's own `.factory/` folder and files
+ * `.gitattributes` marks vendored or generated excluded by pathspec. The files are then read and their comments parsed (commentScan.ts); grep only narrows
  * down which.
  */
-import { grepPattern } from './commentTags';
 import { runGit } from '../common/gitProcess';
+import { grepPattern } from './commentTags';
+import { ATTRIBUTE_EXCLUDES } from './paths';
 
 /** The pathspec that keeps the board's folder out of every scan. */
 export const BOARD_FOLDER_EXCLUDE = ':(exclude,top).factory';
@@ -19,7 +20,7 @@ export function grepArgs(tags: readonly string[]): string[] {
     '-c', 'grep.column=false',
     'grep', '--no-color', '--full-name', '--no-textconv',
     '-l', '-z', '-I', '-w', '-E', '-e', grepPattern(tags),
-    '--', '.', BOARD_FOLDER_EXCLUDE,
+    '--', '.', BOARD_FOLDER_EXCLUDE, ...ATTRIBUTE_EXCLUDES,
   ];
 }
 
