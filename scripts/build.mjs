@@ -25,6 +25,9 @@ const common = {
   // the wasm copied beside them, so esbuild's warning about it is noise.
   logOverride: { 'require-resolve-not-external': 'silent' },
   absWorkingDir: root,
+  // jsonc-parser's main entry is a UMD build that requires its parts at run time, which a bundle
+  // cannot resolve; its ES module build bundles whole.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [
