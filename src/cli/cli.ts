@@ -1,8 +1,8 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, done, heartbeat)
- * and for people and scripts (init, list, show, create, move, heal, agents, runs, run-agent). Works with or
- * without VS Code running on the same board: every write goes through the store's cross-process
- * lock.
+ * and for people and scripts (init, list, show, create, move, heal, agents, runs, run-agent).
+ * Works with or without VS Code running on the same board: every write goes through the store's
+ * cross-process lock.
  */
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../domain/clock';

@@ -26,8 +26,8 @@ export interface GatheredItem {
   /** Among items of the same kind, file, normalized text and context, ordered by line. */
   occurrence: number;
   /**
-   * A hash of the code around the item (the lines before and after its comment), which tells
-   * identical texts in one file apart; empty for diagnostics.
+   * A hash of the code the item's comment is about (see commentScan.ts), which tells identical
+   * texts in one file apart; empty for diagnostics.
    */
   context: string;
   fingerprint: string;
