@@ -6,13 +6,13 @@
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
 // files in the same run.
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from './lib/bundle.mjs';
 import { git } from './lib/git.mjs';
 
-export const title = 'Security: one cycle over 2,000 changed files, cold and warm, vs git grep';
+export const title = 'Security: one cycle over 2,000 changed files, cold and warm, vs git grep; precision per rule and recall';
 
 const FILES = 2_000;
 const WITH_SECRET = 20;
@@ -67,16 +67,20 @@ export async function run({ root, tmp, log }) {
     'src/agents/securityAgent.ts',
     'src/git/simpleGitPort.ts',
     'src/scan/security/rules.ts',
-    'src/scan/security/scanText.ts',
+    'src/scan/security/scanContent.ts',
+    'src/scan/security/secrets.ts',
     'src/store/sqlBoard.ts',
     'src/store/storeWorker.ts',
+    'test/fixtures/security/riskyCorpus.ts',
+    'test/fixtures/security/secretlintFixtures.ts',
   ]);
   const require = createRequire(import.meta.url);
-  // esbuild keeps the entries' folders below src/; the store's worker stays beside sqlBoard.js.
-  const { SecurityAgent } = require(join(build, 'agents', 'securityAgent.js'));
-  const { SimpleGitPort } = require(join(build, 'git', 'simpleGitPort.js'));
-  const { RISKY_RULES } = require(join(build, 'scan', 'security', 'rules.js'));
-  const { openBoard } = require(join(build, 'store', 'sqlBoard.js'));
+  // With entries outside src/, esbuild keeps the folders below the repository; the store's worker stays beside sqlBoard.js.
+  const { SecurityAgent } = require(join(build, 'src', 'agents', 'securityAgent.js'));
+  const { SimpleGitPort } = require(join(build, 'src', 'git', 'simpleGitPort.js'));
+  const { RISKY_RULES } = require(join(build, 'src', 'scan', 'security', 'rules.js'));
+  const { openBoard } = require(join(build, 'src', 'store', 'sqlBoard.js'));
+  const quality = await ruleQuality(root, build, require, log);
 
   log(`generating ${FILES} files`);
   const repo = join(tmp, 'repo');
@@ -165,6 +169,7 @@ export async function run({ root, tmp, log }) {
   const mbps = (ms) => (bytes / 2 ** 20 / (ms / 1000)).toFixed(1);
   return {
     tables: [
+      ...quality.tables,
       {
         title: `${FILES} changed files, ${(bytes / 2 ** 20).toFixed(1)} MB`,
         columns: ['run', 'ms', 'MB/s', 'files scanned', 'unchanged', 'findings', 'vs git grep'],
@@ -177,9 +182,68 @@ export async function run({ root, tmp, log }) {
       },
     ],
     notes: [
+      ...quality.notes,
       `Planted: ${WITH_SECRET} tokens and ${WITH_EVAL} evals of input; the cold cycle found ${s.newFindings} (expected ${WITH_SECRET + WITH_EVAL}).`,
       'Cold and warm are full cycles: git listing of the change, reading and hashing every file, matching (cold only) and the one durable board write.',
       'git grep only matches lines; the cycle also runs secretlint\'s full recommended preset, masks, fingerprints and records bugs and threads.',
+    ],
+  };
+}
+
+/**
+ * Precision and recall of each risky-code rule on its corpus of real-looking true and false cases
+ * (test/fixtures/security/riskyCorpus.ts), and recall on secretlint's own fixtures for the
+ * installed recommended preset, next to secretlint itself in its default configuration.
+ */
+async function ruleQuality(root, build, require, log) {
+  const { scanContent } = require(join(build, 'src', 'scan', 'security', 'scanContent.js'));
+  const { findSecrets } = require(join(build, 'src', 'scan', 'security', 'secrets.js'));
+  const { scoreCorpus, precision, recall } = require(join(build, 'test', 'fixtures', 'security', 'riskyCorpus.js'));
+  const { secretlintFixtureCases, measureRecall } = require(join(build, 'test', 'fixtures', 'security', 'secretlintFixtures.js'));
+  const pct = (x) => `${(100 * x).toFixed(0)}%`;
+
+  log('risky-code corpus');
+  const scores = await scoreCorpus(async (file, code) => (await scanContent(file, Buffer.from(code))).findings.map((f) => f.rule));
+  const rows = scores.map((s) => [s.rule, s.truePositives + s.falseNegatives, s.falsePositives + s.trueNegatives, s.truePositives, s.falsePositives, pct(precision(s)), pct(recall(s))]);
+  const all = scores.reduce((a, s) => ({ truePositives: a.truePositives + s.truePositives, falsePositives: a.falsePositives + s.falsePositives, falseNegatives: a.falseNegatives + s.falseNegatives }), { truePositives: 0, falsePositives: 0, falseNegatives: 0 });
+  rows.push(['all rules', all.truePositives + all.falseNegatives, '', all.truePositives, all.falsePositives, pct(precision(all)), pct(recall(all))]);
+
+  log("secretlint's fixtures");
+  const cases = secretlintFixtureCases(join(root, 'test', 'fixtures', 'secretlint-preset'));
+  const ours = await measureRecall(cases, async (file) => (await scanContent(file, readFileSync(file))).findings.map((f) => ({ rule: f.rule, line: f.line })));
+  const [core, preset] = await Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]);
+  const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: preset.creator }] };
+  const plain = await measureRecall(cases, async (file) => {
+    const binary = file.endsWith('.p12');
+    const result = await core.lintSource({ source: { content: binary ? '' : readFileSync(file, 'utf8'), filePath: file, ext: extname(file), contentType: binary ? 'binary' : 'text' }, options: { config } });
+    return result.messages.map((m) => ({ rule: m.ruleId.replace(/^@secretlint\/secretlint-rule-/, 'secret/'), line: m.loc.start.line }));
+  });
+  // Each miss of ours, by whether the placeholder filter kept it quiet on purpose.
+  let quiet = 0;
+  for (const miss of ours.missed) {
+    const file = cases.find((c) => c.name === miss.name).file;
+    const hits = await findSecrets(file, readFileSync(file, 'utf8'));
+    if (hits.some((h) => h.placeholder && h.line === miss.finding.startLine)) quiet++;
+  }
+  const version = JSON.parse(readFileSync(join(root, 'node_modules', '@secretlint', 'secretlint-rule-preset-recommend', 'package.json'), 'utf8')).version;
+  return {
+    tables: [
+      {
+        title: `Risky-code rules on their corpus (judged wrong: ${scores.reduce((n, s) => n + s.wrong.length, 0)}, each marked known in the corpus)`,
+        columns: ['rule', 'risky cases', 'safe cases', 'reported risky', 'reported safe', 'precision', 'recall'],
+        rows,
+      },
+      {
+        title: `Recall on secretlint's fixtures for its recommended preset (${ours.cases} cases, ${ours.expected} expected findings; preset ${version} installed)`,
+        columns: ['scanner', 'found', 'recall', 'misses kept quiet as stand-ins', 'findings in clean cases'],
+        rows: [
+          ['Security scanner', ours.found, pct(ours.found / ours.expected), quiet, ours.unexpected.length],
+          ['secretlint, same preset, default options', plain.found, pct(plain.found / plain.expected), '', plain.unexpected.length],
+        ],
+      },
+    ],
+    notes: [
+      `Security scanner misses: ${ours.missed.length}, of which ${quiet} are stand-ins the placeholder filter keeps quiet on purpose (runs of one character like sk_live_AAAA… or hf_xxxx…, values saying EXAMPLE, user:pass@…); ${ours.missed.length - quiet} others.`,
     ],
   };
 }

@@ -6,13 +6,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FactoryError } from '../domain/errors';
-import { scanCommentTags } from '../scan/gatherer/commentScan';
+import { headCommit } from '../scan/common/head';
+import { ParsedFileCache, scanCommentTags, type FileSkip } from '../scan/gatherer/commentScan';
 import { DEFAULT_TAGS, normalizeTags } from '../scan/gatherer/commentTags';
 import { currentRepoFiles, groupDiagnostics, type DiagnosticsPort } from '../scan/gatherer/diagnostics';
 import { DIAGNOSTICS_KIND, type GatheredItem } from '../scan/gatherer/item';
-import { needsRenameDetection, reconcile, type ReconcileOutcome } from '../scan/gatherer/reconcile';
+import { planMatch, reconcile, type ReconcileOutcome } from '../scan/gatherer/reconcile';
 import { runIfReadOnly } from '../scan/gatherer/readOnlyRun';
-import { detectRenames, headCommit } from '../scan/gatherer/renames';
+import { detectRenames } from '../scan/gatherer/renames';
 import { filesGitSees } from '../scan/gatherer/visibleFiles';
 import type { BoardTx } from '../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult } from './agent';
@@ -26,13 +27,41 @@ export interface GathererSettings {
   maxOpen: number;
   /** `agentFactory.gatherer.includeDiagnostics` */
   includeDiagnostics: boolean;
+  /** `agentFactory.gatherer.exclude`: globs of files never gathered from (vendored, generated, built). */
+  exclude: readonly string[];
 }
+
+/** Folders and files that hold other people's or a generator's code; package.json declares the same list as the setting's default. */
+export const DEFAULT_GATHERER_EXCLUDE: readonly string[] = [
+  '**/node_modules/**',
+  '**/vendor/**',
+  '**/third_party/**',
+  '**/third-party/**',
+  '**/bower_components/**',
+  '**/dist/**',
+  '**/build/**',
+  '**/out/**',
+  '**/target/**',
+  '**/.next/**',
+  '**/coverage/**',
+  '**/__pycache__/**',
+  '**/.venv/**',
+  '**/venv/**',
+  '**/Pods/**',
+  '**/*.min.js',
+  '**/*.min.css',
+  '**/*.map',
+  '**/*.lock',
+  '**/package-lock.json',
+  '**/pnpm-lock.yaml',
+];
 
 export const DEFAULT_GATHERER_SETTINGS: GathererSettings = {
   tags: DEFAULT_TAGS,
   maxNewPerCycle: 5,
   maxOpen: 50,
   includeDiagnostics: true,
+  exclude: DEFAULT_GATHERER_EXCLUDE,
 };
 
 export interface GathererAgentOptions {
@@ -48,6 +77,8 @@ export const HEAD_META_KEY = 'gatherer.head';
 export class GathererAgent implements BackgroundAgent {
   readonly name = 'Gatherer' as const;
   readonly defaultIntervalSeconds = 300;
+  /** Parsed files per repository, so an unchanged file is not read again. */
+  private readonly caches = new Map<string, ParsedFileCache>();
 
   constructor(private readonly options: GathererAgentOptions = {}) {}
 
@@ -56,11 +87,13 @@ export class GathererAgent implements BackgroundAgent {
     const { board, signal } = ctx;
     const repoRoot = board.repoRoot;
     const tags = normalizeTags(settings.tags);
+    let cache = this.caches.get(repoRoot);
+    if (!cache) this.caches.set(repoRoot, (cache = new ParsedFileCache()));
 
     ctx.setActivity(tags.length > 0 ? `Scanning for ${tags.join(', ')}` : 'Reading diagnostics');
-    const [commentItems, head] = await Promise.all([scanCommentTags(repoRoot, tags, signal), headCommit(repoRoot, signal)]);
+    const [scan, head] = await Promise.all([scanCommentTags(repoRoot, { tags, exclude: settings.exclude, signal, cache }), headCommit(repoRoot, signal)]);
     const observedKinds = new Set(tags.map((t) => t.toLowerCase()));
-    const items: GatheredItem[] = commentItems;
+    const items: GatheredItem[] = scan.items;
 
     let diagnosticsCurrentFiles = new Set<string>();
     const port = settings.includeDiagnostics ? this.options.diagnostics : undefined;
@@ -74,24 +107,25 @@ export class GathererAgent implements BackgroundAgent {
     }
 
     const fileExists = (file: string): boolean => existsSync(join(repoRoot, file));
-    let renames = new Map<string, string>();
     let deletedUnstaged = new Set<string>();
-    if (needsRenameDetection(board, items, observedKinds, fileExists)) {
+    const plan = await planMatch(board, items, observedKinds, fileExists, async () => {
       ctx.setActivity('Following renamed files');
       const report = await detectRenames(repoRoot, board.getMeta(HEAD_META_KEY), head, signal);
       if (report.warning !== undefined) ctx.log.warn(`Gatherer: ${report.warning}`);
-      ({ renames, deletedUnstaged } = report);
-    }
+      deletedUnstaged = report.deletedUnstaged;
+      return report.renames;
+    });
     if (signal.aborted) throw new FactoryError('cancelled', 'the Gatherer cycle was cancelled before writing to the board');
 
     ctx.setActivity(`Reconciling ${items.length} ${items.length === 1 ? 'item' : 'items'} with the board`);
     const apply = (tx: BoardTx): ReconcileOutcome => {
       const result = reconcile(tx, {
         items,
+        plan,
         observedKinds,
         diagnosticsCurrentFiles,
         fileExists,
-        renames,
+        renames: plan.renames,
         deletedUnstaged,
         maxNewPerCycle: settings.maxNewPerCycle,
         maxOpen: settings.maxOpen,
@@ -101,7 +135,7 @@ export class GathererAgent implements BackgroundAgent {
     };
     // Most cycles change nothing: find out on the reads alone, and write only when needed.
     const outcome = runIfReadOnly(board, apply)?.value ?? (await board.write(apply));
-    const summary = summarize(outcome, items.length, settings.maxOpen);
+    const summary = summarize(outcome, items.length, settings.maxOpen, scan.skipped);
     ctx.log.info(`Gatherer: ${summary}`);
     return { summary };
   }
@@ -114,6 +148,7 @@ export function resolveSettings(partial: Partial<GathererSettings> | undefined):
     maxNewPerCycle: wholeAtLeast(s.maxNewPerCycle, 0, DEFAULT_GATHERER_SETTINGS.maxNewPerCycle),
     maxOpen: wholeAtLeast(s.maxOpen, 0, DEFAULT_GATHERER_SETTINGS.maxOpen),
     includeDiagnostics: s.includeDiagnostics !== false,
+    exclude: Array.isArray(s.exclude) ? s.exclude.filter((g): g is string => typeof g === 'string') : DEFAULT_GATHERER_EXCLUDE,
   };
 }
 
@@ -121,8 +156,8 @@ function wholeAtLeast(value: unknown, min: number, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(min, Math.floor(value)) : fallback;
 }
 
-/** "3 new tickets, 1 updated, 2 resolved in code; 12 more items waiting". */
-export function summarize(o: ReconcileOutcome, found: number, maxOpen: number): string {
+/** "3 new tickets, 1 updated, 2 resolved in code; 12 more items waiting; 40 files not read (38 vendored, 2 minified)". */
+export function summarize(o: ReconcileOutcome, found: number, maxOpen: number, skipped?: Record<FileSkip, number>): string {
   const parts: string[] = [];
   if (o.created.length > 0) parts.push(count(o.created.length, 'new ticket'));
   if (o.updated > 0) parts.push(`${o.updated} updated`);
@@ -133,6 +168,8 @@ export function summarize(o: ReconcileOutcome, found: number, maxOpen: number): 
     text += `; ${o.waiting} more ${o.waiting === 1 ? 'item' : 'items'} waiting`;
     if (o.open >= maxOpen) text += ` (${o.open} open gathered tickets, the limit is ${maxOpen})`;
   }
+  const notRead = Object.entries(skipped ?? {}).filter(([, n]) => n > 0);
+  if (notRead.length > 0) text += `; ${count(notRead.reduce((a, [, n]) => a + n, 0), 'file')} not read (${notRead.map(([why, n]) => `${n} ${why}`).join(', ')})`;
   return text;
 }
 

@@ -27,7 +27,28 @@ export interface AgentStatus {
 }
 
 export const AGENTS_LEASE = 'agents';
-const RUN_NOW_META = (name: AgentName) => `agents.runNow.${name}`;
+/** Meta key another process writes a token into to ask the lease holder for a cycle now. */
+export const RUN_NOW_META = (name: AgentName) => `agents.runNow.${name}`;
+/** Longest cycle result (as JSON) published for other processes; a longer one is published as its summary. */
+const PUBLISHED_RESULT_MAX = 32 * 1024;
+
+/** The cycle that answered another process's run-now request, as the holder published it. */
+export interface RunNowAnswer {
+  token: string;
+  state: AgentState;
+  summary: string;
+  error?: string | undefined;
+  /** The cycle's result as JSON (an agent's statistics and changes), or its summary when too large. */
+  result?: Record<string, unknown> | undefined;
+}
+
+/**
+ * What the lease holder publishes per agent in the store (agent_state.status): the status, plus
+ * the answer to the last run-now request from another process.
+ */
+export interface PublishedAgentStatus extends AgentStatus {
+  runNow?: RunNowAnswer | undefined;
+}
 
 export interface ManagerSettings {
   intervalSeconds(name: AgentName): number;
@@ -48,6 +69,10 @@ interface Slot {
   /** A run-now request arrived while a cycle was in flight: run again when it ends. */
   rerun: boolean;
   lastRunNowToken?: string | undefined;
+  /** A request from another process the next cycle answers. */
+  requestedToken?: string | undefined;
+  /** Published until the next answer, so the asker finds it whenever it looks. */
+  answer?: RunNowAnswer | undefined;
 }
 
 export interface ManagerOptions {
@@ -258,6 +283,7 @@ export class AgentManager {
         const token = board.getMeta(RUN_NOW_META(slot.agent.name));
         if (token !== undefined && token !== slot.lastRunNowToken) {
           slot.lastRunNowToken = token;
+          slot.requestedToken = token;
           if (slot.inFlight) slot.rerun = true;
           else void this.runCycle(slot, true);
         }
@@ -305,6 +331,8 @@ export class AgentManager {
     const name = slot.agent.name;
     const abort = new AbortController();
     slot.abort = abort;
+    const answering = slot.requestedToken;
+    slot.requestedToken = undefined;
     const timeoutMs = settings.cycleTimeoutMs();
     this.setStatus(slot, { state: 'Running', activity: 'Starting cycle', lastActiveAt: clock.now(), nextRunAt: undefined });
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -342,6 +370,10 @@ export class AgentManager {
     } finally {
       if (timer) clearTimeout(timer);
     }
+    if (answering !== undefined) {
+      const { state, activity, lastError } = slot.status;
+      slot.answer = { token: answering, state, summary: result?.summary ?? activity, error: lastError, result: publishable(result) };
+    }
     await this.publish(slot);
   }
 
@@ -349,7 +381,8 @@ export class AgentManager {
   private async publish(slot: Slot): Promise<void> {
     if (!this.leader) return;
     try {
-      const status = { ...slot.status } as unknown as Record<string, unknown>;
+      const published: PublishedAgentStatus = { ...slot.status, runNow: slot.answer };
+      const status = published as unknown as Record<string, unknown>;
       await this.opts.board.write((tx) => tx.setAgentState(slot.agent.name, { status, lastCycleAt: this.opts.clock.now() }));
     } catch (err) {
       this.opts.log.warn(`Publishing the ${slot.agent.name} agent's status failed: ${errorMessage(err)}`);
@@ -386,4 +419,12 @@ export function publishedStatus(reader: Pick<BoardReader, 'getAgentState'>, name
     attention: published.attention === true,
     local: false,
   };
+}
+
+/** A cycle's result as plain JSON for the store, or its summary alone when it is too large. */
+function publishable(result: CycleResult | undefined): Record<string, unknown> | undefined {
+  if (result === undefined) return undefined;
+  const json = JSON.stringify(result);
+  if (json.length <= PUBLISHED_RESULT_MAX) return JSON.parse(json) as Record<string, unknown>;
+  return { summary: result.summary, attention: result.attention ?? false, truncated: true };
 }

@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { systemClock, type Clock } from '../domain/clock';
 import { FactoryError, errorMessage } from '../domain/errors';
 import { isTicketId } from '../domain/ids';
+import { fullChangeScanned } from '../domain/securityScan';
 import { isActive, type Status } from '../domain/status';
 import type { Ticket, Worktree } from '../domain/ticket';
 import { savePatchBackup } from '../git/backup';
@@ -24,7 +25,7 @@ import { BranchGoneError, materializeWorktree, type MaterializeAction } from '..
 import { checkedTicketNames, resolveWorktreeLocation, validateBranchPrefix } from '../git/naming';
 import { isInside, pathKey, samePath } from '../git/paths';
 import type { GitPort, WorktreeEntry, WorktreeStatus } from '../git/port';
-import type { Board, BoardTx } from '../store/api';
+import type { Board, BoardReader, BoardTx } from '../store/api';
 import { silentLogger, type BackgroundAgent, type CycleContext, type CycleResult, type Logger } from './agent';
 
 export interface WorktreeSettings {
@@ -172,6 +173,7 @@ interface Inspection {
 
 /** What every worktree of one cycle is judged against. */
 interface CycleState {
+  board: BoardReader;
   repo: string;
   base: string;
   now: number;
@@ -237,7 +239,7 @@ export class WorktreeAgent implements BackgroundAgent {
       if (!owner) continue;
       const entryBase = owner.ticket?.worktree?.base ?? base;
       try {
-        items.push(await this.judge(board.repoRoot, entry, owner, entryBase, signal));
+        items.push(await this.judge(board, entry, owner, entryBase, signal));
       } catch (err) {
         if (isCancel(err)) throw err;
         items.push({
@@ -277,7 +279,7 @@ export class WorktreeAgent implements BackgroundAgent {
       }
       try {
         // The plan may be minutes old: judge again on what is there now.
-        const now = await this.judge(repo, entry, owner, item.base, signal);
+        const now = await this.judge(board, entry, owner, item.base, signal);
         if (now.decision === 'keep') {
           skip(`kept: ${now.why}`);
           continue;
@@ -350,7 +352,7 @@ export class WorktreeAgent implements BackgroundAgent {
     for (const o of outcomes) if (o.action !== 'missing') actionByPath.set(pathKey(o.worktree.path), o.action);
 
     // 2. Measure every worktree we are responsible for; remove finished ones that are safe to remove.
-    const cycle: CycleState = { repo, base, now, settings: s, actionByPath, report, signal, sizeDeadline: Date.now() + this.sizeBudgetMs };
+    const cycle: CycleState = { board, repo, base, now, settings: s, actionByPath, report, signal, sizeDeadline: Date.now() + this.sizeBudgetMs };
     for (const entry of list) {
       signal.throwIfAborted();
       if (entry.main || entry.bare || entry.prunable) continue;
@@ -425,6 +427,13 @@ export class WorktreeAgent implements BackgroundAgent {
         out.note = `kept: ${verdict.keptBecause ?? 'unknown'} (${verdict.why})`;
         return out;
       }
+      const waiting = awaitingSecurityScan(cycle.board, ticket, entry);
+      if (waiting !== undefined) {
+        out.action = 'kept';
+        out.keptBecause = 'security-scan';
+        out.note = `kept: ${waiting}`;
+        return out;
+      }
       // Never --force: should a file appear since the status above, git itself refuses.
       await this.git.removeWorktree(repo, entry.path, { force: false }, { signal });
       this.forgetSize(entry.path);
@@ -488,12 +497,13 @@ export class WorktreeAgent implements BackgroundAgent {
     this.walks.delete(pathKey(path));
   }
 
-  private async judge(repo: string, entry: WorktreeEntry, owner: Owner, base: string, signal: AbortSignal | undefined): Promise<CleanupItem> {
+  private async judge(board: Board, entry: WorktreeEntry, owner: Owner, base: string, signal: AbortSignal | undefined): Promise<CleanupItem> {
+    const repo = board.repoRoot;
     const ticket = owner.ticket;
     const status = await this.git.status(entry.path, { signal });
     const merged = owner.finished ? await this.git.isMerged(repo, entry.branch ?? entry.head ?? 'HEAD', base, { signal }) : false;
     const submodules = owner.finished ? await this.git.initializedSubmodules(entry.path, { signal }) : [];
-    const verdict = cleanupVerdict({
+    let verdict = cleanupVerdict({
       finished: owner.finished,
       inUse: ticket ? `${ticket.id} is ${ticket.status}` : undefined,
       locked: entry.locked,
@@ -504,6 +514,8 @@ export class WorktreeAgent implements BackgroundAgent {
       branch: entry.branch,
       base,
     });
+    const waiting = verdict.decision === 'remove' ? awaitingSecurityScan(board, ticket, entry) : undefined;
+    if (waiting !== undefined) verdict = { decision: 'keep', keptBecause: 'security-scan', why: waiting };
     return {
       path: entry.path, branch: entry.branch, ticketId: ticket?.id, ticketStatus: ticket?.status, base,
       dirty: status.dirty, changedFiles: changedCount(status), merged,
@@ -608,6 +620,15 @@ function sameWorktree(a: Worktree | undefined, b: Worktree | undefined): boolean
   return a.branch === b.branch && a.base === b.base && samePath(a.path, b.path);
 }
 
+/**
+ * Why a finished ticket's worktree must wait for the Security agent, or undefined when its full
+ * change was scanned as it stands (clean, at the worktree's HEAD). Orphans have no ticket to scan.
+ */
+function awaitingSecurityScan(board: BoardReader, ticket: Ticket | undefined, entry: WorktreeEntry): string | undefined {
+  if (ticket?.status !== 'DONE' || fullChangeScanned(board.getSecurityScan(ticket.id), entry.head)) return undefined;
+  return `waiting for the Security agent's scan of ${ticket.id}'s full change`;
+}
+
 /** When `git worktree add` wrote the worktree's `.git` file. */
 function createdAt(path: string): number | undefined {
   try {
@@ -630,7 +651,7 @@ function summarize(r: WorktreeReport): CycleResult {
   if (count('removed') > 0) parts.push(`${count('removed')} removed`);
   const kept = r.entries.filter((e) => e.action === 'kept');
   if (kept.length > 0) {
-    const why = ['dirty', 'unmerged', 'locked', 'submodules', 'error'].map((k) => [k, kept.filter((e) => e.keptBecause === k).length] as const).filter(([, n]) => n > 0);
+    const why = ['dirty', 'unmerged', 'locked', 'submodules', 'security-scan', 'error'].map((k) => [k, kept.filter((e) => e.keptBecause === k).length] as const).filter(([, n]) => n > 0);
     parts.push(`${kept.length} kept (${why.map(([k, n]) => `${n} ${k}`).join(', ')})`);
   }
   const flagged = r.entries.filter((e) => e.stale || e.heavy).length;

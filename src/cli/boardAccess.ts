@@ -5,10 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { installSecurityGate } from '../agents/securityGate';
+import { systemClock } from '../domain/clock';
+import { SimpleGitPort } from '../git/simpleGitPort';
 import { BOARD_DB_NAME, BOARD_DIR_NAME, resolveBoardLocation } from '../store/location';
 import { openReportLines } from '../store/repairRecord';
 import { openBoard, type SqlBoard } from '../store/sqlBoard';
 import { notFound } from './cliError';
+import { repositorySettings } from './cliSettings';
 
 export interface CliEnvironment {
   cwd: string;
@@ -54,5 +58,7 @@ export async function openFoundBoard(found: FoundBoard, warn: (line: string) => 
   const { warnings, notes } = openReportLines(board.openReport);
   for (const line of warnings) warn(`warning: ${line}`);
   for (const line of notes) warn(`note: ${line}`);
+  // A move out of IN_SEC or into DONE from the terminal scans the change first, like any other path.
+  installSecurityGate(board, { git: new SimpleGitPort(), settings: () => repositorySettings(found.repoRoot).securitySettings(), clock: systemClock });
   return board;
 }

@@ -7,10 +7,12 @@ import { AGENTS_LEASE } from '../agents/manager';
 import { describeDependencies } from '../domain/dependencies';
 import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
+import { notScannedWhy, shortCommit } from '../domain/securityScan';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
 import { resolveBoardLocation } from '../store/location';
 import { createBoard } from '../store/sqlBoard';
+import { gatheredLocation } from '../scan/gatherer/location';
 import { wasmPath } from './boardAccess';
 import { notFound, usage } from './cliError';
 import { flag, listOption, positionals, stringOption, type Command } from './command';
@@ -100,8 +102,10 @@ export const showCommand: Command = {
     const bugs = board.listBugs(id);
     const runs = board.listRuns({ ticketId: id }).sort((a, b) => a.startedAt - b.startedAt);
     const checkIn = board.latestCheckIn(id);
+    const securityScan = board.getSecurityScan(id);
+    const location = gatheredLocation(board, id);
     if (flag(ctx.values, 'json')) {
-      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null }));
+      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null }));
       return;
     }
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
@@ -115,6 +119,7 @@ export const showCommand: Command = {
         ['Depends on', describeDependencies(ticket.dependsOn, (dep) => board.getTicket(dep)) || '-'],
         ['Agent', ticket.assignedAgent ? safeLine(ticket.assignedAgent) : '-'],
         ['Worktree', ticket.worktree ? `${ticket.worktree.path} (${ticket.worktree.branch})` : '-'],
+        ...(location ? [['Location', `${safeLine(location.file)}:${location.line}`]] : []),
         ['Created', isoTime(ticket.createdAt)],
       ]),
     );
@@ -122,6 +127,11 @@ export const showCommand: Command = {
     if (ticket.acceptanceCriteria.length > 0) lines.push('', 'Acceptance criteria:', ...ticket.acceptanceCriteria.map((c) => `  - ${safeLine(c)}`));
     if (bugs.length > 0) {
       lines.push('', 'Bugs:', ...bugs.map((b) => `  ${b.fixed ? '[fixed]' : '[open] '} ${b.severity.padEnd(8)} ${safeLine(b.title)}${b.file ? ` (${safeLine(b.file)}${b.line !== undefined ? `:${b.line}` : ''})` : ''}`));
+    }
+    if (securityScan) {
+      const state = `${securityScan.files} changed files at ${shortCommit(securityScan)}${securityScan.dirty ? ' with uncommitted changes' : ''}, ${securityScan.blockers} open critical/high`;
+      lines.push('', `Security scan (${isoTime(securityScan.scannedAt)}): ${state}${securityScan.complete ? '' : ', not finished'}`);
+      for (const n of securityScan.notScanned) lines.push(`  not scanned: ${safeLine(n.path)} (${notScannedWhy(n.reason)})`);
     }
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
     lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));

@@ -1,9 +1,8 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
  * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
- * edit, move, heal, agents, runs, autopilot, status). Works with or
- * without VS Code running on the same board: every write goes through the store's cross-process
- * lock.
+ * edit, move, heal, agents, runs, run-agent, autopilot, status). Works with or without VS Code
+ * running on the same board: every write goes through the store's cross-process lock.
  */
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../domain/clock';
@@ -17,9 +16,10 @@ import { VERDICT_COMMANDS } from './verdictCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
+import { runAgentCommand } from './runAgentCommand';
 
 const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
-const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, autopilotCommand, statusCommand];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand];
 const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {

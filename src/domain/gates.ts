@@ -1,6 +1,7 @@
 /**
  * Gates beyond the transition table: moves the table allows but the ticket's state forbids. The
- * store applies them inside `transition`, so every path (runner, drag and drop, CLI) obeys them.
+ * store applies them inside `transition`, so every path (runner, drag and drop, CLI, autopilot)
+ * obeys them; securityScan.ts adds the rule that the change must have been scanned as it is now.
  */
 import { isForwardStep, type Status } from './status';
 import { isBlockingBug, type Bug } from './ticket';
@@ -17,15 +18,16 @@ export function openSecurityBlockers(bugs: readonly Bug[]): Bug[] {
 }
 
 /**
- * A ticket with open critical or high Security findings does not move on from IN_SEC. Going back
- * to IN_DEV to fix them, or to BLOCKED, stays allowed.
+ * A ticket with open critical or high Security findings does not move on from IN_SEC, nor reach
+ * DONE by any path. Going back to IN_DEV to fix them, or to BLOCKED, stays allowed.
  */
 export function securityGateRefusal(ticketId: string, from: Status, to: Status, bugs: readonly Bug[]): string | undefined {
-  if (from !== 'IN_SEC' || !isForwardStep(from, to)) return undefined;
+  if (to !== 'DONE' && (from !== 'IN_SEC' || !isForwardStep(from, to))) return undefined;
   const blockers = openSecurityBlockers(bugs);
   if (blockers.length === 0) return undefined;
   const listed = blockers.slice(0, LISTED).map((b) => `${b.severity} ${b.title}${b.line !== undefined ? ` (line ${b.line})` : ''}`);
   const more = blockers.length > LISTED ? ` and ${blockers.length - LISTED} more` : '';
   const count = blockers.length === 1 ? 'an open critical/high security finding' : `${blockers.length} open critical/high security findings`;
-  return `${ticketId} cannot leave IN_SEC with ${count}: ${listed.join('; ')}${more}. Remove them from the code (the next Security scan marks them fixed) or mark the bugs fixed.`;
+  const where = to === 'DONE' ? 'reach DONE' : 'leave IN_SEC';
+  return `${ticketId} cannot ${where} with ${count}: ${listed.join('; ')}${more}. Remove them from the code (the next Security scan marks them fixed) or mark the bugs fixed.`;
 }

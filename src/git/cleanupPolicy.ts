@@ -7,7 +7,7 @@
 import type { WorktreeStatus } from './port';
 
 export type CleanupDecision = 'remove' | 'confirm' | 'keep';
-export type KeptBecause = 'dirty' | 'unmerged' | 'locked' | 'submodules' | 'in-use' | 'error';
+export type KeptBecause = 'dirty' | 'unmerged' | 'locked' | 'submodules' | 'in-use' | 'error' | 'security-scan';
 
 export interface CleanupVerdict {
   decision: CleanupDecision;

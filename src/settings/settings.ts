@@ -185,6 +185,7 @@ export class Settings {
       maxNewPerCycle: this.number('gatherer.maxNewPerCycle'),
       maxOpen: this.number('gatherer.maxOpen'),
       includeDiagnostics: this.boolean('gatherer.includeDiagnostics'),
+      exclude: this.strings('gatherer.exclude'),
     };
   }
 

@@ -7,6 +7,7 @@ import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
+import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
 import type { Actor, Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
@@ -159,6 +160,8 @@ export interface BoardReader {
   getAgentState(name: string): AgentState | undefined;
   getLease(name: string): Lease | undefined;
   getMeta(key: string): string | undefined;
+  /** The last Security scan of the ticket's change, if any. */
+  getSecurityScan(ticketId: string): SecurityScanRecord | undefined;
 }
 
 export interface BoardTx extends BoardReader {
@@ -190,9 +193,14 @@ export interface BoardTx extends BoardReader {
   upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding;
   markFindingGone(fingerprint: string): void;
   markScanned(contentHash: string, rulesVersion: string): void;
+  /** Replaces the ticket's Security scan record. */
+  recordSecurityScan(record: SecurityScanRecord): void;
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;
   setMeta(key: string, value: string): void;
 }
+
+/** Scans one ticket's change now and records it on the board; reports the state it scanned. */
+export type SecurityGate = (ticketId: string) => Promise<ScanVerdict>;
 
 export type StoreChangeSource = 'local' | 'external';
 
@@ -231,8 +239,18 @@ export interface Board extends BoardReader {
   /**
    * Runs `fn` in one transaction after taking the cross-process lock and catching up with other
    * processes; resolves when the change is on disk. A throw rolls everything back.
+   *
+   * A transition that needs the ticket's change scanned at its current state (see
+   * src/domain/securityScan.ts) asks the Security gate set with `setSecurityGate`: the
+   * transaction is rolled back, the gate scans outside the lock, and `fn` runs again, so `fn` must
+   * be safe to run more than once (it is a transaction body: it only reads and writes through `tx`).
    */
   write<T>(fn: (tx: BoardTx) => T): Promise<T>;
+  /**
+   * Who scans a ticket's change when a transition needs it: this process's Security scan, or
+   * undefined when this process cannot scan (then such transitions are refused, with why).
+   */
+  setSecurityGate(gate: SecurityGate | undefined): void;
   /** Picks up other processes' changes now (also done on a timer and before every write). */
   refresh(): Promise<void>;
   /** Takes or renews a lease; true when this process holds it afterwards. */

@@ -3,8 +3,9 @@
  * parameter; times and ids are made here in JS, so the statements a write records replay to the
  * same rows in every process.
  */
-import { securityGateRefusal } from '../domain/gates';
 import { randomUUID } from 'node:crypto';
+import { securityGateRefusal } from '../domain/gates';
+import { needsSecurityScan, scanCurrencyRefusal, type ScanVerdict, type SecurityScanRecord } from '../domain/securityScan';
 import { CHECKIN_TYPES } from '../domain/checkin';
 import type { CheckIn } from '../domain/checkin';
 import type { Clock } from '../domain/clock';
@@ -35,7 +36,7 @@ import type {
   TicketFilter,
   TicketPatch,
 } from './api';
-import { toAgentState, toBug, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toTicket } from './rows';
+import { toAgentState, toBug, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSecurityScan, toTicket } from './rows';
 import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
 import type { Db, Param } from './sqlite';
 
@@ -93,6 +94,10 @@ class Where {
 export class BoardData implements BoardTx {
   /** Ticket ids changed by the current write. */
   readonly touched = new Set<string>();
+  /** What the Security gate reported for tickets this write asked about (set by the store for each attempt). */
+  scanVerdicts: ReadonlyMap<string, ScanVerdict> = new Map();
+  /** Tickets whose transition in the current write waits for a Security scan. */
+  readonly scanRequests = new Set<string>();
   /**
    * Decoded tickets by id. The PM cycle and the views read every ticket every few seconds;
    * decoding 10,000 rows from sql.js each time would block the thread for tens of ms. Entries
@@ -232,6 +237,11 @@ export class BoardData implements BoardTx {
     return v === undefined || v === null ? undefined : String(v);
   }
 
+  getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
+    const r = this.db.get('SELECT * FROM security_scans WHERE ticket_id = ?', [ticketId]);
+    return r && toSecurityScan(r);
+  }
+
   // ---------------------------------------------------------------- tickets
 
   createTicket(t: NewTicket, by: Actor): Ticket {
@@ -327,7 +337,16 @@ export class BoardData implements BoardTx {
     if (t.status !== expectedFrom) throw new StatusConflictError(t.id, expectedFrom, t.status);
     const refusal = transitionRefusal({ from: t.status, to, by, blockedFrom: t.blockedFrom });
     if (refusal !== undefined) throw new IllegalTransitionError(t.id, t.status, to, refusal);
-    const gate = t.status === 'IN_SEC' ? securityGateRefusal(t.id, t.status, to, this.listBugs(t.id)) : undefined;
+    if (needsSecurityScan(t, t.status, to)) {
+      const verdict = this.scanVerdicts.get(t.id);
+      const why = scanCurrencyRefusal(t.id, this.getSecurityScan(t.id), verdict);
+      if (why !== undefined) {
+        // The store asks the gate to scan (again, when the change moved under the last scan) and runs the write once more.
+        if (verdict === undefined || 'state' in verdict) this.scanRequests.add(t.id);
+        throw new IllegalTransitionError(t.id, t.status, to, why);
+      }
+    }
+    const gate = securityGateRefusal(t.id, t.status, to, this.listBugs(t.id));
     if (gate !== undefined) throw new IllegalTransitionError(t.id, t.status, to, gate);
     const trimmedNote = note?.trim() ? note : undefined;
     let blockedFrom: Status | null = null;
@@ -611,6 +630,26 @@ export class BoardData implements BoardTx {
       requiredText(rulesVersion, 'rules version'),
       this.clock.now(),
     ]);
+  }
+
+  recordSecurityScan(record: SecurityScanRecord): void {
+    const ticketId = this.requireTicket(record.ticketId).id;
+    this.db.run(
+      `INSERT OR REPLACE INTO security_scans (ticket_id, commit_sha, state, dirty, complete, files, blockers, not_scanned, scanned_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        ticketId,
+        optionalText(record.commit, 'commit') ?? null,
+        requiredText(record.state, 'scan state'),
+        record.dirty ? 1 : 0,
+        record.complete ? 1 : 0,
+        nonNegativeInteger(record.files, 'file count'),
+        nonNegativeInteger(record.blockers, 'blocker count'),
+        boundedText(JSON.stringify(record.notScanned), 'files not scanned'),
+        finiteNumber(record.scannedAt, 'scan time'),
+      ],
+    );
+    this.touched.add(ticketId);
   }
 
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void {

@@ -2,6 +2,7 @@
 import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Run, RunStatus, Verdict } from '../domain/run';
+import type { NotScannedFile, SecurityScanRecord } from '../domain/securityScan';
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
@@ -186,4 +187,19 @@ export function toAgentState(r: Row): AgentState {
 
 export function toLease(r: Row): Lease {
   return { name: str(r.name), owner: str(r.owner), heartbeatAt: num(r.heartbeat_at), acquiredAt: num(r.acquired_at) };
+}
+
+export function toSecurityScan(r: Row): SecurityScanRecord {
+  const notScanned = json<unknown>(r.not_scanned, []);
+  return {
+    ticketId: str(r.ticket_id),
+    commit: optStr(r.commit_sha),
+    state: str(r.state),
+    dirty: num(r.dirty) !== 0,
+    complete: num(r.complete) !== 0,
+    files: num(r.files),
+    blockers: num(r.blockers),
+    notScanned: Array.isArray(notScanned) ? (notScanned as NotScannedFile[]) : [],
+    scannedAt: num(r.scanned_at),
+  };
 }

@@ -214,7 +214,30 @@ const V4: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+
+/**
+ * What the Security gate checks before a ticket leaves IN_SEC or reaches DONE: the last scan of
+ * each ticket's change (HEAD, a fingerprint of the whole change, what could not be read).
+ */
+const V5: Migration = {
+  version: 5,
+  name: 'security scan records',
+  statements: [
+    `CREATE TABLE security_scans (
+      ticket_id TEXT PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+      commit_sha TEXT,
+      state TEXT NOT NULL,
+      dirty INTEGER NOT NULL DEFAULT 0,
+      complete INTEGER NOT NULL DEFAULT 1,
+      files INTEGER NOT NULL DEFAULT 0,
+      blockers INTEGER NOT NULL DEFAULT 0,
+      not_scanned TEXT NOT NULL DEFAULT '[]',
+      scanned_at INTEGER NOT NULL
+    )`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

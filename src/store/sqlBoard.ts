@@ -30,7 +30,8 @@ import { Emitter } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
+import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, SecurityGate, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
@@ -131,6 +132,19 @@ const TICKETS_TABLE = /\btickets\b/i;
 /** A writer whose entry keeps losing its place gives up after this many attempts. */
 const MAX_ATTEMPTS = 20;
 
+/**
+ * How many times one write may ask the Security gate to scan: a change that keeps moving while it
+ * is scanned is refused after that, with why.
+ */
+const MAX_GATE_SCANS = 3;
+
+/** A transaction body's transition waits for these tickets to be scanned; it is rolled back and run again. */
+class ScanNeeded extends Error {
+  constructor(readonly ticketIds: string[]) {
+    super(`waiting for a security scan of ${ticketIds.join(', ')}`);
+  }
+}
+
 /** Runs tasks one after another. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -172,6 +186,7 @@ export class SqlBoard implements Board {
   private compactionTemps = new Set<string>();
   private closed = false;
   private closing: Promise<void> | undefined;
+  private securityGate: SecurityGate | undefined;
 
   private constructor(
     private readonly SQL: SqlJsStatic,
@@ -270,8 +285,44 @@ export class SqlBoard implements Board {
 
   // ---------------------------------------------------------------- writes
 
-  write<T>(fn: (tx: BoardTx) => T): Promise<T> {
-    return this.writeInternal(() => fn(this.data));
+  async write<T>(fn: (tx: BoardTx) => T): Promise<T> {
+    const verdicts = new Map<string, ScanVerdict>();
+    for (let asked = 0; ; asked++) {
+      const gate = asked < MAX_GATE_SCANS ? this.securityGate : undefined;
+      try {
+        return await this.writeInternal(() => this.runBody(fn, verdicts, gate !== undefined));
+      } catch (err) {
+        if (!(err instanceof ScanNeeded) || gate === undefined) throw err;
+        // Outside the lock and the queue: the scan reads the worktree and records what it found in writes of its own.
+        for (const id of err.ticketIds) verdicts.set(id, await gate(id).catch((e: unknown) => ({ error: errorMessage(e) })));
+      }
+    }
+  }
+
+  setSecurityGate(gate: SecurityGate | undefined): void {
+    this.securityGate = gate;
+  }
+
+  /** Runs a transaction body; turns a transition's request for a scan into ScanNeeded when the gate can answer it. */
+  private runBody<T>(fn: (tx: BoardTx) => T, verdicts: ReadonlyMap<string, ScanVerdict>, canAsk: boolean): T {
+    const data = this.data;
+    data.scanVerdicts = verdicts;
+    data.scanRequests.clear();
+    try {
+      let value: T;
+      try {
+        value = fn(data);
+      } catch (err) {
+        // The body may have caught the refusal and failed otherwise: either way it ran without the scan it needed.
+        if (canAsk && data.scanRequests.size > 0) throw new ScanNeeded([...data.scanRequests]);
+        throw err;
+      }
+      if (canAsk && data.scanRequests.size > 0) throw new ScanNeeded([...data.scanRequests]);
+      return value;
+    } finally {
+      data.scanVerdicts = new Map();
+      data.scanRequests.clear();
+    }
   }
 
   refresh(): Promise<void> {
@@ -857,6 +908,9 @@ export class SqlBoard implements Board {
   }
   getMeta(key: string): string | undefined {
     return this.data.getMeta(key);
+  }
+  getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
+    return this.data.getSecurityScan(ticketId);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

@@ -3,13 +3,11 @@
  * lives in its own folder; this file only decides who gets what.
  */
 import * as vscode from 'vscode';
-import type { BackgroundAgent } from '../agents/agent';
-import { GathererAgent } from '../agents/gathererAgent';
+import { AGENT_NAMES, type BackgroundAgent } from '../agents/agent';
+import { createAgent, type AgentHostDeps } from '../agents/createAgent';
 import { AgentManager } from '../agents/manager';
 import { localProcessProbe } from '../agents/pm/liveness';
-import { PmAgent } from '../agents/pm/pmAgent';
-import { SecurityAgent } from '../agents/securityAgent';
-import { WorktreeAgent } from '../agents/worktreeAgent';
+import { installSecurityGate } from '../agents/securityGate';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { SimpleGitPort } from '../git/simpleGitPort';
@@ -19,7 +17,6 @@ import { AgentsModel } from './agents/agentsModel';
 import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
 import { AutopilotCommands } from './agents/autopilotCommands';
-import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
@@ -76,19 +73,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
-  const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
   context.subscriptions.push(runFeatures);
   // The PM stops overrun runs through this window's runner when it owns them.
-  const pmPorts = createPmPorts(config, git, log, () => runFeatures.localStop);
+  const agentDeps: AgentHostDeps = { settings: config, git, log, diagnostics: createDiagnosticsPort(), localStop: () => runFeatures.localStop };
+  const worktreeAgent = createAgent('Worktree', agentDeps);
 
   let manager: AgentManager | undefined;
-  const buildAgents = (): BackgroundAgent[] => [
-    new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
-    new SecurityAgent({ settings: () => config.securitySettings(), git }),
-    new GathererAgent({ settings: () => config.gathererSettings(), diagnostics: createDiagnosticsPort() }),
-    worktreeAgent,
-  ];
+  const buildAgents = (): BackgroundAgent[] => AGENT_NAMES.map((name) => (name === 'Worktree' ? worktreeAgent : createAgent(name, agentDeps)));
 
   const stopManager = async () => {
     const m = manager;
@@ -112,6 +104,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
 
   context.subscriptions.push(
     session.onDidChangeBoard((board) => {
+      // Every move out of IN_SEC or into DONE from this window waits for a scan of the change as it is.
+      if (board) {
+        installSecurityGate(board, {
+          git,
+          settings: () => config.securitySettings(),
+          clock: systemClock,
+          log,
+          refusal: () => (vscode.workspace.isTrusted ? undefined : 'the workspace is not trusted, so Security does not read it; trust the workspace to move this ticket on'),
+        });
+      }
       securityDiagnostics.setBoard(board);
       void stopManager().then(() => {
         if (board) startManager(board);

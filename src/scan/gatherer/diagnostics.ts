@@ -86,6 +86,7 @@ export function groupDiagnostics(repoRoot: string, entries: readonly DiagnosticE
       text: sourceDisplayName(source),
       normText: normalizeText(source),
       occurrence: 0,
+      context: '',
       fingerprint: '',
       rank: hasError ? 0 : 2,
       diagnostics: lines,

@@ -1,7 +1,8 @@
 /**
- * The identity of a gathered item: kind, file, normalized text and an occurrence index among
- * identical texts in one file. The line is deliberately not part of it, so a moved TODO keeps its
- * ticket.
+ * The identity of a gathered item: kind, file and normalized text; for identical texts in one
+ * file also the code around each and, among those still alike, their order. The line is never part
+ * of it, so a moved TODO keeps its ticket; a unique text ignores its surroundings, so editing the
+ * code next to it changes nothing.
  */
 import { createHash } from 'node:crypto';
 
@@ -12,9 +13,14 @@ export function normalizeText(text: string): string {
   return text.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
-export function fingerprintOf(kind: string, file: string, normText: string, occurrence: number): string {
-  const hash = createHash('sha256').update(`${kind}\0${file}\0${normText}\0${occurrence}`).digest('hex');
-  return FINGERPRINT_PREFIX + hash.slice(0, 32);
+/** A short hash of the code an item is about, its context among identical texts. */
+export function contextOf(code: string): string {
+  return createHash('sha256').update(normalizeText(code)).digest('hex').slice(0, 16);
+}
+
+export function fingerprintOf(kind: string, file: string, normText: string, context = '', occurrence = 0): string {
+  const key = context === '' && occurrence === 0 ? `${kind}\0${file}\0${normText}\0${0}` : `${kind}\0${file}\0${normText}\0${context}\0${occurrence}`;
+  return FINGERPRINT_PREFIX + createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
 interface Identifiable {
@@ -22,11 +28,15 @@ interface Identifiable {
   file: string;
   line: number;
   normText: string;
+  context: string;
   occurrence: number;
   fingerprint: string;
 }
 
-/** Numbers identical texts in one file top to bottom and sets every item's fingerprint. */
+/**
+ * Sets every item's fingerprint: a text unique in its file by the text alone; identical texts by
+ * their context too, numbered top to bottom only where even that is the same.
+ */
 export function assignFingerprints<T extends Identifiable>(items: T[]): T[] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -36,11 +46,20 @@ export function assignFingerprints<T extends Identifiable>(items: T[]): T[] {
     else groups.set(key, [item]);
   }
   for (const group of groups.values()) {
-    if (group.length > 1) group.sort((a, b) => a.line - b.line);
-    group.forEach((item, i) => {
-      item.occurrence = i;
-      item.fingerprint = fingerprintOf(item.kind, item.file, item.normText, i);
-    });
+    if (group.length === 1) {
+      const [item] = group;
+      item.occurrence = 0;
+      item.fingerprint = fingerprintOf(item.kind, item.file, item.normText);
+      continue;
+    }
+    group.sort((a, b) => a.line - b.line);
+    const seen = new Map<string, number>();
+    for (const item of group) {
+      const n = seen.get(item.context) ?? 0;
+      seen.set(item.context, n + 1);
+      item.occurrence = n;
+      item.fingerprint = fingerprintOf(item.kind, item.file, item.normText, item.context, n);
+    }
   }
   return items;
 }

@@ -1,62 +1,37 @@
 /**
- * Finds tag lines with `git grep` in the main checkout: tracked files only (so `.gitignore`
- * holds), binary files skipped, the board's own `.factory/` folder excluded by pathspec.
+ * Finds the files holding tags with `git grep` in the main checkout: tracked files only (so
+ * `.gitignore` holds), binary files skipped, the board's own `.factory/` folder and files
+ * `.gitattributes` marks vendored or generated excluded by pathspec. The files are then read and their comments parsed (commentScan.ts); grep only narrows
+ * down which.
  */
+import { runGit } from '../common/gitProcess';
 import { grepPattern } from './commentTags';
-import { runGit } from './gitProcess';
-
-export interface GrepHit {
-  /** Repository-relative, `/`-separated, exactly as git names it (odd characters included). */
-  file: string;
-  /** 1-based. */
-  line: number;
-  content: string;
-}
+import { ATTRIBUTE_EXCLUDES } from './paths';
 
 /** The pathspec that keeps the board's folder out of every scan. */
 export const BOARD_FOLDER_EXCLUDE = ':(exclude,top).factory';
 
 /**
- * The `git grep` arguments. Flags a user's git config could change (`grep.column`,
- * `grep.patternType`, `grep.fullName`, color) are pinned on the command line.
+ * The `git grep` arguments that list the matching files, NUL-separated. Flags a user's git config
+ * could change (`grep.patternType`, `grep.fullName`, color) are pinned on the command line.
  */
 export function grepArgs(tags: readonly string[]): string[] {
   return [
     '-c', 'grep.column=false',
-    '-c', 'grep.lineNumber=true',
-    'grep', '--no-color', '--no-column', '--full-name', '--no-textconv',
-    '-n', '-z', '-I', '-w', '-E', '-e', grepPattern(tags),
-    '--', '.', BOARD_FOLDER_EXCLUDE,
+    'grep', '--no-color', '--full-name', '--no-textconv',
+    '-l', '-z', '-I', '-w', '-E', '-e', grepPattern(tags),
+    '--', '.', BOARD_FOLDER_EXCLUDE, ...ATTRIBUTE_EXCLUDES,
   ];
 }
 
-export async function gitGrepTags(repoRoot: string, tags: readonly string[], signal?: AbortSignal): Promise<GrepHit[]> {
+/** Repository-relative paths of the tracked text files that hold one of `tags` as a word. */
+export async function gitGrepFiles(repoRoot: string, tags: readonly string[], signal?: AbortSignal): Promise<string[]> {
   if (tags.length === 0) return [];
   const { code, stdout } = await runGit(repoRoot, grepArgs(tags), { signal, okCodes: [0, 1] });
-  return code === 1 ? [] : parseGrepOutput(stdout);
+  return code === 1 ? [] : parseFileList(stdout);
 }
 
-/**
- * Parses `git grep -n -z` output: records `<file> NUL <line> NUL <content> LF`. File names are
- * split on NUL, so a name holding a newline or a colon is read whole; content never holds a NUL
- * (such files are binary and skipped by `-I`) nor a newline.
- */
-export function parseGrepOutput(stdout: Buffer | string): GrepHit[] {
-  const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
-  const hits: GrepHit[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const fileEnd = text.indexOf('\0', pos);
-    if (fileEnd < 0) break;
-    const lineEnd = text.indexOf('\0', fileEnd + 1);
-    if (lineEnd < 0) break;
-    let contentEnd = text.indexOf('\n', lineEnd + 1);
-    if (contentEnd < 0) contentEnd = text.length;
-    const line = Number(text.slice(fileEnd + 1, lineEnd));
-    let content = text.slice(lineEnd + 1, contentEnd);
-    if (content.endsWith('\r')) content = content.slice(0, -1);
-    if (Number.isInteger(line) && line > 0) hits.push({ file: text.slice(pos, fileEnd), line, content });
-    pos = contentEnd + 1;
-  }
-  return hits;
+/** NUL-separated names, read whole: a name may hold a newline or a colon. */
+export function parseFileList(stdout: Buffer | string): string[] {
+  return (typeof stdout === 'string' ? stdout : stdout.toString('utf8')).split('\0').filter((f) => f !== '');
 }

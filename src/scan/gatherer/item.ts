@@ -23,10 +23,17 @@ export interface GatheredItem {
   text: string;
   /** Whitespace collapsed, lower case: what the fingerprint and the matching compare. */
   normText: string;
-  /** Among items of the same kind, file and normalized text, ordered by line. */
+  /** Among items of the same kind, file, normalized text and context, ordered by line. */
   occurrence: number;
+  /**
+   * A hash of the code the item's comment is about (see commentScan.ts), which tells identical
+   * texts in one file apart; empty for diagnostics.
+   */
+  context: string;
   fingerprint: string;
   owner?: string | undefined;
+  /** `TODO(v3)`: a note that names no owner. */
+  note?: string | undefined;
   rank: ValueRank;
   /** For a diagnostics item: every diagnostic of its file and source, by line. */
   diagnostics?: DiagnosticLine[] | undefined;

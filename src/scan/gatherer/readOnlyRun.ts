@@ -29,6 +29,7 @@ const MUTATORS: Record<Mutator, true> = {
   upsertFinding: true,
   markFindingGone: true,
   markScanned: true,
+  recordSecurityScan: true,
   setAgentState: true,
   setMeta: true,
 };

@@ -12,7 +12,7 @@ import type { Ticket } from '../../domain/ticket';
 import { createHash } from 'node:crypto';
 import { FINGERPRINT_PREFIX } from './fingerprint';
 import { compareByValue, DIAGNOSTICS_KIND, priorityOfRank, type GatheredItem } from './item';
-import { matchItems, type TrackedRecord } from './matching';
+import { matchItems, type MatchResult, type TrackedRecord } from './matching';
 import { descriptionOf, titleOf } from './render';
 
 export const SCANNER = 'gatherer';
@@ -29,6 +29,12 @@ export const WAITING_META_KEY = 'gatherer.waitingNearTracked';
 export interface ReconcileInput {
   /** Everything found this cycle. */
   items: readonly GatheredItem[];
+  /**
+   * The pairing of tracked records and items, made once before the write (see planMatch). The
+   * write uses it when the tracked records are still those it was made from, and pairs again only
+   * when another process changed them meanwhile.
+   */
+  plan?: MatchPlan | undefined;
   /**
    * The kinds this cycle looked for. A tracked item of another kind (a tag removed from the
    * setting, diagnostics in a headless run) was not looked for, so it is not "gone".
@@ -62,14 +68,22 @@ export interface ReconcileOutcome {
   open: number;
 }
 
-interface Tracked extends TrackedRecord {
+export interface Tracked extends TrackedRecord {
   finding: Finding;
   data: FindingData;
+}
+
+export interface MatchPlan {
+  match: MatchResult<Tracked>;
+  /** The tracked records the match was made from (see signatureOf). */
+  signature: string;
 }
 
 /** What a finding remembers besides its columns. */
 interface FindingData {
   occurrence: number;
+  /** The code around the item (see GatheredItem.context). */
+  context?: string | undefined;
   tag: string;
   /** What the Gatherer last wrote, so a title or description the user edited is left alone. */
   title?: string | undefined;
@@ -83,24 +97,39 @@ export function trackedRecords(reader: BoardReader, observedKinds: ReadonlySet<s
   for (const finding of reader.listFindings({ scanner: SCANNER })) {
     if (!observedKinds.has(finding.kind)) continue;
     const data = readData(finding.data);
-    out.push({ fingerprint: finding.fingerprint, kind: finding.kind, file: finding.file, line: finding.line, normText: finding.text, occurrence: data.occurrence, finding, data });
+    out.push({ fingerprint: finding.fingerprint, kind: finding.kind, file: finding.file, line: finding.line, normText: finding.text, occurrence: data.occurrence, context: data.context ?? '', finding, data });
   }
   return out;
 }
 
+/** What the match depends on in the tracked records: if another process changed any of it, the match is made again. */
+export function signatureOf(records: readonly Tracked[]): string {
+  return records.map((r) => `${r.fingerprint}\0${r.file}\0${r.line}\0${r.normText}\0${r.context}`).join('\n');
+}
+
 /**
- * Whether git's rename detection is worth running (it stats the whole working tree): only when a
- * tracked item was not found, not even as an edit, and its file is gone from where it was. An item
- * whose file is still there was deleted or changed beyond recognition; no rename explains it.
+ * Pairs the board's tracked records with this cycle's items, outside any transaction. Rename
+ * detection (which stats the whole working tree) runs only when a record was not found and its file
+ * is gone from where it was, and then only the records and items left over are paired again.
  */
-export function needsRenameDetection(
+export async function planMatch(
   reader: BoardReader,
   items: readonly GatheredItem[],
   observedKinds: ReadonlySet<string>,
   fileExists: (file: string) => boolean,
-): boolean {
-  const { gone } = matchItems(trackedRecords(reader, observedKinds), items, { existedBefore: waitingLastCycle(reader) });
-  return gone.some((record) => !fileExists(record.file));
+  detectRenames: () => Promise<ReadonlyMap<string, string>>,
+): Promise<MatchPlan & { renames: ReadonlyMap<string, string> }> {
+  const records = trackedRecords(reader, observedKinds);
+  const existedBefore = waitingLastCycle(reader);
+  const first = matchItems(records, items, { existedBefore });
+  let renames: ReadonlyMap<string, string> = new Map();
+  let match = first;
+  if (first.gone.some((r) => !fileExists(r.file))) {
+    renames = await detectRenames();
+    const again = matchItems(first.gone, first.fresh, { renames, existedBefore });
+    match = { matched: [...first.matched, ...again.matched], gone: again.gone, fresh: again.fresh };
+  }
+  return { match, signature: signatureOf(records), renames };
 }
 
 function waitingLastCycle(reader: BoardReader): (item: GatheredItem) => boolean {
@@ -120,17 +149,18 @@ function shortFingerprint(fingerprint: string): string {
 
 export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome {
   const outcome: ReconcileOutcome = { created: [], updated: 0, closed: 0, noted: 0, waiting: 0, suppressed: 0, open: 0 };
-  const { matched, gone, fresh } = matchItems(trackedRecords(tx, input.observedKinds), input.items, {
-    renames: input.renames,
-    existedBefore: waitingLastCycle(tx),
-  });
+  const records = trackedRecords(tx, input.observedKinds);
+  const { matched, gone, fresh } =
+    input.plan !== undefined && input.plan.signature === signatureOf(records)
+      ? input.plan.match
+      : matchItems(records, input.items, { renames: input.renames, existedBefore: waitingLastCycle(tx) });
   const trackedFiles = new Set(matched.map((m) => m.item.file));
 
   for (const { record, item } of matched) {
     const ticket = record.finding.ticketId === undefined ? undefined : tx.getTicket(record.finding.ticketId);
     if (ticket === undefined) {
       outcome.suppressed++;
-      track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, record);
+      track(tx, item, undefined, { occurrence: item.occurrence, context: item.context, tag: item.tag }, record);
       continue;
     }
     const { changed, data } = refreshTicket(tx, ticket, item, record.data, record.kind);
@@ -166,7 +196,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
   const everTracked = new Set(tx.listFindings({ scanner: SCANNER, includeGone: true }).map((f) => f.fingerprint));
   const suppress = (item: GatheredItem): void => {
     outcome.suppressed++;
-    track(tx, item, undefined, { occurrence: item.occurrence, tag: item.tag }, undefined);
+    track(tx, item, undefined, { occurrence: item.occurrence, context: item.context, tag: item.tag }, undefined);
     trackedFiles.add(item.file);
   };
   const candidates: GatheredItem[] = [];
@@ -174,7 +204,7 @@ export function reconcile(tx: BoardTx, input: ReconcileInput): ReconcileOutcome 
     const open = openByFingerprint.get(item.fingerprint);
     if (open !== undefined) {
       // Its item had vanished while a human worked the ticket, and now it is back.
-      const { changed, data } = refreshTicket(tx, open, item, { occurrence: item.occurrence, tag: item.tag }, item.kind);
+      const { changed, data } = refreshTicket(tx, open, item, { occurrence: item.occurrence, context: item.context, tag: item.tag }, item.kind);
       if (changed) outcome.updated++;
       track(tx, item, open.id, data, undefined);
       trackedFiles.add(item.file);
@@ -243,6 +273,7 @@ function refreshTicket(tx: BoardTx, ticket: Ticket, item: GatheredItem, last: Fi
   const descriptionNow = patch.description ?? ticket.description;
   const data: FindingData = {
     occurrence: item.occurrence,
+    context: item.context,
     tag: item.tag,
     title: (patch.title ?? ticket.title) === title ? title : last.title,
     descriptionHash: descriptionNow === description ? hash(description) : last.descriptionHash,
@@ -268,11 +299,18 @@ function track(tx: BoardTx, item: GatheredItem, ticketId: string | undefined, da
 }
 
 function createdData(item: GatheredItem, ticket: Ticket): FindingData {
-  return { occurrence: item.occurrence, tag: item.tag, title: ticket.title, descriptionHash: hash(ticket.description), priority: ticket.priority };
+  return { occurrence: item.occurrence, context: item.context, tag: item.tag, title: ticket.title, descriptionHash: hash(ticket.description), priority: ticket.priority };
 }
 
 function sameData(a: FindingData, b: FindingData): boolean {
-  return a.occurrence === b.occurrence && a.tag === b.tag && a.title === b.title && a.descriptionHash === b.descriptionHash && a.priority === b.priority;
+  return (
+    a.occurrence === b.occurrence &&
+    (a.context ?? '') === (b.context ?? '') &&
+    a.tag === b.tag &&
+    a.title === b.title &&
+    a.descriptionHash === b.descriptionHash &&
+    a.priority === b.priority
+  );
 }
 
 function readData(raw: Record<string, unknown> | undefined): FindingData {
@@ -280,6 +318,7 @@ function readData(raw: Record<string, unknown> | undefined): FindingData {
   const tag = typeof raw?.tag === 'string' ? raw.tag : '';
   return {
     occurrence,
+    context: typeof raw?.context === 'string' ? raw.context : undefined,
     tag,
     title: typeof raw?.title === 'string' ? raw.title : undefined,
     descriptionHash: typeof raw?.descriptionHash === 'string' ? raw.descriptionHash : undefined,

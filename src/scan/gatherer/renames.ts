@@ -2,51 +2,7 @@
  * Git's rename detection between the commit the last cycle saw and now (committed renames, then
  * the working tree's), so a gathered item in a renamed file keeps its ticket.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runGit } from './gitProcess';
-
-const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-
-/** The commit HEAD points at, or undefined in a repository without commits. */
-export async function headCommit(repoRoot: string, signal?: AbortSignal): Promise<string | undefined> {
-  return (await readHeadFromFiles(repoRoot)) ?? revParseHead(repoRoot, signal);
-}
-
-/**
- * The common layout read straight from `.git` (HEAD, a loose ref or packed-refs), which spares a
- * process per cycle. Anything unusual (a `.git` file, reftable, an unborn branch) returns
- * undefined and git itself is asked.
- */
-export async function readHeadFromFiles(repoRoot: string): Promise<string | undefined> {
-  try {
-    const gitDir = join(repoRoot, '.git');
-    if (!(await stat(gitDir)).isDirectory()) return undefined;
-    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
-    if (SHA.test(head)) return head;
-    const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
-    if (ref === undefined || ref.split('/').some((part) => part === '..' || part === '.' || part === '')) return undefined;
-    const loose = await readFile(join(gitDir, ref), 'utf8').then(
-      (text) => text.trim(),
-      () => undefined,
-    );
-    if (loose !== undefined) return SHA.test(loose) ? loose : undefined;
-    const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8');
-    for (const line of packed.split('\n')) {
-      const [sha, name] = line.split(' ');
-      if (name === ref && sha !== undefined && SHA.test(sha)) return sha;
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function revParseHead(repoRoot: string, signal?: AbortSignal): Promise<string | undefined> {
-  const { code, stdout } = await runGit(repoRoot, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { signal, okCodes: [0, 1, 128] });
-  const sha = stdout.toString('utf8').trim();
-  return code === 0 && SHA.test(sha) ? sha : undefined;
-}
+import { runGit } from '../common/gitProcess';
 
 export interface RenameReport {
   /** Old path -> path now, both repository-relative. */

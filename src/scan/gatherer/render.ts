@@ -5,10 +5,13 @@ import { DIAGNOSTICS_KIND, type GatheredItem } from './item';
 /** How many diagnostics a description lists before "and N more". */
 const LISTED_DIAGNOSTICS = 20;
 const MESSAGE_MAX = 300;
+/** A comment's title: what fits a line of the Tickets view; the description holds the whole text. */
+const COMMENT_TITLE_MAX = 100;
 
 export function titleOf(item: GatheredItem): string {
   if (item.kind === DIAGNOSTICS_KIND) return truncate(diagnosticsSummary(item), TITLE_MAX);
-  return truncate(`${item.tag}: ${item.text}`.replace(/\s+/g, ' '), TITLE_MAX);
+  const tag = item.note !== undefined ? `${item.tag}(${item.note})` : item.tag;
+  return truncateAtWord(`${tag}: ${item.text}`.replace(/\s+/g, ' '), COMMENT_TITLE_MAX);
 }
 
 export function descriptionOf(item: GatheredItem): string {
@@ -18,8 +21,11 @@ export function descriptionOf(item: GatheredItem): string {
     if (lines.length > LISTED_DIAGNOSTICS) listed.push(`and ${lines.length - LISTED_DIAGNOSTICS} more`);
     return [`${diagnosticsSummary(item)}, as reported by the editor.`, '', ...listed].join('\n');
   }
-  const out = [`A ${item.tag} comment in the code, gathered by the Gatherer.`, '', `Location: ${item.file}:${item.line}`];
+  // Where the comment is stays out of the description: it moves with the code, and the ticket shows it from the Gatherer's record.
+  const out = [`A ${item.tag} comment in the code, gathered by the Gatherer.`];
+  if (item.owner !== undefined || item.note !== undefined) out.push('');
   if (item.owner !== undefined) out.push(`Owner: ${item.owner}`);
+  if (item.note !== undefined) out.push(`Note: ${item.note}`);
   out.push('', item.text);
   return out.join('\n');
 }
@@ -41,6 +47,15 @@ export function diagnosticsSummary(item: GatheredItem): string {
 
 function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
+}
+
+/** Cuts at the last word boundary that fits, so a title ends in a whole word and an ellipsis. */
+export function truncateAtWord(text: string, max: number): string {
+  const points = [...text];
+  if (points.length <= max) return text;
+  const cut = points.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, '')}\u2026`;
 }
 
 /** Cuts on code points, so a title never ends in half a surrogate pair. */

@@ -1,5 +1,5 @@
 /** Which of some files git would scan: tracked, or untracked but not ignored. */
-import { runGit } from './gitProcess';
+import { runGit } from '../common/gitProcess';
 
 const CHUNK = 200;
 

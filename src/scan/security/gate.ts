@@ -12,7 +12,7 @@ export function openSecurityBlockers(board: Pick<BoardReader, 'listBugs'>, ticke
   return blockersOf(board.listBugs(ticketId));
 }
 
-/** Why `ticketId` may not move `from` -> `to`, or undefined when the gate has no objection. */
+/** Why open findings keep `ticketId` from moving `from` -> `to`, or undefined when they do not. */
 export function securityGateRefusal(board: Pick<BoardReader, 'listBugs'>, ticketId: string, from: Status, to: Status): string | undefined {
-  return from === 'IN_SEC' ? refusal(ticketId, from, to, board.listBugs(ticketId)) : undefined;
+  return refusal(ticketId, from, to, board.listBugs(ticketId));
 }

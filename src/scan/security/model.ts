@@ -16,6 +16,8 @@ export interface SecurityFindingData {
   title: string;
   message: string;
   column: number;
+  /** Hash of the finding's identity (the secret's digest, the redacted statement), to follow it into a renamed file. */
+  identityHash?: string | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export function securityFingerprint(ticketId: string, rule: string, file: string
   return FINGERPRINT_PREFIX + sha256Hex(ticketId, rule, file, identity).slice(0, 40);
 }
 
-/** Meta key remembering that a DONE ticket's full change was scanned (value: when it reached DONE). */
-export function doneScanMetaKey(ticketId: string): string {
-  return `security.doneScanned.${ticketId}`;
+/** The identity as findings store it: short, and revealing nothing of a secret. */
+export function identityHash(rule: string, identity: string): string {
+  return sha256Hex(rule, identity).slice(0, 32);
 }

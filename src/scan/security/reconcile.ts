@@ -1,13 +1,16 @@
 /**
  * The write half of a scan: turns one ticket's scan outcome into findings, bugs and threads inside
- * the caller's transaction. A new finding opens a bug and a thread on its line; a moved one
- * updates both; a gone one marks the bug fixed and resolves the thread; a finding that comes back
- * reopens them.
+ * the caller's transaction, and records the scan for the Security gate. A new finding opens a bug
+ * and a thread on its line; a moved one updates both, also into a renamed file (git's rename
+ * detection, or the same finding gone from one file and found in another); a gone one marks the
+ * bug fixed and resolves the thread; a finding that comes back reopens them.
  */
+import { openSecurityBlockers } from '../../domain/gates';
+import { notScannedWhy, type NotScannedFile } from '../../domain/securityScan';
 import type { Bug } from '../../domain/ticket';
 import type { BoardTx, Finding } from '../../store/api';
 import type { FileOutcome, TicketScan } from './collect';
-import { FINGERPRINT_PREFIX, SECURITY_AUTHOR, SECURITY_SCANNER, securityFingerprint, type SecurityFindingData } from './model';
+import { FINGERPRINT_PREFIX, identityHash, SECURITY_AUTHOR, SECURITY_SCANNER, securityFingerprint, type SecurityFindingData } from './model';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 
 export type FindingChangeKind = 'new' | 'moved' | 'fixed' | 'reopened';
@@ -31,31 +34,55 @@ export interface ReconcileReport {
 
 const TITLE_MAX = 200;
 
-export function reconcileTicket(tx: BoardTx, scan: TicketScan): ReconcileReport {
+export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number): ReconcileReport {
   const report: ReconcileReport = { changes: [], live: 0 };
   const ticket = tx.getTicket(scan.ticketId);
   // Deleted while the scan ran: nothing to hang findings on.
   if (!ticket) return report;
   const ticketId = ticket.id;
   const existing = new Map<string, Finding>();
-  for (const f of tx.listFindings({ scanner: SECURITY_SCANNER, ticketId, includeGone: true })) existing.set(f.fingerprint, f);
+  const byLocation = new Map<string, Finding>();
+  for (const f of tx.listFindings({ scanner: SECURITY_SCANNER, ticketId, includeGone: true })) {
+    existing.set(f.fingerprint, f);
+    const id = (f.data as Partial<SecurityFindingData> | undefined)?.identityHash;
+    if (typeof id === 'string') byLocation.set(locationKey(f.kind, id, f.file), f);
+  }
   const bugs = new Map<string, Bug>();
   for (const b of tx.listBugs(ticketId)) if (b.fingerprint?.startsWith(FINGERPRINT_PREFIX)) bugs.set(b.fingerprint, b);
+  const renamedFrom = new Map([...scan.renames].map(([from, to]) => [to, from]));
 
   const present = new Set<string>();
   const standing = new Set<string>();
   const outcomeOf = new Map<string, FileOutcome>();
+  const unplaced: Array<{ file: FileOutcome & { state: 'scanned' }; raw: RawFinding; id: string }> = [];
+  const place = (file: FileOutcome & { state: 'scanned' }, raw: RawFinding, fp: string): void => {
+    present.add(fp);
+    const change = applyPresent(tx, ticketId, file.path, file.contentKey, raw, fp, existing.get(fp), bugs);
+    if (change) report.changes.push(change);
+  };
   for (const file of scan.files) {
     outcomeOf.set(file.path, file);
     if (file.state === 'unchanged-with-findings' || file.state === 'deferred') standing.add(file.path);
     if (file.state !== 'scanned') continue;
     if (file.findings.length === 0) tx.markScanned(file.contentKey, SECURITY_RULES_VERSION);
     for (const raw of file.findings) {
-      const fp = securityFingerprint(ticketId, raw.rule, file.path, raw.identity);
-      present.add(fp);
-      const change = applyPresent(tx, ticketId, file.path, file.contentKey, raw, fp, existing.get(fp), bugs);
-      if (change) report.changes.push(change);
+      const id = identityHash(raw.rule, raw.identity);
+      const from = renamedFrom.get(file.path);
+      const known =
+        byLocation.get(locationKey(raw.rule, id, file.path)) ??
+        existing.get(securityFingerprint(ticketId, raw.rule, file.path, raw.identity)) ??
+        (from === undefined ? undefined : (byLocation.get(locationKey(raw.rule, id, from)) ?? existing.get(securityFingerprint(ticketId, raw.rule, from, raw.identity))));
+      if (known && !present.has(known.fingerprint)) place(file, raw, known.fingerprint);
+      else unplaced.push({ file, raw, id });
     }
+  }
+  // A finding gone from one file and found in another, with no rename git could see (a move of
+  // uncommitted files, a copy-and-delete): the same finding, followed rather than fixed and refiled.
+  for (const { file, raw, id } of unplaced) {
+    const moved = [...existing.values()].find(
+      (f) => f.goneAt === undefined && !present.has(f.fingerprint) && f.kind === raw.rule && !standing.has(f.file) && (f.data as Partial<SecurityFindingData> | undefined)?.identityHash === id,
+    );
+    place(file, raw, moved?.fingerprint ?? securityFingerprint(ticketId, raw.rule, file.path, raw.identity));
   }
 
   for (const f of existing.values()) {
@@ -64,7 +91,24 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan): ReconcileReport 
     if (change) report.changes.push(change);
   }
   report.live = tx.listFindings({ scanner: SECURITY_SCANNER, ticketId }).length;
+  const notScanned: NotScannedFile[] = [];
+  for (const f of scan.files) if (f.state === 'skipped') notScanned.push({ path: f.path, reason: f.reason });
+  tx.recordSecurityScan({
+    ticketId,
+    commit: scan.commit,
+    state: scan.state,
+    dirty: scan.dirty,
+    complete: !scan.files.some((f) => f.state === 'deferred'),
+    files: scan.changed,
+    blockers: openSecurityBlockers(tx.listBugs(ticketId)).length,
+    notScanned,
+    scannedAt,
+  });
   return report;
+}
+
+function locationKey(rule: string, identity: string, file: string): string {
+  return `${rule}\0${identity}\0${file}`;
 }
 
 function applyPresent(
@@ -84,6 +128,7 @@ function applyPresent(
     title: raw.title,
     message: raw.message,
     column: raw.column,
+    identityHash: identityHash(raw.rule, raw.identity),
   };
   tx.upsertFinding({ fingerprint: fp, scanner: SECURITY_SCANNER, ticketId, kind: raw.rule, file, line: raw.line, text: raw.shown, data: { ...data } });
   const change = (kind: FindingChangeKind): FindingChange => ({ kind, ticketId, rule: raw.rule, severity: raw.severity, file, line: raw.line, shown: raw.shown });
@@ -149,10 +194,7 @@ function applyGone(tx: BoardTx, ticketId: string, finding: Finding, reason: stri
 
 function goneReason(outcome: FileOutcome | undefined): string {
   if (!outcome) return 'The file is no longer part of the change';
-  if (outcome.state === 'skipped') {
-    const why = { ignored: 'it matches agentFactory.security.ignore', 'too-large': 'it is larger than agentFactory.security.maxFileSizeKB', binary: 'it is binary now', 'not-a-file': 'it is no longer a regular file' }[outcome.reason];
-    return `The file is no longer scanned: ${why}`;
-  }
+  if (outcome.state === 'skipped') return `The file is no longer scanned: ${notScannedWhy(outcome.reason)}`;
   return 'No longer found in the file';
 }
 

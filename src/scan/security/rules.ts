@@ -18,9 +18,15 @@ export interface RiskyRule {
   severity: Severity;
   /** One line: why it is risky and what to do instead. */
   message: string;
+  /**
+   * A match whose whole statement (whitespace collapsed) matches this is a safe form after all:
+   * what a pattern alone cannot see, such as a method named `eval` being defined rather than
+   * called. Not part of the `git grep -P` reference in the benchmark.
+   */
+  unless?: RegExp;
 }
 
-export const RISKY_RULES_VERSION = 'risky-2';
+export const RISKY_RULES_VERSION = 'risky-3';
 
 const JS = ['js', 'jsx', 'mjs', 'cjs', 'ts', 'tsx', 'mts', 'cts', 'vue', 'svelte'];
 const PY = ['py'];
@@ -28,8 +34,18 @@ const SQL_HOSTS = [...JS, ...PY, 'java', 'kt', 'go', 'php', 'rb', 'cs', 'scala',
 
 /** A string literal on one line: '…' or "…". */
 const LIT = String.raw`(?:'[^'\n]*'|"[^"\n]*")`;
+/** A template literal without substitutions, on any number of lines. */
+const CONST_TEMPLATE = String.raw`\x60[^\x60$]*\x60`;
+/** Not the name in a definition: `def eval(`, `function exec(`, `async def exec(`. */
+const NOT_DEFINED = String.raw`(?<!\bdef\s)(?<!\bfunction\s)`;
+/** A class method definition (`eval(code) {`, `async exec(cmd: string): Promise<void> {`), as a whole statement. */
+const METHOD_DEFINITION = /^(?:(?:public|private|protected|static|async|override)\s+)*(?:eval|exec)\s*\([^()]*\)\s*(?::[^{;]*)?\{/;
 /** A statement that is SQL: keyword pairs, all upper case or all lower case ("Select a file" is not SQL). */
-const SQL = String.raw`(?:SELECT\b[^'"\x60\n]*?\bFROM|INSERT\s+INTO|UPDATE\b[^'"\x60\n]*?\bSET|DELETE\s+FROM|select\b[^'"\x60\n]*?\bfrom|insert\s+into|update\b[^'"\x60\n]*?\bset|delete\s+from)\b`;
+const sql = (gap: string): string =>
+  String.raw`(?:SELECT\b${gap}\bFROM|INSERT\s+INTO|UPDATE\b${gap}\bSET|DELETE\s+FROM|select\b${gap}\bfrom|insert\s+into|update\b${gap}\bset|delete\s+from)\b`;
+const SQL = sql(String.raw`[^'"\x60\n]*?`);
+/** The same in a template literal, whose query usually spans lines. */
+const SQL_ML = sql(String.raw`[^'"\x60]*?`);
 
 const re = (source: string): RegExp => new RegExp(source);
 
@@ -37,10 +53,11 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'dynamic-eval',
     title: 'Dynamic code evaluation',
-    pattern: re(String.raw`(?<![\w$.])eval\s*\((?!\s*${LIT}\s*\))\s*[^\s)]`),
+    pattern: re(String.raw`(?<![\w$.])${NOT_DEFINED}eval\s*\((?!\s*${LIT}\s*\))\s*[^\s)]`),
     languages: [...JS, ...PY],
     severity: 'high',
     message: 'eval() runs whatever text reaches it; parse the data (JSON.parse, a lookup table) instead of executing it.',
+    unless: METHOD_DEFINITION,
   },
   {
     id: 'dynamic-function',
@@ -53,7 +70,7 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'python-exec',
     title: 'Dynamic code evaluation',
-    pattern: re(String.raw`(?<![\w.])exec\s*\((?!\s*${LIT}\s*\))\s*[^\s)]`),
+    pattern: re(String.raw`(?<![\w.])${NOT_DEFINED}exec\s*\((?!\s*${LIT}\s*\))\s*[^\s)]`),
     languages: PY,
     severity: 'high',
     message: 'exec() runs whatever text reaches it; call the code directly instead.',
@@ -129,7 +146,7 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'world-writable-mode',
     title: 'World-writable permissions',
-    pattern: re(String.raw`\b0o777\b|\b(?:chmod|chmodSync|fchmod|fchmodSync|lchmod|lchmodSync)\s*\([^)\n]*(?<![\w.])0?777\b`),
+    pattern: re(String.raw`\b0o777\b|\b(?:chmod|chmodSync|fchmod|fchmodSync|lchmod|lchmodSync|Chmod|Fchmod|Lchmod)\s*\([^)\n]*(?<![\w.])0?777\b`),
     languages: [...JS, ...PY, 'go', 'c', 'h', 'cc', 'cpp', 'rb', 'php', 'rs'],
     severity: 'medium',
     message: 'Mode 777 lets every user on the machine change the file; grant only what the owner needs (0o755, 0o644, 0o600).',
@@ -146,7 +163,7 @@ export const RISKY_RULES: readonly RiskyRule[] = [
     id: 'sql-template',
     title: 'SQL built by string concatenation',
     // A tagged template (sql`…${x}`) is how query builders take parameters safely, so only a bare template counts.
-    pattern: re(String.raw`(?<![\w$.\x60])\x60\s*${SQL}[^\x60]*?\$\{`),
+    pattern: re(String.raw`(?<![\w$.\x60])\x60\s*${SQL_ML}[^\x60]*?\$\{`),
     languages: JS,
     severity: 'high',
     message: 'A query built from a template string is open to SQL injection; use placeholders and pass the values as parameters.',
@@ -162,7 +179,11 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'inner-html',
     title: 'HTML built from non-literal values',
-    pattern: re(String.raw`\.(?:innerHTML|outerHTML)\s*\+?=(?!\s*(?:${LIT}|\x60[^\x60$\n]*\x60)\s*;?\s*(?:\/\/[^\n]*)?$)\s*\S`),
+    // Constant markup (a literal, a template without substitutions, on one line or many), markup
+    // copied from another element, and sanitized markup are the safe forms.
+    pattern: re(
+      String.raw`\.(?:innerHTML|outerHTML)\s*\+?=(?!\s*(?:(?:${LIT}|${CONST_TEMPLATE})\s*(?:[;,)}]|\/\/|$)|[\w$.]+\.(?:innerHTML|outerHTML)\s*(?:[;,)}]|$)|(?:DOMPurify\.)?sanitize\w*\s*\())\s*\S`,
+    ),
     languages: JS,
     severity: 'medium',
     message: 'Assigning markup built from data to innerHTML runs any script in it; set textContent or build elements instead.',
@@ -170,7 +191,7 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'dangerously-set-inner-html',
     title: 'HTML built from non-literal values',
-    pattern: re(String.raw`dangerouslySetInnerHTML\s*=\s*\{\s*\{\s*__html\s*:(?!\s*(?:${LIT}|\x60[^\x60$\n]*\x60)\s*\}\s*\})`),
+    pattern: re(String.raw`dangerouslySetInnerHTML\s*=\s*\{\s*\{\s*__html\s*:(?!\s*(?:(?:${LIT}|${CONST_TEMPLATE})\s*\}\s*\}|(?:DOMPurify\.)?sanitize\w*\s*\())`),
     languages: JS,
     severity: 'medium',
     message: 'dangerouslySetInnerHTML with data runs any script in it; render the data as text or sanitize it first.',

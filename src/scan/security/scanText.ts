@@ -1,7 +1,9 @@
 /**
- * One file's text in, its findings out: secrets (critical) and risky code. Everything a finding
- * carries is safe to store and show: secrets are masked, code snippets have any secret on their
- * line redacted, and the identity that feeds the fingerprint is a hash or redacted text.
+ * One piece of text in, its findings out: secrets (critical) and risky code. Everything a finding
+ * carries is safe to store and show: secrets are masked, and code snippets have every value any
+ * secret rule matched on their lines redacted, placeholders included (a placeholder filter decides
+ * what is worth a bug, never what may be shown). The identity that feeds the fingerprint is a
+ * hash or redacted text.
  */
 import { LineIndex } from '../common/lines';
 import type { Severity } from '../../domain/ticket';
@@ -10,7 +12,7 @@ import { languageOf, RISKY_RULES_VERSION, rulesFor, type RiskyRule } from './rul
 import { findSecrets, SECRETLINT_VERSION } from './secrets';
 
 /** Anything that changes what a file yields; part of the scan cache's key. */
-export const SECURITY_RULES_VERSION = `secretlint-${SECRETLINT_VERSION}+${RISKY_RULES_VERSION}+scan-1`;
+export const SECURITY_RULES_VERSION = `secretlint-${SECRETLINT_VERSION}+${RISKY_RULES_VERSION}+scan-2`;
 
 export interface RawFinding {
   /** `secret/github`, `dynamic-eval`, ... */
@@ -22,38 +24,51 @@ export interface RawFinding {
   line: number;
   /** 0-based. */
   column: number;
-  /** What the thread and the diagnostic show: a masked secret or a redacted snippet of the line. */
+  /** What the thread and the diagnostic show: a masked secret or a redacted snippet of the statement. */
   shown: string;
   /** Why it matters, one line. */
   message: string;
-  /** What makes this finding the same finding after it moved: a secret's digest or the normalized, redacted line. */
+  /** What makes this finding the same finding after it moved: a secret's digest or the normalized, redacted statement. */
   identity: string;
 }
 
-const SNIPPET_MAX = 120;
+export interface ScanTextOptions {
+  /** The risky-code rules to apply (default: the built-in ones for the file's language). */
+  rules?: readonly RiskyRule[];
+  /** False for minified or generated text: secrets only. */
+  riskyCode?: boolean;
+}
 
-export async function scanText(path: string, text: string, rules?: readonly RiskyRule[]): Promise<RawFinding[]> {
-  const secrets = await findSecrets(path, text);
+const SNIPPET_MAX = 120;
+/** How far a risky call's statement is followed to its closing parenthesis. */
+const STATEMENT_MAX_CHARS = 2000;
+const STATEMENT_MAX_LINES = 20;
+
+export async function scanText(path: string, text: string, opts: ScanTextOptions = {}): Promise<RawFinding[]> {
+  const hits = await findSecrets(path, text);
+  const findings: RawFinding[] = hits
+    .filter((s) => !s.placeholder)
+    .map((s) => ({
+      rule: s.rule,
+      kind: 'secret',
+      title: s.title,
+      severity: 'critical',
+      line: s.line,
+      column: s.column,
+      shown: s.raw.length > 0 ? maskSecret(s.raw) : s.title,
+      message: `${s.title} committed to the repository: revoke it, remove it from the history, and load it from the environment or a secret store.`,
+      identity: secretDigest(s.raw),
+    }));
+  if (opts.riskyCode === false) return dedupe(findings);
+  const rawSecrets = hits.map((s) => s.raw);
   const lines = new LineIndex(text);
-  const findings: RawFinding[] = secrets.map((s) => ({
-    rule: s.rule,
-    kind: 'secret',
-    title: s.title,
-    severity: 'critical',
-    line: s.line,
-    column: s.column,
-    shown: maskSecret(s.raw),
-    message: `${s.title} committed to the repository: revoke it, remove it from the history, and load it from the environment or a secret store.`,
-    identity: secretDigest(s.raw),
-  }));
-  const rawSecrets = secrets.map((s) => s.raw);
-  for (const rule of rulesFor(languageOf(path), rules)) {
+  for (const rule of rulesFor(languageOf(path), opts.rules)) {
     const global = new RegExp(rule.pattern.source, withFlags(rule.pattern.flags, 'gm'));
     for (const m of text.matchAll(global)) {
       const line = lines.lineAt(m.index);
-      const lineText = lines.lineText(line);
-      if (isCommentLine(lineText)) continue;
-      const redacted = redactSecrets(lineText.trim(), rawSecrets).replace(/\s+/g, ' ');
+      if (isCommentLine(lines.lineText(line))) continue;
+      const statement = redactSecrets(statementAt(text, m.index, m[0]), rawSecrets).replace(/\s+/g, ' ').trim();
+      if (rule.unless?.test(statement)) continue;
       findings.push({
         rule: rule.id,
         kind: 'code',
@@ -61,17 +76,52 @@ export async function scanText(path: string, text: string, rules?: readonly Risk
         severity: rule.severity,
         line,
         column: m.index - text.lastIndexOf('\n', m.index - 1) - 1,
-        shown: redacted.length > SNIPPET_MAX ? `${redacted.slice(0, SNIPPET_MAX - 1)}…` : redacted,
+        shown: statement.length > SNIPPET_MAX ? `${statement.slice(0, SNIPPET_MAX - 1)}…` : statement,
         message: rule.message,
-        identity: redacted,
+        identity: statement,
       });
     }
   }
   return dedupe(findings);
 }
 
+/**
+ * The statement a risky match belongs to, from the start of its line: through the parenthesis the
+ * match opens, when it opens one, so that two multi-line calls in one file (`exec(\n  a\n)` and
+ * `exec(\n  b\n)`) are two findings; otherwise through the end of the match's last line.
+ */
+export function statementAt(text: string, index: number, match: string): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const open = match.indexOf('(');
+  let end = index + match.length;
+  if (open !== -1) end = closingParen(text, index + open) ?? end;
+  const lineEnd = text.indexOf('\n', end);
+  return text.slice(start, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
+}
+
+/** Just after the `)` that closes the `(` at `at`, within the statement bounds; undefined when not found. */
+function closingParen(text: string, at: number): number | undefined {
+  let depth = 0;
+  let lines = 0;
+  let quote: string | undefined;
+  const limit = Math.min(text.length, at + STATEMENT_MAX_CHARS);
+  for (let i = at; i < limit; i++) {
+    const c = text[i];
+    if (c === '\n' && ++lines > STATEMENT_MAX_LINES) return undefined;
+    if (quote !== undefined) {
+      if (c === '\\') i++;
+      else if (c === quote || (c === '\n' && quote !== '`')) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  return undefined;
+}
+
 /** One finding per rule and identity: the same secret pasted twice in a file is one thing to fix. */
-function dedupe(findings: RawFinding[]): RawFinding[] {
+export function dedupe(findings: RawFinding[]): RawFinding[] {
   const seen = new Map<string, RawFinding>();
   for (const f of findings) {
     const key = `${f.rule}\0${f.identity}`;

@@ -19,7 +19,7 @@ export const DEFAULT_SECURITY_IGNORE: readonly string[] = [
   '**/*.map',
 ];
 
-export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = { maxFileSizeKB: 1024, ignore: DEFAULT_SECURITY_IGNORE };
+export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = { maxFileSizeKB: 32768, ignore: DEFAULT_SECURITY_IGNORE };
 
 /** A predicate over worktree-relative, forward-slash paths; dot files match like any other. */
 export function ignoreMatcher(globs: readonly string[]): (path: string) => boolean {

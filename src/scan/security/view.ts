@@ -69,3 +69,8 @@ export function insideWorktree(worktree: string, file: string): string | undefin
   if (rel.length === 0 || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return abs;
 }
+
+/** The text of a problem's diagnostic in the Problems panel. */
+export function problemText(p: SecurityProblem): string {
+  return p.message ? `${p.title}: ${p.shown}. ${p.message} (${p.ticketId})` : `${p.title}: ${p.shown} (${p.ticketId})`;
+}

@@ -6,6 +6,7 @@
 import { formatPercent, type CheckIn } from '../../domain/checkin';
 import type { Conversation } from '../../domain/conversation';
 import type { Run } from '../../domain/run';
+import { notScannedWhy, shortCommit, type SecurityScanRecord } from '../../domain/securityScan';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
 import { priorityName, statusLabel } from '../tickets/statusLabels';
@@ -20,7 +21,14 @@ export interface TicketDocumentData {
   conversations: readonly Conversation[];
   /** The tickets this one depends on, as they are now (a deleted one is left out). */
   dependencies: readonly Pick<Ticket, 'id' | 'title' | 'status'>[];
+  /** The last Security scan of the ticket's change. */
+  securityScan?: SecurityScanRecord | undefined;
+  /** Where a gathered ticket's item is in the code now (repository-relative file, 1-based line). */
+  location?: { file: string; line: number } | undefined;
 }
+
+/** The prefix of the Details line that names a gathered item's place in the code; the editor links it to the file. */
+export const LOCATION_PREFIX = '- Location: ';
 
 /** 0-based line of the "## Check-ins" heading; comment threads on the document sit here. */
 export const CHECK_INS_LINE = 4;
@@ -36,10 +44,11 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     '',
     checkInsSummary(data),
     '',
-    ...section('Details', details(ticket, data.dependencies)),
+    ...section('Details', details(ticket, data.dependencies, data.location)),
     ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
     ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
     ...section('Bugs', bugLines(data.bugs)),
+    ...(data.securityScan !== undefined || ticket.worktree !== undefined ? section('Security scan', scanLines(data.securityScan)) : []),
     ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
     ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),
   ];
@@ -67,8 +76,9 @@ function checkInsSummary(data: TicketDocumentData): string {
   return `${threads} Latest check-in ${formatTime(latest.createdAt)}: ${latest.type}, ${formatPercent(latest.findings.progressPercent)} (${state}). ${escapeInline(latest.summary)}`.trim();
 }
 
-function details(ticket: Ticket, dependencies: TicketDocumentData['dependencies']): string[] {
+function details(ticket: Ticket, dependencies: TicketDocumentData['dependencies'], location: TicketDocumentData['location']): string[] {
   const out: string[] = [];
+  if (location) out.push(`${LOCATION_PREFIX}${escapeInline(location.file)}:${location.line}`);
   out.push(`- Labels: ${ticket.labels.length > 0 ? ticket.labels.map(escapeInline).join(', ') : 'none'}`);
   out.push(`- Depends on: ${dependencies.length > 0 ? dependencies.map(dependencyText).join(', ') : 'nothing'}`);
   const waiting = dependencies.filter((d) => d.status !== 'DONE');
@@ -113,6 +123,20 @@ function bugLine(bug: Bug): string {
   const fixedAt = bug.fixed && bug.fixedAt !== undefined ? `, fixed ${formatTime(bug.fixedAt)}` : '';
   const description = bug.description.trim() ? `: ${escapeInline(bug.description)}` : '';
   return `- **${bug.severity}** ${escapeInline(bug.title)}${where} (found by ${escapeInline(bug.foundBy)}${fixedAt})${description}`;
+}
+
+function scanLines(scan: SecurityScanRecord | undefined): string[] {
+  if (!scan) return ['_Not scanned yet._'];
+  const state = scan.dirty ? ' with uncommitted changes' : '';
+  const blockers = scan.blockers === 0 ? 'no open critical/high finding' : `${scan.blockers} open critical/high finding${scan.blockers === 1 ? '' : 's'}`;
+  const out = [
+    `- Last scan ${formatTime(scan.scannedAt)} at commit ${shortCommit(scan)}${state}: ${scan.files} changed file${scan.files === 1 ? '' : 's'}, ${blockers}${scan.complete ? '' : ' (not finished: files left for the next cycle)'}`,
+  ];
+  if (scan.notScanned.length > 0) {
+    out.push(`- Not scanned (${scan.notScanned.length}):`);
+    for (const n of scan.notScanned) out.push(`  - ${escapeInline(n.path)}: ${notScannedWhy(n.reason)}`);
+  }
+  return out;
 }
 
 function runLine(run: Run): string {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { gatheredLocation } from '../../scan/gatherer/location';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 import { renderTicketDocument, renderUnavailable, type TicketDocumentData } from './renderTicket';
@@ -61,5 +62,7 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     checkIns: board.listCheckIns(ticketId),
     conversations: board.listConversations({ ticketId }),
     dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
+    securityScan: board.getSecurityScan(ticketId),
+    location: gatheredLocation(board, ticketId),
   };
 }

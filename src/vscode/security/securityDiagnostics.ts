@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Severity } from '../../domain/ticket';
-import { securityProblems, type SecurityProblem } from '../../scan/security/view';
+import { problemText, securityProblems, type SecurityProblem } from '../../scan/security/view';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 
@@ -52,8 +52,7 @@ export function securityDiagnostics(board: Board): [vscode.Uri, vscode.Diagnosti
 function toDiagnostic(p: SecurityProblem): vscode.Diagnostic {
   const line = Math.max(0, p.line - 1);
   const range = new vscode.Range(line, p.column, line, Number.MAX_SAFE_INTEGER);
-  const text = p.message ? `${p.title}: ${p.shown}. ${p.message} (${p.ticketId})` : `${p.title}: ${p.shown} (${p.ticketId})`;
-  const d = new vscode.Diagnostic(range, text, severityOf(p.severity));
+  const d = new vscode.Diagnostic(range, problemText(p), severityOf(p.severity));
   d.source = SECURITY_DIAGNOSTIC_SOURCE;
   d.code = p.rule;
   return d;

@@ -10,6 +10,7 @@ import { registerCommentCommands } from '../comments/commentCommands';
 import { TicketCommentController } from '../comments/ticketCommentController';
 import { DOCUMENT_SCHEME, Views } from '../constants';
 import { TicketDocumentProvider } from '../document/ticketDocumentProvider';
+import { TicketLocationLinks } from '../document/ticketLocationLinks';
 import type { PrompterHolder } from '../ui/prompter';
 import { Disposable } from '../util/disposable';
 import { registerTicketCommands } from './ticketCommands';
@@ -54,6 +55,7 @@ export class TicketFeatures extends Disposable {
     ));
     const documents = this._register(new TicketDocumentProvider());
     this._register(vscode.workspace.registerTextDocumentContentProvider(DOCUMENT_SCHEME, documents));
+    this._register(vscode.languages.registerDocumentLinkProvider({ scheme: DOCUMENT_SCHEME }, new TicketLocationLinks(getBoard)));
     const comments = this._register(new TicketCommentController(log));
     this._register(registerCommentCommands(comments, prompter, log));
     this._register(registerTicketCommands({ getBoard, prompter, log, mover, model, provider, treeView, comments }));

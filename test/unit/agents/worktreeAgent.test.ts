@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { silentLogger, type CycleContext } from '../../../src/agents/agent';
+import { installSecurityGate } from '../../../src/agents/securityGate';
+import { SecurityAgent } from '../../../src/agents/securityAgent';
 import {
   DEFAULT_WORKTREE_SETTINGS,
   ensureTicketWorktree,
@@ -16,6 +18,7 @@ import {
 import { FactoryError } from '../../../src/domain/errors';
 import { PIPELINE, type Status } from '../../../src/domain/status';
 import type { Ticket } from '../../../src/domain/ticket';
+import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { samePath } from '../../../src/git/paths';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
@@ -38,6 +41,8 @@ void describe('WorktreeAgent', () => {
     board = tb.board;
     settings = { ...DEFAULT_WORKTREE_SETTINGS };
     agent = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock });
+    // Moves into DONE scan the ticket's change first, as in every host.
+    installSecurityGate(board, { git: port, settings: () => DEFAULT_SECURITY_SETTINGS, clock: tb.clock });
   });
   afterEach(async () => {
     await tb.dispose();
@@ -206,6 +211,26 @@ void describe('WorktreeAgent', () => {
       assert.equal(entryFor(path)?.action, 'removed');
       assert.match(result.summary, /1 removed/);
       assert.ok(git(repo.root, 'branch', '--list', branch).includes(branch), 'the branch survives');
+    });
+
+    void it("keeps a DONE ticket's worktree until Security has scanned its full change as it stands", async () => {
+      const { t, path, branch } = await doneTicketWithWorktree('Late commit');
+      commitIn(path, 'feature.ts', 'export {}\n');
+      await moveTo(t.id, 'DONE');
+      // Work committed after the scan on the way to DONE: that scan no longer covers the branch.
+      commitIn(path, 'later.ts', 'export const later = 1;\n');
+      git(repo.root, 'merge', '-q', '--no-edit', branch);
+
+      const waiting = await agent.runCycle(ctx());
+      assert.equal(existsSync(path), true);
+      assert.equal(entryFor(path)?.keptBecause, 'security-scan');
+      assert.match(entryFor(path)?.note ?? '', /waiting for the Security agent's scan of T-\d+'s full change/);
+      assert.match(waiting.summary, /1 kept \(1 security-scan\)/);
+
+      await new SecurityAgent({ settings: () => DEFAULT_SECURITY_SETTINGS, git: port }).runCycle(ctx());
+      await agent.runCycle(ctx());
+      assert.equal(existsSync(path), false);
+      assert.equal(entryFor(path)?.action, 'removed');
     });
 
     void it('never removes a dirty worktree; reports it as kept: dirty', async () => {

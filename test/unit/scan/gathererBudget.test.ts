@@ -63,8 +63,8 @@ void describe('Gatherer noise budget', () => {
     }
     h.repo.commit('fix three');
     result = await h.cycle();
-    // The six HACK/XXX tickets below the removed lines moved up: updated, not replaced.
-    assert.equal(result.summary, '3 new tickets, 6 updated, 3 resolved in code; 247 more items waiting (50 open gathered tickets, the limit is 50)');
+    // The six HACK/XXX tickets below the removed lines moved up: followed without rewriting them.
+    assert.equal(result.summary, '3 new tickets, 3 resolved in code; 247 more items waiting (50 open gathered tickets, the limit is 50)');
     assert.equal(h.open().length, 50);
     for (const t of fixmes) {
       const now = h.board.getTicket(t.id)!;

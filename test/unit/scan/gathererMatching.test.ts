@@ -1,20 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { itemsFromText } from '../../../src/scan/gatherer/commentScan';
 import { DEFAULT_TAGS } from '../../../src/scan/gatherer/commentTags';
-import { itemsFromHits } from '../../../src/scan/gatherer/commentScan';
-import type { GatheredItem } from '../../../src/scan/gatherer/item';
-import { matchItems, type TrackedRecord } from '../../../src/scan/gatherer/matching';
-
-function scan(...lines: Array<[file: string, line: number, content: string]>): GatheredItem[] {
-  return itemsFromHits(
-    lines.map(([file, line, content]) => ({ file, line, content })),
-    DEFAULT_TAGS,
-  );
-}
-
-function recordsOf(items: GatheredItem[]): TrackedRecord[] {
-  return items.map(({ fingerprint, kind, file, line, normText, occurrence }) => ({ fingerprint, kind, file, line, normText, occurrence }));
-}
+import { matchItems } from '../../../src/scan/gatherer/matching';
+import { itemsAt as scan, recordsOf } from '../../fixtures/gatherer/items';
 
 void describe('gatherer matching', () => {
   void it('matches a moved item by fingerprint', () => {
@@ -69,11 +58,14 @@ void describe('gatherer matching', () => {
     assert.deepEqual(result.gone, []);
   });
 
-  void it('does not pair across files without a rename', () => {
-    const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module']));
-    const result = matchItems(before, scan(['other.ts', 3, '// TODO: split this module']));
-    assert.equal(result.gone.length, 1);
-    assert.equal(result.fresh.length, 1);
+  void it('follows a comment moved unchanged to another file, with no rename git could see', () => {
+    const before = recordsOf(scan(['old.ts', 3, '// TODO: split this module'], ['old.ts', 9, '// TODO: reword me']));
+    const result = matchItems(before, scan(['other.ts', 3, '// TODO: split this module'], ['other.ts', 9, '// TODO: reword me please']));
+    assert.deepEqual(
+      result.matched.map((m) => [m.how, m.item.file, m.item.normText]),
+      [['moved', 'other.ts', 'split this module']],
+    );
+    assert.deepEqual(result.gone.map((r) => r.normText), ['reword me'], 'an edit is looked for in the same file only');
   });
 
   void it('never takes an item that was already there without a ticket as the new text of an edit', () => {
@@ -89,11 +81,22 @@ void describe('gatherer matching', () => {
     assert.deepEqual(result.fresh.map((i) => i.normText), ['test version 3']);
   });
 
-  void it('keeps identical comments apart and closes exactly one when one is removed', () => {
+  void it('keeps identical comments apart and closes exactly the removed one', () => {
     const two = scan(['a.ts', 3, '// TODO: check bounds'], ['a.ts', 30, '// TODO: check bounds']);
     const result = matchItems(recordsOf(two), scan(['a.ts', 30, '// TODO: check bounds']));
-    assert.equal(result.matched.length, 1);
-    assert.equal(result.gone.length, 1);
+    assert.deepEqual(result.matched.map((m) => [m.record.line, m.item.line]), [[30, 30]]);
+    assert.deepEqual(result.gone.map((r) => r.line), [3]);
     assert.equal(result.fresh.length, 0);
+  });
+
+  void it('tells identical comments apart by the code they sit on, wherever the file moves them', () => {
+    const text = (order: number[]) => order.flatMap((n) => ['// TODO: handle the error', `step${n}();`]).join('\n');
+    const before = recordsOf(itemsFromText('a.ts', text([1, 2, 3, 4, 5, 6]), DEFAULT_TAGS));
+    // The third copy is fixed; the others shift up and two of them swap places.
+    const now = itemsFromText('a.ts', text([1, 2, 5, 4, 6]), DEFAULT_TAGS);
+    const result = matchItems(before, now);
+    assert.equal(result.matched.length, 5);
+    assert.deepEqual(result.gone.map((r) => r.line), [5], 'the copy above step3() is the one that went');
+    for (const m of result.matched) assert.equal(m.item.context, m.record.context, 'a copy matched another one');
   });
 });

@@ -3,9 +3,10 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync }
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CycleContext, Logger } from '../../../src/agents/agent';
+import { scanTicketNow } from '../../../src/agents/scanTicketNow';
+import { installSecurityGate } from '../../../src/agents/securityGate';
 import { SecurityAgent, securityGateRefusal, type SecurityCycleResult } from '../../../src/agents/securityAgent';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
-import { doneScanMetaKey } from '../../../src/scan/security/model';
 import { DEFAULT_SECURITY_IGNORE, type SecuritySettings } from '../../../src/scan/security/settings';
 import { securityProblems } from '../../../src/scan/security/view';
 import type { Board } from '../../../src/store/api';
@@ -159,7 +160,13 @@ describe('Security agent on a real worktree', () => {
     const bugFiles = new Set(securityBugs(w.board, ticket.id).map((b) => b.file));
     for (const f of ['.env.example', 'test/fixtures/leaked.txt', 'package-lock.json', 'assets/logo.png', 'debug.log']) assert.ok(!bugFiles.has(f), f);
     assert.deepEqual([first.stats.skipped.ignored, first.stats.skipped.binary], [2, 1]);
-    assert.match(first.summary, /3 skipped \(2 ignored, 1 binary\)/);
+    assert.match(first.summary, /3 not scanned \(2 ignored, 1 binary: [^)]*assets\/logo\.png/);
+    const record = w.board.getSecurityScan(ticket.id)!;
+    assert.deepEqual(
+      record.notScanned.map((n) => `${n.path} ${n.reason}`).sort(),
+      ['assets/logo.png binary', 'package-lock.json ignored', 'test/fixtures/leaked.txt ignored'],
+    );
+    assert.deepEqual([record.commit, record.dirty, record.complete], [git(ticket.wt, 'rev-parse', 'HEAD'), true, true]);
   });
 
   it('never stores, logs or shows a secret in full', () => {
@@ -261,37 +268,44 @@ describe('Security agent on a real worktree', () => {
     assert.equal(w.board.listConversations({ ticketId: ticket.id, type: 'security', status: 'open' }).length, 0);
   });
 
-  it('scans a DONE ticket\'s full change once', async () => {
-    write(ticket.wt, 'src/late.ts', `export const t = "${fakeSecrets(5).githubToken}";\n`);
-    commitAll(ticket.wt, 'one more thing');
+  it("scans a DONE ticket's full change again only when its worktree moved on since its last scan", async () => {
+    installSecurityGate(w.board, { git: new SimpleGitPort(), settings: () => settings, clock: w.tb.clock });
+    // A dirty worktree is scanned again every cycle: what is not committed can change any time.
+    if (git(ticket.wt, 'status', '--porcelain') !== '') commitAll(ticket.wt, 'the last of the work');
     await w.board.write((tx) => {
       tx.transition(ticket.id, 'IN_SEC', 'PM_REVIEW', 'runner');
       tx.transition(ticket.id, 'PM_REVIEW', 'DONE', 'runner');
     });
-    const done = await cycle(w);
-    assert.ok(done.changes.some((c) => c.kind === 'new' && c.ticketId === ticket.id && c.file === 'src/late.ts'));
-    assert.equal(w.board.getMeta(doneScanMetaKey(ticket.id)), String(w.board.getTicket(ticket.id)!.statusSince));
-    rmSync(join(ticket.wt, 'src/late.ts'));
-    const later = await cycle(w);
-    assert.ok(!later.changes.some((c) => c.ticketId === ticket.id), 'a DONE ticket was scanned twice');
+    const atDone = w.board.getSecurityScan(ticket.id)!;
+    assert.deepEqual([atDone.commit, atDone.dirty, atDone.complete], [git(ticket.wt, 'rev-parse', 'HEAD'), false, true]);
+    w.tb.clock.advanceMinutes(2);
+    await cycle(w);
+    assert.equal(w.board.getSecurityScan(ticket.id)!.scannedAt, atDone.scannedAt, 'the scan made on the way to DONE covers its full change');
+    write(ticket.wt, 'src/late.ts', `export const t = "${fakeSecrets(5).githubToken}";\n`);
+    commitAll(ticket.wt, 'one more thing');
+    const late = await cycle(w);
+    assert.ok(late.changes.some((c) => c.kind === 'new' && c.ticketId === ticket.id && c.file === 'src/late.ts'));
+    const now = w.board.getSecurityScan(ticket.id)!;
+    assert.notEqual(now.commit, atDone.commit);
+    assert.equal(now.commit, git(ticket.wt, 'rev-parse', 'HEAD'));
+    w.tb.clock.advanceMinutes(2);
+    await cycle(w);
+    assert.equal(w.board.getSecurityScan(ticket.id)!.scannedAt, now.scannedAt, 'a DONE ticket was scanned twice at the same commit');
   });
 });
 
 describe('Security agent under a time budget', () => {
-  it('scans a large change over several cycles, keeping what it found, and finishes a DONE scan only when nothing is left', async () => {
+  it('scans a large change over several cycles, keeping what it found, and records the scan complete only when nothing is left', async () => {
     const w = await makeWorld(0);
     try {
       const t = await ticketWithWorktree(w, 'big');
       for (let i = 1; i <= 3; i++) write(t.wt, `src/m${i}.ts`, `export const t${i} = "${fakeSecrets(200 + i).githubToken}";\n`);
       commitAll(t.wt, 'three files with tokens');
-      await w.board.write((tx) => {
-        for (const [from, to] of [['IN_DEV', 'IN_QA'], ['IN_QA', 'IN_UX'], ['IN_UX', 'IN_SEC'], ['IN_SEC', 'PM_REVIEW'], ['PM_REVIEW', 'DONE']] as const) tx.transition(t.id, from, to, 'runner');
-      });
       const counts: number[][] = [];
       for (let i = 0; i < 3; i++) {
         const r = await cycle(w);
         counts.push([r.stats.scanned, r.stats.deferred]);
-        assert.equal(w.board.getMeta(doneScanMetaKey(t.id)) !== undefined, i === 2, `done mark after cycle ${i + 1}`);
+        assert.equal(w.board.getSecurityScan(t.id)!.complete, i === 2, `complete after cycle ${i + 1}`);
         assert.equal(securityBugs(w.board, t.id).filter((b) => !b.fixed).length, i + 1, 'a deferred file lost its finding');
       }
       assert.deepEqual(counts, [[1, 2], [1, 1], [1, 0]]);
@@ -304,7 +318,7 @@ describe('Security agent under a time budget', () => {
 });
 
 describe('Security scan on request', () => {
-  it('scans named tickets whatever their status, for a caller about to move one out of IN_SEC', async () => {
+  it('scans a ticket whatever its status and says whether it passes', async () => {
     const w = await makeWorld();
     try {
       const t = await ticketWithWorktree(w, 'asked');
@@ -312,9 +326,80 @@ describe('Security scan on request', () => {
       await w.board.write((tx) => tx.transition(t.id, 'IN_DEV', 'BLOCKED', 'user', 'waiting for a decision'));
       const periodic = await cycle(w);
       assert.equal(periodic.stats.tickets, 0, 'a BLOCKED ticket is not an active one');
-      const ctx: CycleContext = { board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined };
-      const asked = await w.agent.scanTickets(ctx, [t.id, 'T-999']);
-      assert.deepEqual([asked.stats.tickets, asked.stats.newFindings], [1, 1]);
+      const deps = { git: new SimpleGitPort(), settings: () => settings, clock: w.tb.clock };
+      const asked = await scanTicketNow(w.board, t.id, deps);
+      assert.deepEqual([asked.pass, asked.blockers.map((b) => b.rule), asked.changes.map((c) => c.kind)], [false, ['secret/github'], ['new']]);
+      assert.equal(asked.record?.state, asked.state);
+      rmSync(join(t.wt, 'src/a.ts'));
+      assert.equal((await scanTicketNow(w.board, t.id, deps)).pass, true);
+      assert.match((await scanTicketNow(w.board, 'T-999', deps)).error ?? '', /no ticket T-999/);
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+});
+
+describe('Security agent following files and reading awkward ones', () => {
+  it('keeps the same bug when the file holding a secret is renamed, by git or by hand', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'moves');
+      write(t.wt, 'src/a.ts', `export const t = "${fakeSecrets(400).githubToken}";\n`);
+      commitAll(t.wt, 'a token');
+      await cycle(w);
+      const [bug] = securityBugs(w.board, t.id);
+      assert.equal(bug.file, 'src/a.ts');
+
+      git(t.wt, 'mv', 'src/a.ts', 'src/b.ts');
+      commitAll(t.wt, 'rename a to b');
+      const renamed = await cycle(w);
+      assert.deepEqual(renamed.changes.map((c) => `${c.kind} ${c.file}`), ['moved src/b.ts']);
+
+      // Moved without git: the old name is deleted, the new one untracked; no rename git could see.
+      mkdirSync(join(t.wt, 'lib'), { recursive: true });
+      writeFileSync(join(t.wt, 'lib/c.ts'), readFileSync(join(t.wt, 'src/b.ts')));
+      rmSync(join(t.wt, 'src/b.ts'));
+      const moved = await cycle(w);
+      assert.deepEqual(moved.changes.map((c) => `${c.kind} ${c.file}`), ['moved lib/c.ts']);
+
+      const bugs = securityBugs(w.board, t.id);
+      assert.deepEqual(bugs.map((b) => [b.id, b.file, b.fixed]), [[bug.id, 'lib/c.ts', false]]);
+      assert.equal(w.board.findConversation(t.id, bug.fingerprint!)?.file, 'lib/c.ts');
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+
+  it('scans a 1.5 MB JSON file and a UTF-16 file, and names every file it could not scan, with why', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'awkward');
+      const rows = Array.from({ length: 15_000 }, (_, i) => ({ id: i, name: `record ${i}`, tags: ['alpha', 'beta'], score: i * 7 }));
+      const big = JSON.stringify({ rows, deploy: { aws_access_key_id: secrets.awsAccessKeyId } }, null, 1);
+      assert.ok(big.length > 1.5 * 1024 * 1024, `${big.length} bytes`);
+      write(t.wt, 'data/export.json', big);
+      write(t.wt, 'config/win.ini', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`[github]\r\ntoken=${secrets.githubToken}\r\n`, 'utf16le')]));
+      write(t.wt, 'assets/font.woff', Buffer.from([0x77, 0x4f, 0x46, 0x46, 0, 1, 0, 0, 0, 0]));
+      write(t.wt, 'huge.log.txt', 'x'.repeat(3 * 1024));
+      const small: SecuritySettings = { ...settings, maxFileSizeKB: 2048 };
+      const agent = new SecurityAgent({ settings: () => ({ ...small, ignore: [...small.ignore, '**/*.log.txt'] }), git: new SimpleGitPort() });
+      const r = await agent.runCycle({ board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined });
+      assert.deepEqual(
+        securityBugs(w.board, t.id).map((b) => `${b.rule} ${b.file}`).sort(),
+        ['secret/aws data/export.json', 'secret/github config/win.ini'],
+      );
+      assert.deepEqual(
+        w.board.getSecurityScan(t.id)!.notScanned.map((n) => `${n.path} ${n.reason}`).sort(),
+        ['assets/font.woff binary', 'huge.log.txt ignored'],
+      );
+      assert.match(r.summary, /2 not scanned \(1 ignored, 1 binary: .*assets\/font\.woff/);
+      assert.match(w.log.lines.join('\n'), /assets\/font\.woff not scanned: it is binary/);
+
+      const tooSmall = new SecurityAgent({ settings: () => ({ ...settings, maxFileSizeKB: 1024 }), git: new SimpleGitPort() });
+      await tooSmall.runCycle({ board: w.board, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined });
+      assert.ok(w.board.getSecurityScan(t.id)!.notScanned.some((n) => n.path === 'data/export.json' && n.reason === 'too-large'));
     } finally {
       await w.tb.dispose();
       w.repo.dispose();

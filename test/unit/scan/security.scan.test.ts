@@ -5,6 +5,7 @@ import { LineIndex } from '../../../src/scan/common/lines';
 import { maskSecret, redactSecrets } from '../../../src/scan/security/mask';
 import { looksLikePlaceholder } from '../../../src/scan/security/placeholder';
 import { languageOf } from '../../../src/scan/security/rules';
+import { scanContent, WINDOW_CHARS } from '../../../src/scan/security/scanContent';
 import { scanText } from '../../../src/scan/security/scanText';
 import { SECRETLINT_VERSION } from '../../../src/scan/security/secrets';
 import { fakeSecrets, secretValues } from '../../fixtures/security/fakeSecrets';
@@ -127,6 +128,72 @@ describe('security scan of one file', () => {
     const b = await scanText('src/a.ts', `\n\n\nfunction f() {}\nconst t = "${s.githubToken}";`);
     assert.equal(a[0].identity, b[0].identity);
     assert.notEqual(a[0].line, b[0].line);
+  });
+});
+
+describe('security scan of awkward files', () => {
+  const token = s.githubToken;
+
+  it('reports a real-looking password in a URL whatever its host is called, masked', async () => {
+    const password = 'Zq8vN3pL6tR2x';
+    const findings = await scanText('deploy/publish.ts', `const registry = "https://deploy:${password}@registry.example.com/npm/";\n`);
+    assert.deepEqual(findings.map((f) => f.rule), ['secret/basicauth']);
+    assert.ok(!JSON.stringify(findings).includes(password.slice(0, 10)));
+  });
+
+  it('masks every value a secret rule matched on a risky line, placeholders included', async () => {
+    const line = 'exec("curl -u admin:changeme https://ci:Hunter2Pass9@ci.example.com/job/" + job);';
+    const findings = await scanText('ci/trigger.js', `${line}\nexec("wget https://bot:changeme@mirror.example.com/" + file);\n`);
+    const code = findings.filter((f) => f.kind === 'code');
+    assert.equal(code.length, 2);
+    const shown = JSON.stringify(findings);
+    for (const secret of ['Hunter2Pass9', 'bot:changeme@']) assert.ok(!shown.includes(secret), `${secret} shown`);
+    assert.deepEqual(findings.filter((f) => f.kind === 'secret').map((f) => f.line), [1], 'the stock password is no finding');
+  });
+
+  it('makes one finding of a token inside a URL, not one per rule that matched it', async () => {
+    const findings = await scanText('scripts/push.sh', `git push https://x-access-token:${token}@github.com/acme/app.git main\n`);
+    assert.deepEqual(findings.map((f) => f.rule), ['secret/github']);
+  });
+
+  it('keeps two multi-line calls in one file apart, and never takes a definition for a call', async () => {
+    const text = ['exec(', '  `rm -rf ${a}`,', ');', 'exec(', '  `rm -rf ${b}`,', ');', ''].join('\n');
+    const findings = await scanText('scripts/clean.js', text);
+    assert.deepEqual(findings.map((f) => `${f.rule}:${f.line}`), ['shell-command-interpolation:1', 'shell-command-interpolation:4']);
+    assert.notEqual(findings[0].identity, findings[1].identity);
+    assert.deepEqual(await scanText('lang/vm.py', 'class VM:\n    def exec(self, code):\n        pass\n    def eval(self, expr):\n        pass\n'), []);
+  });
+
+  it('reads UTF-16 files by their byte-order mark', async () => {
+    const text = `[auth]\r\ntoken = ${token}\r\n`;
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const bytes of [le, be]) {
+      const result = await scanContent('config/settings.ini', bytes);
+      assert.deepEqual(result.findings.map((f) => `${f.rule}:${f.line}`), ['secret/github:2']);
+    }
+  });
+
+  it('scans a large file window by window, finding a secret that straddles a window boundary once, on its line', async () => {
+    const filler = 'const value = 1;\n';
+    const before = filler.repeat(Math.floor((WINDOW_CHARS - 20) / filler.length));
+    const lineOfToken = before.split('\n').length;
+    const text = `${before}export const t = "${token}";\n${filler.repeat(40_000)}`;
+    assert.ok(text.length > 3 * WINDOW_CHARS);
+    const result = await scanContent('src/big.ts', Buffer.from(text));
+    assert.deepEqual(result.findings.map((f) => `${f.rule}:${f.line}`), [`secret/github:${lineOfToken}`]);
+    // One line longer than a window: the window ends inside the token, and the next one repeats it whole.
+    const oneLine = `${'x=1;'.repeat((WINDOW_CHARS - 10) / 4)}k="${token}";${'y=2;'.repeat(WINDOW_CHARS / 4)}\n`;
+    const long = await scanContent('data/dump.txt', Buffer.from(`first line\n${oneLine}`));
+    assert.deepEqual(long.findings.map((f) => `${f.rule}:${f.line}:${f.column}`), [`secret/github:2:${oneLine.indexOf(token)}`]);
+  });
+
+  it('looks for secrets but not risky code in minified bundles, told by content', async () => {
+    const bundle = `!function(){${'var a=1,b=function(e){return e};'.repeat(200)}document.body.innerHTML=e.html;var k="${token}";${'b(a);'.repeat(300)}}();\n`;
+    const result = await scanContent('public/app.js', Buffer.from(bundle));
+    assert.deepEqual(result.content, { kind: 'text', encoding: 'utf-8', generated: 'minified' });
+    assert.deepEqual(result.findings.map((f) => f.rule), ['secret/github']);
   });
 });
 

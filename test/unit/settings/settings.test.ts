@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Logger } from '../../../src/agents/agent';
+import { DEFAULT_GATHERER_EXCLUDE } from '../../../src/agents/gathererAgent';
+import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { settingDefault, settingKeys } from '../../../src/settings/schema';
 import { Settings } from '../../../src/settings/settings';
 import { repoRoot } from '../helpers/repoRoot';
@@ -33,6 +35,9 @@ describe('settings', () => {
     assert.equal(settings.pmSettings().stallMinutes, manifest.contributes.configuration.properties['agentFactory.pm.stallMinutes'].default);
     assert.equal(settings.leaseTimeoutMs(), 30_000);
     assert.deepEqual(settings.gathererSettings().tags, settingDefault('gatherer.tags'));
+    // The agents' own defaults (used where no settings are at hand) are the declared ones.
+    assert.deepEqual(settings.gathererSettings().exclude, DEFAULT_GATHERER_EXCLUDE);
+    assert.deepEqual(settings.securitySettings(), DEFAULT_SECURITY_SETTINGS);
   });
 
   it('replaces a value of the wrong type or out of range by its default and says so once', () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -6,6 +7,7 @@ import { silentLogger } from '../../../src/agents/agent';
 import { GathererAgent } from '../../../src/agents/gathererAgent';
 import { systemClock } from '../../../src/domain/clock';
 import type { Board } from '../../../src/store/api';
+import { ticketDocumentUri } from '../../../src/vscode/document/ticketUri';
 import { createDiagnosticsPort } from '../../../src/vscode/gatherer/diagnosticsPort';
 import { ensureBoard, eventually } from '../board';
 import { testWorkspace } from '../environment';
@@ -63,6 +65,50 @@ suite('Gatherer in the editor', () => {
       assert.equal(board.getTicket(ticket.id)?.status, 'DONE');
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      rmSync(file, { force: true });
+    }
+  });
+
+  test("a gathered TODO's ticket links to its file at the line where the comment is now, and a line move does not rewrite it", async () => {
+    const board = await ensureBoard();
+    const root = testWorkspace();
+    const rel = 'src/gatherer-link.ts';
+    const file = join(root, rel);
+    const code = (above: number) => [...Array.from({ length: above }, (_, i) => `export const v${i} = ${i};`), '// TODO: link the ticket to its line', 'export const linked = true;', ''].join('\n');
+    mkdirSync(join(root, 'src'), { recursive: true });
+    writeFileSync(file, code(5));
+    execFileSync('git', ['add', '--', rel], { cwd: root });
+    const todo = async (): Promise<string> => {
+      const agent = new GathererAgent({ settings: () => ({ tags: ['TODO'], includeDiagnostics: false, maxNewPerCycle: 50, maxOpen: 500 }) });
+      await agent.runCycle({ board, clock: systemClock, log: silentLogger, signal: new AbortController().signal, setActivity() {} });
+      const found = board.listTickets({ source: 'gatherer' }).filter((t) => t.title === 'TODO: link the ticket to its line');
+      assert.equal(found.length, 1);
+      return found[0].id;
+    };
+    const linkOf = async (id: string): Promise<vscode.Uri | undefined> => {
+      const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', ticketDocumentUri(id));
+      return links.find((l) => l.target?.scheme === 'file')?.target;
+    };
+    try {
+      const id = await todo();
+      const doc = await vscode.workspace.openTextDocument(ticketDocumentUri(id));
+      // Shown as escaped markdown, like every text that comes from the code.
+      assert.match(doc.getText(), /^- Location: src\/gatherer-link\\\.ts:6$/m);
+      const first = await eventually('the location is a link', () => linkOf(id));
+      assert.deepEqual([first.fsPath, first.fragment], [file, 'L6']);
+
+      const before = board.getTicket(id)!;
+      writeFileSync(file, code(8));
+      assert.equal(await todo(), id);
+      assert.equal(board.getTicket(id)!.updatedAt, before.updatedAt, 'a line move rewrote the ticket');
+      const moved = await eventually('the link follows the comment', async () => {
+        const target = await linkOf(id);
+        return target?.fragment === 'L9' && target;
+      });
+      assert.equal(moved.fsPath, file);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      execFileSync('git', ['rm', '-q', '--cached', '-f', '--', rel], { cwd: root });
       rmSync(file, { force: true });
     }
   });

@@ -15,7 +15,7 @@ import { securityThreads } from '../../../src/vscode/security/securityThreads';
 import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
 import { ensureBoard, eventually, testApi } from '../board';
 import { testWorkspace } from '../environment';
-import { ticketsApi } from './ticketsTestApi';
+import { dragTo, ScriptedPrompter, ticketsApi, withPrompter } from './ticketsTestApi';
 
 const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' });
@@ -123,5 +123,26 @@ suite('Security findings in the editor', () => {
     await removeToken(p);
     await eventually('the thread is resolved', () => thread.state === vscode.CommentThreadState.Resolved);
     assert.equal(p.board.listBugs(p.ticketId).find((b) => b.id === bug.id)?.fixed, true);
+  });
+
+  test('a drop out of In Security waits for a scan of the worktree as it is now, and is refused while a secret is in it', async () => {
+    const p = await plant(13);
+    await removeToken(p);
+    const { api, tickets } = await ticketsApi();
+    await p.board.write((tx) => {
+      for (const [from, to] of [['IN_DEV', 'IN_QA'], ['IN_QA', 'IN_UX'], ['IN_UX', 'IN_SEC']] as const) tx.transition(p.ticketId, from, to, 'runner');
+    });
+    // The agent puts the token back after the last scan: the race the gate closes.
+    writeFileSync(p.file, ['// settings', `export const token = "${p.token}";`, ''].join('\n'));
+    const prompter = new ScriptedPrompter();
+    await withPrompter(api, prompter, () => dragTo(tickets, p.ticketId, 'PM_REVIEW'));
+    assert.equal(p.board.getTicket(p.ticketId)?.status, 'IN_SEC');
+    assert.match(prompter.warnings.map((w) => w.message).join('\n'), /cannot leave IN_SEC with an open critical\/high security finding/);
+
+    writeFileSync(p.file, ['// settings', 'export const token = process.env.GITHUB_TOKEN;', ''].join('\n'));
+    await withPrompter(api, new ScriptedPrompter(), () => dragTo(tickets, p.ticketId, 'PM_REVIEW'));
+    assert.equal(p.board.getTicket(p.ticketId)?.status, 'PM_REVIEW');
+    const scan = p.board.getSecurityScan(p.ticketId);
+    assert.deepEqual([scan?.dirty, scan?.complete, scan?.blockers], [true, true, 0]);
   });
 });

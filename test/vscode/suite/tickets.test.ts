@@ -1,36 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Status } from '../../../src/domain/status';
 import type { Board } from '../../../src/store/api';
-import { TICKETS_MIME } from '../../../src/vscode/tickets/ticketDragAndDrop';
-import type { StatusGroupNode, TicketTreeNode } from '../../../src/vscode/tickets/ticketTreeNodes';
-import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { ensureBoard, eventually } from '../board';
-import { ScriptedPrompter, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
+import type { StatusGroupNode } from '../../../src/vscode/tickets/ticketTreeNodes';
+import { dragTo, ScriptedPrompter, ticketNode, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
 
 const HOSTILE_TITLE = '[quit](command:workbench.action.quit) <img src=x onerror=alert(1)> ```fence```';
-
-function group(tickets: TicketTesting, status: Status): StatusGroupNode {
-  tickets.flush();
-  const node = tickets.treeProvider.getChildren().find((n): n is StatusGroupNode => n.kind === 'group' && n.status === status);
-  assert.ok(node, `no ${status} group in the Tickets view`);
-  return node;
-}
-
-function ticketNode(tickets: TicketTesting, id: string): TicketTreeNode {
-  tickets.flush();
-  const node = tickets.treeProvider.ticketNode(id);
-  assert.ok(node, `${id} is not in the Tickets view`);
-  return node;
-}
-
-/** Drags `id` in the view and drops it on the `to` group, as the tree does. */
-async function dragTo(tickets: TicketTesting, id: string, to: Status): Promise<void> {
-  const dataTransfer = new vscode.DataTransfer();
-  tickets.dragAndDrop.handleDrag([ticketNode(tickets, id)], dataTransfer);
-  assert.equal(await dataTransfer.get(TICKETS_MIME)?.asString(), JSON.stringify([id]));
-  await tickets.dragAndDrop.handleDrop(group(tickets, to), dataTransfer, new vscode.CancellationTokenSource().token);
-}
 
 async function newTicket(board: Board, title: string, status: 'BACKLOG' | 'READY' = 'BACKLOG', labels: string[] = []): Promise<string> {
   return (await board.write((tx) => tx.createTicket({ title, status, labels }, 'user'))).id;

@@ -1,8 +1,12 @@
 // Shared by the tickets and comments suites: the tickets feature's test hooks and a prompter that
 // answers the real input boxes and pickers the way a user would (running their validation).
-import type * as vscode from 'vscode';
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Status } from '../../../src/domain/status';
 import type { TestApi } from '../../../src/vscode/extension';
 import type { TicketTesting } from '../../../src/vscode/tickets/index';
+import { TICKETS_MIME } from '../../../src/vscode/tickets/ticketDragAndDrop';
+import type { StatusGroupNode, TicketTreeNode } from '../../../src/vscode/tickets/ticketTreeNodes';
 import type { Prompter } from '../../../src/vscode/ui/prompter';
 import { testApi } from '../board';
 
@@ -123,4 +127,26 @@ export function unescapedMarkup(markdown: string): string[] {
 /** The text a reader sees in escaped markdown: each backslash escape gives back its character. */
 export function unescapeMarkdown(markdown: string): string {
   return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
+
+export function group(tickets: TicketTesting, status: Status): StatusGroupNode {
+  tickets.flush();
+  const node = tickets.treeProvider.getChildren().find((n): n is StatusGroupNode => n.kind === 'group' && n.status === status);
+  assert.ok(node, `no ${status} group in the Tickets view`);
+  return node;
+}
+
+export function ticketNode(tickets: TicketTesting, id: string): TicketTreeNode {
+  tickets.flush();
+  const node = tickets.treeProvider.ticketNode(id);
+  assert.ok(node, `${id} is not in the Tickets view`);
+  return node;
+}
+
+/** Drags `id` in the view and drops it on the `to` group, as the tree does. */
+export async function dragTo(tickets: TicketTesting, id: string, to: Status): Promise<void> {
+  const dataTransfer = new vscode.DataTransfer();
+  tickets.dragAndDrop.handleDrag([ticketNode(tickets, id)], dataTransfer);
+  assert.equal(await dataTransfer.get(TICKETS_MIME)?.asString(), JSON.stringify([id]));
+  await tickets.dragAndDrop.handleDrop(group(tickets, to), dataTransfer, new vscode.CancellationTokenSource().token);
 }

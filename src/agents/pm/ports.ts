@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import type { Logger } from '../../agents/agent';
-import type { RunStopper, WorktreeSignals } from '../../agents/pm/signals';
+import type { Logger } from '../agent';
+import type { RunStopper, WorktreeSignals } from './signals';
 import type { Run } from '../../domain/run';
 import type { GitPort } from '../../git/port';
 import { isProcessTreeAlive, signalProcessTree } from '../../runner/processTree';

@@ -1,0 +1,47 @@
+/**
+ * Which files the Gatherer reads: not vendored or generated code, which is nobody's backlog. Files
+ * `.gitattributes` marks `linguist-vendored` or `linguist-generated` never leave `git grep` (pathspec
+ * magic, see gitGrep.ts). Of the rest, a file matching an `agentFactory.gatherer.exclude` glob (by
+ * default the usual vendor and build folders, lockfiles and minified files) is left out unless
+ * `.gitattributes` explicitly unmarks it (`-linguist-vendored`), as GitHub's linguist does.
+ * Minified and generated content is recognised later, when the file is read.
+ */
+import picomatch from 'picomatch';
+import { runGit } from '../common/gitProcess';
+
+/** Pathspecs that keep files marked vendored or generated out of `git grep`. */
+export const ATTRIBUTE_EXCLUDES: readonly string[] = [
+  ':(exclude,attr:linguist-vendored)',
+  ':(exclude,attr:linguist-vendored=true)',
+  ':(exclude,attr:linguist-generated)',
+  ':(exclude,attr:linguist-generated=true)',
+];
+
+const CHUNK = 2000;
+
+/** A predicate over repository-relative paths for the exclude globs (blank ones ignored). */
+export function globMatcher(exclude: readonly string[]): (file: string) => boolean {
+  const globs = exclude.map((g) => g.trim()).filter((g) => g.length > 0);
+  return globs.length === 0 ? () => false : picomatch(globs, { dot: true });
+}
+
+/** The files an exclude glob leaves out; `git check-attr` runs only for the files a glob matches. */
+export async function excludedPaths(repoRoot: string, files: readonly string[], matches: (file: string) => boolean, signal?: AbortSignal): Promise<Set<string>> {
+  const candidates = files.filter((f) => matches(f));
+  if (candidates.length === 0) return new Set();
+  const unmarked = await explicitlyUnmarked(repoRoot, candidates, signal);
+  return new Set(candidates.filter((f) => !unmarked.has(f)));
+}
+
+/** Files whose `linguist-vendored` or `linguist-generated` attribute is unset (`-attr`) or `false`. */
+async function explicitlyUnmarked(repoRoot: string, files: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < files.length; i += CHUNK) {
+    const chunk = files.slice(i, i + CHUNK);
+    // Paths as arguments, after `--`: literal, never options, with NUL-separated answers.
+    const { stdout } = await runGit(repoRoot, ['--literal-pathspecs', 'check-attr', '-z', 'linguist-vendored', 'linguist-generated', '--', ...chunk], { signal });
+    const fields = stdout.toString('utf8').split('\0');
+    for (let k = 0; k + 2 < fields.length; k += 3) if (fields[k + 2] === 'unset' || fields[k + 2] === 'false') out.add(fields[k]);
+  }
+  return out;
+}
