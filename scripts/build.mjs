@@ -44,9 +44,6 @@ const common = {
   // failed at start with "Cannot find module './impl/format'"); its ES module build bundles whole.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   absWorkingDir: root,
-  // jsonc-parser's main entry is a UMD build that requires its parts at run time, which a bundle
-  // cannot resolve; its ES module build bundles whole.
-  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [
