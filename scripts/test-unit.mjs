@@ -37,8 +37,8 @@ export async function runUnitTests() {
     // took 2.4 min where node's default (one file per spare core: one on two cores) took 3.8.
     `--test-concurrency=${process.env.AGENT_FACTORY_UNIT_CONCURRENCY ?? 4}`,
     // A guard against hangs, not a speed limit: on Node 20 it bounds each whole file too, and the
-    // WorktreeAgent file alone took three minutes on two busy cores.
-    '--test-timeout=300000',
+    // WorktreeAgent file alone took three minutes, and the CLI files over five, on two busy cores.
+    '--test-timeout=600000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts', 'lib', 'unitCounts.mjs')}`, '--test-reporter-destination=stderr',
     ...files,

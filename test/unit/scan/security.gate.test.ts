@@ -96,9 +96,10 @@ describe('the Security gate, on every path a ticket can take out of IN_SEC or in
   it("refuses the agent's verdict and the terminal's move, then lets them through once the secrets are gone", async () => {
     plantSecrets();
     const run = await board.write((tx) => tx.createRun({ ticketId, stage: 'IN_SEC', agent: 'security-reviewer', status: 'running', worktree: wt }));
-    const done = await cli(['done'], { cwd: tb.root, env: { AGENT_FACTORY_RUN_ID: run.id, AGENT_FACTORY_BOARD: tb.dir } });
-    assert.equal(done.code, 4, done.stderr);
-    assert.match(done.stderr, /cannot leave IN_SEC with 3 open critical\/high security findings/);
+    // IN_SEC is a review stage: its verdict is approve.
+    const approved = await cli(['approve'], { cwd: tb.root, env: { AGENT_FACTORY_RUN_ID: run.id, AGENT_FACTORY_BOARD: tb.dir } });
+    assert.equal(approved.code, 4, approved.stderr);
+    assert.match(approved.stderr, /cannot leave IN_SEC with 3 open critical\/high security findings/);
     const moved = await cli(['move', ticketId, 'PM_REVIEW'], { cwd: tb.root, env: { AGENT_FACTORY_BOARD: tb.dir } });
     assert.equal(moved.code, 4, moved.stderr);
     await board.refresh();
