@@ -121,6 +121,22 @@ export interface Finding {
   goneAt?: number | undefined;
 }
 
+/** One file a ticket's branch and worktree change against its base (the conflict radar's record). */
+export interface RecordedChange {
+  ticketId: string;
+  /** Worktree-relative, forward slashes. */
+  path: string;
+  kind: string;
+  /** Lines added and deleted; undefined for a binary file. */
+  additions?: number | undefined;
+  deletions?: number | undefined;
+  /** The branch the change was measured against. */
+  base: string;
+  recordedAt: number;
+}
+
+export type NewRecordedChange = Omit<RecordedChange, 'ticketId' | 'base' | 'recordedAt'>;
+
 export interface AgentState {
   name: string;
   paused: boolean;
@@ -159,6 +175,8 @@ export interface BoardReader {
   getAgentState(name: string): AgentState | undefined;
   getLease(name: string): Lease | undefined;
   getMeta(key: string): string | undefined;
+  /** The files recorded as changed by one ticket, or by every ticket, ordered by ticket then path. */
+  listChangedFiles(ticketId?: string): RecordedChange[];
 }
 
 export interface BoardTx extends BoardReader {
@@ -192,6 +210,8 @@ export interface BoardTx extends BoardReader {
   markScanned(contentHash: string, rulesVersion: string): void;
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;
   setMeta(key: string, value: string): void;
+  /** Replaces the files recorded as changed by a ticket (an empty list clears them). */
+  setChangedFiles(ticketId: string, base: string, files: readonly NewRecordedChange[]): void;
 }
 
 export type StoreChangeSource = 'local' | 'external';

@@ -5,7 +5,7 @@ import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
-import type { AgentState, Finding, Lease } from './api';
+import type { AgentState, Finding, Lease, RecordedChange } from './api';
 import type { Row } from './sqlite';
 
 function str(v: unknown): string {
@@ -186,4 +186,16 @@ export function toAgentState(r: Row): AgentState {
 
 export function toLease(r: Row): Lease {
   return { name: str(r.name), owner: str(r.owner), heartbeatAt: num(r.heartbeat_at), acquiredAt: num(r.acquired_at) };
+}
+
+export function toChangedFile(r: Row): RecordedChange {
+  return {
+    ticketId: str(r.ticket_id),
+    path: str(r.path),
+    kind: str(r.kind),
+    additions: optNum(r.additions),
+    deletions: optNum(r.deletions),
+    base: str(r.base),
+    recordedAt: num(r.recorded_at),
+  };
 }

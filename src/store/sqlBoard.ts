@@ -27,7 +27,7 @@ import { Emitter } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
 import { boardTrace } from './boardTrace';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
@@ -537,6 +537,9 @@ export class SqlBoard implements Board {
   }
   getMeta(key: string): string | undefined {
     return this.data.getMeta(key);
+  }
+  listChangedFiles(ticketId?: string): RecordedChange[] {
+    return this.data.listChangedFiles(ticketId);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

@@ -31,6 +31,7 @@ const MUTATORS: Record<Mutator, true> = {
   markScanned: true,
   setAgentState: true,
   setMeta: true,
+  setChangedFiles: true,
 };
 
 class WouldWrite extends Error {}
