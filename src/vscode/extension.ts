@@ -13,6 +13,7 @@ import { WorktreeAgent } from '../agents/worktreeAgent';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { SimpleGitPort } from '../git/simpleGitPort';
+import { ConflictRadar } from '../radar/conflictRadar';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
@@ -27,6 +28,8 @@ import { Commands, CONFIG_SECTION, Views } from './constants';
 import { GitApiSource } from './git/gitApiSource';
 import { VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
+import { registerLandCommands } from './land/landCommands';
+import { registerReviewFeatures, type ReviewTesting } from './review/reviewFeatures';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
@@ -45,6 +48,7 @@ export interface TestApi {
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
+  review: ReviewTesting;
   /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
   gitApi(): string;
 }
@@ -63,7 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log);
-  const model = new AgentsModel();
+  const model = new AgentsModel(undefined, () => config.leaseTimeoutMs());
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
@@ -76,7 +80,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
-  const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
+  const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log, radar: new ConflictRadar() });
+  const review = registerReviewFeatures({ session, config, prompter, log });
+  context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));
   const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
   context.subscriptions.push(runFeatures);
   // The PM stops overrun runs through this window's runner when it owns them.
@@ -174,6 +180,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
+      review: review.testing,
       gitApi: () => gitApi.description,
     },
   };

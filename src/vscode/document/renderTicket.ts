@@ -8,7 +8,9 @@ import type { Conversation } from '../../domain/conversation';
 import type { Run } from '../../domain/run';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
+import type { RecordedChange } from '../../store/api';
 import { priorityName, statusLabel } from '../tickets/statusLabels';
+import { CHANGES_HEADING, changesSection } from './renderChanges';
 import { escapeBlock, escapeInline } from './untrustedText';
 
 export interface TicketDocumentData {
@@ -20,6 +22,8 @@ export interface TicketDocumentData {
   conversations: readonly Conversation[];
   /** The tickets this one depends on, as they are now (a deleted one is left out). */
   dependencies: readonly Pick<Ticket, 'id' | 'title' | 'status'>[];
+  /** What the ticket changes against its base (the conflict radar's record); shown once it has a worktree. */
+  changes?: readonly RecordedChange[] | undefined;
 }
 
 /** 0-based line of the "## Check-ins" heading; comment threads on the document sit here. */
@@ -39,6 +43,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     ...section('Details', details(ticket, data.dependencies)),
     ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
     ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
+    ...(ticket.worktree ? [CHANGES_HEADING, '', ...changesSection(data.changes ?? []), ''] : []),
     ...section('Bugs', bugLines(data.bugs)),
     ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
     ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),

@@ -61,5 +61,6 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     checkIns: board.listCheckIns(ticketId),
     conversations: board.listConversations({ ticketId }),
     dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
+    changes: board.listChangedFiles(ticketId),
   };
 }
