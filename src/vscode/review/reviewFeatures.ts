@@ -103,8 +103,7 @@ export class ReviewFeatures extends Disposable {
     const file = changes.files.find((f) => f.path === fileArg);
     if (!file) throw new FactoryError('not-found', `${changes.ticket.id} no longer changes ${fileArg}`);
     const [, left, right] = diffSides(changes, file);
-    const title = `${file.path} (${changes.ticket.id} against ${changes.base})`;
-    await vscode.commands.executeCommand('vscode.diff', left ?? baseUri(file.path), right ?? baseUri(file.path), title);
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${file.path} (${changes.ticket.id} against ${changes.base})`);
   }
 
   private async requestChanges(arg: unknown): Promise<ChangesRequested | undefined> {
@@ -155,12 +154,16 @@ export class ReviewFeatures extends Disposable {
   }
 }
 
-/** [label, before, after] for VS Code's changes editor: after is the live file of the worktree. */
-function diffSides(changes: TicketChanges, f: FileChange): [vscode.Uri, vscode.Uri | undefined, vscode.Uri | undefined] {
+/**
+ * [label, before, after] for VS Code's changes editor: after is the live file of the worktree. An
+ * added file's before, and a deleted file's after, is an empty document, so every file of the
+ * change has both sides (the editor and its tab list only diffs that do).
+ */
+function diffSides(changes: TicketChanges, f: FileChange): [vscode.Uri, vscode.Uri, vscode.Uri] {
   const file = vscode.Uri.file(path.join(changes.worktree, f.path));
   const added = f.kind === 'added' || f.kind === 'untracked';
-  const before = added ? undefined : baseUri(f.oldPath ?? f.path, changes.mergeBase);
-  return [file, before, f.kind === 'deleted' ? undefined : file];
+  const before = added ? baseUri(f.path) : baseUri(f.oldPath ?? f.path, changes.mergeBase);
+  return [file, before, f.kind === 'deleted' ? baseUri(f.path) : file];
 }
 
 export function registerReviewFeatures(deps: ReviewFeatureDeps): ReviewFeatures {
