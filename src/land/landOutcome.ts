@@ -43,6 +43,21 @@ export function recordLanded(tx: BoardTx, l: Landed): void {
   });
 }
 
+/**
+ * The base moved to the landed commit, but someone moved the ticket in the moment between the last
+ * look and the write: it stays where they put it, and its run thread says what landed.
+ */
+export function recordLandedElsewhere(tx: BoardTx, l: Landed): void {
+  const status = tx.getTicket(l.ticketId)?.status ?? 'gone';
+  tx.addMessage({
+    conversationId: ensureRunThread(tx, l.ticketId).id,
+    author: LAND_AUTHOR,
+    kind: 'system',
+    body: `${l.ticketId} landed on ${l.base} as ${l.commit.slice(0, 12)}, but it had been moved to ${status} meanwhile, so it was left there.`,
+    metadata: { landed: l.commit, base: l.base, previous: l.previous },
+  });
+}
+
 export function recordConflict(tx: BoardTx, ticketId: string, base: string, branch: string, files: readonly string[]): Bug {
   const listed = files.slice(0, LISTED_FILES).join(', ') + (files.length > LISTED_FILES ? ` and ${files.length - LISTED_FILES} more` : '');
   const description = [

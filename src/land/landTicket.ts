@@ -13,7 +13,7 @@
 import type { Logger } from '../agents/agent';
 import { silentLogger } from '../agents/agent';
 import type { Clock } from '../domain/clock';
-import { errorMessage, FactoryError } from '../domain/errors';
+import { errorMessage, FactoryError, StatusConflictError } from '../domain/errors';
 import { assertTicketId } from '../domain/ids';
 import type { Ticket } from '../domain/ticket';
 import { redactSecrets } from '../scan/security/mask';
@@ -35,7 +35,7 @@ import {
   trackedChanges,
   worktreeStatus,
 } from './landGit';
-import { recordCheckFailed, recordConflict, recordLanded, type Landed } from './landOutcome';
+import { recordCheckFailed, recordConflict, recordLanded, recordLandedElsewhere, type Landed } from './landOutcome';
 import { claimLand, enqueueLand, heartbeatLand, leaveLandQueue, type LandQueueEntry } from './landQueue';
 import type { LandSettings } from './landSettings';
 
@@ -220,7 +220,13 @@ class Lander {
       this.log.warn(`Land: ${branch} moved while ${this.id} was landing; it keeps its own commits and the Worktree agent keeps its worktree`);
     }
     const result: Landed = { ticketId: this.id, base, commit: landed, previous: old, strategy: settings.strategy, check };
-    await board.write((tx) => recordLanded(tx, result));
+    try {
+      await board.write((tx) => recordLanded(tx, result));
+    } catch (err) {
+      if (!(err instanceof StatusConflictError)) throw err;
+      await board.write((tx) => recordLandedElsewhere(tx, result));
+      this.log.warn(`Land: ${this.id} landed as ${landed}, but it was moved meanwhile: ${err.message}`);
+    }
     this.log.info(`Land: ${this.id} landed on ${base} as ${landed}`);
     return { kind: 'landed', ...result };
   }

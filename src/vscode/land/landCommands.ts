@@ -35,10 +35,10 @@ export class LandCommands extends Disposable {
         vscode.commands.registerCommand(Commands.CreatePullRequest, reported('Create Pull Request', (arg: unknown) => this.pullRequest(arg))),
       ),
     );
-    // Whether Push Branch and Create Pull Request are offered; looked at again when the window regains focus.
+    // Whether Push Branch and Create Pull Request are offered: looked at again when the board is
+    // announced (also when trust is granted) and when the window regains focus.
     this._register(deps.session.onDidChangeBoard((board) => void this.updateHasRemote(board)));
     this._register(vscode.window.onDidChangeWindowState((state) => state.focused && void this.updateHasRemote(deps.session.board)));
-    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.updateHasRemote(deps.session.board)));
     void this.updateHasRemote(deps.session.board);
   }
 
