@@ -288,7 +288,7 @@ class Lander {
 }
 
 /** The text with every secret secretlint finds in it masked. */
-export async function maskSecretsIn(text: string): Promise<string> {
+async function maskSecretsIn(text: string): Promise<string> {
   if (text.trim() === '') return text;
   const hits = await findSecrets('land-check.log', text);
   return redactSecrets(text, hits.map((h) => h.raw));

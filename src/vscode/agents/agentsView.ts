@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { AgentStatus } from '../../agents/manager';
 import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
-import type { LandQueueEntry } from '../../land/landQueue';
+import { describeLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { Commands } from '../constants';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
@@ -92,7 +92,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
         item.id = 'lands';
         item.description = `${this.model.lands().length}`;
         item.iconPath = new vscode.ThemeIcon('git-merge');
-        item.tooltip = 'One ticket lands at a time per board; the others wait here in order.';
+        item.tooltip = `${describeLandQueue(this.model.lands()) ?? ''}\nOne ticket lands at a time per board; the others wait here in order.`;
         return item;
       }
       case 'land':
