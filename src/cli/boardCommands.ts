@@ -36,9 +36,9 @@ export function ticketIdArg(raw: string | undefined): string {
 }
 
 export function priorityArg(raw: string): Priority {
-  const n = Number(raw);
-  if (n !== 1 && n !== 2 && n !== 3 && n !== 4) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
-  return n;
+  // Exactly one digit: Number() would also take " 2 ", "0x1", "2.0" and "2e0".
+  if (!/^[1-4]$/.test(raw)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
+  return Number(raw) as Priority;
 }
 
 export function typeArg(raw: string): TicketType {

@@ -66,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
-  const session = new BoardSession(context.extensionUri, log);
+  const session = new BoardSession(context.extensionUri, log, context.workspaceState);
   const model = new AgentsModel(undefined, () => config.leaseTimeoutMs());
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
