@@ -52,7 +52,9 @@ function multiDiffFiles(): string[] | undefined {
 }
 
 suite('Review Changes', () => {
-  test('opens the multi-file diff of exactly the ticket\'s changes; a comment on a line becomes a bug with file and line; Request Changes sends it back', async () => {
+  test('opens the multi-file diff of exactly the ticket\'s changes; a comment on a line becomes a bug with file and line; Request Changes sends it back', async function () {
+    // Several git repositories, worktrees and editors: a guard against a hang, not a speed limit.
+    this.timeout(180_000);
     const board = await ensureBoard();
     const api = await testApi();
     const { ticket, worktree } = await ticketUnderReview(board, 'Review: friendlier greeting', 'PM_REVIEW');
@@ -111,7 +113,8 @@ suite('Review Changes', () => {
     assert.equal(board.history(ticket.id).at(-1)?.by, 'user');
   });
 
-  test('two tickets changing one file are flagged on both in the Tickets view; Approve moves a ticket on', async () => {
+  test('two tickets changing one file are flagged on both in the Tickets view; Approve moves a ticket on', async function () {
+    this.timeout(180_000);
     const board = await ensureBoard();
     const { tickets } = await ticketsApi();
     const first = await ticketUnderReview(board, 'Review: overlap one', 'IN_SEC');
