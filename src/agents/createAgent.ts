@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../domain/clock';
 import type { GitPort } from '../git/port';
+import { ConflictRadar } from '../radar/conflictRadar';
 import type { DiagnosticsPort } from '../scan/gatherer/diagnostics';
 import type { Settings } from '../settings/settings';
 import type { AgentName, Logger } from './agent';
@@ -42,7 +43,7 @@ const FACTORIES: { [N in AgentName]: (deps: AgentHostDeps) => AgentsByName[N] } 
   },
   Security: (deps) => new SecurityAgent({ settings: () => deps.settings.securitySettings(), git: deps.git }),
   Gatherer: (deps) => new GathererAgent({ settings: () => deps.settings.gathererSettings(), diagnostics: deps.diagnostics }),
-  Worktree: (deps) => new WorktreeAgent({ git: deps.git, settings: () => deps.settings.worktreeSettings(), logger: deps.log, clock: deps.clock }),
+  Worktree: (deps) => new WorktreeAgent({ git: deps.git, settings: () => deps.settings.worktreeSettings(), logger: deps.log, clock: deps.clock, radar: new ConflictRadar() }),
 };
 
 export function createAgent<N extends AgentName>(name: N, deps: AgentHostDeps): AgentsByName[N] {

@@ -25,6 +25,7 @@ import { BranchGoneError, materializeWorktree, type MaterializeAction } from '..
 import { checkedTicketNames, resolveWorktreeLocation, validateBranchPrefix } from '../git/naming';
 import { isInside, pathKey, samePath } from '../git/paths';
 import type { GitPort, WorktreeEntry, WorktreeStatus } from '../git/port';
+import type { ConflictRadar } from '../radar/conflictRadar';
 import type { Board, BoardReader, BoardTx } from '../store/api';
 import { silentLogger, type BackgroundAgent, type CycleContext, type CycleResult, type Logger } from './agent';
 
@@ -142,6 +143,8 @@ export interface WorktreeAgentOptions {
    * cycles, so a huge node_modules never makes a cycle overrun its timeout.
    */
   sizeBudgetMs?: number;
+  /** Records what every live ticket changes, in the same cycle and write. */
+  radar?: ConflictRadar;
 }
 
 const DAY = 86_400_000;
@@ -218,8 +221,12 @@ export class WorktreeAgent implements BackgroundAgent {
     const settings = this.options.settings();
     ctx.setActivity('Checking worktrees');
     const gathered = await this.gather(ctx, settings);
+    const recordRadar = await this.options.radar?.scan(ctx);
     ctx.setActivity('Recording worktree report');
-    await ctx.board.write((tx) => this.apply(tx, gathered));
+    await ctx.board.write((tx) => {
+      this.apply(tx, gathered);
+      recordRadar?.(tx);
+    });
     this.lastReport = gathered.report;
     return summarize(gathered.report);
   }

@@ -1,8 +1,9 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
  * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
- * edit, move, heal, agents, runs, run-agent, autopilot, status). Works with or without VS Code
- * running on the same board: every write goes through the store's cross-process lock.
+ * edit, move, heal, agents, runs, run-agent, autopilot, status, review, land, push). Works with or
+ * without VS Code running on the same board: every write goes through the store's cross-process
+ * lock.
  */
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../domain/clock';
@@ -11,6 +12,7 @@ import { AGENT_COMMANDS } from './agentCommands';
 import { BOARD_COMMANDS } from './boardCommands';
 import { editCommand } from './editCommand';
 import { inboxCommand } from './inboxCommand';
+import { LAND_COMMANDS } from './landCommands';
 import { autopilotCommand, statusCommand } from './loopCommands';
 import { VERDICT_COMMANDS } from './verdictCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
@@ -19,7 +21,7 @@ import type { Command, CommandContext } from './command';
 import { runAgentCommand } from './runAgentCommand';
 
 const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
-const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand, ...LAND_COMMANDS];
 const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {

@@ -1,5 +1,5 @@
 /** Conversations are comment threads; messages are their comments. */
-export const CONVERSATION_TYPES = ['pm_checkin', 'security', 'blocker', 'user_question', 'run', 'gatherer', 'worktree'] as const;
+export const CONVERSATION_TYPES = ['pm_checkin', 'security', 'blocker', 'user_question', 'run', 'gatherer', 'worktree', 'review'] as const;
 export type ConversationType = (typeof CONVERSATION_TYPES)[number];
 export type ConversationStatus = 'open' | 'resolved' | 'escalated';
 

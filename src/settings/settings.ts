@@ -10,6 +10,7 @@ import type { ManagerSettings } from '../agents/manager';
 import type { PmSettings } from '../agents/pm/settings';
 import type { WorktreeSettings } from '../agents/worktreeAgent';
 import { errorMessage, FactoryError } from '../domain/errors';
+import type { LandSettings, LandStrategy } from '../land/landSettings';
 import { pipelineProblem, type CompletionPolicy } from '../domain/pipeline';
 import type { Status } from '../domain/status';
 import { parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
@@ -187,6 +188,21 @@ export class Settings {
       includeDiagnostics: this.boolean('gatherer.includeDiagnostics'),
       exclude: this.strings('gatherer.exclude'),
     };
+  }
+
+  landSettings(): LandSettings {
+    return {
+      strategy: this.string('land.strategy') as LandStrategy,
+      checkCommand: this.strings('land.checkCommand'),
+      checkTimeoutMs: this.number('land.checkTimeoutMinutes') * 60_000,
+      auto: this.boolean('land.auto'),
+      leaseTimeoutMs: this.leaseTimeoutMs(),
+    };
+  }
+
+  /** Whether the autopilot leaves a ticket waiting while its recorded files overlap a running ticket's. */
+  avoidOverlap(): boolean {
+    return this.boolean('autopilot.avoidOverlap');
   }
 
   securitySettings(): SecuritySettings {

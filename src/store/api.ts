@@ -122,6 +122,22 @@ export interface Finding {
   goneAt?: number | undefined;
 }
 
+/** One file a ticket's branch and worktree change against its base (the conflict radar's record). */
+export interface RecordedChange {
+  ticketId: string;
+  /** Worktree-relative, forward slashes. */
+  path: string;
+  kind: string;
+  /** Lines added and deleted; undefined for a binary file. */
+  additions?: number | undefined;
+  deletions?: number | undefined;
+  /** The branch the change was measured against. */
+  base: string;
+  recordedAt: number;
+}
+
+export type NewRecordedChange = Omit<RecordedChange, 'ticketId' | 'base' | 'recordedAt'>;
+
 export interface AgentState {
   name: string;
   paused: boolean;
@@ -162,6 +178,8 @@ export interface BoardReader {
   getMeta(key: string): string | undefined;
   /** The last Security scan of the ticket's change, if any. */
   getSecurityScan(ticketId: string): SecurityScanRecord | undefined;
+  /** The files recorded as changed by one ticket, or by every ticket, ordered by ticket then path. */
+  listChangedFiles(ticketId?: string): RecordedChange[];
 }
 
 export interface BoardTx extends BoardReader {
@@ -197,6 +215,8 @@ export interface BoardTx extends BoardReader {
   recordSecurityScan(record: SecurityScanRecord): void;
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;
   setMeta(key: string, value: string): void;
+  /** Replaces the files recorded as changed by a ticket (an empty list clears them). */
+  setChangedFiles(ticketId: string, base: string, files: readonly NewRecordedChange[]): void;
 }
 
 /** Scans one ticket's change now and records it on the board; reports the state it scanned. */

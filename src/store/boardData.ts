@@ -24,6 +24,8 @@ import type { TokenUsage } from '../domain/usage';
 import type {
   AgentState,
   BoardTx,
+  NewRecordedChange,
+  RecordedChange,
   Finding,
   Lease,
   NewBug,
@@ -36,7 +38,7 @@ import type {
   TicketFilter,
   TicketPatch,
 } from './api';
-import { toAgentState, toBug, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSecurityScan, toTicket } from './rows';
+import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSecurityScan, toTicket } from './rows';
 import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
 import type { Db, Param } from './sqlite';
 
@@ -240,6 +242,11 @@ export class BoardData implements BoardTx {
   getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
     const r = this.db.get('SELECT * FROM security_scans WHERE ticket_id = ?', [ticketId]);
     return r && toSecurityScan(r);
+  }
+
+  listChangedFiles(ticketId?: string): RecordedChange[] {
+    const where = new Where().equals('ticket_id', ticketId);
+    return this.db.all(`SELECT * FROM changed_files${where.toString()} ORDER BY ticket_id, path`, where.params).map(toChangedFile);
   }
 
   // ---------------------------------------------------------------- tickets
@@ -671,6 +678,29 @@ export class BoardData implements BoardTx {
   setMeta(key: string, value: string): void {
     if (RESERVED_META.has(key)) throw new FactoryError('invalid-input', `meta key ${key} is maintained by the store`);
     this.db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [requiredText(key, 'meta key'), boundedText(value, 'meta value')]);
+  }
+
+  setChangedFiles(ticketId: string, base: string, files: readonly NewRecordedChange[]): void {
+    const id = this.requireTicket(ticketId).id;
+    const baseName = requiredText(base, 'base');
+    const now = this.clock.now();
+    this.db.run('DELETE FROM changed_files WHERE ticket_id = ?', [id]);
+    const seen = new Set<string>();
+    for (const f of files) {
+      const path = requiredText(f.path, 'changed file path');
+      if (seen.has(path)) continue;
+      seen.add(path);
+      this.db.run('INSERT INTO changed_files (ticket_id, path, kind, additions, deletions, base, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        id,
+        path,
+        requiredText(f.kind, 'change kind'),
+        f.additions === undefined ? null : nonNegativeInteger(f.additions, 'additions'),
+        f.deletions === undefined ? null : nonNegativeInteger(f.deletions, 'deletions'),
+        baseName,
+        now,
+      ]);
+    }
+    this.touched.add(id);
   }
 
   // ---------------------------------------------------------------- store internals

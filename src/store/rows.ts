@@ -6,7 +6,7 @@ import type { NotScannedFile, SecurityScanRecord } from '../domain/securityScan'
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
-import type { AgentState, Finding, Lease } from './api';
+import type { AgentState, Finding, Lease, RecordedChange } from './api';
 import type { Row } from './sqlite';
 
 function str(v: unknown): string {
@@ -201,5 +201,17 @@ export function toSecurityScan(r: Row): SecurityScanRecord {
     blockers: num(r.blockers),
     notScanned: Array.isArray(notScanned) ? (notScanned as NotScannedFile[]) : [],
     scannedAt: num(r.scanned_at),
+  };
+}
+
+export function toChangedFile(r: Row): RecordedChange {
+  return {
+    ticketId: str(r.ticket_id),
+    path: str(r.path),
+    kind: str(r.kind),
+    additions: optNum(r.additions),
+    deletions: optNum(r.deletions),
+    base: str(r.base),
+    recordedAt: num(r.recorded_at),
   };
 }

@@ -237,7 +237,29 @@ const V5: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
+/**
+ * The conflict radar: the files each live ticket's branch and worktree change against its base,
+ * with their +/- line counts (null for binary files), recorded by the Worktree cycle.
+ */
+const V6: Migration = {
+  version: 6,
+  name: 'files each ticket changes',
+  statements: [
+    `CREATE TABLE changed_files (
+      ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+      path TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      additions INTEGER,
+      deletions INTEGER,
+      base TEXT NOT NULL,
+      recorded_at INTEGER NOT NULL,
+      PRIMARY KEY (ticket_id, path)
+    )`,
+    `CREATE INDEX changed_files_path ON changed_files(path)`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

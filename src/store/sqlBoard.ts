@@ -31,7 +31,7 @@ import type { Run, RunStatus } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, SecurityGate, StoreChange, TicketFilter } from './api';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
@@ -911,6 +911,9 @@ export class SqlBoard implements Board {
   }
   getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
     return this.data.getSecurityScan(ticketId);
+  }
+  listChangedFiles(ticketId?: string): RecordedChange[] {
+    return this.data.listChangedFiles(ticketId);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

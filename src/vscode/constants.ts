@@ -31,6 +31,14 @@ export const enum Commands {
   ReopenThread = 'agentFactory.reopenThread',
   FocusAgents = 'agentFactory.agents.focus',
   ManageWorkspaceTrust = 'agentFactory.manageWorkspaceTrust',
+  ReviewChanges = 'agentFactory.reviewChanges',
+  OpenChange = 'agentFactory.openChange',
+  AddReviewComment = 'agentFactory.addReviewComment',
+  RequestChanges = 'agentFactory.requestChanges',
+  ApproveTicket = 'agentFactory.approveTicket',
+  LandTicket = 'agentFactory.landTicket',
+  PushBranch = 'agentFactory.pushBranch',
+  CreatePullRequest = 'agentFactory.createPullRequest',
 }
 
 export const enum Views {
@@ -50,8 +58,14 @@ export const enum ContextKeys {
   TicketsFiltered = 'agentFactory.ticketsFiltered',
   /** True while the board's autopilot is on (whoever turned it on). */
   AutopilotOn = 'agentFactory.autopilotOn',
+  /** True when the board's repository has a remote (Push Branch, Create Pull Request). */
+  HasRemote = 'agentFactory.hasRemote',
 }
 
 export const STATUS_BAR_ID = 'agentFactory.status';
 export const DOCUMENT_SCHEME = 'agent-factory';
+/** A file as it was at a commit: the left side of Review Changes' diffs. */
+export const BASE_SCHEME = 'agent-factory-base';
+/** A ticket as a resource, so the Tickets view can decorate it (the conflict radar's warning). */
+export const TICKET_RESOURCE_SCHEME = 'agent-factory-ticket';
 export const CONFIG_SECTION = 'agentFactory';

@@ -24,6 +24,8 @@ import { Commands, CONFIG_SECTION, Views } from './constants';
 import { GitApiSource } from './git/gitApiSource';
 import { VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
+import { registerLandCommands } from './land/landCommands';
+import { registerReviewFeatures, type ReviewTesting } from './review/reviewFeatures';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
@@ -42,6 +44,7 @@ export interface TestApi {
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
+  review: ReviewTesting;
   /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
   gitApi(): string;
 }
@@ -60,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
-  const model = new AgentsModel();
+  const model = new AgentsModel(undefined, () => config.leaseTimeoutMs());
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
@@ -73,6 +76,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
+  const review = registerReviewFeatures({ session, config, prompter, log });
+  context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));
   const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
   context.subscriptions.push(runFeatures);
   // The PM stops overrun runs through this window's runner when it owns them.
@@ -176,6 +181,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
+      review: review.testing,
       gitApi: () => gitApi.description,
     },
   };

@@ -6,6 +6,7 @@ import { checkInType, formatPercent, type CheckInType, type Findings } from '../
 import type { Run } from '../../domain/run';
 import type { Status } from '../../domain/status';
 import type { Bug, Ticket } from '../../domain/ticket';
+import { describeOverlap, type Overlap } from '../../radar/overlaps';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
 import type { WorktreeActivity } from './signals';
 
@@ -47,6 +48,8 @@ export interface TicketSignals {
   live?: RunAssessment | undefined;
   activity?: WorktreeActivity | undefined;
   worktreeMissing: boolean;
+  /** Live tickets changing the same files (the conflict radar). */
+  overlaps?: readonly Overlap[] | undefined;
   now: number;
 }
 
@@ -106,6 +109,7 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
     concerns.push('No agent is working on it');
   }
   if (failed.length > 0) concerns.push(`${failed.length} failed attempt${failed.length > 1 ? 's' : ''} in ${ticket.status}`);
+  for (const o of sig.overlaps ?? []) concerns.push(`Changes the same files as ${describeOverlap(o)}: the second to land may conflict`);
 
   if (sig.activity) {
     const a = sig.activity;

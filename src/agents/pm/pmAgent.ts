@@ -8,6 +8,7 @@ import { findingsKey, formatPercent } from '../../domain/checkin';
 import { errorMessage } from '../../domain/errors';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
+import { overlapsByTicket } from '../../radar/overlaps';
 import type { BoardReader, BoardTx } from '../../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
@@ -163,6 +164,7 @@ export class PmAgent implements BackgroundAgent {
       if (a.stalled || a.overrun) report.runs.push({ runId: a.run.id, ticketId: a.run.ticketId, stalled: a.stalled, overrun: a.overrun, lastProgressAt: a.lastProgressAt });
     }
 
+    const overlaps = overlapsByTicket(tx.listChangedFiles());
     for (const ticket of tx.listTickets({ status: ACTIVE_STATUSES })) {
       if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id)) report.stuck.push(ticket.id);
       const latest = tx.latestCheckIn(ticket.id);
@@ -178,6 +180,7 @@ export class PmAgent implements BackgroundAgent {
           live: liveRun ? g.assessments.get(liveRun.id) : undefined,
           activity: g.activity.get(ticket.id),
           worktreeMissing: g.missingWorktrees.has(ticket.id),
+          overlaps: overlaps.get(ticket.id),
           now,
         },
         s,

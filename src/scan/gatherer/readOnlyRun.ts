@@ -32,6 +32,7 @@ const MUTATORS: Record<Mutator, true> = {
   recordSecurityScan: true,
   setAgentState: true,
   setMeta: true,
+  setChangedFiles: true,
 };
 
 class WouldWrite extends Error {}

@@ -3,6 +3,7 @@ import type { AgentManager, AgentStatus } from '../../agents/manager';
 import { parsePmReport, PM_REPORT_META, type PmReport } from '../../agents/pm/report';
 import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { Run } from '../../domain/run';
+import { liveLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { readAutopilot } from '../../loop/autopilotState';
 import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
 import { dispatchPlan } from '../../loop/queue';
@@ -24,7 +25,11 @@ export class AgentsModel extends Disposable {
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
 
-  constructor(private readonly coalesceMs = 250) {
+  constructor(
+    private readonly coalesceMs = 250,
+    /** When a land whose process stopped heartbeating no longer counts (`board.leaseTimeoutSeconds`). */
+    private readonly leaseTimeoutMs: () => number = () => 30_000,
+  ) {
     super();
   }
 
@@ -58,6 +63,11 @@ export class AgentsModel extends Disposable {
     const board = this.board;
     if (!board) return undefined;
     return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board) });
+  }
+
+  /** The board's land queue: the land in progress, then those waiting, in order. */
+  lands(): LandQueueEntry[] {
+    return this.board ? liveLandQueue(this.board, Date.now(), this.leaseTimeoutMs()) : [];
   }
 
   worktrees(): WorktreeReportEntry[] {

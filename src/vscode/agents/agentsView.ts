@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { AgentStatus } from '../../agents/manager';
 import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
+import { describeLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { Commands } from '../constants';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
@@ -14,7 +15,9 @@ type Node =
   | { kind: 'worktrees' }
   | { kind: 'worktree'; line: WorktreeReportEntry }
   | { kind: 'note'; text: string }
-  | { kind: 'autopilot' };
+  | { kind: 'autopilot' }
+  | { kind: 'lands' }
+  | { kind: 'land'; entry: LandQueueEntry; position: number };
 
 const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
   Running: new vscode.ThemeIcon('sync~spin'),
@@ -42,6 +45,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       const nodes: Node[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
       if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
       nodes.push({ kind: 'autopilot' }, { kind: 'runs' });
+      if (this.model.lands().length > 0) nodes.push({ kind: 'lands' });
       if (this.model.worktrees().length > 0) nodes.push({ kind: 'worktrees' });
       return nodes;
     }
@@ -51,6 +55,10 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       return runs.map((run) => ({ kind: 'run', run, ...(run.status === 'queued' ? { position: ++queued } : {}) }));
     }
     if (node.kind === 'worktrees') return this.model.worktrees().map((line) => ({ kind: 'worktree', line }));
+    if (node.kind === 'lands') {
+      let queued = 0;
+      return this.model.lands().map((entry) => ({ kind: 'land', entry, position: entry.state === 'queued' ? ++queued : 0 }));
+    }
     return [];
   }
 
@@ -79,6 +87,16 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       }
       case 'worktree':
         return this.worktreeItem(node.line);
+      case 'lands': {
+        const item = new vscode.TreeItem('Land queue', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = 'lands';
+        item.description = `${this.model.lands().length}`;
+        item.iconPath = new vscode.ThemeIcon('git-merge');
+        item.tooltip = `${describeLandQueue(this.model.lands()) ?? ''}\nOne ticket lands at a time per board; the others wait here in order.`;
+        return item;
+      }
+      case 'land':
+        return this.landItem(node.entry, node.position);
       case 'note': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('info');
@@ -130,6 +148,17 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     item.contextValue = `run.${run.status}`;
     item.tooltip = `${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`;
     item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
+    return item;
+  }
+
+  private landItem(entry: LandQueueEntry, position: number): vscode.TreeItem {
+    const item = new vscode.TreeItem(entry.ticketId);
+    item.id = `land:${entry.id}`;
+    const landing = entry.state === 'landing';
+    item.description = landing ? `landing${entry.activity ? ` · ${entry.activity}` : ''}` : `queued #${position}`;
+    item.iconPath = new vscode.ThemeIcon(landing ? 'loading~spin' : 'clock');
+    item.tooltip = `${entry.ticketId}: ${landing ? 'landing' : 'waiting to land'}, asked for ${time(entry.requestedAt)} by ${entry.owner}`;
+    item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [entry.ticketId] };
     return item;
   }
 

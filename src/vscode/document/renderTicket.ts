@@ -9,7 +9,9 @@ import type { Run } from '../../domain/run';
 import { notScannedWhy, shortCommit, type SecurityScanRecord } from '../../domain/securityScan';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
+import type { RecordedChange } from '../../store/api';
 import { priorityName, statusLabel } from '../tickets/statusLabels';
+import { CHANGES_HEADING, changesSection } from './renderChanges';
 import { escapeBlock, escapeInline } from './untrustedText';
 
 export interface TicketDocumentData {
@@ -25,6 +27,8 @@ export interface TicketDocumentData {
   securityScan?: SecurityScanRecord | undefined;
   /** Where a gathered ticket's item is in the code now (repository-relative file, 1-based line). */
   location?: { file: string; line: number } | undefined;
+  /** What the ticket changes against its base (the conflict radar's record); shown once it has a worktree. */
+  changes?: readonly RecordedChange[] | undefined;
 }
 
 /** The prefix of the Details line that names a gathered item's place in the code; the editor links it to the file. */
@@ -47,6 +51,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     ...section('Details', details(ticket, data.dependencies, data.location)),
     ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
     ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
+    ...(ticket.worktree ? [CHANGES_HEADING, '', ...changesSection(data.changes ?? []), ''] : []),
     ...section('Bugs', bugLines(data.bugs)),
     ...(data.securityScan !== undefined || ticket.worktree !== undefined ? section('Security scan', scanLines(data.securityScan)) : []),
     ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),

@@ -64,5 +64,6 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
     securityScan: board.getSecurityScan(ticketId),
     location: gatheredLocation(board, ticketId),
+    changes: board.listChangedFiles(ticketId),
   };
 }

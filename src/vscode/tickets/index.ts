@@ -14,6 +14,7 @@ import { TicketLocationLinks } from '../document/ticketLocationLinks';
 import type { PrompterHolder } from '../ui/prompter';
 import { Disposable } from '../util/disposable';
 import { registerTicketCommands } from './ticketCommands';
+import { TicketDecorations } from './ticketDecorations';
 import { TicketDragAndDropController } from './ticketDragAndDrop';
 import { TicketMover } from './ticketMover';
 import type { TicketTreeNode } from './ticketTreeNodes';
@@ -35,6 +36,7 @@ export interface TicketTesting {
   readonly dragAndDrop: TicketDragAndDropController;
   readonly comments: TicketCommentController;
   readonly documents: TicketDocumentProvider;
+  readonly decorations: TicketDecorations;
   /** Applies a pending coalesced refresh of the view now, instead of after its delay. */
   flush(): void;
 }
@@ -48,6 +50,7 @@ export class TicketFeatures extends Disposable {
     const getBoard = (): Board | undefined => session.board;
     const model = this._register(new TicketTreeModel());
     const provider = this._register(new TicketTreeProvider(model));
+    const decorations = this._register(new TicketDecorations(model));
     const mover = new TicketMover(getBoard, prompter, log);
     const dragAndDrop = new TicketDragAndDropController(mover);
     const treeView = (this.treeView = this._register(
@@ -69,7 +72,7 @@ export class TicketFeatures extends Disposable {
     this._register({ dispose: () => useBoard(undefined) });
     useBoard(session.board);
 
-    this.testing = { treeView, treeProvider: provider, treeModel: model, dragAndDrop, comments, documents, flush: () => model.refreshNow() };
+    this.testing = { treeView, treeProvider: provider, treeModel: model, dragAndDrop, comments, documents, decorations, flush: () => model.refreshNow() };
   }
 }
 

@@ -5,6 +5,8 @@
 import { STATUSES, type Status } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import { ticketNumber } from '../../domain/ids';
+import { describeTotals, type ChangeTotals } from '../../git/changeSummary';
+import type { Overlap } from '../../radar/overlaps';
 import { matchesTicketFilter, type TicketFilterSpec } from './ticketFilter';
 
 export interface TicketRow {
@@ -13,6 +15,10 @@ export interface TicketRow {
   progress?: number | undefined;
   /** Its dependencies that are not DONE yet. */
   waitingOn?: readonly string[] | undefined;
+  /** What it changes against its base, as last recorded. */
+  changes?: ChangeTotals | undefined;
+  /** Live tickets changing the same files (the conflict radar). */
+  overlaps?: readonly Overlap[] | undefined;
 }
 
 export interface StatusGroup {
@@ -54,6 +60,7 @@ export function ticketDescription(row: TicketRow): string {
   if (row.waitingOn && row.waitingOn.length > 0 && row.ticket.status !== 'DONE') parts.push(`waits on ${row.waitingOn.join(', ')}`);
   if (row.ticket.assignedAgent) parts.push(row.ticket.assignedAgent);
   if (row.progress !== undefined && Number.isFinite(row.progress)) parts.push(`${Math.round(Math.min(100, Math.max(0, row.progress)))}%`);
+  if (row.changes && row.changes.files > 0) parts.push(describeTotals(row.changes));
   return parts.join(' · ');
 }
 
@@ -66,7 +73,9 @@ export function groupsSignature(groups: readonly StatusGroup[]): string {
     groups.map((g) => [
       g.status,
       g.total,
-      g.rows.map(({ ticket: t, progress, waitingOn }) => [t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, t.dependsOn, waitingOn, progress]),
+      g.rows.map(({ ticket: t, progress, waitingOn, changes, overlaps }) => [
+        t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, t.dependsOn, waitingOn, progress, changes, overlaps,
+      ]),
     ]),
   );
 }

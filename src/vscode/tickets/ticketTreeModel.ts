@@ -6,7 +6,9 @@
  */
 import { Emitter, type Disposable, type Event } from '../../domain/event';
 import { unmetDependencies } from '../../domain/dependencies';
-import type { Board } from '../../store/api';
+import { changeTotals } from '../../git/changeSummary';
+import { overlapsByTicket } from '../../radar/overlaps';
+import type { Board, RecordedChange } from '../../store/api';
 import { groupsSignature, groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
 import { formatTicketFilter, type TicketFilterSpec } from './ticketFilter';
 
@@ -89,10 +91,16 @@ export class TicketTreeModel implements Disposable {
     if (!board) return [];
     const tickets = board.listTickets();
     const byId = new Map(tickets.map((t) => [t.id, t]));
+    const recorded = board.listChangedFiles();
+    const changes = new Map<string, RecordedChange[]>();
+    for (const r of recorded) changes.set(r.ticketId, [...(changes.get(r.ticketId) ?? []), r]);
+    const overlaps = overlapsByTicket(recorded);
     const rows: TicketRow[] = tickets.map((ticket) => ({
       ticket,
       progress: board.latestCheckIn(ticket.id)?.findings.progressPercent,
       waitingOn: ticket.dependsOn.length > 0 ? unmetDependencies(ticket, (id) => byId.get(id)) : undefined,
+      changes: changes.has(ticket.id) ? changeTotals(changes.get(ticket.id) ?? []) : undefined,
+      overlaps: overlaps.get(ticket.id),
     }));
     return groupTickets(rows, this.filterSpec);
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatPercent } from '../../domain/checkin';
 import type { Priority } from '../../domain/ticket';
+import { describeOverlap } from '../../radar/overlaps';
 import { Commands } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
@@ -9,6 +10,7 @@ import { groupCountText, ticketDescription, type TicketRow } from './ticketGroup
 import { isTicketNode, type StatusGroupNode, type TicketNode, type TicketTreeNode } from './ticketTreeNodes';
 import type { TicketTreeModel } from './ticketTreeModel';
 import { priorityName, statusLabel } from './statusLabels';
+import { ticketResourceUri } from './ticketDecorations';
 
 const PRIORITY_ICONS: Record<Priority, vscode.ThemeIcon> = {
   1: new vscode.ThemeIcon('flame', new vscode.ThemeColor('charts.red')),
@@ -82,6 +84,8 @@ export function ticketItem(row: TicketRow): vscode.TreeItem {
   const item = new vscode.TreeItem(`${ticket.id} ${oneLine(ticket.title)}`, vscode.TreeItemCollapsibleState.None);
   item.id = `ticket:${ticket.id}`;
   item.iconPath = PRIORITY_ICONS[ticket.priority];
+  // Carries the conflict radar's warning decoration (TicketDecorations).
+  item.resourceUri = ticketResourceUri(ticket.id);
   item.description = ticketDescription(row);
   item.contextValue = `ticket.${ticket.status}${ticket.worktree ? '.worktree' : ''}`;
   item.tooltip = ticketTooltip(row);
@@ -110,6 +114,7 @@ export function ticketTooltip(row: TicketRow): vscode.MarkdownString {
   if (row.progress !== undefined) facts.push(`Progress: ${escapeMarkdown(formatPercent(row.progress, 0))}`);
   if (ticket.worktree) facts.push(`Branch: ${escapeMarkdown(oneLine(ticket.worktree.branch))}`);
   if (ticket.status === 'BLOCKED' && ticket.blockedReason) facts.push(`Blocked: ${escapeMarkdown(oneLine(ticket.blockedReason))}`);
+  for (const o of row.overlaps ?? []) facts.push(`⚠ Changes the same files as ${escapeMarkdown(describeOverlap(o))}`);
   md.appendMarkdown(facts.join('  \n'));
   return md;
 }
