@@ -2,6 +2,8 @@
 // whose worktrees hold real commits, for the land, review and radar tests.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { installSecurityGate } from '../../../src/agents/securityGate';
+import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree } from '../../../src/agents/worktreeAgent';
 import { PIPELINE, type Status } from '../../../src/domain/status';
 import type { Ticket } from '../../../src/domain/ticket';
@@ -33,6 +35,8 @@ export async function makeLandRepo(): Promise<LandRepo> {
   const clock = new FakeClock();
   const board = await createBoard({ dir: join(repo.root, '.factory'), repoRoot: repo.root, clock, pollMs: 0 });
   const port = new SimpleGitPort();
+  // As in every host: a ticket leaves IN_SEC and reaches DONE only after a scan of its change.
+  installSecurityGate(board, { git: port, settings: () => DEFAULT_SECURITY_SETTINGS, clock });
   const settings: LandSettings = { ...DEFAULT_LAND_SETTINGS };
   const commitIn = (dir: string, files: Record<string, string>, message: string): string => {
     for (const [rel, content] of Object.entries(files)) {
