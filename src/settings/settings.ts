@@ -12,6 +12,7 @@ import type { WorktreeSettings } from '../agents/worktreeAgent';
 import { errorMessage } from '../domain/errors';
 import type { Status } from '../domain/status';
 import { commandSettingKey, parseAgentCommand, type AgentCommand } from '../runner/agentCommand';
+import type { RunRetention } from '../runner/runRetention';
 import type { SecuritySettings } from '../scan/security/settings';
 import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
 
@@ -87,6 +88,15 @@ export class Settings {
 
   maxParallel(): number {
     return this.number('runs.maxParallel');
+  }
+
+  /** The cap on one run's log, in bytes. */
+  maxLogBytes(): number {
+    return this.number('runs.maxLogKB') * 1024;
+  }
+
+  runRetention(): RunRetention {
+    return { retentionDays: this.number('runs.retentionDays'), retentionCount: this.number('runs.retentionCount') };
   }
 
   /**

@@ -49,7 +49,7 @@ export function newEntityId(prefix: string): string {
 const TICKET_UPDATE = `UPDATE tickets SET title = ?, description = ?, acceptance_criteria = ?, priority = ?, type = ?,
   labels = ?, fingerprint = ?, assigned_agent = ?, worktree = ?, heal_count = ?, updated_at = ? WHERE id = ?`;
 const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = ?, ended_at = ?, status = ?, exit_code = ?,
-  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ? WHERE id = ?`;
+  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ?, process_start = ? WHERE id = ?`;
 
 /** `WHERE a = ? AND b IN (?, ?)` from whichever filter fields are set, with their parameters. */
 class Where {
@@ -425,6 +425,7 @@ export class BoardData implements BoardTx {
       next.note === undefined ? null : validateDescription(next.note),
       requiredText(next.owner, 'owner'),
       finiteNumber(next.startedAt, 'start time'),
+      optionalText(next.processStart, 'process start') ?? null,
       run.id,
     ]);
     this.touched.add(run.ticketId);

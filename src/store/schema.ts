@@ -184,7 +184,17 @@ const V2: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2];
+/**
+ * The start token of a run's agent process (see src/process/processIdentity.ts): with the pid it
+ * identifies the process, so an orphaned agent is stopped only while its pid is still that agent.
+ */
+const V3: Migration = {
+  version: 3,
+  name: 'agent process start token',
+  statements: [`ALTER TABLE runs ADD COLUMN process_start TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

@@ -19,6 +19,7 @@ export const enum Commands {
   PauseAgent = 'agentFactory.pauseAgent',
   ResumeAgent = 'agentFactory.resumeAgent',
   CancelRun = 'agentFactory.cancelRun',
+  StopOrphan = 'agentFactory.stopOrphan',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',
   ReplyToThread = 'agentFactory.replyToThread',

@@ -36,6 +36,8 @@ export class AgentsStatusBar extends Disposable {
     const counts = attentionCounts(this.model.pmReport());
     const attention: string[] = [];
     if (counts.stalled) attention.push(`${counts.stalled} stalled`);
+    const orphans = this.model.orphans().length;
+    if (orphans) attention.push(`${orphans} orphaned`);
     if (counts.stuck) attention.push(`${counts.stuck} stuck`);
     if (counts.blockers) attention.push(`${counts.blockers} blocked`);
     const errors = statuses.filter((s) => s.state === 'Error');

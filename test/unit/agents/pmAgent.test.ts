@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger, type CycleContext } from '../../../src/agents/agent';
 import { healStuckTickets } from '../../../src/agents/pm/heal';
-import { localProcessProbe } from '../../../src/agents/pm/liveness';
+import { localProcessProbe } from '../../../src/process/localProbe';
 import { MAX_CHECKINS_PER_CYCLE, PmAgent } from '../../../src/agents/pm/pmAgent';
 import { parsePmReport } from '../../../src/agents/pm/report';
 import { DEFAULT_PM_SETTINGS, type PmSettings } from '../../../src/agents/pm/settings';
@@ -14,7 +14,8 @@ import type { RunStopper, WorktreeSignals } from '../../../src/agents/pm/signals
 import { PM_THREAD_KEY } from '../../../src/agents/pm/thread';
 import type { Board } from '../../../src/store/api';
 import { openBoard } from '../../../src/store/sqlBoard';
-import { isProcessTreeAlive, signalProcessTree } from '../../../src/runner/processTree';
+import { processTreeAlive } from '../../../src/process/processTree';
+import { stopProcessTree } from '../../../src/process/stopProcessTree';
 import { FakeClock } from '../helpers/fakeClock';
 
 const roots: string[] = [];
@@ -36,16 +37,16 @@ async function fixture(): Promise<Fixture> {
   return { board, clock, root };
 }
 
+/** A window on another machine: only its heartbeat tells whether it lives. */
+const ELSEWHERE = 'other-machine:4242:window';
+
 /** A worktree where nothing happens: no commits, no changed files. */
 const noSignals: WorktreeSignals = { activity: async () => ({ commitsAhead: 0, changedFileCount: 0 }), exists: async () => true };
 
-/** Stops a run's real process group: the same signals the editor's stopper sends. */
+/** Stops a run's real process group through the one stop routine, as the hosts' stopper does. */
 const realStopper: RunStopper = {
   async stop(run) {
-    if (run.pid === undefined) return;
-    signalProcessTree(run.pid, 'SIGTERM');
-    for (let i = 0; i < 50 && isProcessTreeAlive(run.pid); i++) await new Promise((r) => setTimeout(r, 20));
-    if (isProcessTreeAlive(run.pid)) signalProcessTree(run.pid, 'SIGKILL');
+    if (run.pid !== undefined) await stopProcessTree(run.pid, { graceMs: 1000 });
   },
 };
 
@@ -68,12 +69,12 @@ async function inDev(f: Fixture, title = 'Build the thing'): Promise<string> {
 }
 
 describe('PM agent', () => {
-  it('marks runs whose owner stopped heartbeating lost, and leaves live ones running', async () => {
+  it('marks runs whose owner on another machine stopped heartbeating lost, and leaves live ones running', async () => {
     const f = await fixture();
     const id = await inDev(f);
     const [dead, live] = await f.board.write((tx) => [
-      tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }),
-      tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }),
+      tx.updateRun(tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }).id, { owner: ELSEWHERE }),
+      tx.updateRun(tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }).id, { owner: ELSEWHERE }),
     ]);
     f.clock.advance(45_000);
     await f.board.write((tx) => tx.updateRun(live.id, { heartbeatAt: f.clock.now() }));
@@ -248,7 +249,7 @@ describe('PM agent', () => {
     await f.board.write((tx) => tx.updateRun(run.id, { heartbeatAt: f.clock.now(), lastOutputAt: f.clock.now() }));
     const result = await cycle(pm(), f);
     assert.equal(f.board.getRun(run.id)?.status, 'timed_out');
-    assert.equal(isProcessTreeAlive(pid), false, 'the process is gone');
+    assert.equal(await processTreeAlive(pid), false, 'the process is gone');
     assert.match(result.summary, /1 overrun stopped/);
     await f.board.close();
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Run } from '../../../src/domain/run';
 import type { Status } from '../../../src/domain/status';
-import { isProcessAlive } from '../../../src/runner/processTree';
+import { isProcessAlive } from '../../../src/process/processTree';
 import { RunManager, type RunManagerOptions, type RunOutputLine } from '../../../src/runner/runManager';
 import { findRunThread } from '../../../src/runner/threads';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
@@ -253,16 +253,50 @@ void describe('RunManager', () => {
     assert.equal(isProcessAlive(f.board.getRun(run.id)?.pid), false);
   });
 
-  void it('exit 0 does not move a ticket someone else moved meanwhile', async () => {
+  void it('a ticket moved away from the run\'s stage stops its agent, and the exit 0 that follows moves nothing', async () => {
     const run = await queuedRun(f);
-    launch(f, run, [{ sleep: 400 }, { exit: 0 }]);
-    await waitUntil(() => f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pidFile = path.join(f.tb.root, 'pids.json');
+    launch(f, run, [{ grandchild: pidFile }, { sleep: 60_000 }, { exit: 0 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
     await f.board.write((tx) => tx.transition(run.ticketId, 'IN_DEV', 'BLOCKED', 'user', 'waiting for the API key'));
     await f.manager.whenEnded(run.id);
     assert.equal(f.board.getTicket(run.ticketId)?.status, 'BLOCKED');
     const ended = f.board.getRun(run.id);
-    assert.equal(ended?.status, 'succeeded');
-    assert.match(ended?.note ?? '', /is BLOCKED now, so it was left there/);
+    assert.equal(ended?.status, 'cancelled');
+    assert.match(ended?.note ?? '', new RegExp(`${run.ticketId} moved to BLOCKED \\(by user\\) while its agent worked on IN_DEV`));
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+  });
+
+  void it('a ticket moved by another process (the CLI) stops the run too, and so does a deleted ticket', async () => {
+    const moved = await queuedRun(f, 'moved by the CLI');
+    const deleted = await queuedRun(f, 'deleted');
+    launch(f, moved, [{ sleep: 60_000 }]);
+    launch(f, deleted, [{ sleep: 60_000 }]);
+    await waitUntil(() => f.board.getRun(moved.id)?.status === 'running' && f.board.getRun(deleted.id)?.status === 'running', 10_000, 'the agents to start');
+    const cli = await f.tb.open();
+    await cli.write((tx) => tx.transition(moved.ticketId, 'IN_DEV', 'READY', 'user', 'not now'));
+    await cli.write((tx) => tx.deleteTicket(deleted.ticketId, 'user'));
+    await f.board.refresh();
+    await f.manager.whenEnded(moved.id);
+    await f.manager.whenEnded(deleted.id);
+    assert.equal(f.board.getRun(moved.id)?.status, 'cancelled');
+    assert.equal(f.board.getRun(deleted.id), undefined, 'its run went with the ticket');
+    assert.deepEqual(f.manager.activeRunIds(), []);
+  });
+
+  void it('a queued run whose ticket moved leaves the queue without starting', async () => {
+    f.manager.setMaxParallel(1);
+    const first = await queuedRun(f, 'first');
+    const second = await queuedRun(f, 'second');
+    launch(f, first, [{ sleep: 60_000 }]);
+    launch(f, second, [{ print: 'should never run' }, { exit: 0 }]);
+    await f.board.write((tx) => tx.transition(second.ticketId, 'IN_DEV', 'READY', 'user'));
+    await waitUntil(() => f.board.getRun(second.id)?.status === 'cancelled', 5000, 'the queued run to be cancelled');
+    assert.equal(f.manager.queuePosition(second.id), undefined);
+    assert.equal(f.board.getRun(second.id)?.pid, undefined);
+    await f.manager.cancel(first.id);
   });
 
   void it('shutdown cancels queued and running runs and leaves no process behind', async () => {
