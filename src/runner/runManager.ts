@@ -73,8 +73,6 @@ interface ActiveRun {
   proc?: SupervisedProcess | undefined;
   /** Set once, before the process exited: why this manager is stopping the run. */
   stop?: StopReason | undefined;
-  /** Another process stopped the run after its agent had already exited by itself. */
-  stoppedElsewhereAfterExit?: boolean | undefined;
   watch?: WorktreeWatch | undefined;
   doneTimer?: NodeJS.Timeout | undefined;
   /** Resolves once the outcome is written. */
@@ -458,7 +456,7 @@ export class RunManager implements Disposable {
 
   private async recordEnd(entry: ActiveRun, result: ExitResult, tail: string[]): Promise<void> {
     const outcome = await this.outcomes
-      .recordProcessEnd(entry.runId, result, { stop: entry.stop, tail, stoppedAfterExit: entry.stoppedElsewhereAfterExit })
+      .recordProcessEnd(entry.runId, result, { stop: entry.stop, tail })
       .catch((err: unknown) => {
         this.log.error(`Could not record the end of run ${entry.runId}: ${errorMessage(err)}`);
         return undefined;
@@ -514,11 +512,8 @@ export class RunManager implements Disposable {
       entry.doneTimer ??= setTimeout(() => this.track(proc.stop(this.stopGraceMs)), this.doneGraceMs);
       return;
     }
-    if (proc.pid !== undefined && !isProcessAlive(proc.pid)) {
-      // Its agent had already exited by itself when the stop arrived: the exit result stands.
-      entry.stoppedElsewhereAfterExit = run !== undefined && (run.status === 'cancelled' || run.status === 'timed_out');
-      return;
-    }
+    // Its agent exited by itself just now: the exit is being recorded, nothing is left to stop.
+    if (proc.pid !== undefined && !isProcessAlive(proc.pid)) return;
     this.log.info(`Run ${entry.runId} was ended elsewhere (${run?.status ?? 'deleted'}); stopping its agent`);
     this.track(proc.stop(this.stopGraceMs));
   }

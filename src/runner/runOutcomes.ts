@@ -55,12 +55,11 @@ export class RunOutcomes {
   ) {}
 
   /**
-   * Records how a process run ended: `stop` when this runner stopped it before it exited;
-   * `stoppedAfterExit` when the owner saw another process stop the run after its agent had
-   * already exited by itself.
+   * Records how a process run ended: `stop` when this runner stopped it before it exited. A stop
+   * another process wrote after the exit (by the clock of this machine) does not change it.
    */
-  async recordProcessEnd(runId: string, result: ExitResult, end: { stop?: StopReason | undefined; tail: string[]; stoppedAfterExit?: boolean }): Promise<RunEnded | undefined> {
-    const outcome = await this.write(`the end of run ${runId}`, (tx) => this.processEnd(tx, runId, result, end.stop, end.tail, end.stoppedAfterExit === true));
+  async recordProcessEnd(runId: string, result: ExitResult, end: { stop?: StopReason | undefined; tail: string[] }): Promise<RunEnded | undefined> {
+    const outcome = await this.write(`the end of run ${runId}`, (tx) => this.processEnd(tx, runId, result, end.stop, end.tail));
     if (outcome) {
       const { run, advancedTo } = outcome;
       this.log.info(`${run.ticketId} ${run.stage}: run ${run.id} ${run.status}${advancedTo ? `, ticket moved to ${advancedTo}` : ''}`);
@@ -116,14 +115,13 @@ export class RunOutcomes {
     return ended;
   }
 
-  private processEnd(tx: BoardTx, runId: string, result: ExitResult, stop: StopReason | undefined, tail: string[], seenAfterExit: boolean): RunEnded | undefined {
+  private processEnd(tx: BoardTx, runId: string, result: ExitResult, stop: StopReason | undefined, tail: string[]): RunEnded | undefined {
     const run = tx.getRun(runId);
     if (!run) return undefined;
     const now = this.clock.now();
     const exitCode = result.code ?? undefined;
     if (!isLive(run)) {
-      const stoppedAfterExit =
-        result.error === undefined && STOPPED_ELSEWHERE.includes(run.status) && (seenAfterExit || (result.at !== undefined && (run.endedAt ?? now) > result.at));
+      const stoppedAfterExit = result.error === undefined && result.at !== undefined && STOPPED_ELSEWHERE.includes(run.status) && (run.endedAt ?? now) > result.at;
       if (!stoppedAfterExit) {
         // Someone else decided first (the agent's `done`, another window, the PM).
         const updated = tx.updateRun(run.id, { exitCode: run.exitCode ?? exitCode, endedAt: run.endedAt ?? now });

@@ -26,7 +26,7 @@ export async function pruneRunFolders(board: Board, retention: RunRetention, now
   const runs = board.listRuns().sort((a, b) => b.startedAt - a.startedAt);
   const keep = new Set<string>();
   runs.forEach((run, i) => {
-    if (isLive(run) || i < retention.retentionCount || (run.endedAt ?? run.heartbeatAt) >= cutoff) keep.add(run.id);
+    if (isLive(run) || (i < retention.retentionCount && (run.endedAt ?? run.heartbeatAt) >= cutoff)) keep.add(run.id);
   });
   const root = path.join(board.dir, 'runs');
   let entries: string[];

@@ -1,15 +1,17 @@
 /**
  * Notices when a running agent's worktree folder disappears (deleted, or replaced by a new folder
  * of the same name): the agent's working directory is gone, and it must not go on elsewhere.
- * `fs.watch` on the folder answers within moments; a look on every heartbeat covers file systems
- * where watching is not possible.
+ * `fs.watch` answers within moments: on the folder (what happens inside it) and on its parent (the
+ * folder itself going away; a folder that is some process's working directory reports nothing of
+ * its own removal). A look on every heartbeat covers file systems where watching is not possible.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Disposable } from '../domain/event';
 
 export class WorktreeWatch implements Disposable {
-  private watcher: FSWatcher | undefined;
+  private readonly watchers: FSWatcher[] = [];
   private identity: string | undefined;
   private checking = false;
   private again = false;
@@ -26,11 +28,14 @@ export class WorktreeWatch implements Disposable {
     const w = new WorktreeWatch(path, onGone);
     w.identity = await folderIdentity(path);
     if (w.identity === undefined) return undefined;
-    try {
-      w.watcher = watch(path, { persistent: false }, () => w.check());
-      w.watcher.on('error', () => w.closeWatcher());
-    } catch {
-      // No watching here (too many watches, an unusual file system): the heartbeat's look remains.
+    for (const folder of [path, dirname(path)]) {
+      try {
+        const watcher = watch(folder, { persistent: false }, () => w.check());
+        watcher.on('error', () => watcher.close());
+        w.watchers.push(watcher);
+      } catch {
+        // No watching here (too many watches, an unusual file system): the heartbeat's look remains.
+      }
     }
     return w;
   }
@@ -66,8 +71,7 @@ export class WorktreeWatch implements Disposable {
   }
 
   private closeWatcher(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const watcher of this.watchers.splice(0)) watcher.close();
   }
 }
 
