@@ -191,8 +191,7 @@ export class PmAgent implements BackgroundAgent {
 
   private apply(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): PmReport {
     const now = ctx.clock.now();
-    const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
-    const lost = lostRuns.map((r) => r.id);
+    // What this cycle stopped is recorded as why it stopped, before anything is judged lost.
     const timedOut: string[] = [];
     for (const [id, stop] of g.stopped) {
       const run = tx.getRun(id);
@@ -200,8 +199,9 @@ export class PmAgent implements BackgroundAgent {
       tx.updateRun(id, { status: stop.status, endedAt: now, note: stop.note });
       if (stop.status === 'timed_out') timedOut.push(id);
     }
-    // Runs stopped above are no longer live: judged again, their tickets may be stuck now.
-    const { liveTickets } = judgeRuns(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
+    const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
+    const lost = lostRuns.map((r) => r.id);
+    const { liveTickets } = verdicts;
     const healed = applyHeals(tx, planHeals(tx, now, s, liveTickets)).map((h) => h.ticketId);
     if (healed.length > 0) logHeals(ctx.log, healed);
 
