@@ -23,16 +23,23 @@ const usesProcessGroups = process.platform !== 'win32';
 export interface SpawnAgentOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * A file descriptor for the agent's stdout and stderr (its log file). Without one they are
+   * piped to this process, and the agent dies of a broken pipe at its next output if this process
+   * goes away first.
+   */
+  output?: number | undefined;
 }
 
-/** Starts `program` with `args` as an argument array: never a shell, stdin closed, output piped. */
+/** Starts `program` with `args` as an argument array: never a shell, stdin closed. */
 export function spawnAgentProcess(program: string, args: readonly string[], options: SpawnAgentOptions): ChildProcess {
+  const out = options.output ?? 'pipe';
   return spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
     shell: false,
     detached: usesProcessGroups,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out, out],
     windowsHide: true,
   });
 }

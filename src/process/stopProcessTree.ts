@@ -49,6 +49,8 @@ export async function stopProcessTree(pid: number, options: StopTreeOptions): Pr
   const pollMs = Math.max(MIN_STOP_POLL_MS, options.pollMs ?? MIN_STOP_POLL_MS);
   const gone = async (): Promise<boolean> => exited() && !(await alive(pid));
 
+  // A group of zombies takes signals without a complaint: look first.
+  if (await gone()) return { signalled: false, killed: false, gone: true };
   if (!send(pid, 'SIGTERM', label, log)) return { signalled: false, killed: false, gone: exited() };
   if (await waitFor(gone, options.graceMs, pollMs)) return { signalled: true, killed: false, gone: true };
   log.warn(`${label} ignored SIGTERM for ${formatDuration(options.graceMs)}; killing it`);

@@ -1,19 +1,23 @@
 /**
- * One agent process of a run, from spawn to exit: its output goes line by line to the run's log
- * (capped) and to a listener, its exit is awaited together with the output still in its pipes,
- * and stopping it goes through the one stop routine (SIGTERM to the tree, grace, SIGKILL), once.
+ * One agent process of a run, from spawn to exit. The agent writes its stdout and stderr straight
+ * into the run's log file, so it never depends on this process staying alive (an owner that dies
+ * must not take a working agent with it through a broken pipe); this side follows the file for the
+ * output channel and keeps it to its cap. Its exit is awaited together with the output its
+ * process tree still writes, and stopping it goes through the one stop routine, once.
  */
 import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../domain/logger';
 import { processStartToken } from '../process/processIdentity';
 import { processTreeAlive, spawnAgentProcess } from '../process/processTree';
 import { stopProcessTree } from '../process/stopProcessTree';
-import { LineSplitter, RunLogWriter } from './runFiles';
+import { LogFollower } from './logFollower';
 import type { ExitResult } from './runOutcomes';
 
-/** How long output still in the pipes may hold up the exit (a grandchild may keep them open). */
+/** How long output a grandchild still writes may hold up the outcome after the agent exited. */
 const DRAIN_MS = 2000;
+const DRAIN_POLL_MS = 250;
 
 export interface SuperviseOptions {
   program: string;
@@ -26,13 +30,13 @@ export interface SuperviseOptions {
   log: Logger;
   /** For messages: "run r-12". */
   label: string;
-  onLine(stream: 'stdout' | 'stderr', line: string): void;
+  onLine(line: string): void;
 }
 
 export class SupervisedProcess {
   readonly child: ChildProcess;
   readonly pid: number | undefined;
-  /** Resolves once the process exited, its output is drained (within DRAIN_MS) and the log closed. */
+  /** Resolves once the process exited, its tree's output is read (within DRAIN_MS) and the log capped. */
   readonly ended: Promise<ExitResult>;
   private exitedAt: number | undefined;
   private lastOutput: number | undefined;
@@ -40,12 +44,12 @@ export class SupervisedProcess {
 
   /** Throws when the program cannot be started at all (a synchronous spawn error). */
   constructor(private readonly options: SuperviseOptions) {
-    const logWriter = new RunLogWriter(options.logFile, options.maxLogBytes);
+    // One small open: the agent gets the file itself as its output, appending to it.
+    const fd = openSync(options.logFile, 'a');
     try {
-      this.child = spawnAgentProcess(options.program, options.args, { cwd: options.cwd, env: options.env });
-    } catch (err) {
-      void logWriter.close();
-      throw err;
+      this.child = spawnAgentProcess(options.program, options.args, { cwd: options.cwd, env: options.env, output: fd });
+    } finally {
+      closeSync(fd);
     }
     this.pid = this.child.pid;
     const child = this.child;
@@ -53,12 +57,17 @@ export class SupervisedProcess {
       child.once('error', (error) => resolve({ code: null, signal: null, error, at: this.markExited() }));
       child.once('exit', (code, signal) => resolve({ code, signal, at: this.markExited() }));
     });
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    this.pipe(logWriter);
+    const follower = new LogFollower(options.logFile, {
+      maxBytes: options.maxLogBytes,
+      onLine: (line) => options.onLine(line),
+      onOutput: () => (this.lastOutput = options.clock.now()),
+    });
+    const following = follower.start().catch((err: unknown) => options.log.warn(`Cannot follow the log of ${options.label}: ${String(err)}`));
     this.ended = (async () => {
       const result = await exit;
-      await Promise.race([closed, delay(DRAIN_MS)]);
-      await logWriter.close();
+      await following;
+      await this.drain(follower);
+      await follower.finish();
       return result;
     })();
   }
@@ -104,24 +113,12 @@ export class SupervisedProcess {
     return this.exitedAt;
   }
 
-  private pipe(logWriter: RunLogWriter): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const readable = this.child[stream];
-      if (!readable) continue;
-      const splitter = new LineSplitter();
-      readable.setEncoding('utf8');
-      readable.on('data', (chunk: string) => {
-        logWriter.write(chunk);
-        this.lastOutput = this.options.clock.now();
-        for (const line of splitter.push(chunk)) this.options.onLine(stream, line);
-      });
-      readable.on('end', () => {
-        for (const line of splitter.flush()) this.options.onLine(stream, line);
-      });
+  /** After the exit: reads what the tree still writes until it is gone, for DRAIN_MS at most. */
+  private async drain(follower: LogFollower): Promise<void> {
+    const deadline = Date.now() + DRAIN_MS;
+    while (Date.now() < deadline && (await this.treeAlive())) {
+      await follower.poke();
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

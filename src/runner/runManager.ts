@@ -58,10 +58,10 @@ export interface RunManagerOptions {
   cli?: CliLauncher;
 }
 
+/** One line of an agent's output (stdout and stderr, as they went into its log). */
 export interface RunOutputLine {
   runId: string;
   ticketId: string;
-  stream: 'stdout' | 'stderr';
   line: string;
 }
 
@@ -346,7 +346,7 @@ export class RunManager implements Disposable {
         clock: this.clock,
         log: this.log,
         label: `run ${run.id}`,
-        onLine: (stream, line) => this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, stream, line }),
+        onLine: (line) => this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, line }),
       });
     } catch (err) {
       return { code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) };

@@ -97,6 +97,8 @@ export class RunFeatures extends Disposable {
    */
   release(): Promise<RunManager | undefined> {
     this.released = true;
+    // The output channel and terminals go with the window: stop feeding them now.
+    for (const d of this.boardSubscriptions.splice(0)) d.dispose();
     return this.switching.then(() => {
       const manager = this.manager;
       this.manager = undefined;
@@ -114,7 +116,7 @@ export class RunFeatures extends Disposable {
     this.switching = this.switching.then(async () => {
       if (this.released) return;
       await this.teardown();
-      if (board && !this.isDisposed) this.setUp(board);
+      if (board && !this.isDisposed && !this.released) this.setUp(board);
     });
     return this.switching;
   }
@@ -133,7 +135,7 @@ export class RunFeatures extends Disposable {
       },
     });
     this.boardSubscriptions = [
-      manager.onDidOutput((l) => this.appendOutput(`[${l.ticketId} ${l.runId}]${l.stream === 'stderr' ? ' !' : ''} ${l.line}`)),
+      manager.onDidOutput((l) => this.appendOutput(`[${l.ticketId} ${l.runId}] ${l.line}`)),
       manager.onDidEndRun((e) => {
         this.terminals.runEnded(e.run.id, e.run.status);
         const exit = e.run.exitCode !== undefined ? ` (exit ${e.run.exitCode})` : '';

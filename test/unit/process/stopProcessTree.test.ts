@@ -50,9 +50,9 @@ void describe('the stop routine', () => {
     assert.equal(isProcessAlive(tree.grandchild), false);
     assert.ok(looks.length >= 1);
     for (let i = 1; i < looks.length; i++) {
-      assert.ok(looks[i]! - looks[i - 1]! >= MIN_STOP_POLL_MS - 5, `looks ${looks[i]! - looks[i - 1]!} ms apart`);
+      assert.ok(looks[i] - looks[i - 1] >= MIN_STOP_POLL_MS - 5, `looks ${looks[i] - looks[i - 1]} ms apart`);
     }
-    assert.ok(looks[0]! - started >= MIN_STOP_POLL_MS - 5, 'the first look comes one period after SIGTERM');
+    assert.ok(looks[0] - started >= MIN_STOP_POLL_MS - 5, 'the first look comes one period after SIGTERM');
   });
 
   void it('SIGKILLs a tree that ignores SIGTERM once the grace period is over', async () => {

@@ -57,6 +57,16 @@ async function recordedPid(f: Fixture, record: string, runId: string): Promise<n
   return (JSON.parse(readFileSync(record, 'utf8')) as { pid: number }).pid;
 }
 
+/** The process is gone for good (no zombie left): its parent has collected its exit status. */
+function reaped(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 function readPids(file: string): { agent: number; grandchild: number } {
   return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
 }
@@ -92,10 +102,10 @@ void describe('RunManager', () => {
     assert.match(log, /working on it/);
     assert.match(log, /a warning/);
     assert.deepEqual(
-      lines.map((l) => [l.stream, l.line, l.ticketId]),
+      lines.map((l) => [l.line, l.ticketId]),
       [
-        ['stdout', 'working on it', run.ticketId],
-        ['stderr', 'a warning', run.ticketId],
+        ['working on it', run.ticketId],
+        ['a warning', run.ticketId],
       ],
     );
     const seen = JSON.parse(readFileSync(record, 'utf8')) as { cwd: string; env: Record<string, string> };
@@ -323,7 +333,8 @@ void describe('RunManager', () => {
     const record = path.join(f.tb.root, 'exited-elsewhere.json');
     launch(f, run, [{ record }, { holdOutput: 4000 }, { exit: 0 }]);
     const agentPid = await recordedPid(f, record, run.id);
-    await waitUntil(() => !isProcessAlive(agentPid), 10_000, 'the agent to exit');
+    // Reaped, not just a zombie: the manager has seen its exit by then.
+    await waitUntil(() => reaped(agentPid), 10_000, 'the agent to exit');
     f.tb.clock.advance(1000);
     const other = await f.tb.open();
     await other.write((tx) => tx.updateRun(run.id, { status: 'cancelled', endedAt: f.tb.clock.now(), note: 'cancelled in another window' }));

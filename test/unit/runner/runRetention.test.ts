@@ -63,7 +63,7 @@ void describe('run retention', () => {
     const pruned = await pruneRunFolders(tb.board, { retentionDays: 30, retentionCount: 2 }, tb.clock.now());
     // The newest two by start (1 and 2 days ago) keep theirs, and so does the live run, however old.
     const kept = [...runs, live].filter((r) => existsSync(runDir(tb.dir, r.id))).map((r) => r.id);
-    assert.deepEqual(kept.sort(), [runs[3]!.id, runs[4]!.id, live.id].sort());
+    assert.deepEqual(kept.sort(), [runs[3].id, runs[4].id, live.id].sort());
     assert.equal(pruned, 3);
   });
 });
