@@ -49,6 +49,13 @@ export const MAX_CHECKINS_PER_CYCLE = 25;
 /** Run folders are pruned at most this often. */
 export const PRUNE_EVERY_MS = 10 * MINUTE;
 
+interface StopDecision {
+  status: 'timed_out' | 'cancelled' | 'failed';
+  note: string;
+  /** Filed on the ticket with the stop (a worktree that vanished under an orphan). */
+  bug?: { title: string; description: string } | undefined;
+}
+
 interface Gathered {
   /** When the cycle began, by its own clock. */
   startedAt: number;
@@ -58,7 +65,7 @@ interface Gathered {
   activity: Map<string, WorktreeActivity>;
   missingWorktrees: Set<string>;
   /** Runs stopped this cycle, and how they are to be recorded. */
-  stopped: Map<string, { status: 'timed_out' | 'cancelled'; note: string }>;
+  stopped: Map<string, StopDecision>;
   /** Runs whose process tree outlived its leader. */
   treeAlive: Set<string>;
 }
@@ -96,7 +103,7 @@ export class PmAgent implements BackgroundAgent {
     const activity = new Map<string, WorktreeActivity>();
     const missingWorktrees = new Set<string>();
     const assessments = new Map<string, RunAssessment>();
-    const stopped = new Map<string, { status: 'timed_out' | 'cancelled'; note: string }>();
+    const stopped = new Map<string, StopDecision>();
 
     const tickets = board.listTickets({ status: ACTIVE_STATUSES });
     const now = clock.now();
@@ -120,26 +127,32 @@ export class PmAgent implements BackgroundAgent {
     for (const run of live.filter((r) => r.status === 'running')) {
       const a = assessRun(run, now, true, activity.get(run.ticketId), s);
       assessments.set(run.id, a);
-      if (a.overrun) await this.stopRun(ctx, run, 'timed_out', `Stopped by the PM after ${s.maxRunMinutes} min`, stopped);
+      if (a.overrun) await this.stopRun(ctx, run, { status: 'timed_out', note: `Stopped by the PM after ${s.maxRunMinutes} min` }, stopped);
     }
-    // An orphan (its owner is gone) whose ticket moved on must not keep working on it.
+    // An orphan (its owner is gone) whose ticket moved on, or whose worktree vanished, must not
+    // keep working: nobody else is there to stop it.
     for (const run of live.filter((r) => orphans.has(r.id) && !stopped.has(r.id))) {
       const ticket = board.getTicket(run.ticketId);
-      if (ticket?.status === run.stage) continue;
-      const note = `${run.ticketId} ${ticket ? `moved to ${ticket.status}` : 'was deleted'} while its orphaned agent worked on ${run.stage}`;
-      await this.stopRun(ctx, run, 'cancelled', note, stopped);
+      if (ticket?.status !== run.stage) {
+        const note = `${run.ticketId} ${ticket ? `moved to ${ticket.status}` : 'was deleted'} while its orphaned agent worked on ${run.stage}`;
+        await this.stopRun(ctx, run, { status: 'cancelled', note }, stopped);
+      } else if (missingWorktrees.has(ticket.id)) {
+        const note = 'the worktree disappeared while its orphaned agent ran';
+        const bug = { title: 'Worktree disappeared while the agent ran', description: `The worktree of ${ticket.id} went away while run ${run.id}, whose owner was gone, worked in it; the PM stopped the agent. Uncommitted changes in it are lost.` };
+        await this.stopRun(ctx, run, { status: 'failed', note, bug }, stopped);
+      }
     }
     return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive };
   }
 
   /** Stops a run's agent through the stopper, after making sure this cycle still counts. */
-  private async stopRun(ctx: CycleContext, run: Run, status: 'timed_out' | 'cancelled', note: string, stopped: Gathered['stopped']): Promise<void> {
+  private async stopRun(ctx: CycleContext, run: Run, decision: StopDecision, stopped: Gathered['stopped']): Promise<void> {
     ctx.signal.throwIfAborted();
     await ctx.fence?.();
     ctx.setActivity(`Stopping run ${run.id} of ${run.ticketId}`);
     try {
-      await this.deps.stopper.stop(run, status, note);
-      stopped.set(run.id, { status, note });
+      await this.deps.stopper.stop(run, decision.status, decision.note);
+      stopped.set(run.id, decision);
     } catch (err) {
       ctx.log.error(`PM: stopping run ${run.id} failed: ${errorMessage(err)}`);
     }
@@ -197,6 +210,7 @@ export class PmAgent implements BackgroundAgent {
       const run = tx.getRun(id);
       if (!run || (run.status !== 'running' && run.status !== 'queued')) continue;
       tx.updateRun(id, { status: stop.status, endedAt: now, note: stop.note });
+      if (stop.bug) tx.addBug({ ticketId: run.ticketId, ...stop.bug, severity: 'high', foundBy: PM_AUTHOR });
       if (stop.status === 'timed_out') timedOut.push(id);
     }
     const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));

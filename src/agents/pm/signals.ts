@@ -19,5 +19,5 @@ export interface WorktreeSignals {
  * owns the run, else through the one stop routine, after checking the pid is still the agent's.
  */
 export interface RunStopper {
-  stop(run: Run, status: 'timed_out' | 'cancelled', note: string): Promise<void>;
+  stop(run: Run, status: 'timed_out' | 'cancelled' | 'failed', note: string): Promise<void>;
 }
