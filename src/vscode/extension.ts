@@ -36,6 +36,7 @@ export interface TestApi {
   manager(): AgentManager | undefined;
   statusBarText(): string;
   agentsModel: AgentsModel;
+  agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
@@ -55,8 +56,8 @@ let closeWindow: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionExports> {
   const started = Date.now();
+  // Not in context.subscriptions: closing the window logs until its last step (see closeWindow).
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
-  context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log);
@@ -66,9 +67,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  context.subscriptions.push(
-    vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false }),
-  );
+  const agentsTree = new AgentsTreeProvider(model);
+  context.subscriptions.push(vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false }));
 
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
   const simpleGit = new SimpleGitPort();
@@ -124,7 +124,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       const agents = manager;
       manager = undefined;
       const runs = runFeatures.release();
-      return runs.then((r) => shutDownInOrder({ runs: r, manager: agents, board }, 'the editor window closed', log));
+      return runs
+        .then((r) => shutDownInOrder({ runs: r, manager: agents, board }, 'the editor window closed', log))
+        .finally(() => log.dispose());
     })();
     return closing;
   };
@@ -176,6 +178,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       manager: () => manager,
       statusBarText: () => statusBar.text,
       agentsModel: model,
+      agentsTree,
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,

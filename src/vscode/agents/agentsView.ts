@@ -7,7 +7,7 @@ import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { AgentsModel } from './agentsModel';
 
-type Node =
+export type AgentsNode =
   | { kind: 'agent'; status: AgentStatus }
   | { kind: 'runs' }
   | { kind: 'run'; run: Run; position?: number }
@@ -30,17 +30,17 @@ function time(ms: number | undefined): string {
 }
 
 /** The Agents view: the four background agents, then live runs and worktrees. */
-export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
+export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
   readonly onDidChangeTreeData: vscode.Event<void>;
 
   constructor(private readonly model: AgentsModel, private readonly now: () => number = Date.now) {
     this.onDidChangeTreeData = model.onDidChange;
   }
 
-  getChildren(node?: Node): Node[] {
+  getChildren(node?: AgentsNode): AgentsNode[] {
     if (!node) {
       if (!this.model.hasBoard) return [];
-      const nodes: Node[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
+      const nodes: AgentsNode[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
       if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
       nodes.push({ kind: 'runs' });
       if (this.model.orphans().length > 0) nodes.push({ kind: 'orphans' });
@@ -58,7 +58,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     return [];
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: AgentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'agent':
         return this.agentItem(node.status);
