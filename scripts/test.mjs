@@ -1,7 +1,8 @@
 // `npm test`: every check, in order, stopping at the first failing stage:
-//   build; typecheck and lint (in parallel); unit tests in plain Node; the in-host suite in a
-//   real extension host; the UI smoke in a real browser; the packaged .vsix (contents, then
-//   installed into its own code-server, where it must activate).
+//   build; typecheck and lint (in parallel); unit tests in plain Node; a short chaos soak (real
+//   headless hosts and agents under faults); the in-host suite in a real extension host; the UI
+//   smoke in a real browser; the packaged .vsix (contents, then installed into its own
+//   code-server, where it must activate).
 // Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
 // results) goes to test-output/.
 import { readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { mustRunNode, runNpmScript } from './lib/run.mjs';
 import { Stages } from './lib/stages.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
 import { packageExtension } from './package.mjs';
+import { runSoak } from './soak.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
 import { inHostSuite } from './test-vscode.mjs';
 
@@ -59,6 +61,17 @@ try {
     // Tests that never reported (a crashed runner) count as one failure.
     const failed = unit.code !== 0 && unit.failed === 0 ? 1 : unit.failed;
     return { passed: unit.passed, failed, detail: `${unit.files} files` };
+  });
+
+  // The chaos soak, short: real headless hosts, agents and faults for under a minute and a half.
+  await stages.run('chaos soak (short)', async () => {
+    if (stages.skip.has('unit tests')) await compileTests({ quiet: true });
+    const seed = Number(process.env.AGENT_FACTORY_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const { code, output, report } = await runSoak({ minutes: 0.9, seed, quiet: true });
+    console.log(output.trim());
+    if (!report) throw new Error(`the soak crashed (exit code ${code}); rerun it with: npm run soak -- --minutes 0.9 --seed ${seed}`);
+    const faults = Object.values(report.faults).reduce((a, b) => a + b, 0);
+    return { passed: report.violations.length === 0 ? 1 : 0, failed: report.violations.length, detail: `seed ${seed}, ${faults} faults, ${report.violations.length} violations in ${report.tookSeconds} s` };
   });
 
   await stages.run('in-host suite', async () => {
