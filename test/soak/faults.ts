@@ -138,7 +138,10 @@ async function moveTicket(ctx: FaultContext): Promise<boolean> {
   const note = ctx.nextMoveNote();
   const to = ctx.rng.chance(0.5) ? 'BLOCKED' : ticket.status === 'IN_DEV' ? 'READY' : 'IN_DEV';
   const result = await ctx.world.cli(['move', ticket.id, to, '--from', ticket.status, '--note', note]);
-  if (result.code === 0) ctx.ledger.ackedMoves.push({ ticketId: ticket.id, note });
+  if (result.code === 0) {
+    ctx.ledger.ackedMoves.push({ ticketId: ticket.id, note });
+    ctx.ledger.movedUnderRuns.push({ runId: run.id, at: Date.now() });
+  }
   ctx.log(`move ${ticket.id} ${ticket.status} -> ${to} while ${run.id} runs: ${result.code === 0 ? 'done' : result.stderr.trim()}`);
   return result.code === 0;
 }

@@ -16,6 +16,9 @@ import type { JournalEntry } from '../fixtures/agents/fakeAgent';
 import type { HostEvent } from './hostProcess';
 import type { SoakSettings } from './world';
 
+/** How long after an agent noted its exit a cancel may still find it alive. */
+const RACE_MARGIN_MS = 250;
+
 export interface Violation {
   at: number;
   invariant: string;
@@ -33,6 +36,8 @@ export interface Ledger {
   ackedTickets: string[];
   /** Worktrees the soak deleted under a run. */
   deletedWorktrees: { runId: string; at: number }[];
+  /** Tickets the soak moved away from a live run's stage. */
+  movedUnderRuns: { runId: string; at: number }[];
 }
 
 export class InvariantChecker {
@@ -98,11 +103,18 @@ export class InvariantChecker {
     }
     for (const id of this.idleSince.keys()) if (this.board.getTicket(id)?.status !== 'IN_DEV') this.idleSince.delete(id);
 
-    for (const deleted of ledger.deletedWorktrees) {
-      const run = this.board.getRun(deleted.runId);
+    // A run whose worktree vanished, whose ticket moved, or that was cancelled must end promptly:
+    // its owner acts at once, or the PM within a cycle when the owner is gone.
+    const mustEnd = [
+      ...ledger.deletedWorktrees.map((d) => ({ ...d, what: 'a vanished worktree stops its agent', why: 'its worktree was deleted' })),
+      ...ledger.movedUnderRuns.map((m) => ({ ...m, what: 'a ticket that leaves a run\'s stage stops that run', why: 'its ticket moved' })),
+      ...ledger.cancels.map((c) => ({ ...c, what: 'a cancel stops the run', why: 'it was cancelled' })),
+    ];
+    for (const m of mustEnd) {
+      const run = this.board.getRun(m.runId);
       if (!run || !isLive(run)) continue;
-      const overdue = now - Math.max(deleted.at, availableSince) - (leaseMs + cycleMs + this.slackMs);
-      if (overdue > 0) this.violate(`worktree:${run.id}`, 'a vanished worktree stops its agent', `${run.id} still ${run.status} ${Math.round((now - deleted.at) / 1000)} s after its worktree was deleted`);
+      const overdue = now - Math.max(m.at, availableSince) - (leaseMs + cycleMs + this.slackMs);
+      if (overdue > 0) this.violate(`must-end:${run.id}:${m.why}`, m.what, `${run.id} still ${run.status} ${Math.round((now - m.at) / 1000)} s after ${m.why}`);
     }
   }
 
@@ -193,16 +205,18 @@ export class InvariantChecker {
     }
   }
 
-  /** A cancel sent well after the agent had exited by itself must not replace its exit result. */
+  /**
+   * A cancel sent after the agent had exited by itself must not replace its exit result. The
+   * agent notes its exit just before it ends; the margin covers that and the way to its owner.
+   */
   private checkCancelRaces(journal: JournalEntry[], ledger: Ledger, runs: Run[]): void {
     for (const cancel of ledger.cancels) {
       const run = runs.find((r) => r.id === cancel.runId);
       if (run?.status !== 'cancelled') continue;
-      const exits = journal.filter((e) => e.runId === cancel.runId && e.event === 'exit');
-      const terms = journal.filter((e) => e.runId === cancel.runId && e.event === 'term');
-      const exit = exits[0];
-      if (!exit || terms.length > 0) continue;
-      if (cancel.at - exit.at > 1000) this.violate(`race:${cancel.runId}`, 'a cancel racing a natural exit: the exit result stands', `run ${cancel.runId}'s agent exited ${cancel.at - exit.at} ms before the cancel, yet it ended cancelled`);
+      const exit = journal.find((e) => e.runId === cancel.runId && e.event === 'exit');
+      const termed = journal.some((e) => e.runId === cancel.runId && e.event === 'term');
+      if (!exit || termed) continue;
+      if (cancel.at - exit.at > RACE_MARGIN_MS) this.violate(`race:${cancel.runId}`, 'a cancel racing a natural exit: the exit result stands', `run ${cancel.runId}'s agent exited ${cancel.at - exit.at} ms before the cancel, yet it ended cancelled`);
     }
   }
 }

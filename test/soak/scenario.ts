@@ -20,12 +20,14 @@ export interface ScenarioInput {
   /** How long an overrun agent keeps working: past agentFactory.pm.maxRunMinutes. */
   overrunMs: number;
   nextToken(): string;
+  /** The ending to use instead of a random one (a race the soak is waiting for). */
+  ending?: Ending | undefined;
 }
 
 const ENDINGS: Record<Ending, number> = { done: 40, exit0: 15, fail: 10, overrun: 8, race: 17, stubborn: 10 };
 
 export function drawScenario(rng: Rng, input: ScenarioInput): Scenario {
-  const ending = rng.weighted(ENDINGS);
+  const ending = input.ending ?? rng.weighted(ENDINGS);
   const steps: Step[] = [];
   if (ending === 'stubborn') steps.push({ ignoreTerm: true });
   if (rng.chance(0.6)) steps.push({ worker: rng.int(200, 600) });

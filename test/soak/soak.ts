@@ -66,7 +66,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     `${options.seed}-${process.pid}`,
   );
   const rng = new Rng(options.seed);
-  const ledger: Ledger = { killedBySoak: new Set(), cancels: [], ackedMoves: [], ackedTickets: [], deletedWorktrees: [] };
+  const ledger: Ledger = { killedBySoak: new Set(), cancels: [], ackedMoves: [], ackedTickets: [], deletedWorktrees: [], movedUnderRuns: [] };
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const winding = new AbortController();
   const background = new Set<Promise<unknown>>();
@@ -111,7 +111,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const writeScenario = (ticketId: string, stage: string): void => {
     const raceMarker = path.join(world.paths.scenarios, `${ticketId}-${stage}-${++token}.marker`);
     raceMarkers.set(raceMarker, { ticketId, stage });
-    const scenario = drawScenario(rng, { ticketId, stage, raceMarker, overrunMs: SOAK_SETTINGS.maxRunMinutes * 60_000 + 15_000, nextToken: () => `soak-note-${options.seed}-${++token}` });
+    const scenario = drawScenario(rng, {
+      ticketId,
+      stage,
+      raceMarker,
+      overrunMs: SOAK_SETTINGS.maxRunMinutes * 60_000 + 15_000,
+      nextToken: () => `soak-note-${options.seed}-${++token}`,
+      // An armed race needs an agent that ends by itself at a known moment.
+      ending: raceArmed ? 'race' : undefined,
+    });
     writeFileSync(path.join(world.paths.scenarios, `${ticketId}-${stage}.json`), JSON.stringify(scenario.steps));
   };
 
@@ -176,7 +184,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       raceArmed = false;
       faults['cancel-race']++;
       const host = rng.pick(hosts);
-      const wait = rng.int(0, 700);
+      // The agent exits 300 ms after its marker: most cancels come after the exit, some before.
+      const wait = rng.int(0, 1200);
       track(
         delay(wait).then(async () => {
           ledger.cancels.push({ runId: run.id, at: Date.now() });
