@@ -76,8 +76,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const stallWatch = new StallWatch();
   context.subscriptions.push(stallWatch);
-  // Not in context.subscriptions: VS Code disposes those without waiting, and the runner must
-  // record its runs' outcomes before the board closes (see closeWindow).
+  // Its runner is handed to closeWindow before VS Code disposes it: the runs must be recorded
+  // before the board closes.
   const runFeatures = registerRunFeatures({ context, session, config, git, prompter, log });
 
   let manager: AgentManager | undefined;

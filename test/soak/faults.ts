@@ -150,9 +150,18 @@ function deleteWorktree(ctx: FaultContext): boolean {
   const runs = runningRuns(ctx).filter((r) => r.worktree !== undefined && existsSync(r.worktree));
   if (runs.length === 0) return false;
   const run = ctx.rng.pick(runs);
-  rmSync(run.worktree!, { recursive: true, force: true });
+  const worktree = run.worktree!;
+  // The agent and its helpers write into it meanwhile: a removal can race a new file.
+  for (let i = 0; i < 10 && existsSync(worktree); i++) {
+    try {
+      rmSync(worktree, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+    } catch {
+      // Tried again: something was written into it while it went.
+    }
+  }
+  if (existsSync(worktree)) return false;
   ctx.ledger.deletedWorktrees.push({ runId: run.id, at: Date.now() });
-  ctx.log(`deleted the worktree of ${run.id}: ${run.worktree}`);
+  ctx.log(`deleted the worktree of ${run.id}: ${worktree}`);
   return true;
 }
 

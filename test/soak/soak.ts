@@ -216,40 +216,48 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let lastCheck = 0;
   let lastTend = 0;
   let lastOrphans = Date.now();
-  while (Date.now() < chaosEnd) {
-    const now = Date.now();
-    if (world.usableHosts().length === 0) availableSince = now;
-    await keepHostsUp(now);
-    watchRaces();
-    if (now - lastTend >= 2000) {
-      lastTend = now;
-      await tend(now);
-      await startSomething();
-    }
-    if (now - lastOrphans >= 20_000) {
-      lastOrphans = now;
-      await stopOrphans();
-    }
-    if (now >= nextFault) {
-      if (rotation.length === 0) rotation = shuffle(rng, [...FAULT_KINDS]);
-      const kind = rotation[0];
-      if (await inject(kind, ctx)) {
-        rotation.shift();
-        // A race is counted when its cancel goes out (watchRaces), not when it is armed.
-        if (kind !== 'cancel-race') {
-          faults[kind]++;
-          log(`fault: ${kind}`);
-        }
-      } else {
-        rotation.push(rotation.shift()!);
+  const chaos = async (): Promise<void> => {
+    while (Date.now() < chaosEnd) {
+      const now = Date.now();
+      if (world.usableHosts().length === 0) availableSince = now;
+      await keepHostsUp(now);
+      watchRaces();
+      if (now - lastTend >= 2000) {
+        lastTend = now;
+        await tend(now);
+        await startSomething();
       }
-      nextFault = now + rng.int(2000, 7000);
+      if (now - lastOrphans >= 20_000) {
+        lastOrphans = now;
+        await stopOrphans();
+      }
+      if (now >= nextFault) {
+        if (rotation.length === 0) rotation = shuffle(rng, [...FAULT_KINDS]);
+        const kind = rotation[0];
+        if (await inject(kind, ctx)) {
+          rotation.shift();
+          // A race is counted when its cancel goes out (watchRaces), not when it is armed.
+          if (kind !== 'cancel-race') {
+            faults[kind]++;
+            log(`fault: ${kind}`);
+          }
+        } else {
+          rotation.push(rotation.shift()!);
+        }
+        nextFault = now + rng.int(2000, 7000);
+      }
+      if (now - lastCheck >= 1000) {
+        lastCheck = now;
+        await checker.tick(now, availableSince, ledger);
+      }
+      await delay(TICK_MS);
     }
-    if (now - lastCheck >= 1000) {
-      lastCheck = now;
-      await checker.tick(now, availableSince, ledger);
-    }
-    await delay(TICK_MS);
+  };
+  // A failure of the soak itself is reported like a violation, after the same orderly wind-down.
+  try {
+    await chaos();
+  } catch (err) {
+    checker.violations.push({ at: Date.now(), invariant: 'the soak runs to its end', detail: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 
   // Winding down: no more faults; every host continued, orphans stopped, hosts shut down cleanly.
@@ -341,12 +349,13 @@ async function main(args: string[]): Promise<void> {
   const report = await runSoak({ minutes, seed, keep: args.includes('--keep') });
   const out = argValue(args, '--report');
   if (out) writeFileSync(out, JSON.stringify(report, null, 2));
-  process.exitCode = report.violations.length === 0 ? 0 : 1;
+  // Nothing of the soak may linger: its hosts are gone, and so must this process be.
+  process.exit(report.violations.length === 0 ? 0 : 1);
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
+    process.exit(1);
   });
 }

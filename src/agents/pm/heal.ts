@@ -11,6 +11,7 @@
 import type { Clock } from '../../domain/clock';
 import { runLiveness, type LivenessContext, type ProcessProbe } from '../../domain/liveness';
 import type { Run } from '../../domain/run';
+import { runsWithLiveTrees } from '../../process/liveTrees';
 import type { Board, BoardReader, BoardTx } from '../../store/api';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
 import { postToPmThread } from './thread';
@@ -132,7 +133,7 @@ export interface HealOptions {
   clock: Clock;
   settings: PmSettings;
   probe: ProcessProbe;
-  /** Runs whose agent's process tree was just seen alive although its leader exited. */
+  /** Runs whose agent's process tree lives on after its leader exited; looked up when not given. */
   treeAlive?: ReadonlySet<string> | undefined;
 }
 
@@ -147,9 +148,10 @@ export interface HealOutcome {
  */
 export async function healStuckTickets(board: Board, opts: HealOptions): Promise<HealOutcome> {
   await board.refresh();
+  const treeAlive = opts.treeAlive ?? (await runsWithLiveTrees(board.listRuns({ status: ['queued', 'running'] }), opts.probe));
   return board.write((tx) => {
     const now = opts.clock.now();
-    const ctx: JudgeContext = { self: board.ownerId, heartbeatTimeoutMs: opts.settings.heartbeatTimeoutMs, probe: opts.probe, treeAlive: opts.treeAlive };
+    const ctx: JudgeContext = { self: board.ownerId, heartbeatTimeoutMs: opts.settings.heartbeatTimeoutMs, probe: opts.probe, treeAlive };
     const { lost, verdicts } = markRunsLost(tx, now, ctx);
     const healed = applyHeals(tx, planHeals(tx, now, opts.settings, verdicts.liveTickets));
     return { healed, lost };

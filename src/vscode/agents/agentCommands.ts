@@ -5,7 +5,6 @@ import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
 import { systemClock } from '../../domain/clock';
 import type { ProcessProbe } from '../../domain/liveness';
 import type { Run } from '../../domain/run';
-import { runsWithLiveTrees } from '../../process/liveTrees';
 import { stopOrphan, type OrphanContext, type StopOrphanOutcome } from '../../runner/orphans';
 import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
@@ -115,8 +114,7 @@ async function healCommand(deps: AgentCommandDeps): Promise<HealOutcome | undefi
     void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');
     return undefined;
   }
-  const treeAlive = await runsWithLiveTrees(board.listRuns({ status: ['queued', 'running'] }), deps.probe);
-  const outcome = await healStuckTickets(board, { clock: systemClock, settings: deps.config.pmSettings(), probe: deps.probe, treeAlive });
+  const outcome = await healStuckTickets(board, { clock: systemClock, settings: deps.config.pmSettings(), probe: deps.probe });
   for (const run of outcome.lost) deps.log.info(`Run ${run.id} of ${run.ticketId} marked lost`);
   const { healed } = outcome;
   if (healed.length === 0) {
