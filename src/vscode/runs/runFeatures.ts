@@ -103,7 +103,6 @@ export class RunFeatures extends Disposable {
       const manager = this.manager;
       this.manager = undefined;
       this.runner = undefined;
-      for (const d of this.boardSubscriptions.splice(0)) d.dispose();
       return manager;
     });
   }
