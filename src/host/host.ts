@@ -67,7 +67,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   const git = new SimpleGitPort();
   const stallWatch = new StallWatch();
-  const { runs, runner } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
+  const { runs, runner, reader } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
   const agents = createBackgroundAgents({ board, settings, git, log, clock, probe: localProcessProbe, stallWatch, runs: () => runs });
   const manager = new AgentManager({ board, clock, log, agents, settings: settings.managerSettings() });
   const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: settings.leaseTimeoutMs(), clock });
@@ -101,6 +101,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       stopping ??= (async () => {
         runner.dispose();
         await shutDownInOrder({ runs, manager, board }, reason, log);
+        reader.dispose();
         stallWatch.dispose();
         if (handleSignals) {
           process.off('SIGINT', onSignal);

@@ -1,6 +1,6 @@
 /**
  * The runner of a host: one RunManager for the runs this process owns and the TicketRunner that
- * starts tickets and chains stages, configured from settings the same way in the editor and in a
+ * starts tickets and chains stages, with the reader of the agents' output, configured from settings the same way in the editor and in a
  * headless host.
  */
 import { ensureTicketWorktree } from '../agents/worktreeAgent';
@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock';
 import type { Logger } from '../domain/logger';
 import type { GitPort } from '../git/port';
 import type { CliLauncher } from '../runner/cliShim';
+import { AgentOutputReader } from '../runner/agentOutputReader';
 import { RunManager } from '../runner/runManager';
 import { TicketRunner, type TicketRunnerDeps } from '../runner/ticketRunner';
 import type { Settings } from '../settings/settings';
@@ -28,10 +29,13 @@ export interface RunRuntimeDeps {
 export interface RunRuntime {
   runs: RunManager;
   runner: TicketRunner;
+  /** Reads the agents' output (token usage, tool calls); disposed with the runner. */
+  reader: AgentOutputReader;
 }
 
 export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
   const { board, settings } = deps;
+  const reader = new AgentOutputReader({ board, log: deps.log });
   const runs = new RunManager({
     board,
     log: deps.log,
@@ -41,6 +45,8 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     heartbeatTimeoutMs: settings.leaseTimeoutMs(),
     maxLogBytes: settings.maxLogBytes(),
     cli: deps.cli,
+    observeOutput: reader.observe,
+    pipeline: () => settings.pipeline(),
   });
   const runner = new TicketRunner({
     board,
@@ -51,5 +57,5 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     isTrusted: () => deps.isTrusted(),
     openTerminal: deps.openTerminal,
   });
-  return { runs, runner };
+  return { runs, runner, reader };
 }

@@ -16,11 +16,14 @@ import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import { silentLogger, type Logger } from '../domain/logger';
+import { STAGES } from '../domain/pipeline';
 import { heartbeatIntervalFor, isLive, type Run } from '../domain/run';
+import type { Status } from '../domain/status';
 import { samePath } from '../git/paths';
+import { worktreeGitDirs } from '../git/worktreeGitDirs';
 import { isProcessAlive } from '../process/processTree';
 import type { Board } from '../store/api';
-import { expandArgs } from './agentCommand';
+import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
 import { writeCliShim, type CliLauncher } from './cliShim';
 import { SupervisedProcess } from './processSupervisor';
 import { RunHeartbeat } from './runHeartbeat';
@@ -56,7 +59,22 @@ export interface RunManagerOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Puts `agent-factory` on the agents' PATH. */
   cli?: CliLauncher;
+  /** Reads each process run's output as it streams (tokens, tool calls, requests for a person). */
+  observeOutput?: RunOutputObserverFactory;
+  /** The stages in use (`agentFactory.pipeline`), read when a run ends; default every stage. */
+  pipeline?: () => readonly Status[];
 }
+
+/**
+ * Sees one run's output lines as they come; `end` runs once the process has exited. The agent's
+ * stdout and stderr share its log, so every line arrives as `stdout`.
+ */
+export interface RunOutputObserver {
+  line(stream: 'stdout' | 'stderr', line: string): void;
+  end(): Promise<void>;
+}
+
+export type RunOutputObserverFactory = (run: Run, command: AgentCommand) => RunOutputObserver | undefined;
 
 /** One line of an agent's output (stdout and stderr, as they went into its log). */
 export interface RunOutputLine {
@@ -89,6 +107,8 @@ export class RunManager implements Disposable {
   private readonly maxLogBytes: number;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cli: CliLauncher | undefined;
+  private readonly observeOutput: RunOutputObserverFactory | undefined;
+  private readonly pipeline: () => readonly Status[];
   private cliShimDir: Promise<string | undefined> | undefined;
 
   private readonly queue: RunQueue;
@@ -122,7 +142,9 @@ export class RunManager implements Disposable {
     this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
     this.baseEnv = options.baseEnv ?? process.env;
     this.cli = options.cli;
-    this.outcomes = new RunOutcomes(this.board, this.clock, this.log);
+    this.observeOutput = options.observeOutput;
+    this.pipeline = options.pipeline ?? (() => STAGES);
+    this.outcomes = new RunOutcomes(this.board, this.clock, this.log, this.pipeline);
     const timeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     this.heartbeat = new RunHeartbeat({
       board: this.board,
@@ -206,10 +228,11 @@ export class RunManager implements Disposable {
 
   /**
    * The environment of an agent (or of the terminal a person works in): the run's id, the board
-   * folder and the ticket in AGENT_FACTORY_* variables, and `agent-factory` on the PATH.
+   * folder and the ticket in AGENT_FACTORY_* variables, and `agent-factory` on the PATH, over the
+   * agent command's own variables (`overlay`).
    */
-  async agentEnvironment(run: Pick<Run, 'id' | 'ticketId' | 'stage'>, promptFile?: string): Promise<NodeJS.ProcessEnv> {
-    const env: NodeJS.ProcessEnv = { ...this.baseEnv };
+  async agentEnvironment(run: Pick<Run, 'id' | 'ticketId' | 'stage'>, promptFile?: string, overlay: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = { ...this.baseEnv, ...overlay };
     // Set inside the extension host; an Electron-based agent would start as plain node with it.
     delete env.ELECTRON_RUN_AS_NODE;
     env.AGENT_FACTORY_RUN_ID = run.id;
@@ -322,18 +345,28 @@ export class RunManager implements Disposable {
     const refused = await this.refusal(request.worktree);
     if (refused) return { code: null, signal: null, error: new Error(refused) };
     await ensureRunDir(this.board.dir, run.id);
-    const args = expandArgs(request.command, {
+    let gitDirs = { gitDir: '', gitCommonDir: '' };
+    try {
+      if (usesGitDirs(request.command)) gitDirs = await worktreeGitDirs(request.worktree);
+    } catch (err) {
+      return { code: null, signal: null, error: new Error(`could not find the git folders of ${request.worktree}: ${errorMessage(err)}`) };
+    }
+    const values: PlaceholderValues = {
       ticketId: run.ticketId,
       title: request.title,
       promptFile: request.promptFile,
       worktree: request.worktree,
       runId: run.id,
       stage: run.stage,
-    });
-    const env = await this.agentEnvironment(run, request.promptFile);
+      boardDir: this.board.dir,
+      ...gitDirs,
+    };
+    const args = expandArgs(request.command, values);
+    const env = await this.agentEnvironment(run, request.promptFile, expandEnv(request.command, values));
     // Cancelled while the log folder was being prepared.
     if (entry.stop) return { code: null, signal: null };
 
+    const observer = this.observeOutput?.(run, request.command);
     let proc: SupervisedProcess;
     try {
       proc = new SupervisedProcess({
@@ -346,9 +379,13 @@ export class RunManager implements Disposable {
         clock: this.clock,
         log: this.log,
         label: `run ${run.id}`,
-        onLine: (line) => this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, line }),
+        onLine: (line) => {
+          observer?.line('stdout', line);
+          this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, line });
+        },
       });
     } catch (err) {
+      await this.endObserver(run, observer);
       return { code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) };
     }
     entry.proc = proc;
@@ -361,11 +398,16 @@ export class RunManager implements Disposable {
     }
     const result = await proc.ended;
     entry.watch?.dispose();
+    await this.endObserver(run, observer);
     if (!proc.isStopping && (await proc.treeAlive())) {
       // The agent exited but left processes behind: they belong to the run and end with it.
       this.track(proc.stop(this.stopGraceMs));
     }
     return result;
+  }
+
+  private async endObserver(run: Run, observer: RunOutputObserver | undefined): Promise<void> {
+    await observer?.end().catch((err: unknown) => this.log.warn(`Run ${run.id}: reading its output failed: ${errorMessage(err)}`));
   }
 
   /** Why an agent must not start in `worktree`, if it must not. */
@@ -502,7 +544,7 @@ export class RunManager implements Disposable {
     }
     if (entry.kind === 'terminal') {
       this.drop(entry);
-      if (run) this.ended.fire({ run, advancedTo: advancedBy(this.board, run) });
+      if (run) this.ended.fire({ run, advancedTo: advancedBy(this.board, run, this.pipeline()) });
       return;
     }
     const proc = entry.proc;

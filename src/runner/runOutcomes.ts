@@ -13,7 +13,8 @@ import { errorMessage, FactoryError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { Clock } from '../domain/clock';
 import { isLive, type Run, type RunStatus } from '../domain/run';
-import { isStatus, nextStage, type Status } from '../domain/status';
+import { nextStageIn } from '../domain/pipeline';
+import { isStatus, type Status } from '../domain/status';
 import type { Severity } from '../domain/ticket';
 import type { Board, BoardTx } from '../store/api';
 import { ensureRunThread } from './threads';
@@ -52,6 +53,8 @@ export class RunOutcomes {
     private readonly board: Board,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** The stages in use (`agentFactory.pipeline`), read when a run ends. */
+    private readonly pipeline: () => readonly Status[],
   ) {}
 
   /**
@@ -125,7 +128,7 @@ export class RunOutcomes {
       if (!stoppedAfterExit) {
         // Someone else decided first (the agent's `done`, another window, the PM).
         const updated = tx.updateRun(run.id, { exitCode: run.exitCode ?? exitCode, endedAt: run.endedAt ?? now });
-        return { run: updated, advancedTo: advancedBy(tx, updated) };
+        return { run: updated, advancedTo: advancedBy(tx, updated, this.pipeline()) };
       }
     }
     if (stop) return { run: this.endAs(tx, run, stop, exitCode, tail) };
@@ -151,7 +154,7 @@ export class RunOutcomes {
 
   private succeed(tx: BoardTx, run: Run, now: number): RunEnded {
     const ticket = tx.getTicket(run.ticketId);
-    const next = isStatus(run.stage) ? nextStage(run.stage) : undefined;
+    const next = isStatus(run.stage) ? nextStageIn(this.pipeline(), run.stage) : undefined;
     let note: string;
     let advancedTo: Status | undefined;
     if (!ticket) {
@@ -207,10 +210,10 @@ export class RunOutcomes {
   }
 }
 
-/** The stage a succeeded run moved its ticket to, when the ticket is still there. */
-export function advancedBy(reader: Pick<BoardTx, 'getTicket'>, run: Run): Status | undefined {
+/** The stage a succeeded run moved its ticket to in `pipeline`, when the ticket is still there. */
+export function advancedBy(reader: Pick<BoardTx, 'getTicket'>, run: Run, pipeline: readonly Status[]): Status | undefined {
   if (run.status !== 'succeeded' || !isStatus(run.stage)) return undefined;
-  const next = nextStage(run.stage);
+  const next = nextStageIn(pipeline, run.stage);
   return next !== undefined && reader.getTicket(run.ticketId)?.status === next ? next : undefined;
 }
 

@@ -16,18 +16,22 @@ import { findOrphans } from '../runner/orphans';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
+import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
+import { AutopilotCommands } from './agents/autopilotCommands';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
-import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
+import { GitApiSource } from './git/gitApiSource';
+import { VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
 import { registerGuardedCommand } from './util/guardedCommand';
 import { registerRunFeatures, type RunTesting } from './runs/runFeatures';
+import { RestrictedModeNotice } from './trust/restrictedMode';
 import { registerWorktreeCommands } from './worktrees/worktreeCommands';
 
 export interface TestApi {
@@ -35,6 +39,7 @@ export interface TestApi {
   prompter: PrompterHolder;
   manager(): AgentManager | undefined;
   statusBarText(): string;
+  statusBarTooltip(): string;
   agentsModel: AgentsModel;
   agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
@@ -45,6 +50,8 @@ export interface TestApi {
    * subscriptions disposed at once without waiting for it. The extension is gone afterwards.
    */
   closeWindowAsVsCodeDoes(): Promise<void>;
+  /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
+  gitApi(): string;
 }
 
 export interface ExtensionExports {
@@ -60,7 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
-  const session = new BoardSession(context.extensionUri, log);
+  const session = new BoardSession(context.extensionUri, log, context.workspaceState);
   const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: config.leaseTimeoutMs(), clock: systemClock });
   const model = new AgentsModel((board) => findOrphans(board, orphanContext()));
   const statusBar = new AgentsStatusBar(model);
@@ -68,11 +75,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const tickets = registerTicketFeatures({ context, session, log, prompter });
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
   const agentsTree = new AgentsTreeProvider(model);
-  context.subscriptions.push(vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false }));
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
+  context.subscriptions.push(agentsView);
 
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
-  const simpleGit = new SimpleGitPort();
-  const git = new VsCodeGitPort(vscode.workspace.isTrusted ? await loadGitApi().catch(() => undefined) : undefined, simpleGit, log);
+  // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
+  const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
+  const gitApi = new GitApiSource(git, log);
+  context.subscriptions.push(gitApi);
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const stallWatch = new StallWatch();
   context.subscriptions.push(stallWatch);
@@ -91,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const startManager = (board: Board) => {
     if (manager) return;
     if (!vscode.workspace.isTrusted) {
-      model.note = 'Workspace not trusted: background agents are off';
+      model.note = 'Restricted Mode: the background agents are off until you trust this workspace';
       model.bind(board, undefined);
       return;
     }
@@ -139,9 +149,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         if (board) startManager(board);
       });
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      if (session.board) startManager(session.board);
-    }),
+    // When trust is granted, the session announces its board again (now writable), which starts
+    // the agents, and gitApi looks for the Git API.
+    new RestrictedModeNotice([agentsView, tickets.treeView]),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(CONFIG_SECTION)) manager?.reschedule();
     }),
@@ -150,9 +160,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager, model, orphanContext }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
+    registerConfigureAgent({ prompter, log }),
+    new AutopilotCommands({ session, prompter, log }),
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
-      const board = await session.create();
-      void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
+      const { board, created } = await session.create();
+      void vscode.window.showInformationMessage(
+        created ? `Agent Factory: board created in ${board.dir}` : `Agent Factory: there already is a board in ${board.dir}; it is open.`,
+      );
     }),
     vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
     vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {
@@ -162,6 +176,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
   );
 
+  if (vscode.workspace.isTrusted) await gitApi.lookUp();
   try {
     await session.open();
   } catch (err) {
@@ -177,6 +192,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       prompter,
       manager: () => manager,
       statusBarText: () => statusBar.text,
+      statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
       agentsTree,
       tickets: tickets.testing,
@@ -187,6 +203,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         for (const d of context.subscriptions.splice(0)) d.dispose();
         await deactivated;
       },
+      gitApi: () => gitApi.description,
     },
   };
 }

@@ -10,6 +10,7 @@ import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { requireTrust } from '../trust/restrictedMode';
 import type { AgentsModel } from './agentsModel';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
@@ -45,6 +46,7 @@ async function pickAgent(deps: AgentCommandDeps, arg: unknown, placeHolder: stri
 /** Heal, pause, resume, run now: the commands of the Agents view. */
 export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable {
   const requireManager = (): AgentManager => {
+    requireTrust('The background agents');
     const manager = deps.manager();
     if (!manager) throw new Error('The background agents are not running: open a folder with an Agent Factory board first.');
     return manager;
@@ -109,6 +111,7 @@ async function stopOrphanCommand(deps: AgentCommandDeps, arg: unknown): Promise<
  * paused. Returns what it did (the in-host tests read it).
  */
 async function healCommand(deps: AgentCommandDeps): Promise<HealOutcome | undefined> {
+  requireTrust('Heal Stuck Tickets');
   const board = deps.session.board ?? (await deps.session.open());
   if (!board) {
     void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');

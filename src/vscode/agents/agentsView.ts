@@ -15,7 +15,8 @@ export type AgentsNode =
   | { kind: 'orphan'; run: Run }
   | { kind: 'worktrees' }
   | { kind: 'worktree'; line: WorktreeReportEntry }
-  | { kind: 'note'; text: string };
+  | { kind: 'note'; text: string }
+  | { kind: 'autopilot' };
 
 const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
   Running: new vscode.ThemeIcon('sync~spin'),
@@ -42,7 +43,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
       if (!this.model.hasBoard) return [];
       const nodes: AgentsNode[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
       if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
-      nodes.push({ kind: 'runs' });
+      nodes.push({ kind: 'autopilot' }, { kind: 'runs' });
       if (this.model.orphans().length > 0) nodes.push({ kind: 'orphans' });
       if (this.model.worktrees().length > 0) nodes.push({ kind: 'worktrees' });
       return nodes;
@@ -83,6 +84,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
       }
       case 'orphan':
         return this.orphanItem(node.run);
+      case 'autopilot':
+        return this.autopilotItem();
       case 'worktrees': {
         const item = new vscode.TreeItem('Worktrees', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'worktrees';
@@ -113,6 +116,19 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
     if (s.lastError) md.appendMarkdown(`  \nLast error: ${escapeMarkdown(s.lastError)}`);
     item.tooltip = md;
     item.accessibilityInformation = { label: `${s.name} agent, ${s.state}, ${s.activity}` };
+    return item;
+  }
+
+  /** The autopilot switch and the queue it dispatches from. */
+  private autopilotItem(): vscode.TreeItem {
+    const status = this.model.boardStatus();
+    const on = status?.autopilot.on === true;
+    const item = new vscode.TreeItem('Autopilot');
+    item.id = 'autopilot';
+    item.description = `${on ? 'on' : 'off'} · ${status?.queue ?? ''}`;
+    item.iconPath = new vscode.ThemeIcon(on ? 'rocket' : 'debug-pause');
+    item.contextValue = on ? 'autopilot.on' : 'autopilot.off';
+    item.tooltip = `${status?.autopilotLine ?? 'Autopilot: off'}\n${status?.queue ?? ''}`;
     return item;
   }
 

@@ -9,7 +9,8 @@ import type { Logger } from '../../agents/agent';
 import { errorMessage, FactoryError } from '../../domain/errors';
 import { isTicketId } from '../../domain/ids';
 import { isLive, type Run } from '../../domain/run';
-import { isActive } from '../../domain/status';
+import { verdictCommands } from '../../domain/pipeline';
+import { isActive, isStatus } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
 import { createRunRuntime } from '../../host/runRuntime';
@@ -21,6 +22,7 @@ import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
+import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
 import { RunTerminals } from './runTerminals';
 
@@ -122,7 +124,7 @@ export class RunFeatures extends Disposable {
 
   private setUp(board: Board): void {
     const { deps } = this;
-    const { runs: manager, runner } = createRunRuntime({
+    const { runs: manager, runner, reader } = createRunRuntime({
       board,
       settings: deps.config,
       git: deps.git,
@@ -141,6 +143,7 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      reader,
     ];
     this.manager = manager;
     this.runner = runner;
@@ -166,7 +169,7 @@ export class RunFeatures extends Disposable {
   private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning('Agent Factory does not start coding agents in an untrusted workspace. Trust this workspace to start tickets.', {});
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Start Ticket').message}`, {});
       return undefined;
     }
     await this.switching;
@@ -181,7 +184,8 @@ export class RunFeatures extends Disposable {
     try {
       const started = await runner.startTicket(ticket.id);
       if (started.kind === 'terminal') {
-        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run "agent-factory done" there when the stage is finished.`);
+        const finish = (isStatus(started.run.stage) ? verdictCommands(started.run.stage) : ['agent-factory done']).map((c) => `"${c}"`).join(' or ');
+        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run ${finish} there when the stage is finished.`);
       } else if (started.queuePosition !== undefined) {
         void prompter.info(`${ticket.id}: queued at position ${started.queuePosition}; ${this.manager?.runningCount ?? 0} agents are already running.`);
       } else {
@@ -221,6 +225,10 @@ export class RunFeatures extends Disposable {
   /** Cancel Run: a run item of the Agents view, a run id, or nothing (then it asks). */
   private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
     const prompter = this.deps.prompter.current;
+    if (!vscode.workspace.isTrusted) {
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Cancel Run').message}`, {});
+      return undefined;
+    }
     await this.switching;
     const board = this.deps.session.board;
     const manager = this.manager;

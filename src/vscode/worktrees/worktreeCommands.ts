@@ -5,6 +5,7 @@ import { isTicketId } from '../../domain/ids';
 import type { BoardSession } from '../boardSession';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { requireTrust } from '../trust/restrictedMode';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface WorktreeCommandDeps {
@@ -35,6 +36,7 @@ export function registerWorktreeCommands(deps: WorktreeCommandDeps): vscode.Disp
 }
 
 async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<void> {
+  requireTrust('Open Worktree');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
   let id = ticketIdOf(arg);
@@ -76,9 +78,9 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
  * as a patch under the board's backups folder.
  */
 async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
+  requireTrust('Clean Up Worktrees');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
-  if (!vscode.workspace.isTrusted) throw new Error('worktrees are not touched in an untrusted workspace');
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Agent Factory: checking worktrees…' },
     () => deps.agent.planCleanup(board),
