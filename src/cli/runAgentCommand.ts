@@ -7,7 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_NAMES, type AgentName, type CycleResult, type Logger } from '../agents/agent';
-import { createAgent } from '../agents/createAgent';
+import { createAgent } from '../host/backgroundAgents';
+import { localProcessProbe } from '../process/localProbe';
 import { AGENTS_LEASE, RUN_NOW_META, type AgentState, type PublishedAgentStatus } from '../agents/manager';
 import { errorMessage } from '../domain/errors';
 import { SimpleGitPort } from '../git/simpleGitPort';
@@ -79,7 +80,7 @@ async function runHere(ctx: CommandContext, board: SqlBoard, name: AgentName, le
   const lines: string[] = [];
   const add = (level: string) => (message: string | Error) => void lines.push(`${level} ${message instanceof Error ? message.message : message}`);
   const log: Logger = { trace: () => undefined, debug: () => undefined, info: add('info'), warn: add('warn'), error: add('error') };
-  const agent = createAgent(name, { settings: repositorySettings(board.repoRoot, log), git: new SimpleGitPort(), log, clock: ctx.clock });
+  const agent = createAgent(name, { board, settings: repositorySettings(board.repoRoot, log), git: new SimpleGitPort(), log, clock: ctx.clock, probe: localProcessProbe, runs: () => undefined });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error(`the cycle took longer than ${Math.round(cycleMs / 1000)} s`)), cycleMs);
   // Holding the lease keeps a window that opens meanwhile from running the same agent at once.

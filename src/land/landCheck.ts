@@ -5,7 +5,8 @@
  */
 import { FactoryError, errorMessage } from '../domain/errors';
 import { findProgram } from '../runner/profiles/programLookup';
-import { signalProcessTree, spawnAgentProcess } from '../runner/processTree';
+import { spawnAgentProcess } from '../process/processTree';
+import { stopProcessTree } from '../process/stopProcessTree';
 
 /** How much of the output a failure reports. */
 export const CHECK_TAIL_LINES = 60;
@@ -52,13 +53,11 @@ export async function runCheck(req: CheckRequest): Promise<CheckResult> {
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
 
   let timedOut = false;
-  let killTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<unknown> | undefined;
+  // The one stop routine every process tree goes through: SIGTERM, the grace period, SIGKILL.
   const stop = (): void => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    signalProcessTree(child.pid, 'SIGTERM');
-    killTimer ??= setTimeout(() => {
-      if (child.pid !== undefined) signalProcessTree(child.pid, 'SIGKILL');
-    }, KILL_GRACE_MS);
+    stopping ??= stopProcessTree(child.pid, { graceMs: KILL_GRACE_MS, label: `the land check (pid ${child.pid})` });
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -75,7 +74,7 @@ export async function runCheck(req: CheckRequest): Promise<CheckResult> {
     return { passed: code === 0 && !timedOut, exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, tail: tail.text(), durationMs: Date.now() - started };
   } finally {
     clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
+    await stopping;
     req.signal?.removeEventListener('abort', stop);
   }
 }

@@ -259,7 +259,18 @@ const V6: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6];
+
+/**
+ * The start token of a run's agent process (see src/process/processIdentity.ts): with the pid it
+ * identifies the process, so an orphaned agent is stopped only while its pid is still that agent.
+ */
+const V7: Migration = {
+  version: 7,
+  name: 'agent process start token',
+  statements: [`ALTER TABLE runs ADD COLUMN process_start TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

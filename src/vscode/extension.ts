@@ -3,14 +3,18 @@
  * lives in its own folder; this file only decides who gets what.
  */
 import * as vscode from 'vscode';
-import { AGENT_NAMES, type BackgroundAgent } from '../agents/agent';
-import { createAgent, type AgentHostDeps } from '../agents/createAgent';
 import { AgentManager } from '../agents/manager';
-import { localProcessProbe } from '../agents/pm/liveness';
 import { installSecurityGate } from '../agents/securityGate';
+import { WorktreeAgent } from '../agents/worktreeAgent';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { SimpleGitPort } from '../git/simpleGitPort';
+import { createBackgroundAgents } from '../host/backgroundAgents';
+import { shutDownInOrder } from '../host/shutdown';
+import { localProcessProbe } from '../process/localProbe';
+import { StallWatch } from '../process/stallWatch';
+import { ConflictRadar } from '../radar/conflictRadar';
+import { findOrphans } from '../runner/orphans';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
@@ -41,10 +45,16 @@ export interface TestApi {
   statusBarText(): string;
   statusBarTooltip(): string;
   agentsModel: AgentsModel;
+  agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
   review: ReviewTesting;
+  /**
+   * Closes this window's part the way VS Code does when the window closes: `deactivate`, then the
+   * subscriptions disposed at once without waiting for it. The extension is gone afterwards.
+   */
+  closeWindowAsVsCodeDoes(): Promise<void>;
   /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
   gitApi(): string;
 }
@@ -54,21 +64,23 @@ export interface ExtensionExports {
   testing?: TestApi;
 }
 
-let shutdown: (() => Promise<void>) | undefined;
+let closeWindow: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionExports> {
   const started = Date.now();
+  // Not in context.subscriptions: closing the window logs until its last step (see closeWindow).
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
-  context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
-  const model = new AgentsModel(undefined, () => config.leaseTimeoutMs());
+  const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: config.leaseTimeoutMs(), clock: systemClock });
+  const model = new AgentsModel((board) => findOrphans(board, orphanContext()), undefined, () => config.leaseTimeoutMs());
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false });
+  const agentsTree = new AgentsTreeProvider(model);
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
   context.subscriptions.push(agentsView);
 
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
@@ -78,15 +90,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(gitApi);
   const review = registerReviewFeatures({ session, config, prompter, log });
   context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));
-  const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
-  context.subscriptions.push(runFeatures);
-  // The PM stops overrun runs through this window's runner when it owns them.
-  const agentDeps: AgentHostDeps = { settings: config, git, log, diagnostics: createDiagnosticsPort(), localStop: () => runFeatures.localStop };
-  const worktreeAgent = createAgent('Worktree', agentDeps);
+  const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log, radar: new ConflictRadar() });
+  const stallWatch = new StallWatch();
+  context.subscriptions.push(stallWatch);
+  // Its runner is handed to closeWindow before VS Code disposes it: the runs must be recorded
+  // before the board closes.
+  const runFeatures = registerRunFeatures({ context, session, config, git, prompter, log });
 
   let manager: AgentManager | undefined;
-  const buildAgents = (): BackgroundAgent[] => AGENT_NAMES.map((name) => (name === 'Worktree' ? worktreeAgent : createAgent(name, agentDeps)));
-
   const stopManager = async () => {
     const m = manager;
     manager = undefined;
@@ -102,10 +113,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       return;
     }
     model.note = undefined;
-    manager = new AgentManager({ board, clock: systemClock, log, agents: buildAgents(), settings: config.managerSettings() });
+    const agents = createBackgroundAgents({
+      board,
+      settings: config,
+      git,
+      log,
+      clock: systemClock,
+      probe: localProcessProbe,
+      stallWatch,
+      runs: () => runFeatures.runs,
+      diagnostics: createDiagnosticsPort(),
+      worktree: worktreeAgent,
+    });
+    manager = new AgentManager({ board, clock: systemClock, log, agents, settings: config.managerSettings() });
     model.bind(board, manager);
     manager.start();
   };
+
+  // Closing the window: this window's runs are stopped and recorded, the agents lease released
+  // (another window takes over at once, not after the lease timeout), and the board closed last.
+  // The first synchronous steps take everything away from the disposals VS Code runs right after
+  // calling deactivate, which it does not wait for.
+  let closing: Promise<void> | undefined;
+  closeWindow = () => {
+    closing ??= (() => {
+      const board = session.release();
+      const agents = manager;
+      manager = undefined;
+      const runs = runFeatures.release();
+      return runs
+        .then((r) => shutDownInOrder({ runs: r, manager: agents, board }, 'the editor window closed', log))
+        .finally(() => log.dispose());
+    })();
+    return closing;
+  };
+  context.subscriptions.push({ dispose: () => void closeWindow?.() }, runFeatures);
 
   context.subscriptions.push(
     session.onDidChangeBoard((board) => {
@@ -133,7 +175,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       if (!session.board) void session.open().catch((err: unknown) => log.error(`Opening the board failed: ${errorMessage(err)}`));
     }),
-    registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
+    registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager, model, orphanContext }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
     registerConfigureAgent({ prompter, log }),
     new AutopilotCommands({ session, prompter, log }),
@@ -150,15 +192,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(board.dir));
     }),
   );
-
-  // Stopping the agents is asynchronous (cycles in flight are aborted and awaited, the lease is
-  // released); deactivate waits for it before the board closes.
-  shutdown = async () => {
-    // Agent processes first (their outcomes are written to the board), then the loops.
-    await runFeatures.shutdown();
-    await stopManager();
-    await session.board?.close();
-  };
 
   if (vscode.workspace.isTrusted) await gitApi.lookUp();
   try {
@@ -178,17 +211,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       statusBarText: () => statusBar.text,
       statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
+      agentsTree,
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
       review: review.testing,
+      closeWindowAsVsCodeDoes: async () => {
+        const deactivated = deactivate();
+        for (const d of context.subscriptions.splice(0)) d.dispose();
+        await deactivated;
+      },
       gitApi: () => gitApi.description,
     },
   };
 }
 
 export async function deactivate(): Promise<void> {
-  const stop = shutdown;
-  shutdown = undefined;
-  await stop?.();
+  await closeWindow?.();
 }

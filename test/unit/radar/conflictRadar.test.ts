@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { silentLogger, type CycleContext } from '../../../src/agents/agent';
-import { localProcessProbe } from '../../../src/agents/pm/liveness';
+import { localProcessProbe } from '../../../src/process/localProbe';
 import { PmAgent } from '../../../src/agents/pm/pmAgent';
 import { DEFAULT_PM_SETTINGS } from '../../../src/agents/pm/settings';
 import { PM_THREAD_KEY } from '../../../src/agents/pm/thread';

@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Logger } from '../../../src/agents/agent';
 import { AGENT_NAMES } from '../../../src/agents/agent';
-import { createAgent } from '../../../src/agents/createAgent';
+import { createAgent } from '../../../src/host/backgroundAgents';
+import { localProcessProbe } from '../../../src/process/localProbe';
 import { runCli } from '../../../src/cli/cli';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import { gatheredLocation } from '../../../src/scan/gatherer/location';
@@ -87,7 +88,7 @@ describe('no planted secret reaches any output, not even 10 characters of it', (
 
     const settings = new Settings({ get: () => undefined }, log);
     for (const name of AGENT_NAMES) {
-      const agent = createAgent(name, { settings, git: new SimpleGitPort(), log, clock });
+      const agent = createAgent(name, { board, settings, git: new SimpleGitPort(), log, clock, probe: localProcessProbe, runs: () => undefined });
       const result = await agent.runCycle({ board, clock, log, signal: new AbortController().signal, setActivity: (text) => void outputs.push(text) });
       outputs.push(JSON.stringify(result));
     }
