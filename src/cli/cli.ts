@@ -1,6 +1,7 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, done, heartbeat)
- * and for people and scripts (init, list, show, create, move, heal, agents, runs). Works with or
+ * and for people and scripts (init, list, show, create, move, heal, agents, runs, salvages, restore,
+ * delete-salvage). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -12,8 +13,9 @@ import { BOARD_COMMANDS } from './boardCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
+import { SALVAGE_COMMANDS } from './salvageCommands';
 
-const COMMANDS: Command[] = [...AGENT_COMMANDS, ...BOARD_COMMANDS];
+const COMMANDS: Command[] = [...AGENT_COMMANDS, ...BOARD_COMMANDS, ...SALVAGE_COMMANDS];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -82,6 +84,7 @@ function overallHelp(): string {
     '',
     'For people and scripts:',
     ...BOARD_COMMANDS.map(line),
+    ...SALVAGE_COMMANDS.map(line),
     '',
     'The board is the one in AGENT_FACTORY_BOARD, else the one of the git repository around the',
     'current directory (a linked worktree finds its main checkout). "agent-factory <command> --help"',

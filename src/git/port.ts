@@ -118,14 +118,6 @@ export interface GitPort {
   changedFiles(path: string, base: string, opts?: GitCallOptions): Promise<ChangedFile[]>;
   worktreeActivity(path: string, base: string, opts?: GitCallOptions): Promise<WorktreeActivity>;
   /**
-   * Uncommitted work (staged, modified, untracked-not-ignored) as a binary-safe patch against HEAD
-   * that `git apply` restores on a checkout of HEAD. Leaves the worktree's index untouched.
-   * Empty when there is nothing to save.
-   */
-  diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer>;
-  /** True when `patchFile` is exactly the difference between HEAD and the working tree of `path`. */
-  patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean>;
-  /**
    * Submodules checked out in the worktree (relative paths). Their own commits live in git
    * folders a worktree removal deletes, and no patch can carry them.
    */

@@ -7,6 +7,7 @@ import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
+import type { NewSalvage, Salvage } from '../domain/salvage';
 import type { Actor, Status } from '../domain/status';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
@@ -152,6 +153,9 @@ export interface BoardReader {
   getAgentState(name: string): AgentState | undefined;
   getLease(name: string): Lease | undefined;
   getMeta(key: string): string | undefined;
+  /** Salvages of removed worktrees, oldest first: all of them, or one ticket's. */
+  listSalvages(filter?: { ticketId?: string }): Salvage[];
+  getSalvage(id: string): Salvage | undefined;
 }
 
 export interface BoardTx extends BoardReader {
@@ -181,6 +185,10 @@ export interface BoardTx extends BoardReader {
   markScanned(contentHash: string, rulesVersion: string): void;
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;
   setMeta(key: string, value: string): void;
+  addSalvage(s: NewSalvage): Salvage;
+  markSalvageRestored(id: string, to: string): Salvage;
+  /** Forgets a salvage; its refs and archive folder are the caller's to delete. */
+  deleteSalvage(id: string): void;
 }
 
 export type StoreChangeSource = 'local' | 'external';

@@ -2,6 +2,7 @@
 import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Run, RunStatus } from '../domain/run';
+import type { Salvage, SalvageSummary } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease } from './api';
@@ -173,4 +174,23 @@ export function toAgentState(r: Row): AgentState {
 
 export function toLease(r: Row): Lease {
   return { name: str(r.name), owner: str(r.owner), heartbeatAt: num(r.heartbeat_at), acquiredAt: num(r.acquired_at) };
+}
+
+export function toSalvage(r: Row): Salvage {
+  return {
+    id: str(r.id),
+    ticketId: optStr(r.ticket_id),
+    createdAt: num(r.created_at),
+    worktreePath: str(r.worktree_path),
+    branch: optStr(r.branch),
+    head: optStr(r.head),
+    refPrefix: str(r.ref_prefix),
+    archiveDir: str(r.archive_dir),
+    savedBytes: num(r.saved_bytes),
+    storedBytes: num(r.stored_bytes),
+    reason: str(r.reason),
+    summary: json<SalvageSummary>(r.summary, { files: 0, archived: [], archivedCount: 0, leftOut: [], leftOutCount: 0, nestedRepos: [], folderGone: false }),
+    restoredAt: optNum(r.restored_at),
+    restoredTo: optStr(r.restored_to),
+  };
 }

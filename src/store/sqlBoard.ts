@@ -25,6 +25,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message } from
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
+import type { Salvage } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
@@ -533,6 +534,12 @@ export class SqlBoard implements Board {
   }
   getMeta(key: string): string | undefined {
     return this.data.getMeta(key);
+  }
+  listSalvages(filter?: { ticketId?: string }): Salvage[] {
+    return this.data.listSalvages(filter);
+  }
+  getSalvage(id: string): Salvage | undefined {
+    return this.data.getSalvage(id);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

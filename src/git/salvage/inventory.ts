@@ -89,7 +89,7 @@ export async function takeInventory(worktree: string, regenerablePatterns: reado
   /** The unit or regenerable folder the walk is inside, and its running size. */
   const open: { rel: string; counter: { bytes: number }; nestedAsUnits: boolean }[] = [];
   const within = (rel: string): (typeof open)[number] | undefined => {
-    while (open.length > 0 && !rel.startsWith(`${open[open.length - 1]!.rel}/`)) open.pop();
+    while (open.length > 0 && !rel.startsWith(`${open[open.length - 1].rel}/`)) open.pop();
     return open[open.length - 1];
   };
 

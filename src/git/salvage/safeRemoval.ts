@@ -109,8 +109,8 @@ export async function recoverInterruptedRemovals(repo: string, parents: readonly
       const m = ASIDE.exec(name);
       if (!m) continue;
       const aside = join(parent, name);
-      const path = join(parent, m[1]!);
-      const salvageId = m[2]!;
+      const path = join(parent, m[1]);
+      const salvageId = m[2];
       try {
         if (recorded(salvageId)) {
           await rm(aside, { recursive: true, force: true });

@@ -15,9 +15,10 @@
  *
  * `verifySalvage` checks a salvage out afresh and compares it with a folder file by file.
  */
-import { copyFile, mkdir, mkdtemp, open, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FactoryError, errorMessage } from '../../domain/errors';
+import { writeDurably } from '../../store/files';
 import { gitWithInput } from '../gitStream';
 import { parseNulList } from '../porcelain';
 import { runGit, tryGit } from '../runGit';
@@ -178,7 +179,7 @@ export async function createSalvage(req: SalvageRequest): Promise<{ manifest: Sa
       storedBytes,
       folderGone: !req.worktree,
     };
-    await writeDurably(join(req.archiveDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    await writeDurably(join(req.archiveDir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2)));
     return { manifest, inventory };
   } catch (err) {
     if (refsWritten) await deleteSalvageRefs(repo, refPrefix).catch(() => undefined);
@@ -329,7 +330,7 @@ async function hashFiles(worktree: string, inv: WorktreeInventory, scratch: stri
   const out = await gitWithInput(worktree, ['hash-object', '-w', '--no-filters', '--stdin-paths'], `${inputs.join('\n')}\n`, { signal });
   const shas = out.split('\n').filter(Boolean);
   if (shas.length !== inv.files.length) throw new FactoryError('git', `git hash-object saved ${shas.length} of ${inv.files.length} files of ${worktree}`);
-  return inv.files.map((f, i) => ({ mode: f.symlink ? '120000' : f.exec ? '100755' : '100644', sha: shas[i]!, path: f.rel }));
+  return inv.files.map((f, i) => ({ mode: f.symlink ? '120000' : f.exec ? '100755' : '100644', sha: shas[i], path: f.rel }));
 }
 
 /** The smallest units first, as many as fit in the cap; empty folders always fit. */
@@ -347,14 +348,4 @@ function withinCap<T extends { rel: string; bytes: number }>(units: readonly T[]
     }
   }
   return { kept, over };
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  const handle = await open(file, 'wx');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -58,7 +58,7 @@ export async function checkoutTreeRaw(repo: string, tree: string, dest: string, 
     const sha = order[index];
     const [gotSha, type, sizeText] = header.split(' ');
     if (sha === undefined || gotSha !== sha || type !== 'blob') throw new FactoryError('git', `git cat-file answered ${JSON.stringify(header)} for ${sha ?? 'nothing'}`);
-    const first = bySha.get(sha)![0]!;
+    const first = bySha.get(sha)![0];
     const isLink = first.mode === '120000';
     const target = join(dest, first.path);
     await mkdir(dirname(target), { recursive: true });
@@ -68,7 +68,7 @@ export async function checkoutTreeRaw(repo: string, tree: string, dest: string, 
 
   const finishObject = async (): Promise<void> => {
     const c = current!;
-    const sha = order[index++]!;
+    const sha = order[index++];
     if (c.symlink) {
       await symlink(Buffer.concat(c.chunks).toString('utf8'), join(dest, c.first.path));
     } else {

@@ -33,7 +33,7 @@ export async function walkTree(root: string, visit: Visitor, signal?: AbortSigna
   const stack: { rel: string; names: string[] }[] = [{ rel: '', names: rootChildren.names }];
   let sinceYield = 0;
   while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
+    const top = stack[stack.length - 1];
     const name = top.names.shift();
     if (name === undefined) {
       stack.pop();

@@ -29,6 +29,9 @@ const MUTATORS: Record<Mutator, true> = {
   markScanned: true,
   setAgentState: true,
   setMeta: true,
+  addSalvage: true,
+  markSalvageRestored: true,
+  deleteSalvage: true,
 };
 
 class WouldWrite extends Error {}

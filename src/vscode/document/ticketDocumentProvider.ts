@@ -56,5 +56,6 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     history: board.history(ticketId),
     checkIns: board.listCheckIns(ticketId),
     conversations: board.listConversations({ ticketId }),
+    salvages: board.listSalvages({ ticketId }),
   };
 }

@@ -98,7 +98,7 @@ export class VsCodeGitPort implements GitPort {
   }
 
   // What the API has no equivalent for (porcelain list with locks and prunable entries, prune,
-  // merge-base, ahead/behind, changed files, patches, sizes) is the fallback's.
+  // merge-base, ahead/behind, changed files, sizes) is the fallback's.
 
   defaultBranch(repo: string, opts?: GitCallOptions): Promise<string> {
     return this.fallback.defaultBranch(repo, opts);
@@ -135,12 +135,6 @@ export class VsCodeGitPort implements GitPort {
   }
   worktreeActivity(path: string, base: string, opts?: GitCallOptions): Promise<WorktreeActivity> {
     return this.fallback.worktreeActivity(path, base, opts);
-  }
-  diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer> {
-    return this.fallback.diffPatch(path, opts);
-  }
-  patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean> {
-    return this.fallback.patchMatchesWorkingTree(path, patchFile, opts);
   }
   initializedSubmodules(path: string, opts?: GitCallOptions): Promise<string[]> {
     return this.fallback.initializedSubmodules(path, opts);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { silentLogger, type CycleContext } from '../../../src/agents/agent';
@@ -13,6 +13,7 @@ import {
   type WorktreeReportEntry,
   type WorktreeSettings,
 } from '../../../src/agents/worktreeAgent';
+import { restoreWorktree } from '../../../src/agents/worktreeSalvages';
 import { FactoryError } from '../../../src/domain/errors';
 import { PIPELINE, type Status } from '../../../src/domain/status';
 import type { Ticket } from '../../../src/domain/ticket';
@@ -64,6 +65,14 @@ void describe('WorktreeAgent', () => {
     });
   };
 
+  /** A ticket started the way Start does it (its worktree created), then walked to `status`. */
+  const startedIn = async (title: string, status: Status): Promise<Ticket> => {
+    const t = await ticketIn(title, 'READY');
+    await ensureTicketWorktree(board, port, t, settings);
+    await moveTo(t.id, status);
+    return board.getTicket(t.id)!;
+  };
+
   const moveTo = async (id: string, status: Status): Promise<void> => {
     await board.write((tx) => {
       let t = tx.getTicket(id)!;
@@ -83,23 +92,24 @@ void describe('WorktreeAgent', () => {
   };
 
   void describe('active tickets', () => {
-    void it('gives an active ticket without a worktree one beside the repository and records it', async () => {
+    void it('never creates a worktree for an active ticket that has none: that happens when a run starts', async () => {
       const t = await ticketIn('Add search', 'IN_DEV');
       const result = await agent.runCycle(ctx());
+      assert.equal(worktreeOf(t.id), undefined);
+      assert.equal(existsSync(location()), false);
+      assert.equal((await port.listWorktrees(repo.root)).length, 1);
+      assert.match(result.summary, /^0 worktrees/);
 
-      const wt = worktreeOf(t.id);
-      assert.ok(wt);
+      const wt = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
       assert.ok(samePath(wt.path, join(location(), `${t.id}-add-search`)));
       assert.equal(wt.branch, `factory/${t.id}-add-search`);
       assert.equal(wt.base, 'main');
-      assert.ok(existsSync(join(wt.path, 'README.md')));
-      assert.equal(entryFor(wt.path)?.action, 'created');
-      assert.match(result.summary, /1 worktree, 1 created/);
-      assert.equal(result.attention, false);
+      await agent.runCycle(ctx());
+      assert.equal(entryFor(wt.path)?.action, 'ok');
     });
 
     void it('leaves a present worktree alone on the next cycle', async () => {
-      const t = await ticketIn('Add search', 'IN_QA');
+      const t = await startedIn('Add search', 'IN_QA');
       await agent.runCycle(ctx());
       const wt = worktreeOf(t.id)!;
       writeFileSync(join(wt.path, 'work.txt'), 'in progress');
@@ -109,8 +119,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('prunes a deleted worktree folder and recreates it from its branch with the committed work', async () => {
-      const t = await ticketIn('Checkout flow', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Checkout flow', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       commitIn(wt.path, 'src/checkout.ts', 'export const checkout = 1;\n');
       rmSync(wt.path, { recursive: true, force: true });
@@ -125,8 +134,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('reports a blocker bug, once, when both the folder and the branch are gone; fixes it when the worktree is back', async () => {
-      const t = await ticketIn('Payments', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Payments', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       rmSync(wt.path, { recursive: true, force: true });
       git(repo.root, 'worktree', 'prune');
@@ -160,8 +168,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('reports a blocker with what to do when the branch is checked out in the main checkout', async () => {
-      const t = await ticketIn('Main clash', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Main clash', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       rmSync(wt.path, { recursive: true, force: true });
       git(repo.root, 'worktree', 'prune');
@@ -173,8 +180,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('a hostile title still gives a worktree inside the location', async () => {
-      const t = await ticketIn('../../etc; rm -rf ~ 🔥', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('../../etc; rm -rf ~ 🔥', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       assert.equal(relative(location(), wt.path), `${t.id}-etc-rm-rf`);
       assert.equal(wt.branch, `factory/${t.id}-etc-rm-rf`);
@@ -189,8 +195,7 @@ void describe('WorktreeAgent', () => {
 
   void describe('finished and orphaned worktrees', () => {
     const doneTicketWithWorktree = async (title: string): Promise<{ t: Ticket; path: string; branch: string }> => {
-      const t = await ticketIn(title, 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn(title, 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       return { t, path: wt.path, branch: wt.branch };
     };
@@ -278,8 +283,7 @@ void describe('WorktreeAgent', () => {
 
   void describe('report', () => {
     void it('reports dirty, ahead and behind, size, stale and heavy, and stores the report for other windows', async () => {
-      const t = await ticketIn('Measure me', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Measure me', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       commitIn(wt.path, 'a.txt', 'a');
       commitIn(wt.path, 'b.txt', 'b');
@@ -342,8 +346,7 @@ void describe('WorktreeAgent', () => {
     /** Worktrees for several tickets from one cycle, then each prepared and its ticket finished. */
     const finishedAll = async (specs: [string, Prepare][]): Promise<string[]> => {
       const tickets: Ticket[] = [];
-      for (const [title] of specs) tickets.push(await ticketIn(title, 'IN_DEV'));
-      await agent.runCycle(ctx());
+      for (const [title] of specs) tickets.push(await startedIn(title, 'IN_DEV'));
       const paths: string[] = [];
       for (const [i, t] of tickets.entries()) {
         const wt = worktreeOf(t.id)!;
@@ -357,7 +360,7 @@ void describe('WorktreeAgent', () => {
     const merge: Prepare = (_p, b) => git(repo.root, 'merge', '-q', '--no-edit', b);
 
     void it('plans what it would remove and what it keeps and why, changing nothing', async () => {
-      const active = await ticketIn('Still working', 'IN_DEV');
+      const active = await startedIn('Still working', 'IN_DEV');
       const [clean, dirty, unmerged] = (await finishedAll([
         ['Clean', merge],
         ['Dirty', (p) => writeFileSync(join(p, 'x.txt'), 'x')],
@@ -386,15 +389,15 @@ void describe('WorktreeAgent', () => {
       const result = await agent.executeCleanup(board, plan);
       assert.equal(existsSync(clean), false);
       assert.ok(existsSync(join(dirty, 'x.txt')));
-      assert.deepEqual(result.removed.map((r) => r.backup), [undefined]);
+      assert.equal(result.removed.length, 1);
+      assert.ok(samePath(result.removed[0].salvage.worktreePath, clean), 'even a clean one is salvaged, so it can be restored');
+      assert.match(result.removed[0].report, /^saved as sv-/);
       assert.match(result.skipped.find((s) => samePath(s.path, dirty))?.reason ?? '', /not confirmed/);
-      assert.equal(existsSync(join(tb.dir, 'backups')), false);
+      assert.ok(existsSync(join(dirty, 'x.txt')));
     });
 
-    void it('on confirmation saves a verified patch first, then removes; git apply restores text, untracked and binary changes', async () => {
-      let branch = '';
+    void it('on confirmation salvages everything first, then removes; Restore Worktree brings text, untracked and binary changes back', async () => {
       const dirty = await finished('Dirty binary', (p, b) => {
-        branch = b;
         git(repo.root, 'merge', '-q', '--no-edit', b);
         writeFileSync(join(p, 'README.md'), '# edited\n');
         mkdirSync(join(p, 'new'));
@@ -405,18 +408,21 @@ void describe('WorktreeAgent', () => {
       const result = await agent.executeCleanup(board, plan, { confirmedDirty: [dirty] });
 
       assert.equal(existsSync(dirty), false);
-      const backup = result.removed[0]?.backup;
-      assert.ok(backup);
-      assert.ok(samePath(dirname(backup), join(tb.dir, 'backups')));
-      assert.match(backup, /T-1-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.patch$/);
-      assert.ok(statSync(backup).size > 0);
+      const salvage = result.removed[0]?.salvage;
+      assert.ok(salvage);
+      assert.equal(salvage.ticketId, 'T-1');
+      assert.match(salvage.reason, /on confirmation/);
+      assert.deepEqual(board.listSalvages({ ticketId: 'T-1' }).map((x) => x.id), [salvage.id]);
+      assert.ok(git(repo.root, 'for-each-ref', '--format=%(refname)', salvage.refPrefix).includes(`${salvage.refPrefix}/worktree`));
 
-      const restore = join(repo.parent, 'restore');
-      git(repo.root, 'worktree', 'add', '-q', restore, branch);
-      git(restore, 'apply', '--binary', backup);
-      assert.equal(readFileSync(join(restore, 'README.md'), 'utf8'), '# edited\n');
-      assert.equal(readFileSync(join(restore, 'new', 'untracked.txt'), 'utf8'), 'untracked work\n');
-      assert.deepEqual(readFileSync(join(restore, 'image.bin')), BINARY);
+      const back = await restoreWorktree(board, { id: 'T-1' });
+      assert.deepEqual(back.differences, []);
+      assert.ok(samePath(back.path, dirty));
+      assert.equal(readFileSync(join(dirty, 'README.md'), 'utf8'), '# edited\n');
+      assert.equal(readFileSync(join(dirty, 'new', 'untracked.txt'), 'utf8'), 'untracked work\n');
+      assert.deepEqual(readFileSync(join(dirty, 'image.bin')), BINARY);
+      assert.ok(board.getSalvage(salvage.id)?.restoredAt !== undefined, 'the salvage says it was restored, and stays');
+      assert.match(git(repo.root, 'worktree', 'list', '--porcelain'), /locked restored from salvage/, 'a finished ticket\'s worktree comes back locked');
     });
 
     void it('re-checks at execution time: a worktree that became dirty after the plan is not removed without confirmation', async () => {
@@ -428,7 +434,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(result.removed.length, 0);
     });
 
-    void it('does not remove a worktree with checked-out submodules, whose commits no patch can save', async () => {
+    void it('does not remove a worktree with checked-out submodules, whose repositories live in its admin folder', async () => {
       const dirty = await finished('Submodule only', (p) => {
         const sub = join(repo.parent, 'sub');
         mkdirSync(sub);
@@ -447,8 +453,8 @@ void describe('WorktreeAgent', () => {
       await agent.runCycle(ctx());
       assert.ok(existsSync(dirty), 'the agent keeps it too');
       assert.equal(entryFor(dirty)?.keptBecause, 'submodules');
-      const backups = join(tb.dir, 'backups');
-      assert.ok(!existsSync(backups) || readdirSync(backups).every((f) => statSync(join(backups, f)).size > 0), 'no empty backup left behind');
+      assert.deepEqual(board.listSalvages(), [], 'nothing half-saved is left behind');
+      assert.equal(existsSync(join(tb.dir, 'salvage')), false);
     });
   });
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SCHEMA_VERSION } from '../../../src/store/schema';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/store/schema';
 import { openBoard } from '../../../src/store/sqlBoard';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
 import { loadSqlJs } from '../../../src/store/sqlite';
@@ -60,7 +60,7 @@ describe('migrations', () => {
     const db = new SQL.Database(readFileSync(join(dir, 'factory.db')));
     try {
       const versions = db.exec('SELECT version FROM migrations ORDER BY version')[0]?.values.map((r) => r[0]);
-      assert.deepEqual(versions, [1, 2]);
+      assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
       const indexes = db.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'runs_status'")[0]?.values ?? [];
       assert.equal(indexes.length, 1);
     } finally {

@@ -33,6 +33,7 @@ function data(overrides: Partial<TicketDocumentData> = {}): TicketDocumentData {
     history: [{ ticketId: 'T-12', from: null, to: 'BACKLOG', at: AT, by: 'user' }],
     checkIns: [],
     conversations: [],
+    salvages: [],
     ...overrides,
   };
 }
