@@ -39,7 +39,7 @@ import type { Board, BoardTx } from '../store/api';
 import { silentLogger, type BackgroundAgent, type CycleContext, type CycleResult, type Logger } from './agent';
 import { CreationBudget } from './creationBudget';
 import { WORKTREE_REPORT_META, summarizeReport, type WorktreeAction, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
-import { describeSalvage, removeWithSalvage, retireMissingWorktree } from './worktreeSalvages';
+import { describeSalvage, NeedsConfirmationError, removeWithSalvage, retireMissingWorktree } from './worktreeSalvages';
 
 export { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
 
@@ -138,6 +138,7 @@ export interface WorktreeAgentOptions {
 
 const DAY = 86_400_000;
 const MB = 1024 * 1024;
+const RETRY_FAILED_REMOVAL_MS = 3_600_000;
 
 interface Owner {
   ticket?: Ticket | undefined;
@@ -207,6 +208,8 @@ export class WorktreeAgent implements BackgroundAgent {
   private readonly walks = new Map<string, DiskUsageWalk>();
   /** Removals run one at a time, whether from a cycle or the cleanup command. */
   private removals: Promise<unknown> = Promise.resolve();
+  /** Automatic removals that failed, by path: not tried again for a while. */
+  private readonly failedRemovals = new Map<string, { at: number; why: string }>();
 
   constructor(private readonly options: WorktreeAgentOptions) {
     this.git = options.git;
@@ -478,8 +481,31 @@ export class WorktreeAgent implements BackgroundAgent {
         out.note = `kept: ${item.keptBecause ?? 'unknown'} (${item.why})`;
         return out;
       }
+      const key = pathKey(entry.path);
+      const failed = this.failedRemovals.get(key);
+      if (failed && now - failed.at < RETRY_FAILED_REMOVAL_MS) {
+        out.action = 'kept';
+        out.keptBecause = 'error';
+        out.note = `kept: error (removing it failed ${Math.round((now - failed.at) / 60_000)} min ago: ${failed.why}; retried after an hour, or now by Clean Up Worktrees)`;
+        return out;
+      }
       signal.throwIfAborted();
-      const salvage = await this.removeSalvaged(board, entry.path, ticket?.id, `removed by the Worktree agent: ${item.why}`, s, inventory, signal);
+      let salvage: Salvage;
+      try {
+        salvage = await this.removeSalvaged(board, entry.path, ticket?.id, `removed by the Worktree agent: ${item.why}`, s, inventory, signal, true);
+      } catch (err) {
+        if (isCancel(err)) throw err;
+        if (!(err instanceof NeedsConfirmationError)) {
+          // Each attempt makes a salvage: a folder that cannot be removed is not tried every cycle.
+          this.failedRemovals.set(key, { at: now, why: errorMessage(err) });
+          throw err;
+        }
+        out.action = 'kept';
+        out.keptBecause = 'filtered';
+        out.note = `kept: filtered (${err.why})`;
+        return out;
+      }
+      this.failedRemovals.delete(key);
       out.action = 'removed';
       out.salvageId = salvage.id;
       out.note = `removed: ${item.why}; ${describeSalvage(salvage)}`;
@@ -498,9 +524,18 @@ export class WorktreeAgent implements BackgroundAgent {
   }
 
   /** One removal at a time in this window: a cycle and the cleanup command never race. */
-  private removeSalvaged(board: Board, path: string, ticketId: string | undefined, reason: string, s: WorktreeSettings, inventory: WorktreeInventory | undefined, signal: AbortSignal | undefined): Promise<Salvage> {
+  private removeSalvaged(
+    board: Board,
+    path: string,
+    ticketId: string | undefined,
+    reason: string,
+    s: WorktreeSettings,
+    inventory: WorktreeInventory | undefined,
+    signal: AbortSignal | undefined,
+    onlyWhenNothingUnsaved = false,
+  ): Promise<Salvage> {
     const run = this.removals.then(async () => {
-      const salvage = await removeWithSalvage(board, { path, ticketId, reason, settings: s, inventory, signal });
+      const salvage = await removeWithSalvage(board, { path, ticketId, reason, settings: s, inventory, signal, onlyWhenNothingUnsaved });
       this.forgetSize(path);
       return salvage;
     });
@@ -568,7 +603,7 @@ export class WorktreeAgent implements BackgroundAgent {
   ): Promise<Judged> {
     const ticket = owner.ticket;
     const status = knownStatus ?? (await this.git.status(entry.path, { signal }));
-    const merged = owner.finished ? await this.git.isMerged(repo, entry.branch ?? entry.head ?? 'HEAD', base, { signal }) : false;
+    const merged = owner.finished ? await this.isMerged(repo, entry, base, signal) : false;
     const submodules = owner.finished ? await this.git.initializedSubmodules(entry.path, { signal }) : [];
     let inventory: WorktreeInventory | undefined;
     let stashes: string[] | undefined;
@@ -599,6 +634,13 @@ export class WorktreeAgent implements BackgroundAgent {
       regenerable: inventory?.regenerable.map((r) => r.rel),
     };
     return { item, inventory };
+  }
+
+  /** A branch deleted under its worktree (HEAD names no commit) counts as unmerged, not as an error. */
+  private async isMerged(repo: string, entry: WorktreeEntry, base: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const rev = entry.branch ?? entry.head ?? 'HEAD';
+    if (!(await this.git.revisionExists(repo, rev, { signal }))) return false;
+    return this.git.isMerged(repo, rev, base, { signal });
   }
 
   private apply(tx: BoardTx, g: Gathered): void {

@@ -62,7 +62,7 @@ export function parseWorktreeReport(raw: string | undefined): WorktreeReport | u
   }
 }
 
-const KEPT_ORDER: readonly KeptBecause[] = ['dirty', 'unmerged', 'ignored', 'nested-repo', 'hidden-changes', 'stash', 'busy', 'permissions', 'locked', 'submodules', 'error'];
+const KEPT_ORDER: readonly KeptBecause[] = ['dirty', 'unmerged', 'ignored', 'nested-repo', 'hidden-changes', 'stash', 'filtered', 'busy', 'permissions', 'locked', 'submodules', 'error'];
 
 export function summarizeReport(r: WorktreeReport): CycleResult {
   const count = (a: WorktreeAction): number => r.entries.filter((e) => e.action === a).length;

@@ -44,7 +44,21 @@ export interface RemoveRequest {
   settings: SalvageSettings;
   /** An inventory taken moments ago (it is taken again when absent). */
   inventory?: WorktreeInventory | undefined;
+  /**
+   * The automatic path: remove only when the salvage holds nothing a ref does not already have
+   * (every file's bytes on disk equal to HEAD's, the index too, nothing archived but empty
+   * folders). Otherwise throws NeedsConfirmationError and leaves everything as it was.
+   */
+  onlyWhenNothingUnsaved?: boolean | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/** The automatic path found work only a salvage would keep: a person has to confirm the removal. */
+export class NeedsConfirmationError extends FactoryError {
+  constructor(readonly why: string) {
+    super('git', why);
+    this.name = 'NeedsConfirmationError';
+  }
 }
 
 /**
@@ -64,6 +78,10 @@ export async function removeWithSalvage(board: Board, req: RemoveRequest): Promi
   const { manifest, record } = await salvageRegistration(board, reg, { ...req, folder: req.path });
   let recorded: Salvage | undefined;
   try {
+    if (req.onlyWhenNothingUnsaved) {
+      const unsaved = await onlyInSalvage(repo, manifest, req.signal);
+      if (unsaved) throw new NeedsConfirmationError(unsaved);
+    }
     await removeAllOrNothing(
       repo,
       req.path,
@@ -158,8 +176,9 @@ function summaryOf(m: SalvageManifest): SalvageSummary {
 /** True when the admin folder holds something no ref reaches: commits, staged content, conflicts. */
 async function adminStateIsUnique(repo: string, adminDir: string, signal?: AbortSignal): Promise<boolean> {
   const adminEnv = { GIT_DIR: adminDir };
-  const indexMatchesHead = await tryGit(repo, ['diff-index', '--cached', '--quiet', 'HEAD', '--'], { signal, extraEnv: adminEnv });
-  if (indexMatchesHead === undefined) return true;
+  // simple-git reports an exit code without stderr as success, so the answer is read, not the code.
+  const staged = await tryGit(repo, ['diff-index', '--cached', '--name-only', 'HEAD', '--'], { signal, extraEnv: adminEnv });
+  if (staged === undefined || staged.trim() !== '') return true;
   const { commits, trees } = await objectsNamedIn(repo, adminDir, signal);
   if (trees.length > 0) return true;
   if (commits.length === 0) return false;
@@ -170,6 +189,22 @@ async function adminStateIsUnique(repo: string, adminDir: string, signal?: Abort
     { signal },
   );
   return unreachable.trim() !== '';
+}
+
+/** What the salvage holds that HEAD does not, in words; undefined when nothing. */
+async function onlyInSalvage(repo: string, m: SalvageManifest, signal?: AbortSignal): Promise<string | undefined> {
+  if (!m.head) return 'HEAD has no commit';
+  const differing = async (commit: string | undefined): Promise<string[]> =>
+    commit ? (await runGit(repo, ['diff-tree', '-r', '--name-only', '--no-renames', m.head!, commit, '--'], { signal })).split('\n').filter(Boolean) : [];
+  const onDisk = await differing(m.commits.worktree);
+  if (onDisk.length > 0) {
+    return `files on disk differ from what git stores, though git status shows them clean (a clean filter, line endings or the executable bit): ${onDisk.slice(0, 3).join(', ')}${onDisk.length > 3 ? ` and ${onDisk.length - 3} more` : ''}`;
+  }
+  const staged = await differing(m.commits.index);
+  if (staged.length > 0) return `the index differs from HEAD: ${staged.slice(0, 3).join(', ')}`;
+  const archived = m.archived.filter((a) => a.kind !== 'empty-dir');
+  if (archived.length > 0) return `holds files only an archive keeps: ${archived.slice(0, 3).map((a) => a.path).join(', ')}`;
+  return undefined;
 }
 
 async function discard(repo: string, refPrefix: string, archiveDir: string): Promise<void> {

@@ -24,6 +24,7 @@ export type KeptBecause =
   | 'nested-repo'
   | 'hidden-changes'
   | 'stash'
+  | 'filtered'
   | 'error';
 
 export interface CleanupVerdict {

@@ -1,95 +1,51 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { silentLogger, type CycleContext } from '../../../src/agents/agent';
+import type { CycleContext } from '../../../src/agents/agent';
 import {
-  DEFAULT_WORKTREE_SETTINGS,
   ensureTicketWorktree,
   parseWorktreeReport,
   WORKTREE_REPORT_META,
   WorktreeAgent,
   worktreeMissingFingerprint,
   type WorktreeReportEntry,
-  type WorktreeSettings,
 } from '../../../src/agents/worktreeAgent';
 import { restoreWorktree } from '../../../src/agents/worktreeSalvages';
 import { FactoryError } from '../../../src/domain/errors';
-import { PIPELINE, type Status } from '../../../src/domain/status';
+import type { Status } from '../../../src/domain/status';
 import type { Ticket } from '../../../src/domain/ticket';
 import { samePath } from '../../../src/git/paths';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
-import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
-import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
+import type { TempBoard } from '../helpers/tempBoard';
+import { git, type TempRepo } from '../helpers/tempRepo';
+import { makeWorktreeFixture, type WorktreeFixture } from '../helpers/worktreeFixture';
 
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0xc3, 0x28, 0x00, 0x7f]);
 
 void describe('WorktreeAgent', () => {
+  let fx: WorktreeFixture;
   let repo: TempRepo;
   let tb: TempBoard;
   let board: SqlBoard;
-  let settings: WorktreeSettings;
   let agent: WorktreeAgent;
   const port = new SimpleGitPort();
 
   beforeEach(async () => {
-    repo = makeTempRepo();
-    tb = await makeTempBoard({ repoRoot: repo.root });
-    board = tb.board;
-    settings = { ...DEFAULT_WORKTREE_SETTINGS };
-    agent = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock });
+    fx = await makeWorktreeFixture();
+    ({ repo, tb, board, agent } = fx);
   });
-  afterEach(async () => {
-    await tb.dispose();
-    repo.dispose();
-  });
+  afterEach(() => fx.dispose());
 
-  const location = (): string => join(repo.parent, 'repo.worktrees');
-
-  const ctx = (signal = new AbortController().signal): CycleContext => ({
-    board,
-    clock: tb.clock,
-    log: silentLogger,
-    signal,
-    setActivity() {},
-  });
-
-  /** A ticket walked along the pipeline to `status` the legal way. */
-  const ticketIn = async (title: string, status: Status): Promise<Ticket> => {
-    return board.write((tx) => {
-      let t = tx.createTicket({ title, status: 'READY' }, 'user');
-      const path = PIPELINE.slice(PIPELINE.indexOf('READY') + 1, PIPELINE.indexOf(status as (typeof PIPELINE)[number]) + 1);
-      for (const next of path) t = tx.transition(t.id, t.status, next, 'runner');
-      return t;
-    });
-  };
-
-  /** A ticket started the way Start does it (its worktree created), then walked to `status`. */
-  const startedIn = async (title: string, status: Status): Promise<Ticket> => {
-    const t = await ticketIn(title, 'READY');
-    await ensureTicketWorktree(board, port, t, settings);
-    await moveTo(t.id, status);
-    return board.getTicket(t.id)!;
-  };
-
-  const moveTo = async (id: string, status: Status): Promise<void> => {
-    await board.write((tx) => {
-      let t = tx.getTicket(id)!;
-      for (const next of PIPELINE.slice(PIPELINE.indexOf(t.status as (typeof PIPELINE)[number]) + 1, PIPELINE.indexOf(status as (typeof PIPELINE)[number]) + 1)) {
-        t = tx.transition(t.id, t.status, next, 'runner');
-      }
-    });
-  };
-
-  const entryFor = (path: string): WorktreeReportEntry | undefined => agent.lastReport?.entries.find((e) => samePath(e.path, path));
+  const location = (): string => fx.location();
+  const ctx = (signal?: AbortSignal): CycleContext => fx.ctx(signal);
+  const ticketIn = (title: string, status: Status): Promise<Ticket> => fx.ticketIn(title, status);
+  const startedIn = (title: string, status: Status): Promise<Ticket> => fx.startedIn(title, status);
+  const moveTo = (id: string, status: Status): Promise<void> => fx.moveTo(id, status);
+  const entryFor = (path: string): WorktreeReportEntry | undefined => fx.entryFor(path);
   const worktreeOf = (id: string) => board.getTicket(id)?.worktree;
-  const commitIn = (dir: string, file: string, content: string | Buffer): void => {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), content);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', `add ${file}`);
-  };
+  const commitIn = (dir: string, file: string, content: string | Buffer): void => fx.commitIn(dir, file, content);
 
   void describe('active tickets', () => {
     void it('never creates a worktree for an active ticket that has none: that happens when a run starts', async () => {
@@ -100,7 +56,7 @@ void describe('WorktreeAgent', () => {
       assert.equal((await port.listWorktrees(repo.root)).length, 1);
       assert.match(result.summary, /^0 worktrees/);
 
-      const wt = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
+      const wt = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.ok(samePath(wt.path, join(location(), `${t.id}-add-search`)));
       assert.equal(wt.branch, `factory/${t.id}-add-search`);
       assert.equal(wt.base, 'main');
@@ -156,7 +112,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(entryFor(wt.path)?.missing, true);
       assert.equal(existsSync(wt.path), false, 'the agent did not silently start the work over');
 
-      await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
+      await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.ok(existsSync(wt.path));
       assert.equal(board.listBugs(t.id)[0]?.fixed, true);
 
@@ -188,7 +144,7 @@ void describe('WorktreeAgent', () => {
 
     void it('fails the cycle with a reason when the base branch setting names no branch', async () => {
       await ticketIn('x', 'IN_DEV');
-      settings = { ...settings, baseBranch: 'develop' };
+      fx.settings = { ...fx.settings, baseBranch: 'develop' };
       await assert.rejects(agent.runCycle(ctx()), (err: unknown) => err instanceof FactoryError && /agentFactory\.worktrees\.baseBranch/.test(err.message));
     });
   });
@@ -289,7 +245,7 @@ void describe('WorktreeAgent', () => {
       commitIn(wt.path, 'b.txt', 'b');
       commitIn(repo.root, 'main-only.txt', 'm');
       writeFileSync(join(wt.path, 'untracked.txt'), 'u');
-      settings = { ...settings, heavyMB: 0.01 };
+      fx.settings = { ...fx.settings, heavyMB: 0.01 };
 
       await agent.runCycle(ctx());
       const e = entryFor(wt.path)!;
@@ -309,7 +265,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(stored?.base, 'main');
 
       tb.clock.set(Date.now() + 30 * 86_400_000);
-      settings = { ...settings, heavyMB: 500 };
+      fx.settings = { ...fx.settings, heavyMB: 500 };
       await agent.runCycle(ctx());
       assert.equal(entryFor(wt.path)?.stale, true);
       assert.equal(entryFor(wt.path)?.heavy, false);
@@ -318,10 +274,10 @@ void describe('WorktreeAgent', () => {
 
   void describe('sizes', () => {
     void it('measures a big worktree across cycles within the size budget, flagging it heavy as soon as it is', async () => {
-      const slow = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock, sizeBudgetMs: 0 });
-      settings = { ...settings, heavyMB: 0.05 };
+      const slow = new WorktreeAgent({ git: port, settings: () => fx.settings, clock: tb.clock, sizeBudgetMs: 0 });
+      fx.settings = { ...fx.settings, heavyMB: 0.05 };
       const t = await ticketIn('Big tree', 'READY');
-      const wt = await ensureTicketWorktree(board, port, t, settings);
+      const wt = await ensureTicketWorktree(board, port, t, fx.settings);
       writeFileSync(join(wt.path, '.gitignore'), 'node_modules/\n');
       mkdirSync(join(wt.path, 'node_modules'));
       for (let i = 0; i < 150; i++) writeFileSync(join(wt.path, 'node_modules', `m${i}.js`), Buffer.alloc(1024, 1));
@@ -461,18 +417,18 @@ void describe('WorktreeAgent', () => {
   void describe('ensureTicketWorktree', () => {
     void it('creates and records the worktree, then reuses it', async () => {
       const t = await ticketIn('Start me', 'READY');
-      const first = await ensureTicketWorktree(board, port, t, settings);
+      const first = await ensureTicketWorktree(board, port, t, fx.settings);
       assert.deepEqual(worktreeOf(t.id), first);
       assert.ok(existsSync(first.path));
-      const again = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
+      const again = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.deepEqual(again, first);
     });
 
     void it('uses the configured location, prefix and base', async () => {
       git(repo.root, 'branch', 'develop');
-      settings = { ...settings, location: join(repo.parent, 'wt'), branchPrefix: 'agents/', baseBranch: 'develop' };
+      fx.settings = { ...fx.settings, location: join(repo.parent, 'wt'), branchPrefix: 'agents/', baseBranch: 'develop' };
       const t = await ticketIn('Configured', 'READY');
-      const wt = await ensureTicketWorktree(board, port, t, settings);
+      const wt = await ensureTicketWorktree(board, port, t, fx.settings);
       assert.ok(samePath(wt.path, join(repo.parent, 'wt', `${t.id}-configured`)));
       assert.equal(wt.branch, `agents/${t.id}-configured`);
       assert.equal(wt.base, 'develop');
@@ -480,7 +436,7 @@ void describe('WorktreeAgent', () => {
 
     void it('two starts racing end with one worktree', async () => {
       const t = await ticketIn('Race', 'READY');
-      const [a, b] = await Promise.all([ensureTicketWorktree(board, port, t, settings), ensureTicketWorktree(board, port, t, settings)]);
+      const [a, b] = await Promise.all([ensureTicketWorktree(board, port, t, fx.settings), ensureTicketWorktree(board, port, t, fx.settings)]);
       assert.deepEqual(a, b);
       assert.equal((await port.listWorktrees(repo.root)).length, 2);
     });
