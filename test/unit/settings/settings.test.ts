@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Logger } from '../../../src/agents/agent';
+import { DEFAULT_WORKTREE_SETTINGS } from '../../../src/agents/worktreeAgent';
 import { settingDefault, settingKeys } from '../../../src/settings/schema';
 import { Settings } from '../../../src/settings/settings';
 import { repoRoot } from '../helpers/repoRoot';
@@ -33,6 +34,7 @@ describe('settings', () => {
     assert.equal(settings.pmSettings().stallMinutes, manifest.contributes.configuration.properties['agentFactory.pm.stallMinutes'].default);
     assert.equal(settings.leaseTimeoutMs(), 30_000);
     assert.deepEqual(settings.gathererSettings().tags, settingDefault('gatherer.tags'));
+    assert.deepEqual(settings.worktreeSettings(), DEFAULT_WORKTREE_SETTINGS, 'the Worktree agent\'s defaults for tests and tools match package.json');
   });
 
   it('replaces a value of the wrong type or out of range by its default and says so once', () => {
