@@ -46,7 +46,7 @@ void describe('agent-factory salvages, restore, delete-salvage', () => {
     assert.equal(salvage?.ticketId, 'T-1');
     assert.ok((salvage?.savedBytes ?? 0) > 0);
     const text = await cli(['salvages', 'T-1'], { cwd: repo.root });
-    assert.match(text.stdout, new RegExp(`${salvage!.id}\\s+T-1 `));
+    assert.match(text.stdout, new RegExp(`${salvage.id}\\s+T-1 `));
     const show = await cli(['show', 'T-1'], { cwd: repo.root });
     assert.match(show.stdout, /Salvages \(agent-factory restore <id>\):\n {2}sv-/);
   });

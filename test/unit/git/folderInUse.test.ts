@@ -25,7 +25,7 @@ void describe('folderInUse', () => {
   const start = async (code: string, cwd: string): Promise<ChildProcess> => {
     const child = spawn(process.execPath, ['-e', `${code}; console.log('ready'); setInterval(() => {}, 1000)`], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(child);
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     return child;
   };
 
