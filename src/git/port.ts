@@ -98,10 +98,6 @@ export interface GitPort {
   revisionExists(repo: string, rev: string, opts?: GitCallOptions): Promise<boolean>;
   createWorktree(repo: string, req: CreateWorktreeRequest, opts?: GitCallOptions): Promise<CreateWorktreeResult>;
   listWorktrees(repo: string, opts?: GitCallOptions): Promise<WorktreeEntry[]>;
-  /** `git worktree remove`; without force git itself refuses a worktree with changes. */
-  removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void>;
-  /** `git worktree prune`: drops registrations whose folder is gone. */
-  prune(repo: string, opts?: GitCallOptions): Promise<void>;
   status(path: string, opts?: GitCallOptions): Promise<WorktreeStatus>;
   /** HEAD of `path` against `base`. */
   aheadBehind(path: string, base: string, opts?: GitCallOptions): Promise<AheadBehind>;

@@ -82,15 +82,6 @@ export class SimpleGitPort implements GitPort {
     }
   }
 
-  async removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
-    const args = ['worktree', 'remove', ...(options?.force ? ['--force'] : []), '--', path];
-    await runGit(repo, args, { signal: opts?.signal });
-  }
-
-  async prune(repo: string, opts?: GitCallOptions): Promise<void> {
-    await runGit(repo, ['worktree', 'prune'], { signal: opts?.signal });
-  }
-
   async status(path: string, opts?: GitCallOptions): Promise<WorktreeStatus> {
     return parseStatus(await runGit(path, ['status', '--porcelain=v1', '-z', '--untracked-files=all'], { signal: opts?.signal }));
   }

@@ -28,15 +28,6 @@ class RecordingGit extends SimpleGitPort {
     this.calls.push('createWorktree');
     return super.createWorktree(repo, req, opts);
   }
-  override removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
-    this.calls.push(options?.force ? 'removeWorktree --force' : 'removeWorktree');
-    return super.removeWorktree(repo, path, options, opts);
-  }
-}
-
-/** The worktree removals the fallback was asked for. */
-function removals(recording: RecordingGit): string[] {
-  return recording.calls.filter((c) => c.startsWith('removeWorktree'));
 }
 
 /** The same API whose repositories have no createWorktree, as in editors older than the worktree API. */
@@ -119,9 +110,8 @@ suite('Worktrees through the VS Code Git API', () => {
     await agent.runCycle(cycleContext());
     assert.equal(existsSync(wt.path), false);
     assert.equal(agent.lastReport?.entries.find((e) => samePath(e.path, wt.path))?.action, 'removed');
-    // The cycle also keeps other suites' active tickets' worktrees present on this shared board;
-    // what matters here is how it removed this one.
-    assert.deepEqual(removals(recording), ['removeWorktree'], 'a removal without force goes to git, which refuses rather than asks');
+    const salvage = board.listSalvages({ ticketId: ticket.id })[0];
+    assert.ok(salvage && existsSync(salvage.archiveDir), 'even a clean worktree is salvaged before it goes');
   });
 
   test('a confirmed removal of a dirty worktree salvages it first, then removes it all or nothing (not through the API)', async () => {
@@ -141,7 +131,6 @@ suite('Worktrees through the VS Code Git API', () => {
     const removed = result.removed.find((r) => samePath(r.path, wt.path));
     assert.ok(removed && existsSync(removed.salvage.archiveDir));
     assert.equal(existsSync(wt.path), false);
-    assert.deepEqual(removals(recording), [], 'no git worktree remove on a folder that still has files, through the API or not');
   });
 
   test('Restore Worktree brings a worktree removed by Clean Up Worktrees back byte for byte; the ticket page lists its salvage; Delete Salvage removes it', async () => {
