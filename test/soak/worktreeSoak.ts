@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { restoreWorktree } from '../../src/agents/worktreeSalvages';
 import { errorMessage } from '../../src/domain/errors';
-import type { Salvage } from '../../src/domain/salvage';
+import { formatBytes, type Salvage } from '../../src/domain/salvage';
 import { samePath } from '../../src/git/paths';
 import { snapshotFolder, type Snapshot } from '../../src/git/salvage/folderSnapshot';
 import { restoreFromSalvage } from '../../src/git/salvage/restore';
@@ -119,9 +119,12 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
 
     const start = async (): Promise<void> => {
       const t = await fx.startedIn(`Soak ${tickets.length}`, 'IN_DEV');
-      tickets.push({ id: t.id, path: t.worktree.path, branch: t.worktree.branch });
+      const tracked = { id: t.id, path: t.worktree.path, branch: t.worktree.branch };
+      tickets.push(tracked);
       result.worktrees++;
-      for (let i = 0, n = 1 + Math.floor(random() * 3); i < n; i++) addWork(tickets[tickets.length - 1], pick(KINDS));
+      // Some work is finished cleanly (the automatic path's case); the rest is a random mix.
+      const kinds: Kind[] = random() < 0.3 ? ['merged', ...(random() < 0.5 ? (['regenerable'] as const) : [])] : Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(KINDS));
+      for (const kind of kinds) addWork(tracked, kind);
     };
 
     const addWork = (t: Tracked, kind: Kind): void => {
@@ -300,7 +303,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
       await account(before, known);
     };
 
-    for (let i = 0; i < Math.min(opts.worktrees, Math.max(4, Math.ceil(opts.worktrees * 0.7))); i++) await start();
+    for (let i = 0; i < Math.min(opts.worktrees, 30, Math.max(4, Math.ceil(opts.worktrees * 0.6))); i++) await start();
     for (let op = 0; op < opts.operations; op++) {
       result.operations++;
       for (const s of sleepers.filter((x) => x.until <= op)) s.child.kill('SIGKILL');
@@ -309,19 +312,20 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
       const active = live.filter((t) => fx.board.getTicket(t.id)?.status === 'IN_DEV');
       try {
         if (roll < 0.22) await agentOp('cycle');
-        else if (roll < 0.34) await agentOp('cleanup');
-        else if (roll < 0.5 && active.length > 0) await fx.moveTo(pick(active).id, 'DONE');
-        else if (roll < 0.66 && live.length > 0) addWork(pick(live), pick(KINDS));
-        else if (roll < 0.78 && result.worktrees < opts.worktrees) await start();
-        else if (roll < 0.81 && active.length > 0) {
+        else if (roll < 0.32) await agentOp('cleanup');
+        else if (roll < 0.48 && active.length > 0) await fx.moveTo(pick(active).id, 'DONE');
+        else if (roll < 0.62 && live.length > 0) addWork(pick(live), pick(KINDS));
+        else if (roll < 0.76 && result.worktrees < opts.worktrees) {
+          for (let n = 1 + Math.floor(random() * 6); n > 0 && result.worktrees < opts.worktrees; n--) await start();
+        } else if (roll < 0.79 && active.length > 0) {
           const t = pick(active);
           const to = random() < 0.5 ? join(fx.location(), `moved-${t.id}`) : join(far, `moved-${t.id}`);
           if (!existsSync(to)) renameSync(currentPath(t)!, to);
-        } else if (roll < 0.85 && live.length > 0) {
+        } else if (roll < 0.83 && live.length > 0) {
           const t = pick(live);
           const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: currentPath(t), stdio: 'ignore' });
           sleepers.push({ child, until: op + 1 + Math.floor(random() * 6) });
-        } else if (roll < 0.93) {
+        } else if (roll < 0.92) {
           const restorable = fx.board.listSalvages().filter((s) => !s.summary.folderGone && !s.restoredAt && !existsSync(s.worktreePath));
           if (restorable.length > 0) {
             const s = pick(restorable);
@@ -383,7 +387,7 @@ function diffBytes(want: Snapshot, got: Snapshot): { files: number; bytes: numbe
 }
 
 export function describeSoak(r: SoakResult): string {
-  const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const mb = formatBytes;
   return (
     `seed ${r.seed}: ${r.worktrees} worktrees, ${r.operations} random operations (${r.cycles} agent cycles, ${r.cleanups} confirmed cleanups), ` +
     `${r.removed} removed (${r.removedByAgent} by the agent on its own), ${r.restoredByUser} restored; ` +
