@@ -97,7 +97,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
     seed: opts.seed, worktrees: 0, operations: 0, cycles: 0, cleanups: 0, removed: 0, removedByAgent: 0, restoredByUser: 0,
     bytesUnrecoverable: 0, bytesLeftOutNamed: 0, bytesVerified: 0, gitStateMismatches: 0, foldersChanged: 0, restoreDifferences: 0, problems: [], elapsedMs: 0,
   };
-  const fx: WorktreeFixture = await makeWorktreeFixture();
+  const fx: WorktreeFixture = await makeWorktreeFixture({ project: true });
   const far = mkdtempSync(join(tmpdir(), 'af-soak-far-'));
   const scratch = mkdtempSync(join(tmpdir(), 'af-soak-scratch-'));
   const sleepers: { child: ChildProcess; until: number }[] = [];
@@ -109,12 +109,6 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
     fx.settings.maxCreationsPerCycle = 1000;
     fx.settings.maxLive = 100_000;
     fx.settings.salvageIgnoredMaxMB = 0.25;
-    fx.repo.write('.gitignore', '.env\nbuild/\nnode_modules/\nvendor-cache/\n');
-    fx.repo.write('.gitattributes', 'secret.txt filter=redact\n');
-    fx.repo.write('secret.txt', 'token=REDACTED\n');
-    fx.repo.commit('project');
-    git(fx.repo.root, 'config', 'filter.redact.clean', 'sed -e s/=.*/=REDACTED/');
-    git(fx.repo.root, 'config', 'filter.redact.smudge', 'cat');
     const tickets: Tracked[] = [];
 
     const start = async (): Promise<void> => {

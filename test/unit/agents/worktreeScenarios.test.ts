@@ -33,15 +33,7 @@ void describe('Worktree scenarios: nothing is lost', () => {
   const children: ChildProcess[] = [];
 
   beforeEach(async () => {
-    fx = await makeWorktreeFixture();
-    fx.repo.write('.gitignore', '.env\nbuild/\nnode_modules/\nvendor-cache/\n');
-    fx.repo.write('.gitattributes', 'secret.txt filter=redact\n');
-    fx.repo.write('secret.txt', 'token=REDACTED\n');
-    fx.repo.write('src/app.ts', 'export const v = 1;\n');
-    fx.repo.commit('project');
-    // A clean filter: git stores `token=REDACTED` whatever the file on disk says.
-    git(fx.repo.root, 'config', 'filter.redact.clean', 'sed -e s/=.*/=REDACTED/');
-    git(fx.repo.root, 'config', 'filter.redact.smudge', 'cat');
+    fx = await makeWorktreeFixture({ project: true });
   });
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');

@@ -9,6 +9,7 @@ import { asidePath, recoverInterruptedRemovals, removeAllOrNothing } from '../..
 import { createSalvage, deleteSalvageRefs, materializeSalvage, verifySalvage, type SalvageManifest } from '../../../src/git/salvage/salvage';
 import { repoState } from '../helpers/repoState';
 import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
+import { addProjectFiles } from '../helpers/worktreeFixture';
 
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0xc3, 0x28, 0x00, 0x7f, 0x0d, 0x0a]);
 const MB = 1024 * 1024;
@@ -21,14 +22,7 @@ void describe('salvage', () => {
 
   beforeEach(() => {
     repo = makeTempRepo();
-    repo.write('.gitignore', '.env\nbuild/\nnode_modules/\n*.log\n');
-    repo.write('.gitattributes', 'secret.txt filter=redact\n');
-    repo.write('src/app.ts', 'export const app = 1;\n');
-    repo.write('secret.txt', 'token=REDACTED\n');
-    repo.commit('base');
-    // A clean filter: what git stores differs from what is on disk, so `git status` sees no change.
-    git(repo.root, 'config', 'filter.redact.clean', 'sed -e s/=.*/=REDACTED/');
-    git(repo.root, 'config', 'filter.redact.smudge', 'cat');
+    addProjectFiles(repo);
     wt = join(repo.parent, 'repo.worktrees', 'T-1-work');
     git(repo.root, 'worktree', 'add', '-q', '-b', 'factory/T-1-work', wt, 'main');
     boardDir = join(repo.root, '.factory');
@@ -42,9 +36,9 @@ void describe('salvage', () => {
 
   /** Work of every kind git status does and does not see. */
   const everything = (): void => {
-    write('src/app.ts', 'export const app = 2;\n');
+    write('src/app.ts', 'export const v = 2;\n');
     git(wt, 'add', 'src/app.ts');
-    write('src/app.ts', 'export const app = 3; // not staged\n');
+    write('src/app.ts', 'export const v = 3; // not staged\n');
     write('notes/untracked.md', '# plan\n');
     write('image.bin', BINARY);
     write('run.sh', '#!/bin/sh\necho hi\n');
@@ -103,7 +97,7 @@ void describe('salvage', () => {
     assert.ok(git(repo.root, 'for-each-ref', '--format=%(refname)', 'refs/agent-factory/salvage/T-1/').includes(`${manifest.refPrefix}/worktree`));
     // The worktree commit holds the file as it is on disk, not as the clean filter would store it.
     assert.equal(git(repo.root, 'cat-file', 'blob', `${manifest.commits.worktree!}:secret.txt`), 'token=real-value-only-on-disk');
-    assert.equal(git(repo.root, 'cat-file', 'blob', `${manifest.commits.index}:src/app.ts`), 'export const app = 2;');
+    assert.equal(git(repo.root, 'cat-file', 'blob', `${manifest.commits.index}:src/app.ts`), 'export const v = 2;');
 
     let committed = false;
     await removeAllOrNothing(repo.root, wt, manifest.id, {

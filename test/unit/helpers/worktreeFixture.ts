@@ -35,8 +35,25 @@ export interface WorktreeFixture {
   dispose(): Promise<void>;
 }
 
-export async function makeWorktreeFixture(): Promise<WorktreeFixture> {
+/**
+ * A project whose worktrees hold what git status does not show: it ignores `.env`, `build/`,
+ * `node_modules/`, `vendor-cache/` and `*.log`, and `secret.txt` goes through a clean filter (git
+ * stores `token=REDACTED` whatever is on disk).
+ */
+export function addProjectFiles(repo: TempRepo): void {
+  repo.write('.gitignore', '.env\nbuild/\nnode_modules/\nvendor-cache/\n*.log\n');
+  repo.write('.gitattributes', 'secret.txt filter=redact\n');
+  repo.write('secret.txt', 'token=REDACTED\n');
+  repo.write('src/app.ts', 'export const v = 1;\n');
+  repo.commit('project');
+  git(repo.root, 'config', 'filter.redact.clean', 'sed -e s/=.*/=REDACTED/');
+  git(repo.root, 'config', 'filter.redact.smudge', 'cat');
+}
+
+/** `project`: the repository gets addProjectFiles first. */
+export async function makeWorktreeFixture(opts: { project?: boolean } = {}): Promise<WorktreeFixture> {
   const repo = makeTempRepo();
+  if (opts.project) addProjectFiles(repo);
   const tb = await makeTempBoard({ repoRoot: repo.root });
   const board = tb.board;
   const port = new SimpleGitPort();
