@@ -205,7 +205,8 @@ void describe('Worktree scenarios: nothing is lost', () => {
     const plan = await fx.agent.planCleanup(fx.board);
     const result = await fx.agent.executeCleanup(fx.board, plan, { confirmedDirty: [w.path] });
     assert.equal(result.removed.length, 0, 'never removed while a writer changes it');
-    assert.match(result.skipped[0]?.reason ?? '', /changed while it was being saved|in use|could not archive/);
+    // Caught by the check after the move aside, the in-use check, or git reading a file that grows.
+    assert.match(result.skipped[0]?.reason ?? '', /^not removed: /);
     assert.ok(existsSync(log));
     assert.ok((await fx.port.listWorktrees(fx.repo.root)).some((e) => samePath(e.path, w.path)), 'still registered');
     writer.kill('SIGKILL');
