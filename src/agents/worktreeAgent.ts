@@ -707,6 +707,7 @@ export async function ensureTicketWorktree(
   }
   return worktree;
 }
+
 /** Opens, reopens or fixes the ticket's one "Worktree missing" bug: open high bugs are PM blockers. */
 function recordBlocker(tx: BoardTx, ticketId: string, blocker: string | undefined): void {
   const fingerprint = worktreeMissingFingerprint(ticketId);
