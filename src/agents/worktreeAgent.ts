@@ -208,8 +208,8 @@ export class WorktreeAgent implements BackgroundAgent {
   private readonly walks = new Map<string, DiskUsageWalk>();
   /** Removals run one at a time, whether from a cycle or the cleanup command. */
   private removals: Promise<unknown> = Promise.resolve();
-  /** Automatic removals that failed, by path: not tried again for a while. */
-  private readonly failedRemovals = new Map<string, { at: number; why: string }>();
+  /** Automatic removals that failed or needed a person, by path: not tried again for a while. */
+  private readonly failedRemovals = new Map<string, { at: number; why: string; keptBecause: KeptBecause }>();
 
   constructor(private readonly options: WorktreeAgentOptions) {
     this.git = options.git;
@@ -482,11 +482,14 @@ export class WorktreeAgent implements BackgroundAgent {
         return out;
       }
       const key = pathKey(entry.path);
-      const failed = this.failedRemovals.get(key);
-      if (failed && now - failed.at < RETRY_FAILED_REMOVAL_MS) {
+      const earlier = this.failedRemovals.get(key);
+      if (earlier && now - earlier.at < RETRY_FAILED_REMOVAL_MS) {
         out.action = 'kept';
-        out.keptBecause = 'error';
-        out.note = `kept: error (removing it failed ${Math.round((now - failed.at) / 60_000)} min ago: ${failed.why}; retried after an hour, or now by Clean Up Worktrees)`;
+        out.keptBecause = earlier.keptBecause;
+        out.note =
+          earlier.keptBecause === 'filtered'
+            ? `kept: filtered (${earlier.why})`
+            : `kept: error (removing it failed ${Math.round((now - earlier.at) / 60_000)} min ago: ${earlier.why}; retried after an hour, or now by Clean Up Worktrees)`;
         return out;
       }
       signal.throwIfAborted();
@@ -495,11 +498,10 @@ export class WorktreeAgent implements BackgroundAgent {
         salvage = await this.removeSalvaged(board, entry.path, ticket?.id, `removed by the Worktree agent: ${item.why}`, s, inventory, signal, true);
       } catch (err) {
         if (isCancel(err)) throw err;
-        if (!(err instanceof NeedsConfirmationError)) {
-          // Each attempt makes a salvage: a folder that cannot be removed is not tried every cycle.
-          this.failedRemovals.set(key, { at: now, why: errorMessage(err) });
-          throw err;
-        }
+        // Each attempt makes (and discards) a salvage: the same answer is not worked out every cycle.
+        const filtered = err instanceof NeedsConfirmationError;
+        this.failedRemovals.set(key, { at: now, why: filtered ? err.why : errorMessage(err), keptBecause: filtered ? 'filtered' : 'error' });
+        if (!filtered) throw err;
         out.action = 'kept';
         out.keptBecause = 'filtered';
         out.note = `kept: filtered (${err.why})`;
