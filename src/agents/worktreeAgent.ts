@@ -244,7 +244,7 @@ export class WorktreeAgent implements BackgroundAgent {
       if (!owner) continue;
       const entryBase = owner.ticket?.worktree?.base ?? base;
       try {
-        items.push((await this.judge(board.repoRoot, entry, owner, entryBase, settings, signal)).item);
+        items.push((await this.judge(board.repoRoot, entry, owner, entryBase, settings, signal, { thorough: true })).item);
       } catch (err) {
         if (isCancel(err)) throw err;
         items.push({
@@ -285,7 +285,7 @@ export class WorktreeAgent implements BackgroundAgent {
       }
       try {
         // The plan may be minutes old: judge again on what is there now.
-        const now = await this.judge(repo, entry, owner, item.base, settings, signal);
+        const now = await this.judge(repo, entry, owner, item.base, settings, signal, { thorough: true });
         if (now.item.decision === 'keep') {
           skip(`kept: ${now.item.why}`);
           continue;
@@ -474,7 +474,7 @@ export class WorktreeAgent implements BackgroundAgent {
       });
       if (!owner.finished) return out;
 
-      const { item, inventory } = await this.judge(board.repoRoot, entry, owner, entryBase, s, signal, ins.status);
+      const { item, inventory } = await this.judge(board.repoRoot, entry, owner, entryBase, s, signal, { thorough: false, status: ins.status });
       if (item.decision !== 'remove') {
         out.action = 'kept';
         out.keptBecause = item.keptBecause;
@@ -592,7 +592,8 @@ export class WorktreeAgent implements BackgroundAgent {
   /**
    * The verdict for one worktree. A finished one that could be removed is looked at closely:
    * everything in the folder (ignored files, nested repositories, hidden index flags), stash
-   * entries made in it, and processes using it.
+   * entries made in it, and processes using it. A cycle (`thorough` false) looks closely only at
+   * clean, merged ones, the only kind it may remove, so a kept worktree is not walked every cycle.
    */
   private async judge(
     repo: string,
@@ -601,16 +602,16 @@ export class WorktreeAgent implements BackgroundAgent {
     base: string,
     s: WorktreeSettings,
     signal: AbortSignal | undefined,
-    knownStatus?: WorktreeStatus,
+    opts: { thorough: boolean; status?: WorktreeStatus | undefined },
   ): Promise<Judged> {
     const ticket = owner.ticket;
-    const status = knownStatus ?? (await this.git.status(entry.path, { signal }));
+    const status = opts.status ?? (await this.git.status(entry.path, { signal }));
     const merged = owner.finished ? await this.isMerged(repo, entry, base, signal) : false;
     const submodules = owner.finished ? await this.git.initializedSubmodules(entry.path, { signal }) : [];
     let inventory: WorktreeInventory | undefined;
     let stashes: string[] | undefined;
     let use: Awaited<ReturnType<typeof folderInUse>> | undefined;
-    if (owner.finished && !entry.locked && submodules.length === 0) {
+    if (owner.finished && !entry.locked && submodules.length === 0 && (opts.thorough || (!status.dirty && merged))) {
       inventory = await takeInventory(entry.path, s.regenerableFolders, signal);
       stashes = await stashesMadeIn(entry.path, entry.branch, base, signal);
       use = await folderInUse(entry.path);

@@ -261,9 +261,11 @@ void describe('Worktree scenarios: nothing is lost', () => {
     void it('an unreadable or undeletable folder: kept, as an unprivileged user, and still reported by the next cycle', async (t) => {
       const why = unprivilegedUnavailable();
       if (why) return t.skip(why);
-      const w = await finished('Permissions', (p) => {
+      // Committed and merged: the one kind of worktree a cycle may remove, so it looks closely.
+      const w = await finished('Permissions', (p, branch) => {
         write(p, 'locked-dir/inside.txt', 'cannot be deleted from here\n');
-        write(p, 'secret-dir/hidden.txt', 'cannot be read\n');
+        fx.commitIn(p, 'secret-dir/hidden.txt', 'cannot be read\n');
+        git(fx.repo.root, 'merge', '-q', '--no-edit', branch);
       });
       giveAway(fx.repo.parent);
       giveAway(fx.tb.root);
