@@ -289,7 +289,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
       } else {
         result.cleanups++;
         const plan = await fx.agent.planCleanup(fx.board);
-        const confirmed = plan.items.filter((i) => i.decision === 'confirm' && random() < 0.6).map((i) => i.path);
+        const confirmed = plan.items.filter((i) => i.decision === 'confirm' && random() < 0.8).map((i) => i.path);
         const removable = plan.items.filter((i) => i.decision !== 'confirm' || confirmed.some((c) => samePath(c, i.path)));
         await fx.agent.executeCleanup(fx.board, { ...plan, items: removable }, { confirmedDirty: confirmed });
       }
@@ -305,21 +305,27 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
       const live = tickets.filter((t) => existsSync(currentPath(t) ?? ''));
       const active = live.filter((t) => fx.board.getTicket(t.id)?.status === 'IN_DEV');
       try {
-        if (roll < 0.22) await agentOp('cycle');
-        else if (roll < 0.32) await agentOp('cleanup');
-        else if (roll < 0.48 && active.length > 0) await fx.moveTo(pick(active).id, 'DONE');
-        else if (roll < 0.62 && live.length > 0) addWork(pick(live), pick(KINDS));
-        else if (roll < 0.76 && result.worktrees < opts.worktrees) {
+        // Tickets start and finish at about the same pace, so a few hundred worktrees pass through
+        // while a few dozen are live at any time.
+        if (roll < 0.15) await agentOp('cycle');
+        else if (roll < 0.25) await agentOp('cleanup');
+        else if (roll < 0.45 && active.length > 0) {
+          for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+            const open = tickets.filter((t) => fx.board.getTicket(t.id)?.status === 'IN_DEV');
+            if (open.length > 0) await fx.moveTo(pick(open).id, 'DONE');
+          }
+        } else if (roll < 0.57 && live.length > 0) addWork(pick(live), pick(KINDS));
+        else if (roll < 0.73 && result.worktrees < opts.worktrees) {
           for (let n = 1 + Math.floor(random() * 6); n > 0 && result.worktrees < opts.worktrees; n--) await start();
-        } else if (roll < 0.79 && active.length > 0) {
+        } else if (roll < 0.76 && active.length > 0) {
           const t = pick(active);
           const to = random() < 0.5 ? join(fx.location(), `moved-${t.id}`) : join(far, `moved-${t.id}`);
           if (!existsSync(to)) renameSync(currentPath(t)!, to);
-        } else if (roll < 0.83 && live.length > 0) {
+        } else if (roll < 0.8 && live.length > 0) {
           const t = pick(live);
           const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: currentPath(t), stdio: 'ignore' });
           sleepers.push({ child, until: op + 1 + Math.floor(random() * 6) });
-        } else if (roll < 0.92) {
+        } else if (roll < 0.88) {
           const restorable = fx.board.listSalvages().filter((s) => !s.summary.folderGone && !s.restoredAt && !existsSync(s.worktreePath));
           if (restorable.length > 0) {
             const s = pick(restorable);
@@ -329,6 +335,9 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
               result.restoreDifferences++;
               problem(`Restore Worktree of ${s.id}: ${r.differences.join('; ')}`);
             }
+            // Most users unlock a restored worktree once they have what they needed from it.
+            const locked = fx.board.getTicket(s.ticketId ?? '')?.status === 'DONE';
+            if (locked && random() < 0.7) git(fx.repo.root, 'worktree', 'unlock', r.path);
           }
         } else {
           await agentOp('cycle');
