@@ -336,7 +336,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
               problem(`Restore Worktree of ${s.id}: ${r.differences.join('; ')}`);
             }
             // Most users unlock a restored worktree once they have what they needed from it.
-            const locked = fx.board.getTicket(s.ticketId ?? '')?.status === 'DONE';
+            const locked = !s.ticketId || fx.board.getTicket(s.ticketId)?.status === 'DONE';
             if (locked && random() < 0.7) git(fx.repo.root, 'worktree', 'unlock', r.path);
           }
         } else {
