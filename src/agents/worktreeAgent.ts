@@ -438,7 +438,10 @@ export class WorktreeAgent implements BackgroundAgent {
           const salvage = await retireMissingWorktree(board, entry.path, {
             ticketId: ticket.id, reason: 'its folder was gone when the worktree was recreated', settings: s, signal,
           });
-          if (salvage) notes.push(`the missing folder's git state was ${describeSalvage(salvage)}`);
+          notes.push(
+            'its folder was gone (deleted, or moved where it could not be found): recreated under a new admin folder, so a moved copy never shares it' +
+              (salvage ? `; what only the old registration held was ${describeSalvage(salvage)}` : ''),
+          );
         },
       });
       return { ticket, worktree: r.worktree, action: r.action, note: notes.join('; ') || undefined };
