@@ -12,6 +12,7 @@ import { cleanup } from './lib/cleanup.mjs';
 import { ensureCodeServer, quietSettings, startCodeServer } from './lib/codeServer.mjs';
 import { root } from './lib/paths.mjs';
 import { mustRunNode } from './lib/run.mjs';
+import { ensureSystemDeps } from './lib/systemDeps.mjs';
 import { createWorkspace } from './lib/workspace.mjs';
 
 const cache = process.env.AGENT_FACTORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agent-factory');
@@ -34,6 +35,7 @@ function desktopCode() {
 }
 
 async function main() {
+  await ensureSystemDeps('start');
   await mustRunNode('the build', [join(root, 'scripts', 'build.mjs')]);
   const workspace = demoWorkspace();
   const code = desktopCode();

@@ -1,7 +1,8 @@
 // `npm test`: every check, in order, stopping at the first failing stage:
-//   build; typecheck and lint (in parallel); unit tests in plain Node; the in-host suite in a
-//   real extension host; the UI smoke in a real browser; the packaged .vsix (contents, then
-//   installed into its own code-server, where it must activate).
+//   the system packages (scripts/system-deps.sh); build; typecheck and lint (in parallel); unit
+//   tests in plain Node; the in-host suite in a real extension host; the Restricted Mode suite in
+//   a workbench with workspace trust on; the UI smoke in a real browser; the packaged .vsix
+//   (contents, then installed into its own code-server, where it must activate).
 // Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
 // results) goes to test-output/.
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,20 +14,33 @@ import { ensureCodeServer, startCodeServer } from './lib/codeServer.mjs';
 import { outputDir, root, testOutput } from './lib/paths.mjs';
 import { mustRunNode, runNpmScript } from './lib/run.mjs';
 import { Stages } from './lib/stages.mjs';
+import { ensureSystemDeps } from './lib/systemDeps.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
+import { ensureAgentClis } from './agent-clis.mjs';
 import { packageExtension } from './package.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
-import { inHostSuite } from './test-vscode.mjs';
+import { inHostSuite, restrictedSuite } from './test-vscode.mjs';
 
 // `npm test -- --skip=lint,unit tests` leaves stages out for a quicker local loop.
 const skipArg = process.argv.find((arg) => arg.startsWith('--skip='));
 const stages = new Stages(skipArg ? skipArg.slice('--skip='.length).split(',').map((name) => name.trim()) : []);
 rmSync(testOutput, { recursive: true, force: true });
 
+// System packages first (installing code-server builds with some of them).
+try {
+  await ensureSystemDeps('test');
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
 // Installing code-server takes minutes on a fresh machine (then it is cached): start now, next to
 // the static checks, and wait for it only when a stage needs it.
 const codeServerBin = ensureCodeServer();
 codeServerBin.catch(() => undefined); // awaited (and reported) by the first stage that needs it
+// The real agent CLIs the unit tests run (Claude Code, Codex): the same, into the same cache.
+const agentClis = ensureAgentClis();
+agentClis.catch(() => undefined); // awaited by the unit tests
 
 /**
  * One code-server and one browser for the in-host suite and the UI smoke, started on first use.
@@ -53,6 +67,7 @@ try {
   ]);
 
   await stages.run('unit tests', async () => {
+    await agentClis;
     await compileTests({ quiet: true });
     const unit = await runUnitTests();
     console.log(`unit: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped + unit.todo} skipped in ${unit.files} files`);
@@ -64,6 +79,12 @@ try {
   await stages.run('in-host suite', async () => {
     const { server, context } = process.env.VSCODE_EXECUTABLE ? {} : await sharedWorkbench();
     return inHostSuite({ server, context });
+  });
+
+  await stages.run('in-host, Restricted Mode', async () => {
+    // Its own code-server (workspace trust on), the shared browser.
+    const { context } = await sharedWorkbench();
+    return restrictedSuite({ bin: await codeServerBin, context });
   });
 
   await stages.run('UI smoke', async () => {

@@ -1,12 +1,25 @@
 // Debian's chromium driven by playwright-core: no browser download, a fresh profile per run, and
 // nothing that talks to the network on its own.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { onCleanup } from './cleanup.mjs';
 import { makeTempDir } from './temp.mjs';
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The first executable `name` on the PATH, as scripts/system-deps.sh looks for it. */
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+export const chromiumPath = process.env.CHROMIUM_PATH || onPath('chromium') || '/usr/bin/chromium';
 
 const args = [
   '--headless',
@@ -22,7 +35,7 @@ const args = [
 /** A browser context with its own profile folder; closed at cleanup if not before. */
 export async function launchBrowser() {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`no browser at ${chromiumPath}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+    throw new Error(`no browser at ${chromiumPath}: run scripts/system-deps.sh test (it installs Debian's chromium) or set CHROMIUM_PATH`);
   }
   const base = makeTempDir('browser');
   const context = await chromium.launchPersistentContext(join(base, 'profile'), {

@@ -29,6 +29,16 @@ export const quietSettings = {
 };
 
 /**
+ * A workbench in Restricted Mode: workspace trust on, and no modal asking about it at startup, so
+ * a folder nobody trusted yet opens untrusted.
+ */
+export const restrictedSettings = {
+  ...quietSettings,
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+};
+
+/**
  * Installs code-server into the per-user cache once (scripts/code-server.sh; about 3 minutes)
  * and returns the folder with its `code-server` and `node`.
  * @returns {Promise<string>}

@@ -1,7 +1,7 @@
 // Runs the compiled mocha suite (out/test/vscode/index.js) inside a real extension host: through
 // @vscode/test-electron when a desktop VS Code is named by VSCODE_EXECUTABLE, otherwise in
 // code-server's extension host driven from a headless browser.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { inHostIndex, outputDir, root } from './paths.mjs';
@@ -10,10 +10,15 @@ import { makeTempDir } from './temp.mjs';
 /** The lines test/vscode/index.ts logs before mocha starts and after it ends. */
 const SUITE_START = 'agent-factory: in-host suite starting';
 const SUITE_END = 'agent-factory: in-host suite finished';
+/** What test/vscode/uiRequest.ts logs to have the runner act in the workbench: `<prefix> <name> <id>`. */
+const UI_REQUEST = /agent-factory: ui request ([\w-]+) ([\w-]+)/;
 
-/** The extension host's environment: what test/vscode/environment.ts reads. */
-export function inHostEnvironment(workspace) {
-  const env = { AGENT_FACTORY_TEST_WORKSPACE: workspace, AGENT_FACTORY_TEST_OUTPUT: outputDir('in-host') };
+/**
+ * The extension host's environment: what test/vscode/environment.ts reads. `suite` is the folder
+ * under test/vscode/ whose tests run; its evidence goes to test-output/<outName>/.
+ */
+export function inHostEnvironment(workspace, { suite = 'suite', outName = 'in-host', extra = {} } = {}) {
+  const env = { ...extra, AGENT_FACTORY_TEST_WORKSPACE: workspace, AGENT_FACTORY_TEST_OUTPUT: outputDir(outName), AGENT_FACTORY_TEST_SUITE: suite };
   for (const name of ['AGENT_FACTORY_TEST_GREP', 'AGENT_FACTORY_TEST_TIMEOUT_MS', 'AGENT_FACTORY_TEST_SEED']) {
     if (process.env[name]) env[name] = process.env[name];
   }
@@ -35,12 +40,17 @@ function forgetResults(env) {
  * extension under development and the test entry, streams the host's console (mocha's reporter)
  * and resolves with mocha's counts once the host calls codeAutomationExit. The whole run may
  * take AGENT_FACTORY_SUITE_TIMEOUT_S seconds (default 300); each test has mocha's own timeout.
+ * `uiRequests` are what a test may ask of the workbench, as a user would do it (name -> function
+ * of the page resolving with a detail string); the answer goes to `ui-<id>.json` in the output
+ * folder, where the test waits for it.
  * @param {{ server: Awaited<ReturnType<typeof import('./codeServer.mjs').startCodeServer>>,
- *   context: import('playwright-core').BrowserContext, workspace: string, timeoutMs?: number }} options
+ *   context: import('playwright-core').BrowserContext, workspace: string, timeoutMs?: number,
+ *   suite?: string, outName?: string, extraEnv?: Record<string, string>,
+ *   uiRequests?: Record<string, (page: import('playwright-core').Page) => Promise<string>> }} options
  */
-export async function runInCodeServer({ server, context, workspace, timeoutMs = 1000 * Number(process.env.AGENT_FACTORY_SUITE_TIMEOUT_S ?? 300) }) {
+export async function runInCodeServer({ server, context, workspace, timeoutMs = 1000 * Number(process.env.AGENT_FACTORY_SUITE_TIMEOUT_S ?? 300), suite, outName = 'in-host', extraEnv, uiRequests = {} }) {
   if (!existsSync(inHostIndex)) throw new Error(`${inHostIndex} is missing: compile the tests first (npx tsc -p test)`);
-  const env = inHostEnvironment(workspace);
+  const env = inHostEnvironment(workspace, { suite, outName, extra: extraEnv });
   forgetResults(env);
   const page = await context.newPage();
   const consoleLog = [];
@@ -61,10 +71,13 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
     if (line.includes(SUITE_START)) suiteStarted = true;
     else if (line.includes(SUITE_END)) suiteEnded = true;
     else if (suiteStarted && !suiteEnded) process.stdout.write(`${line}\n`);
+    const request = UI_REQUEST.exec(line);
+    if (request) void answerUiRequest(page, uiRequests, request[1], join(env.AGENT_FACTORY_TEST_OUTPUT, `ui-${request[2]}.json`));
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(Number(code)));
 
   const started = Date.now();
+  const outDir = outputDir(outName);
   const url = server.workbenchUrl({
     folder: workspace,
     payload: [
@@ -83,7 +96,6 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
   const code = await Promise.race([exited, timeout, crashed, serverDied]);
   clearTimeout(timer);
   const elapsedMs = Date.now() - started;
-  const outDir = outputDir('in-host');
   writeFileSync(join(outDir, 'workbench.log'), `${hostLog.join('\n')}\n`);
   const results = typeof code === 'string' ? undefined : readResults(env);
   if (code !== 0 || !results) {
@@ -101,6 +113,21 @@ export async function runInCodeServer({ server, context, workspace, timeoutMs = 
   }
   if (typeof code === 'string') throw new Error(`the in-host suite did not finish: ${code}; see ${outDir}`);
   return { code, results, elapsedMs };
+}
+
+/** Does what a test asked in the workbench and writes the outcome where the test waits for it. */
+async function answerUiRequest(page, uiRequests, name, file) {
+  const handler = uiRequests[name];
+  let answer;
+  try {
+    if (!handler) throw new Error(`no such UI request: ${name}`);
+    answer = { ok: true, detail: await handler(page) };
+  } catch (error) {
+    answer = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+  // Whole or not at all: the test polls for the file.
+  writeFileSync(`${file}.tmp`, JSON.stringify(answer));
+  renameSync(`${file}.tmp`, file);
 }
 
 /** The suite in a desktop VS Code (VSCODE_EXECUTABLE) through @vscode/test-electron. */

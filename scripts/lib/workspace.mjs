@@ -4,7 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { root } from './paths.mjs';
 import { makeTempDir } from './temp.mjs';
+
+/** Where the dev agent of the `boardWithAgent` seed leaves its marker: beside the repository. */
+export const AGENT_MARKER = 'agent-ran.marker';
 
 /** git with a fixed identity and without the user's or the system's configuration. */
 export const gitEnv = {
@@ -45,6 +49,22 @@ export const seeds = {
   basic(repo) {
     repo.write('README.md', '# demo\n\nA repository for trying Agent Factory.\n');
     repo.write('src/main.js', "export function greet(name) {\n  return `hello ${name}`;\n}\n");
+  },
+  /**
+   * `basic`, plus a board (made by the built CLI) with one READY ticket, and a dev agent in the
+   * workspace settings that leaves a marker file when it runs: for Restricted Mode, where neither
+   * the setting nor Start may take effect. The git extension is turned off (`git.enabled`), so
+   * once trusted the window works through simple-git alone.
+   */
+  boardWithAgent(repo) {
+    seeds.basic(repo);
+    const cli = (...args) => execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { cwd: repo.dir, encoding: 'utf8' });
+    cli('init');
+    cli('create', 'Seeded ticket that must not start untrusted', '--status', 'READY');
+    const marker = join(dirname(repo.dir), AGENT_MARKER);
+    const command = { program: '/bin/sh', args: ['-c', 'echo "$1" > "$2"', 'agent', '${ticketId}', marker] };
+    const settings = { 'agentFactory.agents.dev.command': command, 'git.enabled': false };
+    repo.write('.vscode/settings.json', `${JSON.stringify(settings, null, 2)}\n`);
   },
 };
 

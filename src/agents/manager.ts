@@ -7,7 +7,7 @@
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { Emitter, type Event } from '../domain/event';
-import type { Board, StoreChange } from '../store/api';
+import type { Board, BoardReader, StoreChange } from '../store/api';
 import { AGENT_NAMES, type AgentName, type BackgroundAgent, type CycleResult, type Logger } from './agent';
 
 export type AgentState = 'Idle' | 'Running' | 'Paused' | 'Error' | 'Stopped';
@@ -357,20 +357,7 @@ export class AgentManager {
   }
 
   private publishedStatus(name: AgentName): AgentStatus | undefined {
-    const state = this.opts.board.getAgentState(name);
-    const published = state?.status as Partial<AgentStatus> | undefined;
-    if (!published || typeof published.state !== 'string') return undefined;
-    return {
-      name,
-      state: state?.paused ? 'Paused' : (published.state),
-      activity: typeof published.activity === 'string' ? published.activity : '',
-      lastActiveAt: published.lastActiveAt,
-      cycleCount: typeof published.cycleCount === 'number' ? published.cycleCount : 0,
-      lastError: published.lastError,
-      nextRunAt: published.nextRunAt,
-      attention: published.attention === true,
-      local: false,
-    };
+    return publishedStatus(this.opts.board, name);
   }
 
   private setStatus(slot: Slot, patch: Partial<AgentStatus>): void {
@@ -381,4 +368,22 @@ export class AgentManager {
   private fire(): void {
     this.changed.fire(this.statuses());
   }
+}
+
+/** The status the lease holder last published for an agent, as another process reads it. */
+export function publishedStatus(reader: Pick<BoardReader, 'getAgentState'>, name: AgentName): AgentStatus | undefined {
+  const state = reader.getAgentState(name);
+  const published = state?.status as Partial<AgentStatus> | undefined;
+  if (!published || typeof published.state !== 'string') return undefined;
+  return {
+    name,
+    state: state?.paused ? 'Paused' : published.state,
+    activity: typeof published.activity === 'string' ? published.activity : '',
+    lastActiveAt: published.lastActiveAt,
+    cycleCount: typeof published.cycleCount === 'number' ? published.cycleCount : 0,
+    lastError: published.lastError,
+    nextRunAt: published.nextRunAt,
+    attention: published.attention === true,
+    local: false,
+  };
 }

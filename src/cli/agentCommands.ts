@@ -1,20 +1,17 @@
 /**
- * What a running agent reports through: `note`, `progress`, `block`, `done`, `heartbeat`. The run
- * comes from AGENT_FACTORY_RUN_ID (set by the runner); messages land in the ticket's PM thread.
- *
- * `done` ends the stage like exit 0 does, in one transaction: the ticket moves on with
- * compare-and-set and the run is marked succeeded. The extension that owns the agent's process
- * sees the run end, lets the agent exit by itself for a grace period, and ignores its exit code.
+ * What a running agent reports through on the way: `note`, `progress`, `block`, `heartbeat` (the
+ * verdicts that end a stage are in verdictCommands.ts). The run comes from AGENT_FACTORY_RUN_ID
+ * (set by the runner); messages land in the ticket's PM thread.
  */
 import { assertEntityId } from '../domain/ids';
 import { isLive, type Run } from '../domain/run';
-import { isStatus, nextStage } from '../domain/status';
+import { requireLiveRun } from '../loop/verdicts';
 import type { BoardTx } from '../store/api';
-import { ensurePmThread, ensureRunThread } from '../runner/threads';
-import { conflict, notFound, usage } from './cliError';
+import { ensurePmThread } from '../runner/threads';
+import { notFound, usage } from './cliError';
 import { positionals, type Command, type CommandContext } from './command';
 
-function runIdFrom(ctx: CommandContext): string {
+export function runIdFrom(ctx: CommandContext): string {
   const raw = ctx.where.env.AGENT_FACTORY_RUN_ID?.trim();
   if (!raw) {
     throw usage('this command is for a running agent: AGENT_FACTORY_RUN_ID is not set (the runner sets it for the agents and terminals it starts)');
@@ -28,13 +25,7 @@ function requireRun(tx: BoardTx, runId: string): Run {
   return run;
 }
 
-function requireLiveRun(tx: BoardTx, runId: string): Run {
-  const run = requireRun(tx, runId);
-  if (!isLive(run)) throw conflict(`run ${run.id} has already ended (${run.status}); stop working on ${run.ticketId}`);
-  return run;
-}
-
-function text(ctx: CommandContext, name: string): string {
+export function text(ctx: CommandContext, name: string): string {
   const [value] = positionals(ctx, [name], { rest: true });
   const trimmed = (value ?? '').trim();
   if (trimmed === '') throw usage(`<${name}> cannot be empty`);
@@ -42,8 +33,9 @@ function text(ctx: CommandContext, name: string): string {
 }
 
 function parsePercent(raw: string): number {
-  const n = Number(raw.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n < 0 || n > 100 || raw.trim() === '') throw usage(`progress must be a number from 0 to 100, not ${JSON.stringify(raw)}`);
+  // Plain decimal digits only: Number() would also take "1e1", "0x10", " 5 " and "".
+  const n = /^\d{1,3}(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw usage(`progress must be a number from 0 to 100, not ${JSON.stringify(raw)} (plain digits, like 40 or 62.5)`);
   return Math.round(n * 10) / 10;
 }
 
@@ -97,7 +89,7 @@ export const progressCommand: Command = {
 export const blockCommand: Command = {
   name: 'block',
   synopsis: 'block <reason>',
-  summary: 'Stop: the ticket needs a human. Moves it to BLOCKED with the reason; then exit.',
+  summary: 'Stop: the ticket needs a person. Moves it to BLOCKED with the reason; a reply makes it READY again. Then exit.',
   forAgents: true,
   async run(ctx) {
     const runId = runIdFrom(ctx);
@@ -110,45 +102,11 @@ export const blockCommand: Command = {
       const blocked = tx.transition(current.id, current.status, 'BLOCKED', r.agent, reason);
       const thread = ensurePmThread(tx, r.ticketId);
       tx.addMessage({ conversationId: thread.id, author: r.agent, kind: 'note', body: `Blocked: ${reason}`, metadata: { runId: r.id, stage: r.stage, blocked: true } });
-      tx.updateRun(r.id, { lastOutputAt: ctx.clock.now() });
+      // A verdict: the agent stopped on purpose, and a person's reply will be its answer.
+      tx.updateRun(r.id, { lastOutputAt: ctx.clock.now(), verdict: 'blocked', summary: reason });
       return blocked;
     });
     ctx.print(`${ticket.id} is BLOCKED (from ${ticket.blockedFrom ?? '?'}).`);
-  },
-};
-
-export const doneCommand: Command = {
-  name: 'done',
-  synopsis: 'done',
-  summary: 'The stage is finished: the ticket moves to the next stage and the run succeeds.',
-  forAgents: true,
-  async run(ctx) {
-    const runId = runIdFrom(ctx);
-    positionals(ctx, []);
-    const board = await ctx.board();
-    const { ticketId, next } = await board.write((tx) => {
-      const r = requireLiveRun(tx, runId);
-      const ticket = tx.getTicket(r.ticketId);
-      if (!ticket) throw notFound(`ticket ${r.ticketId} no longer exists`);
-      const to = isStatus(r.stage) ? nextStage(r.stage) : undefined;
-      if (ticket.status !== r.stage || to === undefined) {
-        throw conflict(`${ticket.id} is ${ticket.status} now, not ${r.stage}: someone moved it, so this stage cannot be finished from here`);
-      }
-      tx.transition(ticket.id, r.stage, to, r.agent, `${r.stage} done, reported by ${r.agent} (run ${r.id})`);
-      const now = ctx.clock.now();
-      const note = `the agent reported done; ticket moved to ${to}`;
-      const ended = tx.updateRun(r.id, { status: 'succeeded', endedAt: now, lastOutputAt: now, note });
-      const thread = ensureRunThread(tx, r.ticketId);
-      tx.addMessage({
-        conversationId: thread.id,
-        author: 'runner',
-        kind: 'system',
-        body: `${r.stage} run ${r.id} (${r.agent}, attempt ${r.attempt}) succeeded: ${note}.`,
-        metadata: { runId: r.id, stage: r.stage, status: ended.status, attempt: r.attempt },
-      });
-      return { ticketId: ticket.id, next: to };
-    });
-    ctx.print(`${ticketId} moved to ${next}. You can exit now.`);
   },
 };
 
@@ -166,4 +124,4 @@ export const heartbeatCommand: Command = {
   },
 };
 
-export const AGENT_COMMANDS: Command[] = [noteCommand, progressCommand, blockCommand, doneCommand, heartbeatCommand];
+export const AGENT_COMMANDS: Command[] = [noteCommand, progressCommand, blockCommand, heartbeatCommand];

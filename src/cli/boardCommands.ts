@@ -4,12 +4,13 @@ import { localProcessProbe } from '../agents/pm/liveness';
 import { DEFAULT_PM_SETTINGS } from '../agents/pm/settings';
 import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE } from '../agents/manager';
+import { describeDependencies } from '../domain/dependencies';
 import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
-import { TICKET_TYPES, type TicketType } from '../domain/ticket';
-import { createBoardFolder, resolveBoardLocation } from '../store/location';
-import { openBoard } from '../store/sqlBoard';
+import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
+import { resolveBoardLocation } from '../store/location';
+import { createBoard } from '../store/sqlBoard';
 import { wasmPath } from './boardAccess';
 import { notFound, usage } from './cliError';
 import { flag, listOption, positionals, stringOption, type Command } from './command';
@@ -27,12 +28,23 @@ function statusArg(raw: string, what = 'status'): Status {
   return s;
 }
 
-function ticketIdArg(raw: string | undefined): string {
+export function ticketIdArg(raw: string | undefined): string {
   try {
     return assertTicketId((raw ?? '').trim().toUpperCase());
   } catch {
     throw usage(`${JSON.stringify(raw ?? '')} is not a ticket id (expected T-<number>, like T-12)`);
   }
+}
+
+export function priorityArg(raw: string): Priority {
+  // Exactly one digit: Number() would also take " 2 ", "0x1", "2.0" and "2e0".
+  if (!/^[1-4]$/.test(raw)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
+  return Number(raw) as Priority;
+}
+
+export function typeArg(raw: string): TicketType {
+  if (!(TICKET_TYPES as readonly string[]).includes(raw)) throw usage(`--type must be one of ${TICKET_TYPES.join(', ')}`);
+  return raw as TicketType;
 }
 
 export const initCommand: Command = {
@@ -47,8 +59,7 @@ export const initCommand: Command = {
       ctx.print(`A board already exists at ${location.dir}.`);
       return;
     }
-    await createBoardFolder(location.repoRoot);
-    const board = await openBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: wasmPath(), create: true, pollMs: 0 });
+    const board = await createBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: wasmPath(), pollMs: 0 });
     await board.close();
     ctx.print(`Created the board at ${location.dir}.`);
   },
@@ -103,6 +114,7 @@ export const showCommand: Command = {
         ['Type', ticket.type],
         ['Source', ticket.source],
         ['Labels', ticket.labels.map((l) => safeLine(l)).join(', ') || '-'],
+        ['Depends on', describeDependencies(ticket.dependsOn, (dep) => board.getTicket(dep)) || '-'],
         ['Agent', ticket.assignedAgent ? safeLine(ticket.assignedAgent) : '-'],
         ['Worktree', ticket.worktree ? `${ticket.worktree.path} (${ticket.worktree.branch})` : '-'],
         ['Created', isoTime(ticket.createdAt)],
@@ -123,7 +135,7 @@ export const showCommand: Command = {
 
 export const createCommand: Command = {
   name: 'create',
-  synopsis: 'create <title> [--priority N] [--status READY] [--json]',
+  synopsis: 'create <title> [--priority N] [--status READY] [--depends-on T-n] [--json]',
   summary: 'Create a ticket (in BACKLOG unless --status READY); prints its id.',
   details: [
     '--priority N        1 (critical) to 4 (low); default 3',
@@ -132,6 +144,7 @@ export const createCommand: Command = {
     '--type T            feature, bug, chore, security or idea',
     '--criterion TEXT    an acceptance criterion (repeatable)',
     '--label L           a label (repeatable)',
+    '--depends-on T-n    a ticket that must be DONE before this one starts (repeatable)',
     '--json              print the created ticket as JSON',
   ],
   options: {
@@ -141,29 +154,31 @@ export const createCommand: Command = {
     type: { type: 'string', short: 't' },
     criterion: { type: 'string', multiple: true },
     label: { type: 'string', multiple: true },
+    'depends-on': { type: 'string', multiple: true },
     ...jsonOption,
   },
   async run(ctx) {
     const [title] = positionals(ctx, ['title'], { rest: true });
+    const dependsOn = listOption(ctx.values, 'depends-on').map(ticketIdArg);
     const rawPriority = stringOption(ctx.values, 'priority');
-    const priority = rawPriority === undefined ? undefined : Number(rawPriority);
-    if (priority !== undefined && ![1, 2, 3, 4].includes(priority)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(rawPriority)}`);
+    const priority = rawPriority === undefined ? undefined : priorityArg(rawPriority);
     const rawStatus = stringOption(ctx.values, 'status');
     const status = rawStatus === undefined ? 'BACKLOG' : statusArg(rawStatus);
     if (status !== 'BACKLOG' && status !== 'READY') throw usage(`a new ticket starts in BACKLOG or READY, not ${status}`);
-    const type = stringOption(ctx.values, 'type');
-    if (type !== undefined && !(TICKET_TYPES as readonly string[]).includes(type)) throw usage(`--type must be one of ${TICKET_TYPES.join(', ')}`);
+    const rawType = stringOption(ctx.values, 'type');
+    const type = rawType === undefined ? undefined : typeArg(rawType);
     const board = await ctx.board();
     const ticket = await board.write((tx) =>
       tx.createTicket(
         {
           title: title ?? '',
           status,
-          priority: priority as 1 | 2 | 3 | 4 | undefined,
+          priority,
           description: stringOption(ctx.values, 'description'),
-          type: type as TicketType | undefined,
+          type,
           acceptanceCriteria: listOption(ctx.values, 'criterion'),
           labels: listOption(ctx.values, 'label'),
+          dependsOn,
         },
         'user',
       ),

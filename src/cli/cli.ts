@@ -1,7 +1,8 @@
 /**
- * `agent-factory`: the board from a terminal, for agents (note, progress, block, done, heartbeat)
- * and for people and scripts (init, list, show, create, move, heal, agents, runs, salvages, restore,
- * delete-salvage). Works with or
+ * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
+ * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
+ * edit, move, heal, agents, runs, autopilot, status, salvages,
+ * restore, delete-salvage). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -10,12 +11,18 @@ import { systemClock, type Clock } from '../domain/clock';
 import type { SqlBoard } from '../store/sqlBoard';
 import { AGENT_COMMANDS } from './agentCommands';
 import { BOARD_COMMANDS } from './boardCommands';
+import { editCommand } from './editCommand';
+import { inboxCommand } from './inboxCommand';
+import { autopilotCommand, statusCommand } from './loopCommands';
+import { VERDICT_COMMANDS } from './verdictCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
 import { SALVAGE_COMMANDS } from './salvageCommands';
 
-const COMMANDS: Command[] = [...AGENT_COMMANDS, ...BOARD_COMMANDS, ...SALVAGE_COMMANDS];
+const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, autopilotCommand, statusCommand, ...SALVAGE_COMMANDS];
+const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -39,11 +46,12 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
       return EXIT_OK;
     }
     const command = findCommand(name);
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: [...rest],
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
     if (values.help === true) {
       io.stdout(`${commandHelp(command)}\n`);
@@ -52,10 +60,12 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
     const ctx: CommandContext = {
       positionals,
       values,
+      options: tokens.flatMap((t) => (t.kind === 'option' ? [{ name: t.name, value: t.value }] : [])),
       where: { cwd: options.cwd, env: options.env },
       clock: options.clock ?? systemClock,
       print: (text) => io.stdout(`${text}\n`),
-      board: async () => (board ??= await openFoundBoard(await findBoard(options))),
+      warn: (text) => io.stderr(`agent-factory: ${text}\n`),
+      board: async () => (board ??= await openFoundBoard(await findBoard(options), (line) => io.stderr(`agent-factory: ${line}\n`))),
     };
     await command.run(ctx);
     return EXIT_OK;
@@ -80,11 +90,10 @@ function overallHelp(): string {
     'Usage: agent-factory <command> [arguments] [options]',
     '',
     'For a running agent (needs AGENT_FACTORY_RUN_ID, set by the runner):',
-    ...AGENT_COMMANDS.map(line),
+    ...FOR_AGENTS.map(line),
     '',
     'For people and scripts:',
-    ...BOARD_COMMANDS.map(line),
-    ...SALVAGE_COMMANDS.map(line),
+    ...FOR_PEOPLE.map(line),
     '',
     'The board is the one in AGENT_FACTORY_BOARD, else the one of the git repository around the',
     'current directory (a linked worktree finds its main checkout). "agent-factory <command> --help"',

@@ -43,6 +43,7 @@ export function describeFailure(err: unknown): { exitCode: number; message: stri
         return { exitCode: EXIT_NOT_FOUND, message: err.message };
       case 'illegal-transition':
       case 'status-conflict':
+      case 'dependency-cycle':
         return { exitCode: EXIT_CONFLICT, message: err.message };
       case 'store-locked':
         return { exitCode: EXIT_OTHER, message: `${err.message} (another process holds the board; try again)` };

@@ -7,13 +7,23 @@ import { usage } from './cliError';
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+/** An option as it appeared on the command line, in order (for options that pair up, like reject's). */
+export interface OptionToken {
+  name: string;
+  value: string | undefined;
+}
+
 export interface CommandContext {
   positionals: string[];
   values: OptionValues;
+  /** The options in the order they were given. */
+  options: OptionToken[];
   where: CliEnvironment;
   clock: Clock;
   /** One line (or block) on stdout. */
   print(text: string): void;
+  /** A warning on stderr that does not fail the command. */
+  warn(text: string): void;
   /** Opens the board once per command; closed by the dispatcher. */
   board(): Promise<SqlBoard>;
 }

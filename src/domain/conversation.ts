@@ -27,5 +27,10 @@ export interface Message {
   kind: MessageKind;
   body: string;
   metadata?: Record<string, unknown> | undefined;
+  /** Addressed to the ticket's coding agent: `agent-factory inbox` hands it over once. */
+  toAgent: boolean;
+  /** When a run read it through its inbox, and which run. */
+  readAt?: number | undefined;
+  readBy?: string | undefined;
   createdAt: number;
 }

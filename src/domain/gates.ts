@@ -2,7 +2,7 @@
  * Gates beyond the transition table: moves the table allows but the ticket's state forbids. The
  * store applies them inside `transition`, so every path (runner, drag and drop, CLI) obeys them.
  */
-import { PIPELINE, type Status } from './status';
+import { isForwardStep, type Status } from './status';
 import { isBlockingBug, type Bug } from './ticket';
 
 /** Who files Security findings as bugs. */
@@ -16,19 +16,12 @@ export function openSecurityBlockers(bugs: readonly Bug[]): Bug[] {
     .sort((a, b) => (a.severity === b.severity ? a.createdAt - b.createdAt : a.severity === 'critical' ? -1 : 1));
 }
 
-function isForward(from: Status, to: Status): boolean {
-  const order = PIPELINE as readonly Status[];
-  const i = order.indexOf(from);
-  const j = order.indexOf(to);
-  return i >= 0 && j > i;
-}
-
 /**
  * A ticket with open critical or high Security findings does not move on from IN_SEC. Going back
  * to IN_DEV to fix them, or to BLOCKED, stays allowed.
  */
 export function securityGateRefusal(ticketId: string, from: Status, to: Status, bugs: readonly Bug[]): string | undefined {
-  if (from !== 'IN_SEC' || !isForward(from, to)) return undefined;
+  if (from !== 'IN_SEC' || !isForwardStep(from, to)) return undefined;
   const blockers = openSecurityBlockers(bugs);
   if (blockers.length === 0) return undefined;
   const listed = blockers.slice(0, LISTED).map((b) => `${b.severity} ${b.title}${b.line !== undefined ? ` (line ${b.line})` : ''}`);

@@ -1,6 +1,16 @@
 /** One agent process working one stage of one ticket. */
+import type { TokenUsage } from './usage';
+
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * What an agent said about its stage through the CLI: `done` (a work stage is finished),
+ * `approved` or `rejected` (a review stage's outcome), `blocked` (it needs a person). A run that
+ * ends without one was not finished by its agent, whatever its exit code.
+ */
+export const VERDICTS = ['done', 'approved', 'rejected', 'blocked'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 export interface Run {
   id: string;
@@ -24,6 +34,11 @@ export interface Run {
   /** Last progress an agent reported through the CLI, 0..100. */
   reportedProgress?: number | undefined;
   note?: string | undefined;
+  /** Tokens (and cost) the agent's model calls used, as read from its output; absent when unknown. */
+  usage?: TokenUsage | undefined;
+  verdict?: Verdict | undefined;
+  /** The agent's own account of the stage (`--summary`, the reason of a `block`). */
+  summary?: string | undefined;
 }
 
 export function isLive(run: Run): boolean {

@@ -61,7 +61,18 @@ export function transitionRefusal(q: TransitionQuery): string | undefined {
   if (from === 'IN_DEV' && to === 'READY') return undefined;
   if (from === 'READY' && to === 'BACKLOG') return undefined;
   if (nextStage(from) === to) return undefined;
+  // The pipeline setting may leave stages out: the runner and the agents skip forward over them.
+  // People still move one step at a time (or drag a ticket to the stage they mean).
+  if (by !== 'user' && isActive(from) && isForwardStep(from, to)) return undefined;
   return `${from} -> ${to}: not a step of the pipeline`;
+}
+
+/** True when `to` comes after `from` in the pipeline order (BACKLOG ... DONE). */
+export function isForwardStep(from: Status, to: Status): boolean {
+  const order = PIPELINE as readonly Status[];
+  const i = order.indexOf(from);
+  const j = order.indexOf(to);
+  return i >= 0 && j > i;
 }
 
 export function canTransition(q: TransitionQuery): boolean {

@@ -32,6 +32,8 @@ export interface Ticket {
   blockedReason?: string | undefined;
   assignedAgent?: string | undefined;
   worktree?: Worktree | undefined;
+  /** Tickets that must be DONE before this one is started (no cycles: the store refuses them). */
+  dependsOn: string[];
   /** How many times the PM moved this ticket back to READY; capped by `maxHeals`. */
   healCount: number;
   createdAt: number;

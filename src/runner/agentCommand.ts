@@ -1,21 +1,31 @@
 /**
- * The coding agent configured for a stage: a program and an argument array. Placeholders are
- * substituted inside each argument on its own, once, so ticket text can never become a second
- * argument, an option or a shell construct (there is no shell).
+ * The coding agent configured for a stage: a program, an argument array and extra environment.
+ * Placeholders are substituted inside each argument (and environment value) on its own, once, so
+ * ticket text can never become a second argument, an option or a shell construct (there is no
+ * shell).
  */
 import { FactoryError } from '../domain/errors';
 import type { Status } from '../domain/status';
+import type { ProfileName } from './profiles/profile';
 
 export interface AgentCommand {
   program: string;
   args: string[];
+  /** Variables set for the agent on top of the runner's environment. */
+  env?: Record<string, string> | undefined;
+  /** The built-in profile this command came from (which parser reads its output); absent: custom. */
+  profile?: ProfileName | undefined;
 }
 
-export const PLACEHOLDERS = ['ticketId', 'title', 'promptFile', 'worktree', 'runId', 'stage'] as const;
+/**
+ * `boardDir`, `gitDir` (the worktree's own git folder) and `gitCommonDir` (the repository's) lie
+ * outside the worktree; a sandboxed agent must be allowed to write there to commit and to report.
+ */
+export const PLACEHOLDERS = ['ticketId', 'title', 'promptFile', 'worktree', 'runId', 'stage', 'boardDir', 'gitDir', 'gitCommonDir'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
 
-/** The settings name of each stage that can run an agent: `agentFactory.agents.<name>.command`. */
+/** The settings name of each stage that can run an agent: `agentFactory.agents.<name>.*`. */
 export const STAGE_SETTING_NAMES: Partial<Record<Status, string>> = {
   IN_DEV: 'dev',
   IN_QA: 'qa',
@@ -23,11 +33,6 @@ export const STAGE_SETTING_NAMES: Partial<Record<Status, string>> = {
   IN_SEC: 'security',
   PM_REVIEW: 'pm',
 };
-
-export function commandSettingKey(stage: Status): string | undefined {
-  const name = STAGE_SETTING_NAMES[stage];
-  return name === undefined ? undefined : `agentFactory.agents.${name}.command`;
-}
 
 const PLACEHOLDER_PATTERN = /\$\{([^}]*)\}/g;
 
@@ -54,8 +59,14 @@ export function parseAgentCommand(value: unknown, settingKey = 'the agent comman
     throw new FactoryError('invalid-input', `${settingKey}: "args" must be an array of strings`);
   }
   const command: AgentCommand = { program: program.trim(), args: [...(argList as string[])] };
-  for (const arg of command.args) {
-    for (const match of arg.matchAll(PLACEHOLDER_PATTERN)) {
+  checkPlaceholders(command.args, settingKey);
+  return command;
+}
+
+/** Throws, naming the setting, when any of `values` uses a placeholder that does not exist. */
+export function checkPlaceholders(values: readonly string[], settingKey: string): void {
+  for (const value of values) {
+    for (const match of value.matchAll(PLACEHOLDER_PATTERN)) {
       const name = match[1] ?? '';
       if (!isPlaceholder(name)) {
         throw new FactoryError(
@@ -65,7 +76,11 @@ export function parseAgentCommand(value: unknown, settingKey = 'the agent comman
       }
     }
   }
-  return command;
+}
+
+/** True when the command needs the worktree's git folders (finding them runs git). */
+export function usesGitDirs(command: AgentCommand): boolean {
+  return [...command.args, ...Object.values(command.env ?? {})].some((value) => /\$\{git(Common)?Dir\}/.test(value));
 }
 
 /**
@@ -78,6 +93,13 @@ export function expandArgument(arg: string, values: PlaceholderValues): string {
 
 export function expandArgs(command: AgentCommand, values: PlaceholderValues): string[] {
   return command.args.map((arg) => expandArgument(arg, values));
+}
+
+/** The command's own environment variables, placeholders substituted. */
+export function expandEnv(command: AgentCommand, values: PlaceholderValues): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(command.env ?? {})) env[name] = expandArgument(value, values);
+  return env;
 }
 
 /** The short name shown for the agent of a run: the program's base name. */

@@ -1,11 +1,15 @@
 /**
  * The prompt file a run's agent reads (`.factory/runs/<run id>/prompt.md`): the ticket, its
- * acceptance criteria and open bugs, the PM's latest findings, what earlier attempts reported (so
- * a retry continues rather than restarts), and how to report back through `agent-factory`.
+ * acceptance criteria and open bugs, the PM's latest findings, what earlier attempts reported and
+ * concluded (so a retry continues rather than restarts), the answers people gave to questions
+ * agents asked, what people wrote to the agent, and exactly which verdict command ends the stage.
  */
 import { writeFile } from 'node:fs/promises';
+import { isReviewStage, type CompletionPolicy } from '../domain/pipeline';
 import type { Run } from '../domain/run';
+import { isStatus } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
+import { ANSWERS_KEY, answeredQuestions, messagesForAgent } from '../loop/inbox';
 import type { BoardReader } from '../store/api';
 import { ensureRunDir, readTail, runLogFile, runPromptFile } from './runFiles';
 import { PM_THREAD_KEY } from './threads';
@@ -17,19 +21,19 @@ const RECENT_MESSAGES = 8;
 const STAGE_BRIEFS: Record<string, string> = {
   IN_DEV:
     'Implement this ticket in the working folder. Commit on the branch as you go, in small commits with clear messages. ' +
-    'When the acceptance criteria are met and everything is committed, run `agent-factory done` (or exit with status 0).',
+    'When the acceptance criteria are met and everything is committed, finish the stage with `agent-factory done`.',
   IN_QA:
     'Check the change on this branch against the acceptance criteria: build it, run the tests, try the edge cases. ' +
-    'If it holds, run `agent-factory done`. If it does not, report each problem with `agent-factory note` and exit with a non-zero status.',
+    'Approve it if it holds; reject it with one `--bug` per problem if it does not.',
   IN_UX:
     'Review what a user sees and does in this change: wording, flows, accessibility, error messages. ' +
-    'Fix small things yourself and commit them; report larger ones with `agent-factory note`. Run `agent-factory done` when it is good to ship.',
+    'Fix small things yourself and commit them; reject the change with a `--bug` for each larger problem, or approve it.',
   IN_SEC:
     'Review this change for security problems: secrets, injection, unsafe file or process handling, missing validation. ' +
-    'Report each finding with `agent-factory note`; exit non-zero when something must be fixed, or run `agent-factory done` when it is clean.',
+    'Reject it with one `--bug` per finding that must be fixed, or approve it when it is clean.',
   PM_REVIEW:
     'Review the whole change as the product manager: does it do what the ticket asks, are the acceptance criteria met, is anything missing? ' +
-    'Run `agent-factory done` to finish the ticket, or explain what is missing with `agent-factory note` and exit non-zero.',
+    'Approve it to finish the ticket, or reject it with a `--bug` for each thing that is missing or wrong.',
 };
 
 export interface PromptContext {
@@ -39,6 +43,8 @@ export interface PromptContext {
   boardDir: string;
   /** Log tails of earlier attempts, by run id. */
   earlierTails?: ReadonlyMap<string, string[]>;
+  /** How the stage counts as finished without a verdict (`agentFactory.agents.<stage>.completion`). */
+  completion?: CompletionPolicy | undefined;
 }
 
 /** The prompt text, from what the board knows now. */
@@ -52,6 +58,7 @@ export function buildPrompt(reader: BoardReader, ctx: PromptContext): string {
   );
   out.push(`Working folder: \`${ctx.worktree}\`${ticket.worktree ? ` (branch \`${ticket.worktree.branch}\`, based on \`${ticket.worktree.base}\`)` : ''}.`, '');
   out.push('## Your job in this stage', '', STAGE_BRIEFS[run.stage] ?? 'Work the ticket, then run `agent-factory done`.', '');
+  out.push(...finishing(run.stage, ctx.completion), '');
 
   out.push('## Ticket', '');
   out.push(`- Priority: ${ticket.priority} (1 = critical, 4 = low)`, `- Type: ${ticket.type}`);
@@ -93,10 +100,31 @@ export function buildPrompt(reader: BoardReader, ctx: PromptContext): string {
     for (const r of earlier) {
       const exit = r.exitCode !== undefined ? `, exit code ${r.exitCode}` : '';
       const progress = r.reportedProgress !== undefined ? `, reported ${r.reportedProgress}% done` : '';
-      out.push(`- ${r.stage} attempt ${r.attempt} by ${r.agent}: **${r.status}**${exit}${progress}${r.note ? `: ${oneLine(r.note)}` : ''}`);
+      const verdict = r.verdict !== undefined ? `, verdict **${r.verdict}**` : '';
+      out.push(`- ${r.stage} attempt ${r.attempt} by ${r.agent}: **${r.status}**${verdict}${exit}${progress}${r.note ? `: ${oneLine(r.note)}` : ''}`);
+      if (r.summary) out.push(`  - Its summary: ${oneLine(r.summary)}`);
       const tail = ctx.earlierTails?.get(r.id) ?? [];
       if (tail.length > 0) out.push('', fence(tail.join('\n')), '');
     }
+    out.push('');
+  }
+
+  const answered = answeredQuestions(reader, ticket.id);
+  if (answered.length > 0) {
+    out.push('## Questions asked on this ticket, and the answers', '', 'An agent stopped with `agent-factory block`; a person answered. Act on the answers.', '');
+    for (const q of answered) {
+      out.push(`- ${q.run.stage} attempt ${q.run.attempt} asked: ${oneLine(q.question)}`);
+      for (const a of q.answers) out.push(`  - ${a.author} answered: ${oneLine(a.body, 2000)}`);
+    }
+    out.push('');
+  }
+
+  const toAgent = messagesForAgent(reader, ticket.id)
+    .filter((m) => m.metadata?.[ANSWERS_KEY] === undefined)
+    .slice(-RECENT_MESSAGES);
+  if (toAgent.length > 0) {
+    out.push('## Messages to you from people (latest last)', '');
+    for (const m of toAgent) out.push(`- ${m.author}: ${oneLine(m.body, 2000)}`);
     out.push('');
   }
 
@@ -116,8 +144,10 @@ export function buildPrompt(reader: BoardReader, ctx: PromptContext): string {
     '- `agent-factory note "<text>"`: tell the people watching what you did or found',
     '- `agent-factory progress <percent> ["<text>"]`: how far along you are (0-100)',
     '- `agent-factory heartbeat`: you are still working, with nothing to say yet',
-    '- `agent-factory block "<reason>"`: you cannot go on without a human (moves the ticket to BLOCKED); then exit',
-    '- `agent-factory done`: this stage is finished; the ticket moves to the next stage (exiting with status 0 does the same)',
+    '- `agent-factory bug "<text>" [--severity high] [--file F --line N]`: file a bug on the ticket without ending the stage',
+    '- `agent-factory inbox [--wait SECONDS]`: read what people wrote to you since you last looked',
+    '- `agent-factory block "<question>"`: you cannot go on without a person (moves the ticket to BLOCKED); then exit. The answer comes with the next attempt',
+    ...verdictLines(run.stage),
     '',
     'A non-zero exit status records a failed attempt; its last output lines are shown to the next attempt.',
     '',
@@ -139,13 +169,46 @@ export async function writePromptFile(reader: BoardReader, ctx: Omit<PromptConte
   return file;
 }
 
+/** How this stage ends: the verdict command, an example, and what an exit without one means. */
+function finishing(stage: string, completion: CompletionPolicy | undefined): string[] {
+  const review = isStatus(stage) && isReviewStage(stage);
+  const lines = review
+    ? [
+        'End the stage with exactly one verdict:',
+        '',
+        '```sh',
+        'agent-factory approve --summary "Checked the retry logic and its tests; all criteria met"',
+        'agent-factory reject --bug "Retries forever on HTTP 400" --severity high --file src/upload.ts --line 42 --bug "No test for the timeout"',
+        '```',
+        '',
+        '`reject` files each `--bug` on the ticket and sends it back to development; the options after a `--bug` describe that bug.',
+      ]
+    : ['When the work is committed, end the stage with:', '', '```sh', 'agent-factory done --summary "Added retry with backoff to the upload client, with tests"', '```'];
+  if (completion === 'verdict') lines.push('', 'Exiting without a verdict counts as a failed attempt, whatever your exit status.');
+  if (completion === 'exit') {
+    lines.push('', review ? 'Exiting with status 0 without a verdict also counts as approval.' : 'Exiting with status 0 without a verdict also counts as done, but only when the branch has commits or changed files.');
+  }
+  return lines;
+}
+
+function verdictLines(stage: string): string[] {
+  if (isStatus(stage) && isReviewStage(stage)) {
+    return [
+      '- `agent-factory approve [--summary "<text>"]`: this review passes; the ticket moves to the next stage',
+      '- `agent-factory reject --bug "<text>" [--severity high] [--file F --line N] ...`: this review fails; the bugs are filed and the ticket goes back to development',
+    ];
+  }
+  return ['- `agent-factory done [--summary "<text>"]`: this stage is finished; the ticket moves to the next stage'];
+}
+
 function recentMessages(reader: BoardReader, ticketId: string): { author: string; body: string }[] {
-  // The PM thread holds what people replied and agents noted; the run thread is summarized above.
+  // The PM thread holds what agents noted and people replied; what people wrote to the agent is
+  // listed above, and the run thread is summarized in the earlier attempts.
   const thread = reader.findConversation(ticketId, PM_THREAD_KEY);
   if (!thread) return [];
   return reader
     .listMessages(thread.id)
-    .filter((m) => m.kind !== 'checkin')
+    .filter((m) => m.kind !== 'checkin' && !m.toAgent)
     .slice(-RECENT_MESSAGES);
 }
 

@@ -21,9 +21,11 @@ import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import { isLive, type Run } from '../domain/run';
-import { isStatus, nextStage, type Status } from '../domain/status';
+import { nextStageIn, STAGES } from '../domain/pipeline';
+import { isStatus, type Status } from '../domain/status';
 import type { Board, BoardTx } from '../store/api';
-import { expandArgs, type AgentCommand } from './agentCommand';
+import { worktreeGitDirs } from '../git/worktreeGitDirs';
+import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
 import { writeCliShim, type CliLauncher } from './cliShim';
 import { isProcessTreeAlive, signalProcessTree, spawnAgentProcess } from './processTree';
 import { ensureRunDir, LineSplitter, readTail, RunLogWriter, runLogFile } from './runFiles';
@@ -55,7 +57,19 @@ export interface RunManagerOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Puts `agent-factory` on the agents' PATH. */
   cli?: CliLauncher;
+  /** Reads each process run's output as it streams (tokens, tool calls, requests for a person). */
+  observeOutput?: RunOutputObserverFactory;
+  /** The stages in use (`agentFactory.pipeline`), read when a run ends; default every stage. */
+  pipeline?: () => readonly Status[];
 }
+
+/** Sees one run's output lines as they come; `end` runs once the process has exited. */
+export interface RunOutputObserver {
+  line(stream: 'stdout' | 'stderr', line: string): void;
+  end(): Promise<void>;
+}
+
+export type RunOutputObserverFactory = (run: Run, command: AgentCommand) => RunOutputObserver | undefined;
 
 /** What to start for a queued run the caller recorded. */
 export interface LaunchRequest {
@@ -113,6 +127,8 @@ export class RunManager implements Disposable {
   private readonly doneGraceMs: number;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cli: CliLauncher | undefined;
+  private readonly observeOutput: RunOutputObserverFactory | undefined;
+  private readonly pipeline: () => readonly Status[];
   private cliShimDir: Promise<string | undefined> | undefined;
 
   private readonly queue: LaunchRequest[] = [];
@@ -145,6 +161,8 @@ export class RunManager implements Disposable {
     this.doneGraceMs = options.doneGraceMs ?? this.stopGraceMs;
     this.baseEnv = options.baseEnv ?? process.env;
     this.cli = options.cli;
+    this.observeOutput = options.observeOutput;
+    this.pipeline = options.pipeline ?? (() => STAGES);
     this.boardSubscription = this.board.onDidChange(() => this.checkExternalChanges());
   }
 
@@ -218,10 +236,11 @@ export class RunManager implements Disposable {
 
   /**
    * The environment of an agent (or of the terminal a person works in): the run's id, the board
-   * folder and the ticket in AGENT_FACTORY_* variables, and `agent-factory` on the PATH.
+   * folder and the ticket in AGENT_FACTORY_* variables, and `agent-factory` on the PATH, over the
+   * agent command's own variables (`overlay`).
    */
-  async agentEnvironment(run: Pick<Run, 'id' | 'ticketId' | 'stage'>, promptFile?: string): Promise<NodeJS.ProcessEnv> {
-    const env: NodeJS.ProcessEnv = { ...this.baseEnv };
+  async agentEnvironment(run: Pick<Run, 'id' | 'ticketId' | 'stage'>, promptFile?: string, overlay: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = { ...this.baseEnv, ...overlay };
     // Set inside the extension host; an Electron-based agent would start as plain node with it.
     delete env.ELECTRON_RUN_AS_NODE;
     env.AGENT_FACTORY_RUN_ID = run.id;
@@ -341,15 +360,26 @@ export class RunManager implements Disposable {
       await this.writeOutcome(entry, { code: null, signal: null, error: new Error(`the worktree ${request.worktree} does not exist`) }, []);
       return;
     }
-    const args = expandArgs(request.command, {
+    let gitDirs = { gitDir: '', gitCommonDir: '' };
+    try {
+      if (usesGitDirs(request.command)) gitDirs = await worktreeGitDirs(request.worktree);
+    } catch (err) {
+      await logWriter.close();
+      await this.writeOutcome(entry, { code: null, signal: null, error: new Error(`could not find the git folders of ${request.worktree}: ${errorMessage(err)}`) }, []);
+      return;
+    }
+    const values: PlaceholderValues = {
       ticketId: run.ticketId,
       title: request.title,
       promptFile: request.promptFile,
       worktree: request.worktree,
       runId: run.id,
       stage: run.stage,
-    });
-    const env = await this.agentEnvironment(run, request.promptFile);
+      boardDir: this.board.dir,
+      ...gitDirs,
+    };
+    const args = expandArgs(request.command, values);
+    const env = await this.agentEnvironment(run, request.promptFile, expandEnv(request.command, values));
     if (entry.stop) {
       // Cancelled while the log folder was being prepared.
       await logWriter.close();
@@ -367,12 +397,13 @@ export class RunManager implements Disposable {
     }
     entry.child = child;
     entry.pid = child.pid;
+    const observer = this.observeOutput?.(run, request.command);
     const exit = new Promise<ExitResult>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    this.pipeOutput(entry, child, logWriter);
+    this.pipeOutput(entry, child, logWriter, observer);
 
     if (child.pid !== undefined) {
       this.log.info(`${run.ticketId} ${run.stage}: started ${request.command.program} (run ${run.id}, pid ${child.pid})`);
@@ -399,6 +430,7 @@ export class RunManager implements Disposable {
     // Output may still be in the pipes; a grandchild holding them open must not hold us forever.
     await Promise.race([closed, delay(2000)]);
     await logWriter.close();
+    await observer?.end().catch((err: unknown) => this.log.warn(`Run ${run.id}: reading its output failed: ${errorMessage(err)}`));
     if (entry.pid !== undefined && !entry.stopping && isProcessTreeAlive(entry.pid)) {
       // The agent exited but left processes behind: they belong to the run and end with it.
       this.track(this.terminate(entry));
@@ -408,19 +440,23 @@ export class RunManager implements Disposable {
     await this.writeOutcome(entry, result, tail);
   }
 
-  private pipeOutput(entry: ActiveRun, child: ChildProcess, logWriter: RunLogWriter): void {
+  private pipeOutput(entry: ActiveRun, child: ChildProcess, logWriter: RunLogWriter, observer: RunOutputObserver | undefined): void {
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
       if (!readable) continue;
       const splitter = new LineSplitter();
+      const emit = (line: string): void => {
+        observer?.line(stream, line);
+        this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, stream, line });
+      };
       readable.setEncoding('utf8');
       readable.on('data', (chunk: string) => {
         logWriter.write(chunk);
         entry.lastOutputAt = this.clock.now();
-        for (const line of splitter.push(chunk)) this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, stream, line });
+        for (const line of splitter.push(chunk)) emit(line);
       });
       readable.on('end', () => {
-        for (const line of splitter.flush()) this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, stream, line });
+        for (const line of splitter.flush()) emit(line);
       });
     }
   }
@@ -516,7 +552,7 @@ export class RunManager implements Disposable {
         // Someone else decided first (the agent's `done`, another window, the PM).
         const updated = tx.updateRun(run.id, { exitCode: run.exitCode ?? exitCode, endedAt: run.endedAt ?? now });
         const ticket = tx.getTicket(run.ticketId);
-        const next = isStatus(run.stage) ? nextStage(run.stage) : undefined;
+        const next = this.nextStage(run.stage);
         const advancedTo = run.status === 'succeeded' && ticket && ticket.status === next ? next : undefined;
         return { run: updated, advancedTo };
       }
@@ -545,7 +581,7 @@ export class RunManager implements Disposable {
 
   private succeed(tx: BoardTx, run: Run, now: number): RunEnded {
     const ticket = tx.getTicket(run.ticketId);
-    const next = isStatus(run.stage) ? nextStage(run.stage) : undefined;
+    const next = this.nextStage(run.stage);
     let note: string;
     let advancedTo: Status | undefined;
     if (!ticket) {
@@ -626,8 +662,13 @@ export class RunManager implements Disposable {
 
   private advancedBy(run: Run): Status | undefined {
     if (run.status !== 'succeeded' || !isStatus(run.stage)) return undefined;
-    const next = nextStage(run.stage);
+    const next = this.nextStage(run.stage);
     return next !== undefined && this.board.getTicket(run.ticketId)?.status === next ? next : undefined;
+  }
+
+  /** Where a ticket goes when `stage` is finished, in the pipeline in use. */
+  private nextStage(stage: string): Status | undefined {
+    return isStatus(stage) ? nextStageIn(this.pipeline(), stage) : undefined;
   }
 
   // ---- heartbeat -----------------------------------------------------------------------------

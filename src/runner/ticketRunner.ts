@@ -15,7 +15,9 @@ import { isLive, type Run } from '../domain/run';
 import { isActive, type Actor, type Status } from '../domain/status';
 import type { Ticket, Worktree } from '../domain/ticket';
 import type { Board } from '../store/api';
-import { agentName, type AgentCommand } from './agentCommand';
+import { agentName, STAGE_SETTING_NAMES, type AgentCommand } from './agentCommand';
+import { findProgram } from './profiles/programLookup';
+import { builtInProfile } from './profiles/profiles';
 import { writePromptFile } from './prompt';
 import type { RunEnded, RunManager } from './runManager';
 import { ensureRunThread } from './threads';
@@ -31,6 +33,8 @@ export interface TicketRunnerDeps {
   prepareWorktree(ticket: Ticket): Promise<Worktree>;
   /** Workspace trust: nothing is spawned in an untrusted workspace. */
   isTrusted(): boolean;
+  /** The environment agents inherit (where their program is looked up); defaults to this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface StartedRun {
@@ -74,6 +78,7 @@ export class TicketRunner implements Disposable {
     if (!ticket) throw new FactoryError('not-found', `there is no ticket ${id}`);
     const stage = expectedStage ?? stageToStart(ticket);
     const command = this.deps.commandFor(stage);
+    if (command) await assertProgramFound(command, stage, { ...(this.deps.env ?? process.env), ...command.env });
     const agent = agentName(command);
 
     const recorded = await board.write((tx) => {
@@ -171,6 +176,17 @@ export class TicketRunner implements Disposable {
   dispose(): void {
     this.subscription.dispose();
   }
+}
+
+/** A missing program is named before anything is recorded: no failed run with an empty log. */
+async function assertProgramFound(command: AgentCommand, stage: Status, env: NodeJS.ProcessEnv): Promise<void> {
+  if (await findProgram(command.program, env)) return;
+  const profile = builtInProfile(command.profile);
+  const setting = `agentFactory.agents.${STAGE_SETTING_NAMES[stage] ?? stage}`;
+  const what = profile
+    ? `${profile.label} ("${profile.program}") is not installed or not on the PATH. Install it (${profile.install}) or choose another profile`
+    : `the program "${command.program}" of ${setting}.command was not found. Fix the setting or choose a profile`;
+  throw new FactoryError('not-found', `The ${stage} agent cannot start: ${what} with "Agent Factory: Configure Agent…".`);
 }
 
 /** The stage a Start works: READY starts development, an active stage is retried. */

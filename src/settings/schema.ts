@@ -17,6 +17,8 @@ export interface SettingSchema {
   enum?: unknown[];
   items?: SettingSchema;
   properties?: Record<string, SettingSchema>;
+  /** The schema of every property of an object (a map of names to values). */
+  additionalProperties?: SettingSchema;
   required?: string[];
   scope?: string;
 }
@@ -133,6 +135,12 @@ export function checkSettingValue(schema: SettingSchema, value: unknown): string
       const prop = (value as Record<string, unknown>)[name];
       if (prop === undefined) continue;
       const problem = checkSettingValue(propSchema, prop);
+      if (problem) return `"${name}" ${problem}`;
+    }
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && schema.additionalProperties) {
+    for (const [name, prop] of Object.entries(value)) {
+      const problem = checkSettingValue(schema.additionalProperties, prop);
       if (problem) return `"${name}" ${problem}`;
     }
   }

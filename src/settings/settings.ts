@@ -9,9 +9,12 @@ import type { GathererSettings } from '../agents/gathererAgent';
 import type { ManagerSettings } from '../agents/manager';
 import type { PmSettings } from '../agents/pm/settings';
 import type { WorktreeSettings } from '../agents/worktreeAgent';
-import { errorMessage } from '../domain/errors';
+import { errorMessage, FactoryError } from '../domain/errors';
+import { pipelineProblem, type CompletionPolicy } from '../domain/pipeline';
 import type { Status } from '../domain/status';
-import { commandSettingKey, parseAgentCommand, type AgentCommand } from '../runner/agentCommand';
+import { parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
+import { isProfileName, PROFILE_NAMES } from '../runner/profiles/profile';
+import { resolveAgentCommand } from '../runner/profiles/profiles';
 import type { SecuritySettings } from '../scan/security/settings';
 import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
 
@@ -19,6 +22,8 @@ import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS
 export interface SettingsSource {
   get(key: string): unknown;
 }
+
+const PIPELINE_KEY = 'pipeline';
 
 export class Settings {
   private readonly warned = new Set<string>();
@@ -62,20 +67,26 @@ export class Settings {
    */
   problems(): string[] {
     const found: string[] = [];
+    const badKeys = new Set<string>();
     for (const key of settingKeys()) {
       const value = this.source.get(key);
       if (value === undefined) continue;
       const problem = checkSettingValue(settingSchema(key), value);
       if (problem !== undefined) {
         found.push(`${SETTINGS_SECTION}.${key} ${problem}`);
+        badKeys.add(key);
         continue;
       }
-      if (/^agents\.[a-z]+\.command$/.test(key)) {
-        try {
-          parseAgentCommand(value, `${SETTINGS_SECTION}.${key}`);
-        } catch (err) {
-          found.push(errorMessage(err));
-        }
+      const pipeline = key === PIPELINE_KEY ? pipelineProblem(value) : undefined;
+      if (pipeline !== undefined) found.push(`${SETTINGS_SECTION}.${key} ${pipeline}`);
+    }
+    // What the schema cannot see: placeholders, and a command's shape beyond its type.
+    for (const [stage, name] of Object.entries(STAGE_SETTING_NAMES)) {
+      if ([...badKeys].some((key) => key.startsWith(`agents.${name}.`))) continue;
+      try {
+        this.agentCommand(stage as Status);
+      } catch (err) {
+        found.push(errorMessage(err));
       }
     }
     return found;
@@ -89,14 +100,53 @@ export class Settings {
     return this.number('runs.maxParallel');
   }
 
+  maxAttempts(): number {
+    return this.number('runs.maxAttempts');
+  }
+
   /**
-   * The coding agent configured for a stage, or undefined for "none" (a terminal in the editor).
-   * A malformed value throws, naming the setting, so a typo never silently becomes a terminal.
+   * The stages tickets go through. The schema checks the names; the order and the first stage
+   * are checked here, and a pipeline that breaks them is replaced by the default, with a warning.
+   */
+  pipeline(): Status[] {
+    const value = this.strings(PIPELINE_KEY) as Status[];
+    const problem = pipelineProblem(value);
+    if (problem === undefined) return value;
+    const fallback = settingDefault(PIPELINE_KEY) as Status[];
+    this.warnOnce(PIPELINE_KEY, `Setting ${SETTINGS_SECTION}.${PIPELINE_KEY} ${problem}; using ${JSON.stringify(fallback)}.`);
+    return fallback;
+  }
+
+  /** How a run of `stage` counts as finished when its agent exits without a verdict. */
+  completionPolicy(stage: Status): CompletionPolicy {
+    const name = STAGE_SETTING_NAMES[stage];
+    return name === undefined ? 'verdict' : (this.string(`agents.${name}.completion`) as CompletionPolicy);
+  }
+
+  /**
+   * The coding agent configured for a stage (its profile, or the custom command, with the model,
+   * extra arguments and environment), or undefined for "none" (a terminal in the editor). A
+   * malformed command or an unknown profile throws, naming the setting, so a typo never silently
+   * becomes a terminal.
    */
   agentCommand(stage: Status): AgentCommand | undefined {
-    const key = commandSettingKey(stage);
-    if (key === undefined) return undefined;
-    return parseAgentCommand(this.source.get(key.slice(SETTINGS_SECTION.length + 1)), key);
+    const name = STAGE_SETTING_NAMES[stage];
+    if (name === undefined) return undefined;
+    const prefix = `agents.${name}`;
+    const profile = this.source.get(`${prefix}.profile`) ?? settingDefault(`${prefix}.profile`);
+    if (!isProfileName(profile)) {
+      throw new FactoryError('invalid-input', `${SETTINGS_SECTION}.${prefix}.profile must be one of ${PROFILE_NAMES.join(', ')}, not ${JSON.stringify(profile)}`);
+    }
+    return resolveAgentCommand(
+      {
+        profile,
+        command: parseAgentCommand(this.source.get(`${prefix}.command`), `${SETTINGS_SECTION}.${prefix}.command`),
+        model: this.string(`${prefix}.model`),
+        extraArgs: this.strings(`${prefix}.extraArgs`),
+        env: this.value(`${prefix}.env`) as Record<string, string>,
+      },
+      `${SETTINGS_SECTION}.${prefix}`,
+    );
   }
 
   managerSettings(): ManagerSettings {

@@ -9,6 +9,7 @@ import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { NewSalvage, Salvage } from '../domain/salvage';
 import type { Actor, Status } from '../domain/status';
+import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
 export interface NewTicket {
@@ -20,6 +21,8 @@ export interface NewTicket {
   labels?: string[];
   source?: TicketSource;
   fingerprint?: string;
+  /** Ticket ids that must be DONE first; each must exist. */
+  dependsOn?: string[];
   /** BACKLOG (default) or READY. */
   status?: 'BACKLOG' | 'READY';
 }
@@ -32,6 +35,8 @@ export interface TicketPatch {
   priority?: Priority;
   type?: TicketType;
   labels?: string[];
+  /** Replaces the dependencies; each must exist, and a cycle is refused. */
+  dependsOn?: string[];
   fingerprint?: string | null;
   assignedAgent?: string | null;
   worktree?: Worktree | null;
@@ -69,7 +74,7 @@ export interface NewRun {
 }
 
 /** `startedAt` moves when a queued run actually starts, so queue time never counts as run time. */
-export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner'>>;
+export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner' | 'verdict' | 'summary'>>;
 
 export interface NewCheckIn {
   ticketId: string;
@@ -95,6 +100,8 @@ export interface NewMessage {
   kind: MessageKind;
   body: string;
   metadata?: Record<string, unknown>;
+  /** Addressed to the ticket's coding agent (its inbox). */
+  toAgent?: boolean;
 }
 
 /** A scanner's record of something it found, keyed by a stable fingerprint. */
@@ -174,12 +181,16 @@ export interface BoardTx extends BoardReader {
   updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug;
   createRun(r: NewRun): Run;
   updateRun(id: string, patch: RunPatch): Run;
+  /** Replaces the token usage (and cost) recorded for a run: the agent's totals so far. */
+  setRunUsage(id: string, usage: TokenUsage): Run;
   addCheckIn(c: NewCheckIn): CheckIn;
   setCheckInResolved(id: string, resolved: boolean): void;
   createConversation(c: NewConversation): Conversation;
   setConversationStatus(id: string, status: ConversationStatus): void;
   updateConversation(id: string, patch: { title?: string; file?: string; line?: number }): void;
   addMessage(m: NewMessage): Message;
+  /** Marks messages read by a run's agent (its inbox); already read ones keep their first reader. */
+  markMessagesRead(ids: readonly string[], runId: string): void;
   upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding;
   markFindingGone(fingerprint: string): void;
   markScanned(contentHash: string, rulesVersion: string): void;
@@ -208,6 +219,12 @@ export interface OpenReport {
   message?: string | undefined;
   created: boolean;
   migratedFrom?: number | undefined;
+  /** How many acknowledged changes a damaged journal lost (0 or absent when none). */
+  lostChanges?: number | undefined;
+  /** True when the board's folder cannot be written: reads work, every write is refused. */
+  readOnly?: boolean | undefined;
+  /** Other things the user should know about how the board was opened (a fallback lock, read-only). */
+  notes?: string[] | undefined;
 }
 
 export interface Board extends BoardReader {

@@ -9,16 +9,18 @@ import { CHECKIN_TYPES } from '../domain/checkin';
 import type { CheckIn } from '../domain/checkin';
 import type { Clock } from '../domain/clock';
 import { CONVERSATION_TYPES } from '../domain/conversation';
+import { dependencyCycle, describeCycle, validateDependsOn } from '../domain/dependencies';
 import type { Conversation, ConversationStatus, ConversationType, Message } from '../domain/conversation';
 import { FactoryError, IllegalTransitionError, StatusConflictError } from '../domain/errors';
 import { assertEntityId, assertTicketId, ticketIdFromNumber } from '../domain/ids';
-import { RUN_STATUSES } from '../domain/run';
+import { RUN_STATUSES, VERDICTS } from '../domain/run';
 import type { Run, RunStatus } from '../domain/run';
 import type { NewSalvage, Salvage } from '../domain/salvage';
 import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
 import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
 import type { Bug, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
+import type { TokenUsage } from '../domain/usage';
 import type {
   AgentState,
   BoardTx,
@@ -48,9 +50,9 @@ export function newEntityId(prefix: string): string {
 }
 
 const TICKET_UPDATE = `UPDATE tickets SET title = ?, description = ?, acceptance_criteria = ?, priority = ?, type = ?,
-  labels = ?, fingerprint = ?, assigned_agent = ?, worktree = ?, heal_count = ?, updated_at = ? WHERE id = ?`;
+  labels = ?, fingerprint = ?, assigned_agent = ?, worktree = ?, heal_count = ?, depends_on = ?, updated_at = ? WHERE id = ?`;
 const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = ?, ended_at = ?, status = ?, exit_code = ?,
-  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ? WHERE id = ?`;
+  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ?, verdict = ?, summary = ? WHERE id = ?`;
 
 /** `WHERE a = ? AND b IN (?, ?)` from whichever filter fields are set, with their parameters. */
 class Where {
@@ -255,11 +257,13 @@ export class BoardData implements BoardTx {
     const fingerprint = optionalText(t.fingerprint, 'fingerprint');
     const number = Number(this.getMeta(META_NEXT_TICKET) ?? '1');
     const id = ticketIdFromNumber(number);
+    // A new ticket has no dependents yet, so its dependencies cannot close a cycle.
+    const dependsOn = this.existingDependencies(validateDependsOn(t.dependsOn, id));
     const now = this.clock.now();
     this.db.run(
       `INSERT INTO tickets (id, num, title, description, acceptance_criteria, priority, type, labels, source, fingerprint,
-        status, heal_count, created_at, updated_at, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-      [id, number, title, description, JSON.stringify(criteria), priority, type, JSON.stringify(labels), source, fingerprint ?? null, status, now, now, now],
+        status, heal_count, depends_on, created_at, updated_at, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+      [id, number, title, description, JSON.stringify(criteria), priority, type, JSON.stringify(labels), source, fingerprint ?? null, status, JSON.stringify(dependsOn), now, now, now],
     );
     this.db.run('UPDATE meta SET value = ? WHERE key = ?', [String(number + 1), META_NEXT_TICKET]);
     this.ticketCache.delete(id);
@@ -282,6 +286,7 @@ export class BoardData implements BoardTx {
       assignedAgent: patch.assignedAgent === null ? undefined : (optionalText(patch.assignedAgent, 'assigned agent') ?? t.assignedAgent),
       worktree: patch.worktree === null ? undefined : patch.worktree !== undefined ? validWorktree(patch.worktree) : t.worktree,
       healCount: patch.healCount !== undefined ? nonNegativeInteger(patch.healCount, 'heal count') : t.healCount,
+      dependsOn: patch.dependsOn !== undefined ? this.acyclicDependencies(t.id, patch.dependsOn) : t.dependsOn,
     };
     this.db.run(TICKET_UPDATE, [
       next.title,
@@ -294,6 +299,7 @@ export class BoardData implements BoardTx {
       next.assignedAgent ?? null,
       next.worktree === undefined ? null : JSON.stringify(next.worktree),
       next.healCount,
+      JSON.stringify(next.dependsOn),
       this.clock.now(),
       t.id,
     ]);
@@ -316,6 +322,13 @@ export class BoardData implements BoardTx {
     this.db.run('DELETE FROM tickets WHERE id = ?', [t.id]);
     this.ticketCache.delete(t.id);
     this.touched.add(t.id);
+    // Nothing waits on a ticket that is gone.
+    for (const id of this.db.column('SELECT id FROM tickets WHERE instr(depends_on, ?) > 0', [JSON.stringify(t.id)])) {
+      const dependent = this.requireTicket(String(id));
+      this.db.run('UPDATE tickets SET depends_on = ? WHERE id = ?', [JSON.stringify(dependent.dependsOn.filter((d) => d !== t.id)), dependent.id]);
+      this.ticketCache.delete(dependent.id);
+      this.touched.add(dependent.id);
+    }
   }
 
   transition(id: string, expectedFrom: Status, to: Status, by: Actor, note?: string): Ticket {
@@ -436,6 +449,21 @@ export class BoardData implements BoardTx {
       next.note === undefined ? null : validateDescription(next.note),
       requiredText(next.owner, 'owner'),
       finiteNumber(next.startedAt, 'start time'),
+      next.verdict === undefined ? null : oneOf(next.verdict, VERDICTS, 'verdict'),
+      next.summary === undefined ? null : validateDescription(next.summary),
+      run.id,
+    ]);
+    this.touched.add(run.ticketId);
+    return this.requireRun(run.id);
+  }
+
+  setRunUsage(id: string, usage: TokenUsage): Run {
+    const run = this.requireRun(id);
+    this.db.run('UPDATE runs SET input_tokens = ?, output_tokens = ?, cached_tokens = ?, cost_usd = ? WHERE id = ?', [
+      nonNegativeInteger(usage.inputTokens, 'input tokens'),
+      nonNegativeInteger(usage.outputTokens, 'output tokens'),
+      nonNegativeInteger(usage.cachedTokens, 'cached tokens'),
+      usage.costUsd === undefined ? null : finiteNumber(usage.costUsd, 'cost'),
       run.id,
     ]);
     this.touched.add(run.ticketId);
@@ -523,19 +551,30 @@ export class BoardData implements BoardTx {
     const conv = this.requireConversation(m.conversationId);
     const id = newEntityId('m');
     const now = this.clock.now();
-    this.db.run('INSERT INTO messages (id, conversation_id, author, kind, body, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    this.db.run('INSERT INTO messages (id, conversation_id, author, kind, body, metadata, to_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       id,
       conv.id,
       requiredText(m.author, 'author'),
       requiredText(m.kind, 'message kind'),
       boundedText(m.body, 'message'),
       m.metadata === undefined ? null : boundedText(JSON.stringify(m.metadata), 'message metadata'),
+      m.toAgent === true ? 1 : 0,
       now,
     ]);
     this.db.run('UPDATE conversations SET updated_at = ? WHERE id = ?', [now, conv.id]);
     this.touched.add(conv.ticketId);
     const r = this.db.get('SELECT * FROM messages WHERE id = ?', [id]);
     return toMessage(r ?? {});
+  }
+
+  markMessagesRead(ids: readonly string[], runId: string): void {
+    const reader = assertEntityId(runId, 'run id');
+    const now = this.clock.now();
+    for (const id of ids) {
+      const r = this.db.get('SELECT m.id, c.ticket_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?', [id]);
+      if (r === undefined) throw new FactoryError('not-found', `no message ${id}`);
+      if (this.db.run('UPDATE messages SET read_at = ?, read_by = ? WHERE id = ? AND read_at IS NULL', [now, reader, id]) > 0) this.touched.add(String(r.ticket_id));
+    }
   }
 
   // ---------------------------------------------------------------- scanners, agents, meta
@@ -690,6 +729,21 @@ export class BoardData implements BoardTx {
     return t;
   }
 
+  /** Every dependency must name a ticket on this board. */
+  private existingDependencies(ids: string[]): string[] {
+    const missing = ids.filter((id) => this.findTicket(id) === undefined);
+    if (missing.length > 0) throw new FactoryError('not-found', `cannot depend on ${missing.join(', ')}: no such ticket on this board`);
+    return ids;
+  }
+
+  /** Validated, existing dependencies for `ticketId` that close no cycle. */
+  private acyclicDependencies(ticketId: string, value: unknown): string[] {
+    const ids = this.existingDependencies(validateDependsOn(value, ticketId));
+    const cycle = dependencyCycle(ticketId, ids, (id) => this.findTicket(id));
+    if (cycle) throw new FactoryError('dependency-cycle', describeCycle(cycle));
+    return ids;
+  }
+
   private requireBug(id: string): Bug {
     const r = this.db.get('SELECT * FROM bugs WHERE id = ?', [id]);
     if (r === undefined) throw new FactoryError('not-found', `no bug ${id}`);
@@ -720,6 +774,7 @@ function cloneTicket(t: Ticket): Ticket {
     ...t,
     acceptanceCriteria: [...t.acceptanceCriteria],
     labels: [...t.labels],
+    dependsOn: [...t.dependsOn],
     worktree: t.worktree === undefined ? undefined : { ...t.worktree },
   };
 }

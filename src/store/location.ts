@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { boardTrace } from './boardTrace';
 
 const run = promisify(execFile);
 
@@ -19,7 +20,7 @@ export interface BoardLocation {
   dir: string;
   /** `<repoRoot>/.factory/factory.db` */
   dbPath: string;
-  /** Whether the board's database file is there already. */
+  /** Whether anything of a board is there already (its database, last good copy or journal). */
   exists: boolean;
 }
 
@@ -43,9 +44,7 @@ export async function resolveBoardLocation(folder: string): Promise<BoardLocatio
   if (!isAbsolute(commonDir)) commonDir = resolve(folder, commonDir);
   const repoRoot = await mainCheckoutOf(commonDir, folder);
   if (repoRoot === undefined) return undefined;
-  const dir = join(repoRoot, BOARD_DIR_NAME);
-  const dbPath = join(dir, BOARD_DB_NAME);
-  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+  return locationAt(repoRoot);
 }
 
 /**
@@ -77,7 +76,7 @@ export async function resolveBoardLocationWithoutGit(folder: string): Promise<Bo
 async function locationAt(repoRoot: string): Promise<BoardLocation> {
   const dir = join(repoRoot, BOARD_DIR_NAME);
   const dbPath = join(dir, BOARD_DB_NAME);
-  return { repoRoot, dir, dbPath, exists: await fileExists(dbPath) };
+  return { repoRoot, dir, dbPath, exists: (await boardTrace(dbPath)) !== undefined };
 }
 
 /** Creates `.factory/` (ignoring itself, so the board never shows up in `git status`). */

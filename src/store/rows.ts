@@ -1,9 +1,10 @@
 /** Database rows to domain entities. Optional fields come back undefined, never null. */
 import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
-import type { Run, RunStatus } from '../domain/run';
+import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { Salvage, SalvageSummary } from '../domain/salvage';
 import type { Status } from '../domain/status';
+import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease } from './api';
 import type { Row } from './sqlite';
@@ -48,6 +49,7 @@ export function toTicket(r: Row): Ticket {
     blockedReason: optStr(r.blocked_reason),
     assignedAgent: optStr(r.assigned_agent),
     worktree: optJson<Worktree>(r.worktree),
+    dependsOn: json<string[]>(r.depends_on, []),
     healCount: num(r.heal_count),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -64,6 +66,11 @@ export function toHistory(r: Row): HistoryEntry {
     by: str(r.by),
     note: optStr(r.note),
   };
+}
+
+function toUsage(r: Row): TokenUsage | undefined {
+  if (r.input_tokens === null || r.input_tokens === undefined) return undefined;
+  return { inputTokens: num(r.input_tokens), outputTokens: num(r.output_tokens ?? 0), cachedTokens: num(r.cached_tokens ?? 0), costUsd: optNum(r.cost_usd) };
 }
 
 export function toBug(r: Row): Bug {
@@ -103,6 +110,9 @@ export function toRun(r: Row): Run {
     logFile: optStr(r.log_file),
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
+    usage: toUsage(r),
+    verdict: optStr(r.verdict) as Verdict | undefined,
+    summary: optStr(r.summary),
   };
 }
 
@@ -143,6 +153,9 @@ export function toMessage(r: Row): Message {
     kind: str(r.kind) as MessageKind,
     body: str(r.body),
     metadata: optJson<Record<string, unknown>>(r.metadata),
+    toAgent: num(r.to_agent ?? 0) !== 0,
+    readAt: optNum(r.read_at),
+    readBy: optStr(r.read_by),
     createdAt: num(r.created_at),
   };
 }

@@ -184,13 +184,43 @@ const V2: Migration = {
   ],
 };
 
+/** What each run's model calls used, read from the coding agent's machine output while it runs. */
+const V3: Migration = {
+  version: 3,
+  name: 'token usage of runs',
+  statements: [
+    `ALTER TABLE runs ADD COLUMN input_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN output_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN cached_tokens INTEGER`,
+    `ALTER TABLE runs ADD COLUMN cost_usd REAL`,
+  ],
+};
+
+/**
+ * The closed loop: what a ticket waits for (`depends_on`, a JSON list of ticket ids), the verdict
+ * and summary an agent reported for its run, and messages addressed to a ticket's agent with
+ * when (and by which run) they were read.
+ */
+const V4: Migration = {
+  version: 4,
+  name: 'dependencies, verdicts and the agent inbox',
+  statements: [
+    `ALTER TABLE tickets ADD COLUMN depends_on TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE runs ADD COLUMN verdict TEXT`,
+    `ALTER TABLE runs ADD COLUMN summary TEXT`,
+    `ALTER TABLE messages ADD COLUMN to_agent INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE messages ADD COLUMN read_at INTEGER`,
+    `ALTER TABLE messages ADD COLUMN read_by TEXT`,
+  ],
+};
+
 /**
  * Salvages: where a removed worktree's work was saved (refs and an archive folder), so the ticket
  * page lists them and "Restore Worktree" finds them. No foreign key: a salvage outlives its
  * ticket, and is deleted only on request.
  */
-const V3: Migration = {
-  version: 3,
+const V5: Migration = {
+  version: 5,
   name: 'worktree salvages',
   statements: [
     `CREATE TABLE salvages (
@@ -213,7 +243,7 @@ const V3: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

@@ -1,32 +1,56 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../agents/agent';
-import { errorMessage } from '../domain/errors';
+import { errorMessage, FactoryError } from '../domain/errors';
 import type { Board } from '../store/api';
-import { createBoardFolder, resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
-import { openBoard } from '../store/sqlBoard';
+import { resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
+import { META_LAST_REPAIR, openReportLines, parseRepair, repairSentence } from '../store/repairRecord';
+import { createBoard, openBoard } from '../store/sqlBoard';
 import { ContextKeys } from './constants';
+import { readOnlyBoard } from './trust/readOnlyBoard';
+import { requireTrust } from './trust/restrictedMode';
 import { Disposable } from './util/disposable';
+
+/** What `create` did: made a new board, or found one already there and opened it. */
+export interface CreateOutcome {
+  board: Board;
+  created: boolean;
+}
 
 /**
  * The board of this window: found through the first workspace folder that is in a git
  * repository (a linked worktree finds its main checkout's board), opened when it exists, created
- * only when the user asks.
+ * only when the user asks and nothing of a board is there. In Restricted Mode everyone gets it
+ * read-only; when the user grants trust, the writable board is announced as a change, so the
+ * agents and runner start on it without a reload.
  */
 export class BoardSession extends Disposable {
   private _board: Board | undefined;
+  private readOnly: Board | undefined;
   private readonly changed = this._register(new vscode.EventEmitter<Board | undefined>());
   readonly onDidChangeBoard = this.changed.event;
+
+  /** When the last repair this window told the user about was made (kept per workspace). */
+  private static readonly SHOWN_REPAIR_KEY = 'agentFactory.lastShownRepairAt';
+  private shownRepairAt = 0;
+  /** Every repair this window told the user about (the in-host tests read it). */
+  readonly shownRepairs: string[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
+    private readonly memento?: vscode.Memento,
   ) {
     super();
+    this._register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (this._board) this.changed.fire(this._board);
+      }),
+    );
   }
 
   get board(): Board | undefined {
-    return this._board;
+    return vscode.workspace.isTrusted ? this._board : this.readOnly;
   }
 
   private get wasmPath(): string {
@@ -35,24 +59,44 @@ export class BoardSession extends Disposable {
 
   /** Opens the existing board, if any. Never creates files. */
   async open(): Promise<Board | undefined> {
-    if (this._board) return this._board;
+    if (this._board) return this.board;
     const location = await this.locate();
     if (!location?.exists) {
-      await this.setBoard(undefined);
+      await this.setBoard(undefined, 'none');
       return undefined;
     }
-    return this.openAt(location.dir, location.repoRoot, false);
+    try {
+      return await this.openAt(location.dir, location.repoRoot);
+    } catch (err) {
+      await this.setBoard(undefined, 'failed');
+      throw err;
+    }
   }
 
-  /** Creates the board in the repository of the first workspace folder (explicit user action). */
-  async create(): Promise<Board> {
-    if (this._board) return this._board;
+  /**
+   * Creates the board in the repository of the first workspace folder (explicit user action).
+   * Where anything of a board is there already, that board is opened instead: the store refuses
+   * to create over it, and so does this.
+   */
+  async create(): Promise<CreateOutcome> {
+    requireTrust('Creating a board');
+    if (this._board) return { board: this._board, created: false };
     const location = await this.locate();
     if (!location) {
       throw new Error('Agent Factory needs a workspace folder inside a git repository. Open one, or run `git init` first.');
     }
-    await createBoardFolder(location.repoRoot);
-    return this.openAt(location.dir, location.repoRoot, true);
+    if (location.exists) return { board: await this.openAt(location.dir, location.repoRoot), created: false };
+    let board: Board;
+    try {
+      board = await createBoard({ dir: location.dir, repoRoot: location.repoRoot, wasmPath: this.wasmPath });
+    } catch (err) {
+      // Another window or the CLI created it a moment ago: it is the board to use.
+      if (err instanceof FactoryError && err.reason === 'board-exists') {
+        return { board: await this.openAt(location.dir, location.repoRoot), created: false };
+      }
+      throw err;
+    }
+    return { board: await this.useOpened(board, location.dir), created: true };
   }
 
   private async locate() {
@@ -70,30 +114,74 @@ export class BoardSession extends Disposable {
     return undefined;
   }
 
-  private async openAt(dir: string, repoRoot: string, create: boolean): Promise<Board> {
-    const board = await openBoard({ dir, repoRoot, wasmPath: this.wasmPath, create });
-    const report = board.openReport;
-    if (report.restored) {
-      this.log.error(`Board database was damaged: ${report.message ?? ''} (set aside at ${report.corruptPath ?? '?'})`);
-      void vscode.window.showWarningMessage(
-        `Agent Factory: the board database was damaged. It was set aside and the last good copy restored. ${report.message ?? ''}`,
-      );
-    }
-    if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);
-    this.log.info(`Board opened at ${dir}`);
-    await this.setBoard(board);
-    return board;
+  /** Opens the board that is there (never creates one). */
+  private async openAt(dir: string, repoRoot: string): Promise<Board> {
+    return this.useOpened(await openBoard({ dir, repoRoot, wasmPath: this.wasmPath, create: false }), dir);
   }
 
-  private async setBoard(board: Board | undefined): Promise<void> {
+  private async useOpened(board: Board, dir: string): Promise<Board> {
+    const report = board.openReport;
+    const { warnings, notes } = openReportLines(report);
+    for (const warning of warnings) {
+      this.shownRepairs.push(warning);
+      this.log.error(warning);
+      void vscode.window.showWarningMessage(`Agent Factory: ${warning}`);
+    }
+    for (const note of notes) {
+      this.log.warn(note);
+      void vscode.window.showInformationMessage(`Agent Factory: ${note}`);
+    }
+    if (report.restored) await this.markRepairShown(board);
+    else this.showOtherRepair(board);
+    const listener = board.onDidChange(() => this.showOtherRepair(board));
+    this._register({ dispose: () => listener.dispose() });
+    const mechanism = (board as { lockMechanism?: string }).lockMechanism;
+    if (mechanism !== undefined) this.log.info(`Board writes are guarded by ${mechanism === 'os' ? "the operating system's file lock" : mechanism === 'file' ? 'a lock file' : 'nothing (read-only folder)'}`);
+    if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);
+    this.log.info(`Board ${report.created ? 'created' : 'opened'} at ${dir}${vscode.workspace.isTrusted ? '' : ' (read-only: Restricted Mode)'}`);
+    await this.setBoard(board, 'open');
+    return this.board ?? board;
+  }
+
+  /** A repair another process (the CLI, another window) made and this workspace was not told of yet. */
+  private showOtherRepair(board: Board): void {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined || record.by === board.ownerId) return;
+    if (record.at <= Math.max(this.shownRepairAt, this.memento?.get<number>(BoardSession.SHOWN_REPAIR_KEY) ?? 0)) return;
+    this.shownRepairAt = record.at;
+    void this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
+    const text = `${repairSentence(record.message)} (by another process, ${new Date(record.at).toLocaleString()})`;
+    this.shownRepairs.push(text);
+    this.log.error(text);
+    void vscode.window.showWarningMessage(`Agent Factory: ${text}`);
+  }
+
+  private async markRepairShown(board: Board): Promise<void> {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined) return;
+    this.shownRepairAt = record.at;
+    await this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
+  }
+
+  /**
+   * Publishes the board and what the views should offer: `agentFactory.noBoard` (and with it
+   * Create Board) only once the folders were searched and nothing of a board was found.
+   */
+  private async setBoard(board: Board | undefined, state: 'open' | 'none' | 'failed'): Promise<void> {
     this._board = board;
-    await vscode.commands.executeCommand('setContext', ContextKeys.HasBoard, board !== undefined);
-    this.changed.fire(board);
+    this.readOnly = board ? readOnlyBoard(board) : undefined;
+    await Promise.all([
+      vscode.commands.executeCommand('setContext', ContextKeys.HasBoard, board !== undefined),
+      vscode.commands.executeCommand('setContext', ContextKeys.NoBoard, state === 'none'),
+      vscode.commands.executeCommand('setContext', ContextKeys.BoardFailed, state === 'failed'),
+    ]);
+    this.changed.fire(this.board);
   }
 
   override dispose(): void {
     const board = this._board;
     this._board = undefined;
+    this.readOnly = undefined;
     if (board) void board.close().catch((err: unknown) => this.log.error(`Closing the board failed: ${errorMessage(err)}`));
     super.dispose();
   }

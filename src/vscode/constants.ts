@@ -4,6 +4,8 @@ export const enum Commands {
   CreateBoard = 'agentFactory.createBoard',
   HealStuckTickets = 'agentFactory.healStuckTickets',
   CreateTicket = 'agentFactory.createTicket',
+  EditTicket = 'agentFactory.editTicket',
+  MessageAgent = 'agentFactory.messageAgent',
   OpenTicket = 'agentFactory.openTicket',
   StartTicket = 'agentFactory.startTicket',
   MoveTicket = 'agentFactory.moveTicket',
@@ -21,12 +23,16 @@ export const enum Commands {
   PauseAgent = 'agentFactory.pauseAgent',
   ResumeAgent = 'agentFactory.resumeAgent',
   CancelRun = 'agentFactory.cancelRun',
+  ConfigureAgent = 'agentFactory.configureAgent',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',
+  StartAutopilot = 'agentFactory.startAutopilot',
+  PauseAutopilot = 'agentFactory.pauseAutopilot',
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
   FocusAgents = 'agentFactory.agents.focus',
+  ManageWorkspaceTrust = 'agentFactory.manageWorkspaceTrust',
 }
 
 export const enum Views {
@@ -38,8 +44,14 @@ export const enum Views {
 export const enum ContextKeys {
   /** True once a board is open in this window. */
   HasBoard = 'agentFactory.hasBoard',
+  /** True once the workspace was searched and nothing of a board was found: Create Board is offered. */
+  NoBoard = 'agentFactory.noBoard',
+  /** True when a board was found but could not be opened (the log says why). */
+  BoardFailed = 'agentFactory.boardFailed',
   /** True while the Tickets view is filtered. */
   TicketsFiltered = 'agentFactory.ticketsFiltered',
+  /** True while the board's autopilot is on (whoever turned it on). */
+  AutopilotOn = 'agentFactory.autopilotOn',
 }
 
 export const STATUS_BAR_ID = 'agentFactory.status';

@@ -16,19 +16,23 @@ import { SimpleGitPort } from '../git/simpleGitPort';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
+import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
+import { AutopilotCommands } from './agents/autopilotCommands';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
-import { loadGitApi, VsCodeGitPort } from './git/vscodeGitPort';
+import { GitApiSource } from './git/gitApiSource';
+import { VsCodeGitPort } from './git/vscodeGitPort';
 import { createDiagnosticsPort } from './gatherer/diagnosticsPort';
 import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
 import { registerGuardedCommand } from './util/guardedCommand';
 import { registerRunFeatures, type RunTesting } from './runs/runFeatures';
+import { RestrictedModeNotice } from './trust/restrictedMode';
 import { registerWorktreeCommands } from './worktrees/worktreeCommands';
 
 export interface TestApi {
@@ -36,10 +40,13 @@ export interface TestApi {
   prompter: PrompterHolder;
   manager(): AgentManager | undefined;
   statusBarText(): string;
+  statusBarTooltip(): string;
   agentsModel: AgentsModel;
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
+  /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
+  gitApi(): string;
 }
 
 export interface ExtensionExports {
@@ -55,19 +62,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
-  const session = new BoardSession(context.extensionUri, log);
+  const session = new BoardSession(context.extensionUri, log, context.workspaceState);
   const model = new AgentsModel();
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  context.subscriptions.push(
-    vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false }),
-  );
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false });
+  context.subscriptions.push(agentsView);
 
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
-  const simpleGit = new SimpleGitPort();
-  const git = new VsCodeGitPort(vscode.workspace.isTrusted ? await loadGitApi().catch(() => undefined) : undefined, simpleGit, log);
+  // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
+  const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
+  const gitApi = new GitApiSource(git, log);
+  context.subscriptions.push(gitApi);
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
   const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
   context.subscriptions.push(runFeatures);
@@ -92,7 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const startManager = (board: Board) => {
     if (manager) return;
     if (!vscode.workspace.isTrusted) {
-      model.note = 'Workspace not trusted: background agents are off';
+      model.note = 'Restricted Mode: the background agents are off until you trust this workspace';
       model.bind(board, undefined);
       return;
     }
@@ -109,9 +117,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         if (board) startManager(board);
       });
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      if (session.board) startManager(session.board);
-    }),
+    // When trust is granted, the session announces its board again (now writable), which starts
+    // the agents, and gitApi looks for the Git API.
+    new RestrictedModeNotice([agentsView, tickets.treeView]),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(CONFIG_SECTION)) manager?.reschedule();
     }),
@@ -120,9 +128,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     }),
     registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
+    registerConfigureAgent({ prompter, log }),
+    new AutopilotCommands({ session, prompter, log }),
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
-      const board = await session.create();
-      void vscode.window.showInformationMessage(`Agent Factory: board created in ${board.dir}`);
+      const { board, created } = await session.create();
+      void vscode.window.showInformationMessage(
+        created ? `Agent Factory: board created in ${board.dir}` : `Agent Factory: there already is a board in ${board.dir}; it is open.`,
+      );
     }),
     vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
     vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {
@@ -141,6 +153,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     await session.board?.close();
   };
 
+  if (vscode.workspace.isTrusted) await gitApi.lookUp();
   try {
     await session.open();
   } catch (err) {
@@ -156,10 +169,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       prompter,
       manager: () => manager,
       statusBarText: () => statusBar.text,
+      statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
+      gitApi: () => gitApi.description,
     },
   };
 }

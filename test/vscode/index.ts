@@ -1,5 +1,7 @@
 // The entry the extension host loads as `extensionTestsPath`: runs every compiled
-// suite/**/*.test.js with mocha (TDD interface) and rejects when a test fails or none ran.
+// <suite>/**/*.test.js with mocha (TDD interface) and rejects when a test fails or none ran. The
+// suite is `suite` (the editor as usual) unless AGENT_FACTORY_TEST_SUITE names another folder
+// (`restricted`: a workbench in Restricted Mode, run by scripts/test-vscode.mjs on its own server).
 // Counts go to in-host-results.json in AGENT_FACTORY_TEST_OUTPUT for the runner outside the host.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +33,9 @@ export async function run(): Promise<void> {
     timeout: Number(process.env.AGENT_FACTORY_TEST_TIMEOUT_MS ?? 30_000),
     ...(process.env.AGENT_FACTORY_TEST_GREP ? { grep: process.env.AGENT_FACTORY_TEST_GREP } : {}),
   });
-  const files = suiteFiles(join(__dirname, 'suite'));
+  const suite = process.env.AGENT_FACTORY_TEST_SUITE ?? 'suite';
+  if (!/^[a-z]+$/.test(suite)) throw new Error(`AGENT_FACTORY_TEST_SUITE must name a folder under test/vscode, not ${JSON.stringify(suite)}`);
+  const files = suiteFiles(join(__dirname, suite));
   for (const file of files) mocha.addFile(file);
 
   // The runner outside echoes the host's console from this line on (scripts/lib/inHost.mjs).
@@ -51,7 +55,7 @@ export async function run(): Promise<void> {
 
   let problem: string | undefined;
   if (results.tests === 0) {
-    problem = `no in-host test ran (${files.length} test files found under ${join(__dirname, 'suite')})`;
+    problem = `no in-host test ran (${files.length} test files found under ${join(__dirname, suite)})`;
   } else if (results.failures > 0) {
     problem = `${results.failures} of ${results.tests} in-host tests failed`;
   }

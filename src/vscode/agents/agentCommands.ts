@@ -8,6 +8,7 @@ import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { requireTrust } from '../trust/restrictedMode';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface AgentCommandDeps {
@@ -40,6 +41,7 @@ async function pickAgent(deps: AgentCommandDeps, arg: unknown, placeHolder: stri
 /** Heal, pause, resume, run now: the commands of the Agents view. */
 export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable {
   const requireManager = (): AgentManager => {
+    requireTrust('The background agents');
     const manager = deps.manager();
     if (!manager) throw new Error('The background agents are not running: open a folder with an Agent Factory board first.');
     return manager;
@@ -66,6 +68,7 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
  * paused. Returns what it did (the in-host tests read it).
  */
 async function healCommand(deps: AgentCommandDeps): Promise<HealOutcome | undefined> {
+  requireTrust('Heal Stuck Tickets');
   const board = deps.session.board ?? (await deps.session.open());
   if (!board) {
     void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');

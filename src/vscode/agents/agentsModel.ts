@@ -3,6 +3,9 @@ import type { AgentManager, AgentStatus } from '../../agents/manager';
 import { parsePmReport, PM_REPORT_META, type PmReport } from '../../agents/pm/report';
 import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { Run } from '../../domain/run';
+import { readAutopilot } from '../../loop/autopilotState';
+import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
+import { dispatchPlan } from '../../loop/queue';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 
@@ -48,6 +51,13 @@ export class AgentsModel extends Disposable {
 
   pmReport(): PmReport | undefined {
     return parsePmReport(this.board?.getMeta(PM_REPORT_META));
+  }
+
+  /** Agents' health, what needs a person, the autopilot and the queue; undefined without a board. */
+  boardStatus(): BoardStatus | undefined {
+    const board = this.board;
+    if (!board) return undefined;
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board) });
   }
 
   worktrees(): WorktreeReportEntry[] {

@@ -13,7 +13,8 @@ type Node =
   | { kind: 'run'; run: Run; position?: number }
   | { kind: 'worktrees' }
   | { kind: 'worktree'; line: WorktreeReportEntry }
-  | { kind: 'note'; text: string };
+  | { kind: 'note'; text: string }
+  | { kind: 'autopilot' };
 
 const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
   Running: new vscode.ThemeIcon('sync~spin'),
@@ -40,7 +41,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       if (!this.model.hasBoard) return [];
       const nodes: Node[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
       if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
-      nodes.push({ kind: 'runs' });
+      nodes.push({ kind: 'autopilot' }, { kind: 'runs' });
       if (this.model.worktrees().length > 0) nodes.push({ kind: 'worktrees' });
       return nodes;
     }
@@ -67,6 +68,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       }
       case 'run':
         return this.runItem(node.run, node.position);
+      case 'autopilot':
+        return this.autopilotItem();
       case 'worktrees': {
         const item = new vscode.TreeItem('Worktrees', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'worktrees';
@@ -97,6 +100,19 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     if (s.lastError) md.appendMarkdown(`  \nLast error: ${escapeMarkdown(s.lastError)}`);
     item.tooltip = md;
     item.accessibilityInformation = { label: `${s.name} agent, ${s.state}, ${s.activity}` };
+    return item;
+  }
+
+  /** The autopilot switch and the queue it dispatches from. */
+  private autopilotItem(): vscode.TreeItem {
+    const status = this.model.boardStatus();
+    const on = status?.autopilot.on === true;
+    const item = new vscode.TreeItem('Autopilot');
+    item.id = 'autopilot';
+    item.description = `${on ? 'on' : 'off'} · ${status?.queue ?? ''}`;
+    item.iconPath = new vscode.ThemeIcon(on ? 'rocket' : 'debug-pause');
+    item.contextValue = on ? 'autopilot.on' : 'autopilot.off';
+    item.tooltip = `${status?.autopilotLine ?? 'Autopilot: off'}\n${status?.queue ?? ''}`;
     return item;
   }
 

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { attentionCounts } from '../../agents/pm/report';
 import { Commands, STATUS_BAR_ID } from '../constants';
 import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
@@ -26,33 +25,33 @@ export class AgentsStatusBar extends Disposable {
   }
 
   render(): void {
-    const statuses = this.model.statuses();
-    if (!this.model.hasBoard) {
+    const status = this.model.boardStatus();
+    if (!status) {
       this.item.text = '$(pulse) Agent Factory';
       this.item.tooltip = 'Agent Factory: no board in this workspace';
       this.item.backgroundColor = undefined;
       return;
     }
-    const counts = attentionCounts(this.model.pmReport());
-    const attention: string[] = [];
-    if (counts.stalled) attention.push(`${counts.stalled} stalled`);
-    if (counts.stuck) attention.push(`${counts.stuck} stuck`);
-    if (counts.blockers) attention.push(`${counts.blockers} blocked`);
-    const errors = statuses.filter((s) => s.state === 'Error');
-    const running = statuses.filter((s) => s.state !== 'Stopped').length;
-    this.item.text = `$(pulse) ${attention.length ? attention.join(' · ') : `${running || statuses.length} agents`}`;
-    this.item.backgroundColor = errors.length
-      ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : attention.length
-        ? new vscode.ThemeColor('statusBarItem.warningBackground')
-        : undefined;
+    this.item.text = `$(pulse) ${status.headline}`;
+    this.item.backgroundColor =
+      status.level === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : status.level === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     const md = untrustedMarkdown();
     md.appendMarkdown('**Agent Factory**\n\n');
-    for (const s of statuses) md.appendMarkdown(`- ${escapeMarkdown(s.name)}: ${escapeMarkdown(s.state)} — ${escapeMarkdown(s.activity)}\n`);
-    const report = this.model.pmReport();
-    if (report) md.appendMarkdown(`\nBoard progress: ${escapeMarkdown(report.boardProgress)}`);
+    for (const a of status.agents) md.appendMarkdown(`- ${escapeMarkdown(a.name)}: ${escapeMarkdown(a.state)} — ${escapeMarkdown(a.activity)}\n`);
+    if (status.progress !== undefined) md.appendMarkdown(`\nBoard progress: ${escapeMarkdown(status.progress)}`);
+    md.appendMarkdown(`\n\n${escapeMarkdown(status.autopilotLine)}  \n${escapeMarkdown(status.queue)}`);
     if (this.model.note) md.appendMarkdown(`\n\n${escapeMarkdown(this.model.note)}`);
     this.item.tooltip = md;
-    this.item.accessibilityInformation = { label: `Agent Factory: ${this.item.text.replace('$(pulse) ', '')}` };
+    this.item.accessibilityInformation = { label: `Agent Factory: ${status.headline}` };
+  }
+
+  /** The tooltip as plain text (for tests and the accessibility of the item). */
+  get tooltipText(): string {
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
   }
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
 import type { Conversation } from '../../domain/conversation';
 import { FactoryError } from '../../domain/errors';
+import { messageAgent } from '../../loop/inbox';
 import type { Board } from '../../store/api';
 import { CHECK_INS_LINE } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
@@ -122,7 +123,7 @@ export class TicketCommentController extends Disposable {
     }
     if (!entry) {
       const thread = this.controller.createCommentThread(placementUri(placement), lineRange(placement.line), messages.map((m) => new MessageComment(m)));
-      thread.canReply = true;
+      thread.canReply = vscode.workspace.isTrusted;
       thread.label = label;
       applyStatus(thread, conversation.status);
       thread.collapsibleState = conversation.status === 'resolved' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
@@ -143,7 +144,10 @@ export class TicketCommentController extends Disposable {
     }
   }
 
-  /** Stores the user's reply; on a thread the user started, first opens a conversation for it. */
+  /**
+   * Stores the user's reply, addressed to the ticket's agent (a reply to an agent's `block` makes
+   * the ticket ready again); on a thread the user started, first opens a conversation for it.
+   */
   async reply(reply: vscode.CommentReply): Promise<string> {
     const board = this.requireBoard();
     const body = reply.text.trim();
@@ -152,7 +156,8 @@ export class TicketCommentController extends Disposable {
     if (conversationId !== undefined) {
       const conversation = board.getConversation(conversationId);
       if (!conversation) throw new FactoryError('not-found', 'This conversation no longer exists on the board.');
-      await board.write((tx) => tx.addMessage({ conversationId, author: 'user', kind: 'reply', body }));
+      const sent = await board.write((tx) => messageAgent(tx, { ticketId: conversation.ticketId, conversationId, body }));
+      if (sent.answered) this.log.info(`${conversation.ticketId} is READY again: the reply answered its agent's question`);
       this.sync([conversation.ticketId]);
       return conversationId;
     }
@@ -163,7 +168,7 @@ export class TicketCommentController extends Disposable {
     }
     const created = await board.write((tx) => {
       const conversation = tx.createConversation({ ticketId: target.ticketId, type: 'user_question', title: `Question from you on ${target.ticketId}`, ...target.at });
-      tx.addMessage({ conversationId: conversation.id, author: 'user', kind: 'reply', body });
+      messageAgent(tx, { ticketId: target.ticketId, conversationId: conversation.id, body });
       return conversation;
     });
     // The thread VS Code made for the draft is replaced by the conversation's own thread.
@@ -203,7 +208,8 @@ export class TicketCommentController extends Disposable {
   }
 
   private commentingRanges(uri: vscode.Uri): vscode.Range[] {
-    if (!this.board) return [];
+    // Restricted Mode shows conversations but takes no replies (the board is read-only there).
+    if (!this.board || !vscode.workspace.isTrusted) return [];
     if (ticketIdOfDocument(uri) !== undefined) return [lineRange(CHECK_INS_LINE)];
     if (uri.scheme !== 'file') return [];
     // On a file, only lines that already carry a thread: the reply box shows there, and the

@@ -19,6 +19,8 @@ export interface TicketDocumentData {
   history: readonly HistoryEntry[];
   checkIns: readonly CheckIn[];
   conversations: readonly Conversation[];
+  /** The tickets this one depends on, as they are now (a deleted one is left out). */
+  dependencies: readonly Pick<Ticket, 'id' | 'title' | 'status'>[];
   /** Salvages of the ticket's removed worktrees, oldest first. */
   salvages: readonly Salvage[];
 }
@@ -37,7 +39,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     '',
     checkInsSummary(data),
     '',
-    ...section('Details', details(ticket)),
+    ...section('Details', details(ticket, data.dependencies)),
     ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
     ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
     ...section('Bugs', bugLines(data.bugs)),
@@ -69,9 +71,12 @@ function checkInsSummary(data: TicketDocumentData): string {
   return `${threads} Latest check-in ${formatTime(latest.createdAt)}: ${latest.type}, ${formatPercent(latest.findings.progressPercent)} (${state}). ${escapeInline(latest.summary)}`.trim();
 }
 
-function details(ticket: Ticket): string[] {
+function details(ticket: Ticket, dependencies: TicketDocumentData['dependencies']): string[] {
   const out: string[] = [];
   out.push(`- Labels: ${ticket.labels.length > 0 ? ticket.labels.map(escapeInline).join(', ') : 'none'}`);
+  out.push(`- Depends on: ${dependencies.length > 0 ? dependencies.map(dependencyText).join(', ') : 'nothing'}`);
+  const waiting = dependencies.filter((d) => d.status !== 'DONE');
+  if (ticket.status === 'READY' && waiting.length > 0) out.push(`- Waiting on ${waiting.map((d) => d.id).join(', ')} before it can start`);
   if (ticket.assignedAgent) out.push(`- Assigned: ${escapeInline(ticket.assignedAgent)}`);
   if (ticket.status === 'BLOCKED') {
     out.push(`- Blocked from ${ticket.blockedFrom ?? 'an unknown status'}: ${ticket.blockedReason ? escapeInline(ticket.blockedReason) : 'no reason given'}`);
@@ -86,6 +91,10 @@ function details(ticket: Ticket): string[] {
   if (ticket.healCount > 0) out.push(`- Self-healed: ${ticket.healCount} time${ticket.healCount === 1 ? '' : 's'}`);
   out.push(`- Created: ${formatTime(ticket.createdAt)}; updated: ${formatTime(ticket.updatedAt)}; ${ticket.status} since ${formatTime(ticket.statusSince)}`);
   return out;
+}
+
+function dependencyText(d: TicketDocumentData['dependencies'][number]): string {
+  return `${d.id} ${escapeInline(d.title)} (${statusLabel(d.status)})`;
 }
 
 function bugLines(bugs: readonly Bug[]): string[] {

@@ -22,12 +22,16 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
     this.refresh([]);
   }
 
-  /** Re-renders open ticket documents: those of `ticketIds`, or all of them when empty. */
+  /**
+   * Re-renders open ticket documents: those of `ticketIds` and of the tickets depending on them
+   * (they show their dependencies' statuses), or all of them when empty.
+   */
   refresh(ticketIds: readonly string[]): void {
     const wanted = new Set(ticketIds);
+    const affected = (id: string): boolean => wanted.size === 0 || wanted.has(id) || (this.board?.getTicket(id)?.dependsOn.some((d) => wanted.has(d)) ?? false);
     for (const doc of vscode.workspace.textDocuments) {
       const id = ticketIdOfDocument(doc.uri);
-      if (id !== undefined && (wanted.size === 0 || wanted.has(id))) this.changed.fire(ticketDocumentUri(id));
+      if (id !== undefined && affected(id)) this.changed.fire(ticketDocumentUri(id));
     }
   }
 
@@ -56,6 +60,7 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     history: board.history(ticketId),
     checkIns: board.listCheckIns(ticketId),
     conversations: board.listConversations({ ticketId }),
+    dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
     salvages: board.listSalvages({ ticketId }),
   };
 }

@@ -35,6 +35,14 @@ export function oneLine(text: string): string {
   return sanitizeText(text).replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * One line for a quick pick or the status bar, where `$(name)` would render an icon: the escaped
+ * form shows the text as written.
+ */
+export function plainLabel(text: string): string {
+  return oneLine(text).replace(/\$\(/g, '\\$(');
+}
+
 /** Escapes text that sits inside a line the document wrote (a heading, a list item). */
 export function escapeInline(text: string): string {
   return escapeChars(oneLine(text));

@@ -30,20 +30,36 @@ export interface VsCodeGitPortLog {
   warn(message: string): void;
 }
 
-/** The git extension's API, or undefined when it is missing or disabled (`git.enabled: false`). */
-export async function loadGitApi(): Promise<GitApi | undefined> {
+/** The git extension's API, or why there is none. */
+export type GitApiLookup = { api: GitApi } | { api: undefined; why: string };
+
+/**
+ * The git extension's API when that extension is installed, enabled and has git (`git.enabled`).
+ * Feature-detected, never required: Agent Factory does not depend on the git extension, which
+ * does not run in Restricted Mode and which a user may disable.
+ */
+export async function loadGitApi(): Promise<GitApiLookup> {
   const extension = vscode.extensions.getExtension<GitExtension>('vscode.git');
-  if (!extension) return undefined;
-  const exports = extension.isActive ? extension.exports : await extension.activate();
-  return exports.enabled ? exports.getAPI(1) : undefined;
+  if (!extension) return { api: undefined, why: 'the built-in Git extension is disabled or not installed' };
+  try {
+    const exports = extension.isActive ? extension.exports : await extension.activate();
+    return exports.enabled ? { api: exports.getAPI(1) } : { api: undefined, why: 'the Git extension is turned off (git.enabled is false)' };
+  } catch (err) {
+    return { api: undefined, why: `the Git extension did not start (${errorMessage(err)})` };
+  }
 }
 
 export class VsCodeGitPort implements GitPort {
   constructor(
-    private readonly api: GitApi | undefined,
+    private api: GitApi | undefined,
     private readonly fallback: GitPort,
     private readonly log?: VsCodeGitPortLog,
   ) {}
+
+  /** Uses the editor's Git API from now on (after trust was granted, say), or only the fallback. */
+  useApi(api: GitApi | undefined): void {
+    this.api = api;
+  }
 
   async createWorktree(repo: string, req: CreateWorktreeRequest, opts?: GitCallOptions): Promise<CreateWorktreeResult> {
     opts?.signal?.throwIfAborted();

@@ -11,9 +11,11 @@ import { ensureTicketWorktree } from '../../agents/worktreeAgent';
 import { errorMessage, FactoryError } from '../../domain/errors';
 import { isTicketId } from '../../domain/ids';
 import { isLive, type Run } from '../../domain/run';
-import { isActive } from '../../domain/status';
+import { verdictCommands } from '../../domain/pipeline';
+import { isActive, isStatus } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
+import { AgentOutputReader } from '../../runner/agentOutputReader';
 import { RunManager } from '../../runner/runManager';
 import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
@@ -22,6 +24,7 @@ import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
 import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
+import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
 import { RunTerminals } from './runTerminals';
 
@@ -116,11 +119,14 @@ export class RunFeatures extends Disposable {
 
   private setUp(board: Board): void {
     const { deps } = this;
+    const reader = new AgentOutputReader({ board, log: deps.log });
     const manager = new RunManager({
       board,
       log: deps.log,
+      observeOutput: reader.observe,
       maxParallel: this.maxParallel(),
       stopGraceMs: deps.config.pmSettings().stopGraceMs,
+      pipeline: () => deps.config.pipeline(),
       cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
     });
     const runner = new TicketRunner({
@@ -139,6 +145,7 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      reader,
     ];
     this.manager = manager;
     this.runner = runner;
@@ -164,7 +171,7 @@ export class RunFeatures extends Disposable {
   private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning('Agent Factory does not start coding agents in an untrusted workspace. Trust this workspace to start tickets.', {});
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Start Ticket').message}`, {});
       return undefined;
     }
     await this.switching;
@@ -180,7 +187,8 @@ export class RunFeatures extends Disposable {
       const started = await runner.startTicket(ticket.id);
       if (started.kind === 'terminal') {
         this.terminals.open(started, board.getTicket(ticket.id) ?? ticket);
-        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run "agent-factory done" there when the stage is finished.`);
+        const finish = (isStatus(started.run.stage) ? verdictCommands(started.run.stage) : ['agent-factory done']).map((c) => `"${c}"`).join(' or ');
+        void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run ${finish} there when the stage is finished.`);
       } else if (started.queuePosition !== undefined) {
         void prompter.info(`${ticket.id}: queued at position ${started.queuePosition}; ${this.manager?.runningCount ?? 0} agents are already running.`);
       } else {
@@ -220,6 +228,10 @@ export class RunFeatures extends Disposable {
   /** Cancel Run: a run item of the Agents view, a run id, or nothing (then it asks). */
   private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
     const prompter = this.deps.prompter.current;
+    if (!vscode.workspace.isTrusted) {
+      void prompter.warning(`Agent Factory: ${restrictedModeError('Cancel Run').message}`, {});
+      return undefined;
+    }
     await this.switching;
     const board = this.deps.session.board;
     const manager = this.manager;

@@ -40,6 +40,7 @@ export interface TicketTesting {
 
 export class TicketFeatures extends Disposable {
   readonly testing: TicketTesting;
+  readonly treeView: vscode.TreeView<TicketTreeNode>;
 
   constructor({ session, log, prompter }: TicketFeatureDeps) {
     super();
@@ -48,9 +49,9 @@ export class TicketFeatures extends Disposable {
     const provider = this._register(new TicketTreeProvider(model));
     const mover = new TicketMover(getBoard, prompter, log);
     const dragAndDrop = new TicketDragAndDropController(mover);
-    const treeView = this._register(
+    const treeView = (this.treeView = this._register(
       vscode.window.createTreeView(Views.Tickets, { treeDataProvider: provider, dragAndDropController: dragAndDrop, showCollapseAll: true, canSelectMany: false }),
-    );
+    ));
     const documents = this._register(new TicketDocumentProvider());
     this._register(vscode.workspace.registerTextDocumentContentProvider(DOCUMENT_SCHEME, documents));
     const comments = this._register(new TicketCommentController(log));

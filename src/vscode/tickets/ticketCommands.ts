@@ -9,9 +9,12 @@ import type { TicketCommentController } from '../comments/ticketCommentControlle
 import { Commands, ContextKeys } from '../constants';
 import { CHECK_INS_LINE, formatTime } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
-import { oneLine } from '../document/untrustedText';
+import { oneLine, plainLabel } from '../document/untrustedText';
+import { requireTrust } from '../trust/restrictedMode';
+import { messageAgent, type SentMessage } from '../../loop/inbox';
 import type { PrompterHolder } from '../ui/prompter';
 import { promptNewTicket } from './createTicketPrompts';
+import { promptTicketEdit } from './editTicketPrompts';
 import { formatTicketFilter, parseTicketFilter } from './ticketFilter';
 import type { MoveOutcome, TicketMover } from './ticketMover';
 import { isTicketNode, type TicketTreeNode } from './ticketTreeNodes';
@@ -64,7 +67,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     const items: TicketPickItem[] = board
       .listTickets()
       .filter(eligible)
-      .map((t) => ({ label: `${t.id} ${oneLine(t.title)}`, description: statusLabel(t.status), ticketId: t.id }));
+      .map((t) => ({ label: `${t.id} ${plainLabel(t.title)}`, description: statusLabel(t.status), ticketId: t.id }));
     if (items.length === 0) {
       void prompter.current.info('Agent Factory: no ticket fits this command right now.');
       return undefined;
@@ -106,13 +109,21 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         return undefined;
       }
     };
+  /** A command that changes the board: refused, with the reason, in Restricted Mode. */
+  const changing =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    guarded(name, async (...args: A): Promise<R> => {
+      requireTrust(name);
+      return fn(...args);
+    });
 
   return vscode.Disposable.from(
     vscode.commands.registerCommand(
       Commands.CreateTicket,
-      guarded('Create Ticket', async (): Promise<string | undefined> => {
-        if (!requireBoard()) return undefined;
-        const draft = await promptNewTicket(prompter.current);
+      changing('Create Ticket', async (): Promise<string | undefined> => {
+        const open = requireBoard()?.listTickets().filter((t) => t.status !== 'DONE');
+        if (!open) return undefined;
+        const draft = await promptNewTicket(prompter.current, open);
         const board = requireBoard();
         if (!draft || !board) return undefined;
         const ticket = await board.write((tx) => tx.createTicket(draft, 'user'));
@@ -123,10 +134,46 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         return ticket.id;
       }),
     ),
+    vscode.commands.registerCommand(
+      Commands.EditTicket,
+      changing('Edit Ticket', async (arg: unknown): Promise<Ticket | undefined> => {
+        const ticket = await ticketFor(arg, 'Edit which ticket?');
+        const board = deps.getBoard();
+        if (!ticket || !board) return undefined;
+        const candidates = board.listTickets().filter((t) => t.id !== ticket.id && (t.status !== 'DONE' || ticket.dependsOn.includes(t.id)));
+        const edit = await promptTicketEdit(prompter.current, ticket, candidates);
+        if (!edit) return undefined;
+        const updated = await board.write((tx) => tx.updateTicket(ticket.id, edit.patch));
+        log.info(`${updated.id}: ${edit.what} edited`);
+        model.refreshNow();
+        return updated;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.MessageAgent,
+      changing('Message the Agent', async (arg: unknown): Promise<SentMessage | undefined> => {
+        const ticket = await ticketFor(arg, 'Message the agent of which ticket?', (t) => t.status !== 'DONE');
+        if (!ticket) return undefined;
+        const body = await prompter.current.inputBox({
+          title: `Message ${ticket.id}'s agent`,
+          prompt:
+            ticket.status === 'BLOCKED'
+              ? `${ticket.id} is blocked: ${oneLine(ticket.blockedReason ?? 'no reason given')}. An answer to its agent's question makes it ready again.`
+              : 'The running agent reads it with "agent-factory inbox"; the next attempt finds it in its prompt.',
+          ignoreFocusOut: true,
+          validateInput: (value) => (value.trim() === '' ? 'Write something for the agent to read.' : undefined),
+        });
+        const board = deps.getBoard();
+        if (body === undefined || !board) return undefined;
+        const sent = await board.write((tx) => messageAgent(tx, { ticketId: ticket.id, body }));
+        void prompter.current.info(sent.answered ? `${ticket.id} is ready again; its next attempt carries your answer.` : `Sent to ${ticket.id}'s agent.`);
+        return sent;
+      }),
+    ),
     vscode.commands.registerCommand(Commands.OpenTicket, guarded('Open Ticket', openTicket)),
     vscode.commands.registerCommand(
       Commands.MoveTicket,
-      guarded('Move Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Move Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Move which ticket?');
         if (!ticket) return undefined;
         const targets = legalTargets(ticket.status, 'user', ticket.blockedFrom);
@@ -140,14 +187,14 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     ),
     vscode.commands.registerCommand(
       Commands.BlockTicket,
-      guarded('Block Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Block Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Block which ticket?', (t) => legalTargets(t.status, 'user', t.blockedFrom).includes('BLOCKED'));
         return ticket ? mover.move(ticket.id, 'BLOCKED', 'command') : undefined;
       }),
     ),
     vscode.commands.registerCommand(
       Commands.UnblockTicket,
-      guarded('Unblock Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
+      changing('Unblock Ticket', async (arg: unknown): Promise<MoveOutcome | undefined> => {
         const ticket = await ticketFor(arg, 'Unblock which ticket?', (t) => t.status === 'BLOCKED');
         if (!ticket) return undefined;
         if (ticket.status !== 'BLOCKED') {
@@ -161,7 +208,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     ),
     vscode.commands.registerCommand(
       Commands.DeleteTicket,
-      guarded('Delete Ticket', async (arg: unknown): Promise<boolean> => {
+      changing('Delete Ticket', async (arg: unknown): Promise<boolean> => {
         const ticket = await ticketFor(arg, 'Delete which ticket?');
         const board = deps.getBoard();
         if (!ticket || !board) return false;

@@ -11,6 +11,8 @@ export interface TicketRow {
   ticket: Ticket;
   /** The latest check-in's progress, 0..100, when there is one. */
   progress?: number | undefined;
+  /** Its dependencies that are not DONE yet. */
+  waitingOn?: readonly string[] | undefined;
 }
 
 export interface StatusGroup {
@@ -46,9 +48,10 @@ export function groupCountText(group: StatusGroup, filtered: boolean): string {
   return filtered && group.rows.length !== group.total ? `${group.rows.length} of ${group.total}` : String(group.rows.length);
 }
 
-/** The item's description: who works it and how far along it is, whichever is known. */
+/** The item's description: what it waits on, who works it and how far along it is, whichever is known. */
 export function ticketDescription(row: TicketRow): string {
   const parts: string[] = [];
+  if (row.waitingOn && row.waitingOn.length > 0 && row.ticket.status !== 'DONE') parts.push(`waits on ${row.waitingOn.join(', ')}`);
   if (row.ticket.assignedAgent) parts.push(row.ticket.assignedAgent);
   if (row.progress !== undefined && Number.isFinite(row.progress)) parts.push(`${Math.round(Math.min(100, Math.max(0, row.progress)))}%`);
   return parts.join(' · ');
@@ -63,7 +66,7 @@ export function groupsSignature(groups: readonly StatusGroup[]): string {
     groups.map((g) => [
       g.status,
       g.total,
-      g.rows.map(({ ticket: t, progress }) => [t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, progress]),
+      g.rows.map(({ ticket: t, progress, waitingOn }) => [t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, t.dependsOn, waitingOn, progress]),
     ]),
   );
 }

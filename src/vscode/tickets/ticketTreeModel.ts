@@ -5,6 +5,7 @@
  * `coalesceMs`. No `vscode` import: the view is a thin adapter over this.
  */
 import { Emitter, type Disposable, type Event } from '../../domain/event';
+import { unmetDependencies } from '../../domain/dependencies';
 import type { Board } from '../../store/api';
 import { groupsSignature, groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
 import { formatTicketFilter, type TicketFilterSpec } from './ticketFilter';
@@ -86,9 +87,12 @@ export class TicketTreeModel implements Disposable {
   private build(): StatusGroup[] {
     const board = this.board;
     if (!board) return [];
-    const rows: TicketRow[] = board.listTickets().map((ticket) => ({
+    const tickets = board.listTickets();
+    const byId = new Map(tickets.map((t) => [t.id, t]));
+    const rows: TicketRow[] = tickets.map((ticket) => ({
       ticket,
       progress: board.latestCheckIn(ticket.id)?.findings.progressPercent,
+      waitingOn: ticket.dependsOn.length > 0 ? unmetDependencies(ticket, (id) => byId.get(id)) : undefined,
     }));
     return groupTickets(rows, this.filterSpec);
   }

@@ -102,6 +102,10 @@ export function ticketTooltip(row: TicketRow): vscode.MarkdownString {
     `Source: ${escapeMarkdown(ticket.source)}`,
   ];
   if (ticket.labels.length > 0) facts.push(`Labels: ${ticket.labels.map((l) => escapeMarkdown(oneLine(l))).join(', ')}`);
+  if (ticket.dependsOn.length > 0) {
+    const waiting = row.waitingOn ?? [];
+    facts.push(`Depends on: ${ticket.dependsOn.map((id) => escapeMarkdown(waiting.includes(id) ? `${id} (not done)` : `${id} (done)`)).join(', ')}`);
+  }
   if (ticket.assignedAgent) facts.push(`Assigned: ${escapeMarkdown(oneLine(ticket.assignedAgent))}`);
   if (row.progress !== undefined) facts.push(`Progress: ${escapeMarkdown(formatPercent(row.progress, 0))}`);
   if (ticket.worktree) facts.push(`Branch: ${escapeMarkdown(oneLine(ticket.worktree.branch))}`);

@@ -9,6 +9,7 @@ import { formatTime } from '../document/renderTicket';
 import type { BoardSession } from '../boardSession';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
+import { requireTrust } from '../trust/restrictedMode';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface WorktreeCommandDeps {
@@ -41,6 +42,7 @@ export function registerWorktreeCommands(deps: WorktreeCommandDeps): vscode.Disp
 }
 
 async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<void> {
+  requireTrust('Open Worktree');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
   let id = ticketIdOf(arg);
@@ -82,9 +84,9 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
  * first (a salvage "Restore Worktree" brings back) and says what it left out.
  */
 async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
+  requireTrust('Clean Up Worktrees');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
-  if (!vscode.workspace.isTrusted) throw new Error('worktrees are not touched in an untrusted workspace');
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Agent Factory: checking worktrees…' },
     () => deps.agent.planCleanup(board),
@@ -166,9 +168,9 @@ async function pickSalvage(deps: WorktreeCommandDeps, board: Board, arg: unknown
 
 /** "Restore Worktree": a removed worktree back from its salvage, byte for byte. */
 async function restore(deps: WorktreeCommandDeps, arg: unknown): Promise<void> {
+  requireTrust('Restore Worktree');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
-  if (!vscode.workspace.isTrusted) throw new Error('worktrees are not touched in an untrusted workspace');
   const salvage = await pickSalvage(deps, board, arg, 'restore', (s) => !s.summary.folderGone);
   if (!salvage) return;
   const outcome = await vscode.window.withProgress(
@@ -189,9 +191,9 @@ async function restore(deps: WorktreeCommandDeps, arg: unknown): Promise<void> {
 
 /** "Delete Salvage…": the only way a salvage goes, after a modal confirmation. */
 async function removeSalvage(deps: WorktreeCommandDeps, arg: unknown): Promise<void> {
+  requireTrust('Delete Salvage');
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
-  if (!vscode.workspace.isTrusted) throw new Error('salvages are not touched in an untrusted workspace');
   const salvage = await pickSalvage(deps, board, arg, 'delete', () => true);
   if (!salvage) return;
   const answer = await deps.prompter.current.warning(

@@ -13,7 +13,7 @@ const MIN = 60_000;
 function ticket(over: Partial<Ticket> = {}): Ticket {
   return {
     id: 'T-7', title: 'Add login', description: '', acceptanceCriteria: [], priority: 2, type: 'feature', labels: [], source: 'user',
-    status: 'IN_DEV', healCount: 0, createdAt: NOW - 120 * MIN, updatedAt: NOW - 60 * MIN, statusSince: NOW - 60 * MIN,
+    status: 'IN_DEV', dependsOn: [], healCount: 0, createdAt: NOW - 120 * MIN, updatedAt: NOW - 60 * MIN, statusSince: NOW - 60 * MIN,
     worktree: { path: '/w/T-7-add-login', branch: 'factory/T-7-add-login', base: 'main' }, ...over,
   };
 }

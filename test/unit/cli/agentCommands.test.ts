@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Run } from '../../../src/domain/run';
+import type { Status } from '../../../src/domain/status';
+import { settingDefault } from '../../../src/settings/schema';
 import { RunManager } from '../../../src/runner/runManager';
 import { findRunThread, PM_THREAD_KEY } from '../../../src/runner/threads';
 import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
@@ -79,15 +81,16 @@ void describe('agent-factory for a running agent', () => {
     assert.equal(again.code, 4, 'a blocked ticket cannot be blocked again');
   });
 
-  void it('done advances the ticket and ends the run with success, once', async () => {
+  void it('done advances the ticket to the next stage of the default pipeline and ends the run with success, once', async () => {
     const r = await cli(['done'], { cwd: tb.root, env });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), `${run.ticketId} moved to IN_QA. You can exit now.`);
+    assert.equal(r.stdout.trim(), `${run.ticketId} moved to IN_SEC. You can exit now.`);
     await tb.board.refresh();
-    assert.equal(tb.board.getTicket(run.ticketId)?.status, 'IN_QA');
+    assert.equal(tb.board.getTicket(run.ticketId)?.status, 'IN_SEC');
     const ended = tb.board.getRun(run.id);
     assert.equal(ended?.status, 'succeeded');
-    assert.equal(ended?.note, 'the agent reported done; ticket moved to IN_QA');
+    assert.equal(ended?.verdict, 'done');
+    assert.equal(ended?.note, 'the agent reported done; ticket moved to IN_SEC');
     const thread = findRunThread(tb.board, run.ticketId);
     assert.match(tb.board.listMessages(thread?.id ?? '').at(-1)?.body ?? '', /succeeded: the agent reported done/);
 
@@ -128,7 +131,9 @@ void describe('an agent reporting through agent-factory on its PATH', () => {
   let manager: RunManager;
   beforeEach(async () => {
     tb = await makeTempBoard();
-    manager = new RunManager({ board: tb.board, clock: tb.clock, cli: { nodePath: process.execPath, script: compiledCli }, doneGraceMs: 5000 });
+    // The same pipeline as the CLI reads from the (absent) repository settings: the default.
+    const pipeline = settingDefault('pipeline') as Status[];
+    manager = new RunManager({ board: tb.board, clock: tb.clock, cli: { nodePath: process.execPath, script: compiledCli }, doneGraceMs: 5000, pipeline: () => pipeline });
   });
   afterEach(async () => {
     await manager.shutdown();
@@ -157,8 +162,8 @@ void describe('an agent reporting through agent-factory on its PATH', () => {
     assert.equal(final?.status, 'succeeded', final?.note);
     assert.equal(final?.exitCode, 7, 'the exit code is recorded, the outcome is the agent\'s done');
     assert.equal(final?.reportedProgress, 50);
-    assert.equal(tb.board.getTicket(run.ticketId)?.status, 'IN_QA');
-    assert.deepEqual(ended, ['succeeded->IN_QA']);
+    assert.equal(tb.board.getTicket(run.ticketId)?.status, 'IN_SEC');
+    assert.deepEqual(ended, ['succeeded->IN_SEC']);
     const thread = tb.board.findConversation(run.ticketId, PM_THREAD_KEY);
     assert.deepEqual(
       tb.board.listMessages(thread?.id ?? '').map((m) => m.body),

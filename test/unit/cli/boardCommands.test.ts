@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,25 @@ void describe('agent-factory for people and scripts', () => {
       assert.match(r.stderr, /^agent-factory: .* is not inside a git repository; run "git init" first\n$/);
     } finally {
       rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  void it('init leaves a board that lost its database alone: its last good copy or its journal', async () => {
+    for (const kept of ['factory.db.bak', 'factory.db.journal']) {
+      const other = makeTempRepo();
+      try {
+        assert.equal((await cli(['init'], { cwd: other.root })).code, 0);
+        assert.equal((await cli(['create', 'Keep me'], { cwd: other.root })).code, 0);
+        const dir = path.join(other.root, '.factory');
+        for (const name of readdirSync(dir)) if (name !== kept) rmSync(path.join(dir, name), { recursive: true, force: true });
+        const bytes = readFileSync(path.join(dir, kept));
+        const r = await cli(['init'], { cwd: other.root });
+        assert.match(r.stdout, /already exists/, kept);
+        assert.deepEqual(readdirSync(dir), [kept]);
+        assert.deepEqual(readFileSync(path.join(dir, kept)), bytes);
+      } finally {
+        other.dispose();
+      }
     }
   });
 

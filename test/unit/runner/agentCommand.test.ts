@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { agentName, commandSettingKey, expandArgs, parseAgentCommand, type PlaceholderValues } from '../../../src/runner/agentCommand';
+import { agentName, expandArgs, STAGE_SETTING_NAMES, parseAgentCommand, type PlaceholderValues } from '../../../src/runner/agentCommand';
 import { FactoryError } from '../../../src/domain/errors';
 
 const values: PlaceholderValues = {
@@ -10,6 +10,9 @@ const values: PlaceholderValues = {
   worktree: '/w/T-7',
   runId: 'r-abcdef',
   stage: 'IN_DEV',
+  boardDir: '/b/.factory',
+  gitDir: '/b/.git/worktrees/T-7',
+  gitCommonDir: '/b/.git',
 };
 
 void describe('agent command settings', () => {
@@ -50,8 +53,8 @@ void describe('agent command settings', () => {
     assert.equal(agentName({ program: '/usr/local/bin/claude', args: [] }), 'claude');
     assert.equal(agentName({ program: 'C:\\tools\\codex.exe', args: [] }), 'codex');
     assert.equal(agentName(undefined), 'terminal');
-    assert.equal(commandSettingKey('IN_QA'), 'agentFactory.agents.qa.command');
-    assert.equal(commandSettingKey('PM_REVIEW'), 'agentFactory.agents.pm.command');
-    assert.equal(commandSettingKey('READY'), undefined);
+    assert.equal(STAGE_SETTING_NAMES.IN_QA, 'qa');
+    assert.equal(STAGE_SETTING_NAMES.PM_REVIEW, 'pm');
+    assert.equal(STAGE_SETTING_NAMES.READY, undefined);
   });
 });

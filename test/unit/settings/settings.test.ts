@@ -66,9 +66,98 @@ describe('settings', () => {
 
   it('reads an agent command for a stage and refuses a malformed one by name', () => {
     const { settings } = settingsOf({ 'agents.dev.command': { program: 'my-agent', args: ['${promptFile}'] }, 'agents.qa.command': { program: 7 } });
-    assert.deepEqual(settings.agentCommand('IN_DEV'), { program: 'my-agent', args: ['${promptFile}'] });
+    assert.deepEqual(settings.agentCommand('IN_DEV'), { program: 'my-agent', args: ['${promptFile}'], env: {}, profile: 'custom' });
     assert.equal(settings.agentCommand('IN_UX'), undefined);
     assert.throws(() => settings.agentCommand('IN_QA'), /agentFactory\.agents\.qa\.command: "program" must be a string/);
+  });
+});
+
+describe('agent profiles in settings', () => {
+  it('resolves a profile with its model, extra arguments and environment on top of the profile\'s own', () => {
+    const { settings } = settingsOf({
+      'agents.dev.profile': 'claude-code',
+      'agents.dev.model': 'claude-sonnet-4-5',
+      'agents.dev.extraArgs': ['--add-dir', '${gitCommonDir}'],
+      'agents.dev.env': { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+      'agents.qa.profile': 'codex',
+    });
+    const dev = settings.agentCommand('IN_DEV');
+    assert.equal(dev?.program, 'claude');
+    assert.equal(dev?.profile, 'claude-code');
+    assert.deepEqual(dev?.args.slice(0, 1), ['-p']);
+    assert.deepEqual(dev?.args.slice(-4), ['--model', 'claude-sonnet-4-5', '--add-dir', '${gitCommonDir}']);
+    assert.deepEqual(dev?.env, { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+    const qa = settings.agentCommand('IN_QA');
+    assert.equal(qa?.program, 'codex');
+    assert.equal(qa?.args.at(-1)?.startsWith('Read the file ${promptFile}'), true, 'the prompt comes last, after --');
+    assert.equal(qa?.args.at(-2), '--');
+    assert.ok(!qa?.args.includes('-m'), 'no model flag without a model');
+  });
+
+  it('applies extra arguments and environment to a custom command too; custom without a command is a terminal', () => {
+    const { settings } = settingsOf({
+      'agents.dev.command': { program: 'my-agent', args: ['${promptFile}'] },
+      'agents.dev.extraArgs': ['--fast'],
+      'agents.dev.env': { MY_KEY: '${runId}' },
+      'agents.ux.extraArgs': ['--ignored-without-a-command'],
+    });
+    assert.deepEqual(settings.agentCommand('IN_DEV'), { program: 'my-agent', args: ['${promptFile}', '--fast'], env: { MY_KEY: '${runId}' }, profile: 'custom' });
+    assert.equal(settings.agentCommand('IN_UX'), undefined);
+  });
+
+  it('refuses an unknown profile, a bad placeholder in extra arguments or environment, and a non-text variable, naming the setting', () => {
+    const { settings } = settingsOf({
+      'agents.dev.profile': 'claude',
+      'agents.qa.profile': 'codex',
+      'agents.qa.extraArgs': ['${home}'],
+      'agents.ux.profile': 'gemini',
+      'agents.ux.env': { TOKEN: '${secret}' },
+      'agents.pm.env': { PORT: 8080 },
+      'agents.security.env': { 'A=B': 'x' },
+    });
+    assert.throws(() => settings.agentCommand('IN_DEV'), /agentFactory\.agents\.dev\.profile must be one of claude-code, codex, gemini, copilot, aider, custom, not "claude"/);
+    assert.throws(() => settings.agentCommand('IN_QA'), /agentFactory\.agents\.qa\.extraArgs: unknown placeholder \$\{home\}/);
+    assert.throws(() => settings.agentCommand('IN_UX'), /agentFactory\.agents\.ux\.env: unknown placeholder \$\{secret\}/);
+    const problems = settings.problems().join('\n');
+    assert.match(problems, /agents\.dev\.profile must be one of/);
+    assert.match(problems, /agents\.qa\.extraArgs: unknown placeholder/);
+    assert.match(problems, /agents\.ux\.env: unknown placeholder/);
+    assert.match(problems, /agentFactory\.agents\.pm\.env "PORT" must be text, not 8080/);
+    assert.match(problems, /agentFactory\.agents\.security\.env: "A=B" is not a variable name/);
+    assert.equal(settings.problems().length, 5, problems);
+  });
+});
+
+describe('closed-loop settings', () => {
+  it('defaults to the IN_DEV, IN_SEC, PM_REVIEW pipeline, verdicts for reviews, exit for development, 3 attempts', () => {
+    const { settings, log } = settingsOf({});
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.equal(settings.completionPolicy('IN_DEV'), 'exit');
+    for (const stage of ['IN_QA', 'IN_UX', 'IN_SEC', 'PM_REVIEW'] as const) assert.equal(settings.completionPolicy(stage), 'verdict', stage);
+    assert.equal(settings.maxAttempts(), 3);
+    assert.deepEqual(log.warnings, []);
+  });
+
+  it('takes a valid pipeline and policies, and replaces a pipeline out of order by the default, saying why once', () => {
+    const good = settingsOf({ pipeline: ['IN_DEV', 'IN_QA'], 'agents.pm.completion': 'exit', 'runs.maxAttempts': 5 }).settings;
+    assert.deepEqual(good.pipeline(), ['IN_DEV', 'IN_QA']);
+    assert.equal(good.completionPolicy('PM_REVIEW'), 'exit');
+    assert.equal(good.maxAttempts(), 5);
+    const { settings, log } = settingsOf({ pipeline: ['IN_DEV', 'PM_REVIEW', 'IN_QA'], 'agents.qa.completion': 'whenever', 'runs.maxAttempts': 0 });
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.deepEqual(settings.pipeline(), ['IN_DEV', 'IN_SEC', 'PM_REVIEW']);
+    assert.equal(settings.completionPolicy('IN_QA'), 'verdict');
+    assert.equal(settings.maxAttempts(), 3);
+    assert.equal(log.warnings.length, 3, log.warnings.join('\n'));
+    assert.match(log.warnings[0], /agentFactory\.pipeline lists IN_QA after PM_REVIEW; stages run in the order IN_DEV, IN_QA, IN_UX, IN_SEC, PM_REVIEW; using \["IN_DEV","IN_SEC","PM_REVIEW"\]/);
+    assert.match(log.warnings[1], /agentFactory\.agents\.qa\.completion must be one of "verdict", "exit", not "whenever"/);
+  });
+
+  it('lists a pipeline that names an unknown stage or breaks the order among the problems', () => {
+    const problems = settingsOf({ pipeline: ['IN_DEV', 'REVIEW'], 'agents.dev.completion': 'exit' }).settings.problems();
+    assert.deepEqual(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], /agentFactory\.pipeline item 2 must be one of "IN_DEV", "IN_QA", "IN_UX", "IN_SEC", "PM_REVIEW", not "REVIEW"/);
+    assert.deepEqual(settingsOf({ pipeline: ['IN_SEC'] }).settings.problems(), ['agentFactory.pipeline must start with IN_DEV, not IN_SEC']);
   });
 });
 

@@ -49,7 +49,8 @@ describe('transitions through the store', () => {
     const samples: [Status, Status, string][] = [
       ['BACKLOG', 'DONE', 'user'],
       ['READY', 'DONE', 'user'],
-      ['IN_DEV', 'IN_SEC', 'runner'],
+      ['IN_DEV', 'IN_SEC', 'user'],
+      ['IN_SEC', 'IN_QA', 'runner'],
       ['DONE', 'READY', 'PM'],
       ['DONE', 'IN_DEV', 'user'],
       ['BACKLOG', 'BLOCKED', 'user'],

@@ -33,6 +33,7 @@ function data(overrides: Partial<TicketDocumentData> = {}): TicketDocumentData {
     history: [{ ticketId: 'T-12', from: null, to: 'BACKLOG', at: AT, by: 'user' }],
     checkIns: [],
     conversations: [],
+    dependencies: [],
     salvages: [],
     ...overrides,
   };
@@ -53,6 +54,18 @@ describe('ticket document', () => {
     assert.match(text, /- retries 3 times/);
     assert.match(text, /- 2026-01-15 09:00 UTC created in BACKLOG by user/);
     assert.match(text, /Retry \\\*\\\*uploads\\\*\\\*\./, 'the description is shown as text, not as markdown');
+  });
+
+  it('lists what the ticket depends on with their statuses, and what a ready ticket still waits on', () => {
+    const dependencies = [
+      { id: 'T-3', title: 'Schema [v2](command:x)', status: 'DONE' as const },
+      { id: 'T-4', title: 'API', status: 'IN_DEV' as const },
+    ];
+    const waiting = renderTicketDocument(data({ ticket: ticket({ id: 'T-12', status: 'READY', dependsOn: ['T-3', 'T-4'] }), dependencies }));
+    assert.match(waiting, /- Depends on: T-3 Schema \\\[v2\\\]\\\(command\\:x\\\) \(Done\), T-4 API \(In Development\)/);
+    assert.match(waiting, /- Waiting on T-4 before it can start/);
+    assert.match(renderTicketDocument(data()), /- Depends on: nothing/);
+    assert.doesNotMatch(renderTicketDocument(data({ dependencies })), /Waiting on/, 'only a READY ticket waits to start');
   });
 
   it('keeps the Check-ins heading on the same line whatever the title, description or check-in says', () => {

@@ -12,6 +12,7 @@ export function ticket(overrides: Partial<Ticket> & Pick<Ticket, 'id'>): Ticket 
     labels: [],
     source: 'user',
     status: 'BACKLOG',
+    dependsOn: [],
     healCount: 0,
     createdAt: at,
     updatedAt: at,

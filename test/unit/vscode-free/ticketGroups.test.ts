@@ -45,4 +45,10 @@ describe('ticket groups', () => {
     assert.equal(ticketDescription({ ticket: ticket({ id: 'T-1' }), progress: 140 }), '100%');
     assert.equal(ticketDescription({ ticket: ticket({ id: 'T-1' }) }), '');
   });
+
+  it('says what a ticket waits on first, until it is done', () => {
+    assert.equal(ticketDescription({ ticket: ticket({ id: 'T-3', status: 'READY', dependsOn: ['T-1', 'T-2'] }), waitingOn: ['T-1', 'T-2'] }), 'waits on T-1, T-2');
+    assert.equal(ticketDescription({ ticket: ticket({ id: 'T-3', status: 'IN_DEV', assignedAgent: 'claude' }), waitingOn: ['T-1'] }), 'waits on T-1 · claude');
+    assert.equal(ticketDescription({ ticket: ticket({ id: 'T-3', status: 'DONE' }), waitingOn: ['T-1'] }), '');
+  });
 });

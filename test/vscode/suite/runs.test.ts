@@ -41,7 +41,7 @@ suite('Coding-agent runs', () => {
     await setDevAgent(undefined);
   });
 
-  test('Start Ticket with a configured agent creates the worktree, runs the agent (which reports through agent-factory) and the ticket reaches IN_QA', async () => {
+  test('Start Ticket with a configured agent creates the worktree, runs the agent (which reports through agent-factory) and the ticket reaches the next stage of the pipeline (IN_SEC by default)', async () => {
     const board = await ensureBoard();
     const { api, runs } = await runsApi();
     // The agent is a shell here only because the test names it; ticket text never reaches a shell.
@@ -54,7 +54,7 @@ suite('Coding-agent runs', () => {
     assert.equal(started.kind, 'agent');
     assert.equal(started.run.agent, 'sh');
 
-    await eventually(`${ticket.id} reaches IN_QA`, () => board.getTicket(ticket.id)?.status === 'IN_QA', 25_000);
+    await eventually(`${ticket.id} reaches IN_SEC`, () => board.getTicket(ticket.id)?.status === 'IN_SEC', 25_000);
     const run = board.getRun(started.run.id);
     assert.equal(run?.status, 'succeeded');
     const worktree = board.getTicket(ticket.id)?.worktree;

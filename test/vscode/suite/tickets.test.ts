@@ -43,6 +43,8 @@ suite('Tickets view', () => {
     const prompter = new ScriptedPrompter();
     prompter.inputs.push({ tries: ['   ', 'x'.repeat(201), 'Add retry to uploads'] }, { tries: ['Retry 3 times on 503.'] });
     prompter.picks.push('High', 'Ready');
+    // Depends on nothing (asked only when the board has open tickets).
+    prompter.manyPicks.push([]);
     const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
 
     assert.ok(id, 'Create Ticket returned no ticket id');

@@ -26,6 +26,10 @@ export class ScriptedPrompter implements Prompter {
   readonly inputs: (InputAnswer | undefined)[] = [];
   /** A label (or part of one) to pick, or undefined to cancel. */
   readonly picks: (string | undefined)[] = [];
+  /** For a multi-select pick: the labels (or parts) to tick, or undefined to cancel. Else one of `picks`. */
+  readonly manyPicks: (string[] | undefined)[] = [];
+  /** The items a multi-select pick showed ticked when it opened. */
+  readonly preTicked: string[][] = [];
   readonly warningAnswers: (string | undefined)[] = [];
   readonly validationMessages: string[] = [];
   readonly offered: string[][] = [];
@@ -59,8 +63,20 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async quickPickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<readonly T[] | undefined> {
-    const one = await this.quickPick(items, options);
-    return one ? [one] : undefined;
+    if (this.manyPicks.length === 0) {
+      const one = await this.quickPick(items, options);
+      return one ? [one] : undefined;
+    }
+    this.prompts.push(options.title ?? options.placeHolder ?? '');
+    this.offered.push(items.map((i) => i.label));
+    this.preTicked.push(items.filter((i) => i.picked === true).map((i) => i.label));
+    const wanted = this.manyPicks.shift();
+    if (wanted === undefined) return undefined;
+    return wanted.map((w) => {
+      const item = items.find((i) => i.label.includes(w));
+      if (!item) throw new Error(`no item "${w}" among ${items.map((i) => i.label).join(', ')}`);
+      return item;
+    });
   }
 
   async warning<T extends string>(message: string, options: vscode.MessageOptions, ...actions: T[]): Promise<T | undefined> {

@@ -69,8 +69,8 @@ suite('Worktrees through the VS Code Git API', () => {
     board = await ensureBoard();
     await repositoryAt(vscode.Uri.file(workspace()));
     const loaded = await loadGitApi();
-    assert.ok(loaded, 'the built-in git extension is enabled');
-    api = loaded;
+    assert.ok(loaded.api, 'the built-in git extension is enabled');
+    api = loaded.api;
     location = mkdtempSync(join(tmpdir(), 'af-worktrees-'));
     settings = { ...DEFAULT_WORKTREE_SETTINGS, location, baseBranch: 'main' };
     // The window's own Worktree agent would act on these tickets too; this suite drives its own.

@@ -1,0 +1,8 @@
+/** The board's dispatch queue: its READY tickets in the order the autopilot starts them. */
+import { planDispatch, type DispatchPlan } from '../domain/dependencies';
+import type { BoardReader } from '../store/api';
+
+/** READY tickets that can start, in order, and those waiting on dependencies. */
+export function dispatchPlan(reader: BoardReader): DispatchPlan {
+  return planDispatch(reader.listTickets({ status: 'READY' }), (id) => reader.getTicket(id));
+}
