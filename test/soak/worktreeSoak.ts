@@ -30,6 +30,8 @@ export interface SoakOptions {
   worktrees: number;
   /** Random operations after the initial population. */
   operations: number;
+  /** Stop starting operations after this long (the final cleanup and cycle still run). */
+  maxMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -298,7 +300,8 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
     };
 
     for (let i = 0; i < Math.min(opts.worktrees, 30, Math.max(4, Math.ceil(opts.worktrees * 0.6))); i++) await start();
-    for (let op = 0; op < opts.operations; op++) {
+    const stopAt = started + (opts.maxMinutes ?? Infinity) * 60_000;
+    for (let op = 0; op < opts.operations && Date.now() < stopAt; op++) {
       result.operations++;
       for (const s of sleepers.filter((x) => x.until <= op)) s.child.kill('SIGKILL');
       const roll = random();
