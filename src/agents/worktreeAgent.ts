@@ -1,33 +1,49 @@
 /**
- * The Worktree agent (SPEC section 3 "Worktree"). Each cycle: prunes registrations whose folder is
- * gone; makes every active ticket's worktree present (recreated from its branch, or a blocker bug
- * when the branch is gone too); removes finished and orphaned worktrees only when clean, unlocked
- * and merged (never with force); measures every worktree (dirty, ahead/behind, size, stale,
- * heavy) and stores the report for every window. Git work happens first, then one durable write.
+ * The Worktree agent (SPEC section 3 "Worktree"). Each cycle:
+ * 1. finishes or undoes removals a crash interrupted;
+ * 2. deals with registrations whose folder is gone: a copy moved by hand is found and linked
+ *    again (the ticket follows it); otherwise what only the admin folder held is salvaged and the
+ *    registration dropped (never a blind `git worktree prune`);
+ * 3. recreates the missing worktree of an active ticket that had one, within a per-cycle limit
+ *    and board-wide caps on live worktrees and disk use. It never creates worktrees for tickets
+ *    that have none: a worktree is made when a run starts;
+ * 4. removes finished and orphaned worktrees that need no salvage, still saving and verifying
+ *    everything first and removing all or nothing;
+ * 5. measures every worktree (dirty, ahead/behind, size, stale, heavy) and stores the report for
+ *    every window. Git work happens first, then one durable write.
  *
- * The same class serves the "Clean Up Worktrees" command (planCleanup / executeCleanup), the only
- * path that removes a dirty or unmerged worktree: the user confirmed it, and the changes were saved
- * as a verified patch under `.factory/backups/` first.
+ * The same class serves "Clean Up Worktrees" (planCleanup / executeCleanup), the only path that
+ * removes a worktree with work in it: the user confirmed it, and all of it was salvaged first.
  */
 import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../domain/clock';
 import { FactoryError, errorMessage } from '../domain/errors';
 import { isTicketId } from '../domain/ids';
 import { fullChangeScanned } from '../domain/securityScan';
+import type { Salvage } from '../domain/salvage';
 import { isActive, type Status } from '../domain/status';
 import type { Ticket, Worktree } from '../domain/ticket';
-import { savePatchBackup } from '../git/backup';
 import { changedCount, cleanupVerdict, type CleanupDecision, type KeptBecause } from '../git/cleanupPolicy';
 import { DiskUsageWalk } from '../git/diskUsage';
 import { newestChangeTime } from '../git/fileTimes';
-import { BranchGoneError, materializeWorktree, type MaterializeAction } from '../git/materialize';
+import { folderInUse } from '../git/folderInUse';
+import { BranchGoneError, isWorktreePresent, materializeWorktree, type MaterializeAction } from '../git/materialize';
 import { checkedTicketNames, resolveWorktreeLocation, validateBranchPrefix } from '../git/naming';
 import { isInside, pathKey, samePath } from '../git/paths';
 import type { GitPort, WorktreeEntry, WorktreeStatus } from '../git/port';
 import type { ConflictRadar } from '../radar/conflictRadar';
+import { takeInventory, type WorktreeInventory } from '../git/salvage/inventory';
+import { followMovedCopy } from '../git/salvage/movedCopies';
+import { recoverInterruptedRemovals } from '../git/salvage/safeRemoval';
+import { stashesMadeIn } from '../git/salvage/stashes';
 import type { Board, BoardReader, BoardTx } from '../store/api';
 import { silentLogger, type BackgroundAgent, type CycleContext, type CycleResult, type Logger } from './agent';
+import { CreationBudget } from './creationBudget';
+import { WORKTREE_REPORT_META, summarizeReport, type WorktreeAction, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
+import { describeSalvage, NeedsConfirmationError, removeWithSalvage, retireMissingWorktree } from './worktreeSalvages';
+
+export { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
 
 export interface WorktreeSettings {
   /** Empty: `<parent of repo>/<repo name>.worktrees`. */
@@ -37,61 +53,35 @@ export interface WorktreeSettings {
   baseBranch: string;
   staleDays: number;
   heavyMB: number;
+  /** Ignored folders that need no salvage (`node_modules`, build caches): left out and named. */
+  regenerableFolders: string[];
+  /** Cap on the ignored content a salvage archives. */
+  salvageIgnoredMaxMB: number;
+  /** Missing worktrees recreated per cycle at most. */
+  maxCreationsPerCycle: number;
+  /** Live ticket worktrees on the board at most; beyond, the agent reports instead of recreating. */
+  maxLive: number;
+  /** Disk use of all ticket worktrees at most; beyond, the agent reports instead of recreating. */
+  maxDiskMB: number;
 }
 
-export const DEFAULT_WORKTREE_SETTINGS: WorktreeSettings = { location: '', branchPrefix: 'factory/', baseBranch: '', staleDays: 14, heavyMB: 500 };
+export const DEFAULT_WORKTREE_SETTINGS: WorktreeSettings = {
+  location: '',
+  branchPrefix: 'factory/',
+  baseBranch: '',
+  staleDays: 14,
+  heavyMB: 500,
+  regenerableFolders: ['node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '.gradle', '.parcel-cache', '.turbo', '.next/cache'],
+  salvageIgnoredMaxMB: 200,
+  maxCreationsPerCycle: 3,
+  maxLive: 30,
+  maxDiskMB: 20480,
+};
 
-/** Where the last report lives in the store (JSON of WorktreeReport). */
-export const WORKTREE_REPORT_META = 'worktree.report';
 export const WORKTREE_AUTHOR = 'Worktree';
 /** Fingerprint of the one "Worktree missing" bug a ticket can have open. */
 export function worktreeMissingFingerprint(ticketId: string): string {
   return `worktree-missing:${ticketId}`;
-}
-
-export type WorktreeAction = 'ok' | MaterializeAction | 'removed' | 'kept' | 'missing';
-
-export interface WorktreeReportEntry {
-  path: string;
-  ticketId?: string | undefined;
-  ticketStatus?: Status | undefined;
-  branch?: string | undefined;
-  base: string;
-  dirty: boolean;
-  /** Staged, modified, untracked and conflicted files. */
-  changedFiles: number;
-  ahead: number;
-  behind: number;
-  sizeBytes?: number | undefined;
-  /** Newest of: last commit, newest uncommitted file change, worktree creation. */
-  lastActivityAt?: number | undefined;
-  stale: boolean;
-  heavy: boolean;
-  missing: boolean;
-  locked: boolean;
-  action: WorktreeAction;
-  keptBecause?: KeptBecause | undefined;
-  /** "kept: dirty (2 uncommitted or untracked files)", "recreated from factory/T-1-x". */
-  note?: string | undefined;
-}
-
-export interface WorktreeReport {
-  at: number;
-  location: string;
-  base: string;
-  entries: WorktreeReportEntry[];
-  blockers: { ticketId: string; reason: string }[];
-  errors: string[];
-}
-
-export function parseWorktreeReport(raw: string | undefined): WorktreeReport | undefined {
-  if (!raw) return undefined;
-  try {
-    const value = JSON.parse(raw) as WorktreeReport;
-    return typeof value === 'object' && value !== null && Array.isArray(value.entries) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface CleanupItem {
@@ -103,10 +93,12 @@ export interface CleanupItem {
   dirty: boolean;
   changedFiles: number;
   merged: boolean;
-  /** remove: clean and merged; confirm: removable only when the user confirms it; keep: never. */
+  /** remove: needs no salvage; confirm: removable only when the user confirms it; keep: never. */
   decision: CleanupDecision;
   keptBecause?: KeptBecause | undefined;
   why: string;
+  /** Regenerable folders a removal leaves out (`node_modules`): named before anyone confirms. */
+  regenerable?: string[] | undefined;
 }
 
 export interface CleanupPlan {
@@ -118,15 +110,16 @@ export interface CleanupPlan {
 
 export interface CleanupOptions {
   /**
-   * Items of decision "confirm" the user agreed to remove: true for all, or their paths. Their
-   * uncommitted changes are saved as a patch first; unmerged commits stay on their branch.
+   * Items of decision "confirm" the user agreed to remove: true for all, or their paths. All their
+   * work is salvaged first; their branches stay.
    */
   confirmedDirty?: boolean | readonly string[];
   signal?: AbortSignal;
 }
 
 export interface CleanupResult {
-  removed: { path: string; backup?: string | undefined }[];
+  /** What was removed, where its salvage is and what was left out (`report`). */
+  removed: { path: string; salvage: Salvage; report: string }[];
   skipped: { path: string; reason: string }[];
 }
 
@@ -134,7 +127,7 @@ export interface WorktreeAgentOptions {
   git: GitPort;
   settings: () => WorktreeSettings;
   logger?: Logger;
-  /** For backup file names when no cycle clock is at hand (the cleanup command). */
+  /** Report times when no cycle clock is at hand (the cleanup command). */
   clock?: Clock;
   /** Sizes are walked again only after this long (default 10 minutes). */
   sizeTtlMs?: number;
@@ -149,6 +142,7 @@ export interface WorktreeAgentOptions {
 
 const DAY = 86_400_000;
 const MB = 1024 * 1024;
+const RETRY_FAILED_REMOVAL_MS = 3_600_000;
 
 interface Owner {
   ticket?: Ticket | undefined;
@@ -159,8 +153,9 @@ interface Owner {
 interface TicketOutcome {
   ticket: Ticket;
   worktree: Worktree;
-  action: MaterializeAction | 'missing';
+  action: MaterializeAction | 'missing' | 'deferred';
   blocker?: string | undefined;
+  note?: string | undefined;
 }
 
 interface Inspection {
@@ -176,12 +171,11 @@ interface Inspection {
 
 /** What every worktree of one cycle is judged against. */
 interface CycleState {
-  board: BoardReader;
-  repo: string;
+  board: Board;
   base: string;
   now: number;
   settings: WorktreeSettings;
-  actionByPath: Map<string, MaterializeAction>;
+  outcomeByPath: Map<string, TicketOutcome>;
   report: WorktreeReport;
   signal: AbortSignal;
   /** Wall-clock time after which size walks stop for this cycle. */
@@ -192,6 +186,14 @@ interface CycleState {
 interface Gathered {
   report: WorktreeReport;
   outcomes: TicketOutcome[];
+  /** Tickets whose worktree was found moved by hand: they follow it. */
+  moves: { ticketId: string; worktree: Worktree }[];
+}
+
+/** A verdict, and what was looked at to reach it (reused by the removal that may follow). */
+interface Judged {
+  item: CleanupItem;
+  inventory?: WorktreeInventory | undefined;
 }
 
 export class WorktreeAgent implements BackgroundAgent {
@@ -208,6 +210,10 @@ export class WorktreeAgent implements BackgroundAgent {
   private readonly sizes = new Map<string, { bytes: number; at: number }>();
   /** Measurements still in progress, resumed next cycle. */
   private readonly walks = new Map<string, DiskUsageWalk>();
+  /** Removals run one at a time, whether from a cycle or the cleanup command. */
+  private removals: Promise<unknown> = Promise.resolve();
+  /** Automatic removals that failed or needed a person, by path: not tried again for a while. */
+  private readonly failedRemovals = new Map<string, { at: number; why: string; keptBecause: KeptBecause }>();
 
   constructor(private readonly options: WorktreeAgentOptions) {
     this.git = options.git;
@@ -228,7 +234,7 @@ export class WorktreeAgent implements BackgroundAgent {
       recordRadar?.(tx);
     });
     this.lastReport = gathered.report;
-    return summarize(gathered.report);
+    return summarizeReport(gathered.report);
   }
 
   /** What "Clean Up Worktrees" would do, and why; changes nothing. */
@@ -246,7 +252,7 @@ export class WorktreeAgent implements BackgroundAgent {
       if (!owner) continue;
       const entryBase = owner.ticket?.worktree?.base ?? base;
       try {
-        items.push(await this.judge(board, entry, owner, entryBase, signal));
+        items.push((await this.judge(board, entry, owner, entryBase, settings, signal, { thorough: true })).item);
       } catch (err) {
         if (isCancel(err)) throw err;
         items.push({
@@ -259,12 +265,13 @@ export class WorktreeAgent implements BackgroundAgent {
   }
 
   /**
-   * Carries out a plan the user accepted. Every item is checked again first; a dirty one is
-   * removed only when confirmed and after its changes were saved to a verified patch.
+   * Carries out a plan the user accepted. Every item is judged again first; one with work in it
+   * is removed only when confirmed, and every removal salvages everything first.
    */
   async executeCleanup(board: Board, plan: CleanupPlan, opts: CleanupOptions = {}): Promise<CleanupResult> {
     const { signal } = opts;
     const repo = board.repoRoot;
+    const settings = this.options.settings();
     const result: CleanupResult = { removed: [], skipped: [] };
     const confirmed = (path: string): boolean =>
       opts.confirmedDirty === true || (Array.isArray(opts.confirmedDirty) && opts.confirmedDirty.some((p: string) => samePath(p, path)));
@@ -286,26 +293,18 @@ export class WorktreeAgent implements BackgroundAgent {
       }
       try {
         // The plan may be minutes old: judge again on what is there now.
-        const now = await this.judge(board, entry, owner, item.base, signal);
-        if (now.decision === 'keep') {
-          skip(`kept: ${now.why}`);
+        const now = await this.judge(board, entry, owner, item.base, settings, signal, { thorough: true });
+        if (now.item.decision === 'keep') {
+          skip(`kept: ${now.item.why}`);
           continue;
         }
-        if (now.decision === 'confirm' && !confirmed(item.path)) {
-          skip(`kept: ${now.why} (not confirmed)`);
+        if (now.item.decision === 'confirm' && !confirmed(item.path)) {
+          skip(`kept: ${now.item.why} (not confirmed)`);
           continue;
         }
-        let backup: string | undefined;
-        if (now.dirty) {
-          const name = owner.ticket?.id ?? basename(item.path);
-          backup = (await savePatchBackup(this.git, item.path, join(board.dir, 'backups'), name, this.clock.now(), signal)).file;
-          this.log.info(`Worktree: saved the changes of ${item.path} to ${backup}`);
-        }
-        // Force only after a verified backup; a clean worktree never needs it.
-        await this.git.removeWorktree(repo, item.path, { force: now.dirty }, { signal });
-        this.forgetSize(item.path);
-        result.removed.push({ path: item.path, backup });
-        this.log.info(`Worktree: removed ${item.path} (${now.why})`);
+        const reason = now.item.decision === 'confirm' ? `removed on confirmation (${now.item.why})` : `removed by Clean Up Worktrees: ${now.item.why}`;
+        const salvage = await this.removeSalvaged(board, item.path, owner.ticket?.id, reason, settings, now.inventory, signal);
+        result.removed.push({ path: item.path, salvage, report: describeSalvage(salvage) });
       } catch (err) {
         if (isCancel(err)) throw err;
         skip(`not removed: ${errorMessage(err)}`);
@@ -331,35 +330,74 @@ export class WorktreeAgent implements BackgroundAgent {
     await board.refresh();
     const now = ctx.clock.now();
     const { location, base } = await this.context(repo, s, signal);
-    const report: WorktreeReport = { at: now, location, base, entries: [], blockers: [], errors: [] };
-
-    await this.git.prune(repo, { signal });
-    let list = await this.git.listWorktrees(repo, { signal });
+    const report: WorktreeReport = { at: now, location, base, entries: [], blockers: [], errors: [], notes: [] };
     const tickets = board.listTickets();
+    const note = (text: string): void => {
+      report.notes!.push(text);
+      ctx.log.info(`Worktree: ${text}`);
+    };
 
-    // 1. Every active ticket has its worktree.
-    const outcomes: TicketOutcome[] = [];
-    for (const ticket of tickets.filter((t) => isActive(t.status))) {
+    // 1. Removals a crash interrupted: finished when their salvage was recorded, else undone.
+    const parents = [location, ...tickets.flatMap((t) => (t.worktree ? [dirname(t.worktree.path)] : []))];
+    for (const r of await recoverInterruptedRemovals(repo, parents, (id) => board.getSalvage(id) !== undefined)) {
+      note(r.outcome === 'finished' ? `finished removing ${r.path} (salvage ${r.salvageId})` : r.outcome === 'restored' ? `put ${r.path} back: its removal had been interrupted` : `an interrupted removal of ${r.path} needs a look: ${r.note ?? ''}`);
+    }
+
+    // 2. Registrations whose folder is gone.
+    let list = await this.git.listWorktrees(repo, { signal });
+    const moves: Gathered['moves'] = [];
+    const movedTo = new Map<string, string>();
+    for (const entry of list.filter((e) => e.prunable && !e.main && !e.locked)) {
       signal.throwIfAborted();
-      const outcome = await this.ensurePresent(repo, ticket, s, base, list, signal);
+      const owner = ownerOf(entry, tickets, location);
+      if (!owner) continue;
+      const copy = await followMovedCopy(repo, entry.path, [location, dirname(entry.path), dirname(repo)], signal);
+      if (copy) {
+        movedTo.set(pathKey(entry.path), copy);
+        const ticket = owner.ticket;
+        if (ticket?.worktree) moves.push({ ticketId: ticket.id, worktree: { ...ticket.worktree, path: copy } });
+        note(`${entry.path} was moved by hand to ${copy}; its link to the repository was repaired${ticket ? ` and ${ticket.id} now works there` : ''}`);
+      } else if (!awaitsRecreation(owner.ticket, entry.path)) {
+        // An active ticket's missing worktree is recreated below (within the budget); any other
+        // registration goes, after what only it still held is saved.
+        const salvage = await retireMissingWorktree(board, entry.path, {
+          ticketId: owner.ticket?.id, reason: 'its folder was gone; only its git state was left', settings: s, signal,
+        });
+        note(`dropped the registration of ${entry.path}, whose folder is gone${salvage ? `; its git state was ${describeSalvage(salvage)}` : ''}`);
+      }
+    }
+    if (report.notes!.length > 0) list = await this.git.listWorktrees(repo, { signal });
+
+    // 3. Active tickets whose recorded worktree is missing: recreated, within the budget.
+    const ours = list.filter((e) => !e.main && !e.bare && !e.prunable && ownerOf(e, tickets, location));
+    const disk = ours.reduce((n, e) => n + (this.sizes.get(pathKey(e.path))?.bytes ?? 0), 0);
+    const budget = new CreationBudget(s, ours.length, disk);
+    const outcomes: TicketOutcome[] = [];
+    for (const ticket of tickets.filter((t) => isActive(t.status) && t.worktree)) {
+      signal.throwIfAborted();
+      const outcome = await this.ensurePresent(board, ticket, s, list, movedTo, budget, signal);
       outcomes.push(outcome);
       if (outcome.action === 'missing') {
         report.blockers.push({ ticketId: ticket.id, reason: outcome.blocker ?? 'worktree missing' });
         ctx.log.warn(`Worktree: ${ticket.id}: ${outcome.blocker ?? 'worktree missing'}`);
+      } else if (outcome.action === 'deferred') {
+        ctx.log.info(`Worktree: ${ticket.id}: ${outcome.note ?? 'not recreated yet'}`);
       } else if (outcome.action !== 'present') {
         ctx.log.info(`Worktree: ${outcome.action} the worktree of ${ticket.id} at ${outcome.worktree.path}`);
         list = await this.git.listWorktrees(repo, { signal });
       }
     }
+    report.capped = budget.capped;
     const knownTickets = tickets.map((t) => {
       const o = outcomes.find((x) => x.ticket.id === t.id);
-      return o && o.action !== 'missing' ? { ...t, worktree: o.worktree } : t;
+      const moved = moves.find((m) => m.ticketId === t.id);
+      return o && o.action !== 'missing' && o.action !== 'deferred' ? { ...t, worktree: o.worktree } : moved ? { ...t, worktree: moved.worktree } : t;
     });
-    const actionByPath = new Map<string, MaterializeAction>();
-    for (const o of outcomes) if (o.action !== 'missing') actionByPath.set(pathKey(o.worktree.path), o.action);
+    const outcomeByPath = new Map<string, TicketOutcome>();
+    for (const o of outcomes) if (o.action !== 'missing' && o.action !== 'deferred') outcomeByPath.set(pathKey(o.worktree.path), o);
 
-    // 2. Measure every worktree we are responsible for; remove finished ones that are safe to remove.
-    const cycle: CycleState = { board, repo, base, now, settings: s, actionByPath, report, signal, sizeDeadline: Date.now() + this.sizeBudgetMs };
+    // 4. Measure every worktree we are responsible for; remove finished ones that need no salvage.
+    const cycle: CycleState = { board, base, now, settings: s, outcomeByPath, report, signal, sizeDeadline: Date.now() + this.sizeBudgetMs };
     for (const entry of list) {
       signal.throwIfAborted();
       if (entry.main || entry.bare || entry.prunable) continue;
@@ -370,48 +408,72 @@ export class WorktreeAgent implements BackgroundAgent {
     }
     const measured = new Set(report.entries.map((e) => pathKey(e.path)));
     for (const key of [...this.walks.keys()]) if (!measured.has(key)) this.walks.delete(key);
-    for (const o of outcomes.filter((x) => x.action === 'missing')) {
+    for (const o of outcomes.filter((x) => x.action === 'missing' || x.action === 'deferred')) {
       report.entries.push({
         path: o.worktree.path, ticketId: o.ticket.id, ticketStatus: o.ticket.status, branch: o.worktree.branch, base: o.worktree.base,
         dirty: false, changedFiles: 0, ahead: 0, behind: 0, stale: false, heavy: false, missing: true, locked: false,
-        action: 'missing', note: o.blocker,
+        action: o.action, note: o.action === 'missing' ? o.blocker : o.note,
       });
     }
-    return { report, outcomes };
+    return { report, outcomes, moves };
   }
 
-  private async ensurePresent(repo: string, ticket: Ticket, s: WorktreeSettings, base: string, list: WorktreeEntry[], signal: AbortSignal): Promise<TicketOutcome> {
-    let want = ticket.worktree;
+  /** An active ticket's recorded worktree, recreated when it went missing and the budget allows. */
+  private async ensurePresent(
+    board: Board,
+    ticket: Ticket,
+    s: WorktreeSettings,
+    list: WorktreeEntry[],
+    movedTo: ReadonlyMap<string, string>,
+    budget: CreationBudget,
+    signal: AbortSignal,
+  ): Promise<TicketOutcome> {
+    const want = ticket.worktree!;
+    const moved = movedTo.get(pathKey(want.path));
+    if (moved) return { ticket, worktree: { ...want, path: moved }, action: 'adopted', note: `moved by hand to ${moved}; the ticket follows it` };
+    if (isWorktreePresent(list, want.path)) return { ticket, worktree: want, action: 'present' };
+    const refusal = budget.refusal();
+    if (refusal) return { ticket, worktree: want, action: 'deferred', note: refusal };
+    budget.spend();
+    const notes: string[] = [];
     try {
-      if (!want) {
-        const names = await checkedTicketNames((n) => this.git.checkRefFormat(n, { signal }), repo, ticket, s);
-        want = { path: names.path, branch: names.branch, base };
-      }
-      // A ticket that never had a worktree has no work to lose: create one. One that had a worktree
-      // is only ever recreated from its own branch.
-      const r = await materializeWorktree(this.git, repo, want, { allowNewBranch: !ticket.worktree, signal, list });
-      return { ticket, worktree: r.worktree, action: r.action };
+      // A ticket that had a worktree is only ever recreated from its own branch.
+      const r = await materializeWorktree(this.git, board.repoRoot, want, {
+        allowNewBranch: false,
+        signal,
+        list,
+        retire: async (entry) => {
+          const salvage = await retireMissingWorktree(board, entry.path, {
+            ticketId: ticket.id, reason: 'its folder was gone when the worktree was recreated', settings: s, signal,
+          });
+          notes.push(
+            'its folder was gone (deleted, or moved where it could not be found): recreated under a new admin folder, so a moved copy never shares it' +
+              (salvage ? `; what only the old registration held was ${describeSalvage(salvage)}` : ''),
+          );
+        },
+      });
+      return { ticket, worktree: r.worktree, action: r.action, note: notes.join('; ') || undefined };
     } catch (err) {
       if (isCancel(err)) throw err;
-      const fallback = want ?? { path: '', branch: '', base };
       const reason =
         err instanceof BranchGoneError
-          ? `Worktree missing: ${fallback.path} is gone and so is its branch ${fallback.branch}`
+          ? `Worktree missing: ${want.path} is gone and so is its branch ${want.branch}`
           : `Worktree missing: ${errorMessage(err)}`;
-      return { ticket, worktree: fallback, action: 'missing', blocker: reason };
+      return { ticket, worktree: want, action: 'missing', blocker: reason };
     }
   }
 
   private async reportEntry(entry: WorktreeEntry, owner: Owner, cycle: CycleState): Promise<WorktreeReportEntry> {
-    const { repo, base, now, settings: s, actionByPath, report, signal } = cycle;
+    const { board, base, now, settings: s, outcomeByPath, report, signal } = cycle;
     const ticket = owner.ticket;
     const entryBase = ticket?.worktree?.base ?? base;
+    const outcome = outcomeByPath.get(pathKey(entry.path));
     const out: WorktreeReportEntry = {
       path: entry.path, ticketId: ticket?.id, ticketStatus: ticket?.status, branch: entry.branch, base: entryBase,
       dirty: false, changedFiles: 0, ahead: 0, behind: 0, stale: false, heavy: false, missing: false, locked: entry.locked,
-      action: actionByPath.get(pathKey(entry.path)) ?? 'ok',
+      action: toAction(outcome?.action),
     };
-    if (out.action === 'present') out.action = 'ok';
+    if (outcome?.note) out.note = outcome.note;
     try {
       const ins = await this.inspect(entry, entryBase, cycle);
       Object.assign(out, {
@@ -423,15 +485,11 @@ export class WorktreeAgent implements BackgroundAgent {
       });
       if (!owner.finished) return out;
 
-      const merged = await this.git.isMerged(repo, entry.branch ?? entry.head ?? 'HEAD', entryBase, { signal });
-      const submodules = await this.git.initializedSubmodules(entry.path, { signal });
-      const verdict = cleanupVerdict({
-        finished: true, locked: entry.locked, lockedReason: entry.lockedReason, status: ins.status, merged, submodules, branch: entry.branch, base: entryBase,
-      });
-      if (verdict.decision !== 'remove') {
+      const { item, inventory } = await this.judge(board, entry, owner, entryBase, s, signal, { thorough: false, status: ins.status });
+      if (item.decision !== 'remove') {
         out.action = 'kept';
-        out.keptBecause = verdict.keptBecause;
-        out.note = `kept: ${verdict.keptBecause ?? 'unknown'} (${verdict.why})`;
+        out.keptBecause = item.keptBecause;
+        out.note = `kept: ${item.keptBecause ?? 'unknown'} (${item.why})`;
         return out;
       }
       const waiting = awaitingSecurityScan(cycle.board, ticket, entry);
@@ -441,12 +499,37 @@ export class WorktreeAgent implements BackgroundAgent {
         out.note = `kept: ${waiting}`;
         return out;
       }
-      // Never --force: should a file appear since the status above, git itself refuses.
-      await this.git.removeWorktree(repo, entry.path, { force: false }, { signal });
-      this.forgetSize(entry.path);
+      const key = pathKey(entry.path);
+      const earlier = this.failedRemovals.get(key);
+      if (earlier && now - earlier.at < RETRY_FAILED_REMOVAL_MS) {
+        out.action = 'kept';
+        out.keptBecause = earlier.keptBecause;
+        out.note =
+          earlier.keptBecause === 'filtered'
+            ? `kept: filtered (${earlier.why})`
+            : `kept: error (removing it failed ${Math.round((now - earlier.at) / 60_000)} min ago: ${earlier.why}; retried after an hour, or now by Clean Up Worktrees)`;
+        return out;
+      }
+      signal.throwIfAborted();
+      let salvage: Salvage;
+      try {
+        salvage = await this.removeSalvaged(board, entry.path, ticket?.id, `removed by the Worktree agent: ${item.why}`, s, inventory, signal, true);
+      } catch (err) {
+        if (isCancel(err)) throw err;
+        // Each attempt makes (and discards) a salvage: the same answer is not worked out every cycle.
+        const filtered = err instanceof NeedsConfirmationError;
+        this.failedRemovals.set(key, { at: now, why: filtered ? err.why : errorMessage(err), keptBecause: filtered ? 'filtered' : 'error' });
+        if (!filtered) throw err;
+        out.action = 'kept';
+        out.keptBecause = 'filtered';
+        out.note = `kept: filtered (${err.why})`;
+        return out;
+      }
+      this.failedRemovals.delete(key);
       out.action = 'removed';
-      out.note = `removed: ${verdict.why}`;
-      this.log.info(`Worktree: removed ${entry.path} (${verdict.why})`);
+      out.salvageId = salvage.id;
+      out.note = `removed: ${item.why}; ${describeSalvage(salvage)}`;
+      this.log.info(`Worktree: removed ${entry.path} (${item.why}); ${describeSalvage(salvage)}`);
     } catch (err) {
       if (isCancel(err)) throw err;
       const message = `${entry.path}: ${errorMessage(err)}`;
@@ -458,6 +541,26 @@ export class WorktreeAgent implements BackgroundAgent {
       }
     }
     return out;
+  }
+
+  /** One removal at a time in this window: a cycle and the cleanup command never race. */
+  private removeSalvaged(
+    board: Board,
+    path: string,
+    ticketId: string | undefined,
+    reason: string,
+    s: WorktreeSettings,
+    inventory: WorktreeInventory | undefined,
+    signal: AbortSignal | undefined,
+    onlyWhenNothingUnsaved = false,
+  ): Promise<Salvage> {
+    const run = this.removals.then(async () => {
+      const salvage = await removeWithSalvage(board, { path, ticketId, reason, settings: s, inventory, signal, onlyWhenNothingUnsaved });
+      this.forgetSize(path);
+      return salvage;
+    });
+    this.removals = run.catch(() => undefined);
+    return run;
   }
 
   private async inspect(entry: WorktreeEntry, base: string, cycle: CycleState): Promise<Inspection> {
@@ -504,12 +607,34 @@ export class WorktreeAgent implements BackgroundAgent {
     this.walks.delete(pathKey(path));
   }
 
-  private async judge(board: Board, entry: WorktreeEntry, owner: Owner, base: string, signal: AbortSignal | undefined): Promise<CleanupItem> {
+  /**
+   * The verdict for one worktree. A finished one that could be removed is looked at closely:
+   * everything in the folder (ignored files, nested repositories, hidden index flags), stash
+   * entries made in it, and processes using it. A cycle (`thorough` false) looks closely only at
+   * clean, merged ones, the only kind it may remove, so a kept worktree is not walked every cycle.
+   */
+  private async judge(
+    board: Board,
+    entry: WorktreeEntry,
+    owner: Owner,
+    base: string,
+    s: WorktreeSettings,
+    signal: AbortSignal | undefined,
+    opts: { thorough: boolean; status?: WorktreeStatus | undefined },
+  ): Promise<Judged> {
     const repo = board.repoRoot;
     const ticket = owner.ticket;
-    const status = await this.git.status(entry.path, { signal });
-    const merged = owner.finished ? await this.git.isMerged(repo, entry.branch ?? entry.head ?? 'HEAD', base, { signal }) : false;
+    const status = opts.status ?? (await this.git.status(entry.path, { signal }));
+    const merged = owner.finished ? await this.isMerged(repo, entry, base, signal) : false;
     const submodules = owner.finished ? await this.git.initializedSubmodules(entry.path, { signal }) : [];
+    let inventory: WorktreeInventory | undefined;
+    let stashes: string[] | undefined;
+    let use: Awaited<ReturnType<typeof folderInUse>> | undefined;
+    if (owner.finished && !entry.locked && submodules.length === 0 && (opts.thorough || (!status.dirty && merged))) {
+      inventory = await takeInventory(entry.path, s.regenerableFolders, signal);
+      stashes = await stashesMadeIn(entry.path, entry.branch, base, signal);
+      use = await folderInUse(entry.path);
+    }
     let verdict = cleanupVerdict({
       finished: owner.finished,
       inUse: ticket ? `${ticket.id} is ${ticket.status}` : undefined,
@@ -520,20 +645,36 @@ export class WorktreeAgent implements BackgroundAgent {
       submodules,
       branch: entry.branch,
       base,
+      inventory,
+      stashes,
+      use,
     });
     const waiting = verdict.decision === 'remove' ? awaitingSecurityScan(board, ticket, entry) : undefined;
     if (waiting !== undefined) verdict = { decision: 'keep', keptBecause: 'security-scan', why: waiting };
-    return {
+    const item: CleanupItem = {
       path: entry.path, branch: entry.branch, ticketId: ticket?.id, ticketStatus: ticket?.status, base,
       dirty: status.dirty, changedFiles: changedCount(status), merged,
       decision: verdict.decision, keptBecause: verdict.keptBecause, why: verdict.why,
+      regenerable: inventory?.regenerable.map((r) => r.rel),
     };
+    return { item, inventory };
+  }
+
+  /** A branch deleted under its worktree (HEAD names no commit) counts as unmerged, not as an error. */
+  private async isMerged(repo: string, entry: WorktreeEntry, base: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const rev = entry.branch ?? entry.head ?? 'HEAD';
+    if (!(await this.git.revisionExists(repo, rev, { signal }))) return false;
+    return this.git.isMerged(repo, rev, base, { signal });
   }
 
   private apply(tx: BoardTx, g: Gathered): void {
+    for (const m of g.moves) {
+      const current = tx.getTicket(m.ticketId);
+      if (current?.worktree && !sameWorktree(current.worktree, m.worktree)) tx.updateTicket(current.id, { worktree: m.worktree });
+    }
     for (const o of g.outcomes) {
       const current = tx.getTicket(o.ticket.id);
-      if (!current) continue;
+      if (!current || o.action === 'deferred') continue;
       if (o.action !== 'missing' && !sameWorktree(current.worktree, o.worktree)) {
         // Only fill in or follow a move; a worktree someone recorded meanwhile wins.
         if (!current.worktree || o.action === 'adopted') tx.updateTicket(current.id, { worktree: o.worktree });
@@ -546,7 +687,8 @@ export class WorktreeAgent implements BackgroundAgent {
 
 /**
  * "Start Ticket": the ticket's worktree, created or reused, recorded on the ticket. A ticket that
- * never had one gets `<location>/<id>-<slug>` on a new branch from the base.
+ * never had one gets `<location>/<id>-<slug>` on a new branch from the base. A folder moved by
+ * hand is followed; a missing one is recreated after what only its registration held is saved.
  */
 export async function ensureTicketWorktree(
   board: Board,
@@ -566,10 +708,20 @@ export async function ensureTicketWorktree(
     }
     const names = await checkedTicketNames((n) => git.checkRefFormat(n, { signal }), repo, ticket, settings);
     want = { path: names.path, branch: names.branch, base };
+  } else if (!isWorktreePresent(await git.listWorktrees(repo, { signal }), want.path)) {
+    const location = resolveWorktreeLocation(repo, settings.location);
+    const copy = await followMovedCopy(repo, want.path, [location, dirname(want.path), dirname(repo)], signal);
+    if (copy) want = { ...want, path: copy };
   }
   // The user asked to start: a branch that is gone is started again from base (the agent has
   // already raised the loss as a blocker).
-  const { worktree } = await materializeWorktree(git, repo, want, { allowNewBranch: true, signal });
+  const { worktree } = await materializeWorktree(git, repo, want, {
+    allowNewBranch: true,
+    signal,
+    retire: async (entry) => {
+      await retireMissingWorktree(board, entry.path, { ticketId: ticket.id, reason: 'its folder was gone when the ticket was started', settings, signal });
+    },
+  });
   const openBlocker = board.listBugs(ticket.id).some((b) => b.fingerprint === worktreeMissingFingerprint(ticket.id) && !b.fixed);
   if (!sameWorktree(ticket.worktree, worktree) || openBlocker) {
     await board.write((tx) => {
@@ -649,21 +801,11 @@ function isCancel(err: unknown): boolean {
   return (err instanceof FactoryError && err.reason === 'cancelled') || (err instanceof Error && err.name === 'AbortError');
 }
 
-function summarize(r: WorktreeReport): CycleResult {
-  const count = (a: WorktreeAction): number => r.entries.filter((e) => e.action === a).length;
-  const present = r.entries.filter((e) => !e.missing && e.action !== 'removed').length;
-  const parts = [`${present} worktree${present === 1 ? '' : 's'}`];
-  const created = count('created') + count('recreated') + count('adopted');
-  if (created > 0) parts.push(`${created} created`);
-  if (count('removed') > 0) parts.push(`${count('removed')} removed`);
-  const kept = r.entries.filter((e) => e.action === 'kept');
-  if (kept.length > 0) {
-    const why = ['dirty', 'unmerged', 'locked', 'submodules', 'security-scan', 'error'].map((k) => [k, kept.filter((e) => e.keptBecause === k).length] as const).filter(([, n]) => n > 0);
-    parts.push(`${kept.length} kept (${why.map(([k, n]) => `${n} ${k}`).join(', ')})`);
-  }
-  const flagged = r.entries.filter((e) => e.stale || e.heavy).length;
-  if (flagged > 0) parts.push(`${flagged} stale or heavy`);
-  if (r.blockers.length > 0) parts.push(`${r.blockers.length} missing: ${r.blockers.map((b) => b.ticketId).join(', ')}`);
-  if (r.errors.length > 0) parts.push(`${r.errors.length} error${r.errors.length === 1 ? '' : 's'}`);
-  return { summary: parts.join(', '), attention: r.blockers.length > 0 || r.errors.length > 0 };
+/** The active ticket's own recorded worktree: recreated (within the budget), not dropped. */
+function awaitsRecreation(ticket: Ticket | undefined, path: string): boolean {
+  return ticket !== undefined && isActive(ticket.status) && ticket.worktree !== undefined && samePath(ticket.worktree.path, path);
+}
+
+function toAction(action: TicketOutcome['action'] | undefined): WorktreeAction {
+  return action === undefined || action === 'present' ? 'ok' : action;
 }

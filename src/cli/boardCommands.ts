@@ -17,6 +17,7 @@ import { wasmPath } from './boardAccess';
 import { notFound, usage } from './cliError';
 import { flag, listOption, positionals, stringOption, type Command } from './command';
 import { isoTime, json, runRow, safeBlock, safeLine, table, ticketRow } from './format';
+import { salvageRow } from './salvageCommands';
 
 const ORDER: readonly Status[] = [...PIPELINE, 'BLOCKED'];
 const jsonOption = { json: { type: 'boolean' } } as const;
@@ -104,8 +105,9 @@ export const showCommand: Command = {
     const checkIn = board.latestCheckIn(id);
     const securityScan = board.getSecurityScan(id);
     const location = gatheredLocation(board, id);
+    const salvages = board.listSalvages({ ticketId: id });
     if (flag(ctx.values, 'json')) {
-      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null }));
+      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null, salvages }));
       return;
     }
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
@@ -136,6 +138,7 @@ export const showCommand: Command = {
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
     lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));
     if (runs.length > 0) lines.push('', 'Runs:', ...table(runs.map(runRow)).split('\n').map((l) => `  ${l}`));
+    if (salvages.length > 0) lines.push('', 'Salvages (agent-factory restore <id>):', ...table(salvages.map(salvageRow)).split('\n').map((l) => `  ${l}`));
     ctx.print(lines.join('\n'));
   },
 };

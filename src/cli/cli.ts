@@ -1,7 +1,8 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
  * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
- * edit, move, heal, agents, runs, run-agent, autopilot, status, review, land, push). Works with or
+ * edit, move, heal, agents, runs, run-agent, autopilot, status, review, land, push, salvages,
+ * restore, delete-salvage). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -19,9 +20,10 @@ import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
 import { runAgentCommand } from './runAgentCommand';
+import { SALVAGE_COMMANDS } from './salvageCommands';
 
 const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
-const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand, ...LAND_COMMANDS];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand, ...LAND_COMMANDS, ...SALVAGE_COMMANDS];
 const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {

@@ -2,12 +2,17 @@
  * Makes a ticket's worktree exist: reuse it when it is there, recreate it from its branch when the
  * folder went missing, create it (and its branch) when it never existed. Shared by "Start Ticket"
  * and the Worktree agent, and safe when both race: a worktree that appeared meanwhile is reused.
+ *
+ * A registration whose folder is missing is never pruned blindly: the caller's `retire` saves what
+ * only its admin folder holds and drops it, and the new worktree gets another admin folder name,
+ * so a moved copy that still points at the old one never shares the new worktree's index and HEAD.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import type { Worktree } from '../domain/ticket';
 import { FactoryError } from '../domain/errors';
 import { samePath } from './paths';
-import type { GitPort, WorktreeEntry } from './port';
+import type { CreateWorktreeResult, GitPort, WorktreeEntry } from './port';
+import { registrationOf, withAdminNameTaken } from './salvage/adminFolder';
 
 export type MaterializeAction = 'present' | 'created' | 'recreated' | 'adopted';
 
@@ -25,6 +30,8 @@ export interface MaterializeOptions {
   signal?: AbortSignal | undefined;
   /** A listing taken this cycle, to save a git call. */
   list?: WorktreeEntry[] | undefined;
+  /** Saves and drops the registration of `want.path` whose folder is missing. */
+  retire(entry: WorktreeEntry): Promise<void>;
 }
 
 /** The branch a ticket's worktree was on is gone and may not be recreated silently. */
@@ -47,8 +54,10 @@ export async function materializeWorktree(git: GitPort, repo: string, want: Work
   if (registered?.locked) {
     throw new FactoryError('git', `the worktree ${want.path} is missing but locked${registered.lockedReason ? ` (${registered.lockedReason})` : ''}; reconnect it or run git worktree unlock`);
   }
+  let adminName: string | undefined;
   if (registered) {
-    await git.prune(repo, call);
+    adminName = (await registrationOf(repo, want.path, signal))?.name;
+    await opts.retire(registered);
     list = await git.listWorktrees(repo, call);
   }
 
@@ -69,7 +78,8 @@ export async function materializeWorktree(git: GitPort, repo: string, want: Work
   if (!branchExists && !opts.allowNewBranch) throw new BranchGoneError(want.branch, want.path);
   let created;
   try {
-    created = await git.createWorktree(repo, { path: want.path, branch: want.branch, base: want.base }, call);
+    const create = (): Promise<CreateWorktreeResult> => git.createWorktree(repo, { path: want.path, branch: want.branch, base: want.base }, call);
+    created = adminName ? await withAdminNameTaken(repo, adminName, create, signal) : await create();
   } catch (err) {
     // Another window or the runner may have created it a moment ago.
     const raced = findPresent(await git.listWorktrees(repo, call).catch(() => []), want);
@@ -81,9 +91,13 @@ export async function materializeWorktree(git: GitPort, repo: string, want: Work
 }
 
 function findPresent(list: readonly WorktreeEntry[], want: Worktree): MaterializeResult | undefined {
-  const at = list.find((e) => samePath(e.path, want.path));
-  if (!at || at.prunable || !existsSync(want.path)) return undefined;
-  return { worktree: want, action: 'present' };
+  return isWorktreePresent(list, want.path) ? { worktree: want, action: 'present' } : undefined;
+}
+
+/** Registered, and its folder is there. */
+export function isWorktreePresent(list: readonly WorktreeEntry[], path: string): boolean {
+  const at = list.find((e) => samePath(e.path, path));
+  return at !== undefined && !at.prunable && existsSync(path);
 }
 
 function isEmptyDir(path: string): boolean {

@@ -98,10 +98,6 @@ export interface GitPort {
   revisionExists(repo: string, rev: string, opts?: GitCallOptions): Promise<boolean>;
   createWorktree(repo: string, req: CreateWorktreeRequest, opts?: GitCallOptions): Promise<CreateWorktreeResult>;
   listWorktrees(repo: string, opts?: GitCallOptions): Promise<WorktreeEntry[]>;
-  /** `git worktree remove`; without force git itself refuses a worktree with changes. */
-  removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void>;
-  /** `git worktree prune`: drops registrations whose folder is gone. */
-  prune(repo: string, opts?: GitCallOptions): Promise<void>;
   status(path: string, opts?: GitCallOptions): Promise<WorktreeStatus>;
   /** HEAD of `path` against `base`. */
   aheadBehind(path: string, base: string, opts?: GitCallOptions): Promise<AheadBehind>;
@@ -117,14 +113,6 @@ export interface GitPort {
   /** Files changed on the worktree's branch since its merge-base with `base`, committed or not; ignored files excluded. */
   changedFiles(path: string, base: string, opts?: GitCallOptions): Promise<ChangedFile[]>;
   worktreeActivity(path: string, base: string, opts?: GitCallOptions): Promise<WorktreeActivity>;
-  /**
-   * Uncommitted work (staged, modified, untracked-not-ignored) as a binary-safe patch against HEAD
-   * that `git apply` restores on a checkout of HEAD. Leaves the worktree's index untouched.
-   * Empty when there is nothing to save.
-   */
-  diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer>;
-  /** True when `patchFile` is exactly the difference between HEAD and the working tree of `path`. */
-  patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean>;
   /**
    * Submodules checked out in the worktree (relative paths). Their own commits live in git
    * folders a worktree removal deletes, and no patch can carry them.

@@ -3,7 +3,6 @@
  * for everything the VS Code Git API does not offer.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FactoryError } from '../domain/errors';
@@ -81,15 +80,6 @@ export class SimpleGitPort implements GitPort {
       }
       throw err;
     }
-  }
-
-  async removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
-    const args = ['worktree', 'remove', ...(options?.force ? ['--force'] : []), '--', path];
-    await runGit(repo, args, { signal: opts?.signal });
-  }
-
-  async prune(repo: string, opts?: GitCallOptions): Promise<void> {
-    await runGit(repo, ['worktree', 'prune'], { signal: opts?.signal });
   }
 
   async status(path: string, opts?: GitCallOptions): Promise<WorktreeStatus> {
@@ -172,33 +162,6 @@ export class SimpleGitPort implements GitPort {
     const uncommitted = files.filter((f) => f.kind !== 'deleted' && f.sources.some((s) => s !== 'committed')).map((f) => f.path);
     const lastFileChangeAt = await newestChangeTime(path, uncommitted, signal);
     return { commitsAhead, lastCommitAt, changedFileCount: files.length, lastFileChangeAt };
-  }
-
-  async diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer> {
-    const signal = opts?.signal;
-    const scratch = await mkdtemp(join(tmpdir(), 'af-patch-'));
-    try {
-      // A private index: the user's staged state stays exactly as it was.
-      const extraEnv = { GIT_INDEX_FILE: join(scratch, 'index') };
-      const head = (await tryGit(path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { signal }))?.trim();
-      await runGit(path, head ? ['read-tree', head] : ['read-tree', '--empty'], { signal, extraEnv });
-      await runGit(path, ['add', '--all', '--', ':/'], { signal, extraEnv });
-      const out = join(scratch, 'changes.patch');
-      await runGit(
-        path,
-        ['diff', ...PLAIN_DIFF, '--cached', '--binary', '--full-index', '--no-renames', '--src-prefix=a/', '--dst-prefix=b/', `--output=${out}`, ...(head ? [head] : []), '--'],
-        { signal, extraEnv },
-      );
-      return await readFile(out).catch(() => Buffer.alloc(0));
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
-  }
-
-  async patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean> {
-    // Reverse-applying succeeds only when every change in the patch is in the working tree now.
-    const out = await tryGit(path, ['apply', '--check', '--reverse', '--binary', '--', patchFile], { signal: opts?.signal });
-    return out !== undefined;
   }
 
   async initializedSubmodules(path: string, opts?: GitCallOptions): Promise<string[]> {

@@ -187,6 +187,11 @@ export class Settings {
       baseBranch: this.string('worktrees.baseBranch'),
       staleDays: this.number('worktrees.staleDays'),
       heavyMB: this.number('worktrees.heavyMB'),
+      regenerableFolders: this.strings('worktrees.regenerableFolders'),
+      salvageIgnoredMaxMB: this.number('worktrees.salvageIgnoredMaxMB'),
+      maxCreationsPerCycle: this.number('worktrees.maxCreationsPerCycle'),
+      maxLive: this.number('worktrees.maxLive'),
+      maxDiskMB: this.number('worktrees.maxDiskMB'),
     };
   }
 

@@ -8,6 +8,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message, Messa
 import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
+import type { NewSalvage, Salvage } from '../domain/salvage';
 import type { Actor, Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
@@ -185,6 +186,9 @@ export interface BoardReader {
   getSecurityScan(ticketId: string): SecurityScanRecord | undefined;
   /** The files recorded as changed by one ticket, or by every ticket, ordered by ticket then path. */
   listChangedFiles(ticketId?: string): RecordedChange[];
+  /** Salvages of removed worktrees, oldest first: all of them, or one ticket's. */
+  listSalvages(filter?: { ticketId?: string }): Salvage[];
+  getSalvage(id: string): Salvage | undefined;
 }
 
 export interface BoardTx extends BoardReader {
@@ -222,6 +226,10 @@ export interface BoardTx extends BoardReader {
   setMeta(key: string, value: string): void;
   /** Replaces the files recorded as changed by a ticket (an empty list clears them). */
   setChangedFiles(ticketId: string, base: string, files: readonly NewRecordedChange[]): void;
+  addSalvage(s: NewSalvage): Salvage;
+  markSalvageRestored(id: string, to: string): Salvage;
+  /** Forgets a salvage; its refs and archive folder are the caller's to delete. */
+  deleteSalvage(id: string): void;
 }
 
 /** Scans one ticket's change now and records it on the board; reports the state it scanned. */

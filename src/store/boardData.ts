@@ -16,6 +16,7 @@ import { FactoryError, IllegalTransitionError, StatusConflictError } from '../do
 import { assertEntityId, assertTicketId, ticketIdFromNumber } from '../domain/ids';
 import { RUN_STATUSES, VERDICTS } from '../domain/run';
 import type { Run, RunStatus } from '../domain/run';
+import type { NewSalvage, Salvage } from '../domain/salvage';
 import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
 import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
@@ -38,7 +39,7 @@ import type {
   TicketFilter,
   TicketPatch,
 } from './api';
-import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSecurityScan, toTicket } from './rows';
+import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSalvage, toSecurityScan, toTicket } from './rows';
 import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
 import type { Db, Param } from './sqlite';
 
@@ -238,6 +239,16 @@ export class BoardData implements BoardTx {
     const v = this.db.value('SELECT value FROM meta WHERE key = ?', [key]);
     return v === undefined || v === null ? undefined : String(v);
   }
+  listSalvages(filter: { ticketId?: string } = {}): Salvage[] {
+    const where = new Where().equals('ticket_id', filter.ticketId);
+    return this.db.all(`SELECT * FROM salvages${where.toString()} ORDER BY created_at, rowid`, where.params).map(toSalvage);
+  }
+
+  getSalvage(id: string): Salvage | undefined {
+    const r = this.db.get('SELECT * FROM salvages WHERE id = ?', [id]);
+    return r && toSalvage(r);
+  }
+
 
   getSecurityScan(ticketId: string): SecurityScanRecord | undefined {
     const r = this.db.get('SELECT * FROM security_scans WHERE ticket_id = ?', [ticketId]);
@@ -680,6 +691,46 @@ export class BoardData implements BoardTx {
     if (RESERVED_META.has(key)) throw new FactoryError('invalid-input', `meta key ${key} is maintained by the store`);
     this.db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [requiredText(key, 'meta key'), boundedText(value, 'meta value')]);
   }
+  // ---------------------------------------------------------------- salvages
+
+  addSalvage(v: NewSalvage): Salvage {
+    const ticketId = v.ticketId === undefined ? null : assertTicketId(v.ticketId);
+    const id = assertEntityId(v.id, 'salvage id');
+    this.db.run(
+      `INSERT INTO salvages (id, ticket_id, created_at, worktree_path, branch, head, ref_prefix, archive_dir, saved_bytes, stored_bytes, reason, summary)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        ticketId,
+        this.clock.now(),
+        requiredText(v.worktreePath, 'worktree path'),
+        optionalText(v.branch, 'branch') ?? null,
+        optionalText(v.head, 'head') ?? null,
+        requiredText(v.refPrefix, 'salvage ref'),
+        requiredText(v.archiveDir, 'salvage folder'),
+        nonNegativeInteger(v.savedBytes, 'saved bytes'),
+        nonNegativeInteger(v.storedBytes, 'stored bytes'),
+        boundedText(v.reason, 'salvage reason'),
+        boundedText(JSON.stringify(v.summary), 'salvage summary'),
+      ],
+    );
+    if (ticketId !== null) this.touched.add(ticketId);
+    return this.requireSalvage(id);
+  }
+
+  markSalvageRestored(id: string, to: string): Salvage {
+    const salvage = this.requireSalvage(id);
+    this.db.run('UPDATE salvages SET restored_at = ?, restored_to = ? WHERE id = ?', [this.clock.now(), requiredText(to, 'restored to'), salvage.id]);
+    if (salvage.ticketId !== undefined) this.touched.add(salvage.ticketId);
+    return this.requireSalvage(id);
+  }
+
+  deleteSalvage(id: string): void {
+    const salvage = this.requireSalvage(id);
+    this.db.run('DELETE FROM salvages WHERE id = ?', [salvage.id]);
+    if (salvage.ticketId !== undefined) this.touched.add(salvage.ticketId);
+  }
+
 
   setChangedFiles(ticketId: string, base: string, files: readonly NewRecordedChange[]): void {
     const id = this.requireTicket(ticketId).id;
@@ -767,6 +818,12 @@ export class BoardData implements BoardTx {
     const r = this.db.get('SELECT * FROM bugs WHERE id = ?', [id]);
     if (r === undefined) throw new FactoryError('not-found', `no bug ${id}`);
     return toBug(r);
+  }
+
+  private requireSalvage(id: string): Salvage {
+    const salvage = this.getSalvage(id);
+    if (salvage === undefined) throw new FactoryError('not-found', `no salvage ${id} on this board`);
+    return salvage;
   }
 
   private requireRun(id: string): Run {

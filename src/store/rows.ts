@@ -3,6 +3,7 @@ import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { NotScannedFile, SecurityScanRecord } from '../domain/securityScan';
+import type { Salvage, SalvageSummary } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
@@ -214,5 +215,24 @@ export function toChangedFile(r: Row): RecordedChange {
     deletions: optNum(r.deletions),
     base: str(r.base),
     recordedAt: num(r.recorded_at),
+  };
+}
+
+export function toSalvage(r: Row): Salvage {
+  return {
+    id: str(r.id),
+    ticketId: optStr(r.ticket_id),
+    createdAt: num(r.created_at),
+    worktreePath: str(r.worktree_path),
+    branch: optStr(r.branch),
+    head: optStr(r.head),
+    refPrefix: str(r.ref_prefix),
+    archiveDir: str(r.archive_dir),
+    savedBytes: num(r.saved_bytes),
+    storedBytes: num(r.stored_bytes),
+    reason: str(r.reason),
+    summary: json<SalvageSummary>(r.summary, { files: 0, archived: [], archivedCount: 0, leftOut: [], leftOutCount: 0, nestedRepos: [], folderGone: false }),
+    restoredAt: optNum(r.restored_at),
+    restoredTo: optStr(r.restored_to),
   };
 }

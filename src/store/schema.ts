@@ -270,7 +270,37 @@ const V7: Migration = {
   statements: [`ALTER TABLE runs ADD COLUMN process_start TEXT`],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7];
+
+/**
+ * Salvages: where a removed worktree's work was saved (refs and an archive folder), so the ticket
+ * page lists them and "Restore Worktree" finds them. No foreign key: a salvage outlives its
+ * ticket, and is deleted only on request.
+ */
+const V8: Migration = {
+  version: 8,
+  name: 'worktree salvages',
+  statements: [
+    `CREATE TABLE salvages (
+      id TEXT PRIMARY KEY,
+      ticket_id TEXT,
+      created_at INTEGER NOT NULL,
+      worktree_path TEXT NOT NULL,
+      branch TEXT,
+      head TEXT,
+      ref_prefix TEXT NOT NULL,
+      archive_dir TEXT NOT NULL,
+      saved_bytes INTEGER NOT NULL DEFAULT 0,
+      stored_bytes INTEGER NOT NULL DEFAULT 0,
+      reason TEXT NOT NULL DEFAULT '',
+      summary TEXT NOT NULL DEFAULT '{}',
+      restored_at INTEGER,
+      restored_to TEXT
+    )`,
+    `CREATE INDEX salvages_ticket ON salvages(ticket_id, created_at)`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

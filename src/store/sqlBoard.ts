@@ -28,6 +28,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message } from
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
+import type { Salvage } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
@@ -914,6 +915,12 @@ export class SqlBoard implements Board {
   }
   listChangedFiles(ticketId?: string): RecordedChange[] {
     return this.data.listChangedFiles(ticketId);
+  }
+  listSalvages(filter?: { ticketId?: string }): Salvage[] {
+    return this.data.listSalvages(filter);
+  }
+  getSalvage(id: string): Salvage | undefined {
+    return this.data.getSalvage(id);
   }
 
   /** A connection pragma's current value (diagnostics and tests). */

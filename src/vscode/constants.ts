@@ -17,6 +17,8 @@ export const enum Commands {
   ClearTicketFilter = 'agentFactory.clearTicketFilter',
   OpenWorktree = 'agentFactory.openWorktree',
   CleanUpWorktrees = 'agentFactory.cleanUpWorktrees',
+  RestoreWorktree = 'agentFactory.restoreWorktree',
+  DeleteSalvage = 'agentFactory.deleteSalvage',
   RunAgentNow = 'agentFactory.runAgentNow',
   PauseAgent = 'agentFactory.pauseAgent',
   ResumeAgent = 'agentFactory.resumeAgent',

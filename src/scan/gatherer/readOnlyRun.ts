@@ -33,6 +33,9 @@ const MUTATORS: Record<Mutator, true> = {
   setAgentState: true,
   setMeta: true,
   setChangedFiles: true,
+  addSalvage: true,
+  markSalvageRestored: true,
+  deleteSalvage: true,
 };
 
 class WouldWrite extends Error {}

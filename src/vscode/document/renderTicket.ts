@@ -7,6 +7,7 @@ import { formatPercent, type CheckIn } from '../../domain/checkin';
 import type { Conversation } from '../../domain/conversation';
 import type { Run } from '../../domain/run';
 import { notScannedWhy, shortCommit, type SecurityScanRecord } from '../../domain/securityScan';
+import { formatBytes, type Salvage } from '../../domain/salvage';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
 import type { RecordedChange } from '../../store/api';
@@ -29,6 +30,8 @@ export interface TicketDocumentData {
   location?: { file: string; line: number } | undefined;
   /** What the ticket changes against its base (the conflict radar's record); shown once it has a worktree. */
   changes?: readonly RecordedChange[] | undefined;
+  /** Salvages of the ticket's removed worktrees, oldest first. */
+  salvages: readonly Salvage[];
 }
 
 /** The prefix of the Details line that names a gathered item's place in the code; the editor links it to the file. */
@@ -55,6 +58,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     ...section('Bugs', bugLines(data.bugs)),
     ...(data.securityScan !== undefined || ticket.worktree !== undefined ? section('Security scan', scanLines(data.securityScan)) : []),
     ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
+    ...(data.salvages.length > 0 ? section('Salvages', salvageLines(data.salvages)) : []),
     ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),
   ];
   while (lines[lines.length - 1] === '') lines.pop();
@@ -149,6 +153,25 @@ function runLine(run: Run): string {
   const exit = run.exitCode !== undefined ? `, exit code ${run.exitCode}` : '';
   const note = run.note ? `: ${escapeInline(run.note)}` : '';
   return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}`;
+}
+
+function salvageLines(salvages: readonly Salvage[]): string[] {
+  return [
+    ...salvages.map(salvageLine),
+    '',
+    '_Restore one with **Restore Worktree** (or `agent-factory restore <id>`); a salvage is deleted only with **Delete Salvage...** (or `agent-factory delete-salvage <id>`)._',
+  ];
+}
+
+function salvageLine(s: Salvage): string {
+  const where = s.summary.folderGone ? 'git state only (the folder was already gone)' : `${s.summary.files} file${s.summary.files === 1 ? '' : 's'}${s.summary.archivedCount ? `, ${s.summary.archivedCount} archived` : ''}`;
+  const branch = s.branch ? ` on ${escapeInline(s.branch)}` : ' (detached)';
+  const leftOut =
+    s.summary.leftOutCount > 0
+      ? ` Left out: ${s.summary.leftOut.map((l) => `${escapeInline(l.path)} (${l.why}, ${formatBytes(l.bytes)})`).join(', ')}${s.summary.leftOutCount > s.summary.leftOut.length ? ` and ${s.summary.leftOutCount - s.summary.leftOut.length} more` : ''}.`
+      : '';
+  const restored = s.restoredAt !== undefined ? ` Restored ${formatTime(s.restoredAt)} to ${escapeInline(s.restoredTo ?? '?')}.` : '';
+  return `- ${s.id} · ${formatTime(s.createdAt)} · ${formatBytes(s.savedBytes)} (${where}; ${formatBytes(s.storedBytes)} on disk) from ${escapeInline(s.worktreePath)}${branch}: ${escapeInline(s.reason)}.${leftOut}${restored}`;
 }
 
 function historyLine(entry: HistoryEntry): string {

@@ -65,5 +65,6 @@ export function readTicketDocumentData(board: Board, ticketId: string): TicketDo
     securityScan: board.getSecurityScan(ticketId),
     location: gatheredLocation(board, ticketId),
     changes: board.listChangedFiles(ticketId),
+    salvages: board.listSalvages({ ticketId }),
   };
 }

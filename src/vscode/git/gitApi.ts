@@ -41,6 +41,4 @@ export interface Repository {
    * only: an existing branch makes git fail.
    */
   createWorktree?(options?: { path?: string; commitish?: string; branch?: string }): Promise<string>;
-  /** `git worktree remove`; on a dirty worktree without force the editor asks with a modal dialog. */
-  deleteWorktree?(path: string, options?: { force?: boolean }): Promise<void>;
 }

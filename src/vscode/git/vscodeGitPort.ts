@@ -1,12 +1,11 @@
 /**
  * The git port through the editor's own git extension where it helps: creating a worktree there
- * lets VS Code know it at once (and copy the files `.worktreeinclude` lists), and a forced removal
- * closes the editor's repository for it. Everything else, and anything the running editor lacks,
- * goes to the simple-git adapter.
+ * lets VS Code know it at once (and copy the files `.worktreeinclude` lists). Everything else, and
+ * anything the running editor lacks, goes to the simple-git adapter.
  *
- * A removal without force never goes through the API: on a worktree that turned dirty since we
- * looked, the editor would put a "Force Delete?" modal in front of the user from a background
- * cycle. `git worktree remove` simply refuses, which is what we want.
+ * Removals never go through either: they are salvaged and done all or nothing by
+ * `src/git/salvage/`, which no API call could make safe (the editor's own delete would put a
+ * "Force Delete?" modal in front of the user from a background cycle).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -85,18 +84,6 @@ export class VsCodeGitPort implements GitPort {
     return { path: path || req.path, branch: req.branch, createdBranch: true };
   }
 
-  async removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
-    opts?.signal?.throwIfAborted();
-    const repository = options?.force ? await this.repository(repo) : undefined;
-    if (!repository?.deleteWorktree) return this.fallback.removeWorktree(repo, path, options, opts);
-    try {
-      await repository.deleteWorktree(path, { force: true });
-    } catch (err) {
-      throw new FactoryError('git', `removing the worktree ${path} failed: ${gitMessage(err)}`, { cause: err });
-    }
-    this.log?.debug(`git API: removed worktree ${path}`);
-  }
-
   /** The editor's repository for the main checkout, opened if it does not know it yet. */
   private async repository(repo: string): Promise<Repository | undefined> {
     const api = this.api;
@@ -113,8 +100,8 @@ export class VsCodeGitPort implements GitPort {
     }
   }
 
-  // What the API has no equivalent for (porcelain list with locks and prunable entries, prune,
-  // merge-base, ahead/behind, changed files, patches, sizes) is the fallback's.
+  // What the API has no equivalent for (porcelain list with locks and prunable entries,
+  // merge-base, ahead/behind, changed files, sizes) is the fallback's.
 
   defaultBranch(repo: string, opts?: GitCallOptions): Promise<string> {
     return this.fallback.defaultBranch(repo, opts);
@@ -127,9 +114,6 @@ export class VsCodeGitPort implements GitPort {
   }
   listWorktrees(repo: string, opts?: GitCallOptions): Promise<WorktreeEntry[]> {
     return this.fallback.listWorktrees(repo, opts);
-  }
-  prune(repo: string, opts?: GitCallOptions): Promise<void> {
-    return this.fallback.prune(repo, opts);
   }
   status(path: string, opts?: GitCallOptions): Promise<WorktreeStatus> {
     return this.fallback.status(path, opts);
@@ -151,12 +135,6 @@ export class VsCodeGitPort implements GitPort {
   }
   worktreeActivity(path: string, base: string, opts?: GitCallOptions): Promise<WorktreeActivity> {
     return this.fallback.worktreeActivity(path, base, opts);
-  }
-  diffPatch(path: string, opts?: GitCallOptions): Promise<Buffer> {
-    return this.fallback.diffPatch(path, opts);
-  }
-  patchMatchesWorkingTree(path: string, patchFile: string, opts?: GitCallOptions): Promise<boolean> {
-    return this.fallback.patchMatchesWorkingTree(path, patchFile, opts);
   }
   initializedSubmodules(path: string, opts?: GitCallOptions): Promise<string[]> {
     return this.fallback.initializedSubmodules(path, opts);

@@ -1,110 +1,73 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { silentLogger, type CycleContext } from '../../../src/agents/agent';
-import { installSecurityGate } from '../../../src/agents/securityGate';
+import type { CycleContext } from '../../../src/agents/agent';
 import { SecurityAgent } from '../../../src/agents/securityAgent';
 import {
-  DEFAULT_WORKTREE_SETTINGS,
   ensureTicketWorktree,
   parseWorktreeReport,
   WORKTREE_REPORT_META,
   WorktreeAgent,
   worktreeMissingFingerprint,
   type WorktreeReportEntry,
-  type WorktreeSettings,
 } from '../../../src/agents/worktreeAgent';
+import { restoreWorktree } from '../../../src/agents/worktreeSalvages';
 import { FactoryError } from '../../../src/domain/errors';
-import { PIPELINE, type Status } from '../../../src/domain/status';
+import type { Status } from '../../../src/domain/status';
 import type { Ticket } from '../../../src/domain/ticket';
 import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { samePath } from '../../../src/git/paths';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
-import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
-import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
+import type { TempBoard } from '../helpers/tempBoard';
+import { git, type TempRepo } from '../helpers/tempRepo';
+import { makeWorktreeFixture, type WorktreeFixture } from '../helpers/worktreeFixture';
 
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0xc3, 0x28, 0x00, 0x7f]);
 
 void describe('WorktreeAgent', () => {
+  let fx: WorktreeFixture;
   let repo: TempRepo;
   let tb: TempBoard;
   let board: SqlBoard;
-  let settings: WorktreeSettings;
   let agent: WorktreeAgent;
   const port = new SimpleGitPort();
 
   beforeEach(async () => {
-    repo = makeTempRepo();
-    tb = await makeTempBoard({ repoRoot: repo.root });
-    board = tb.board;
-    settings = { ...DEFAULT_WORKTREE_SETTINGS };
-    agent = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock });
-    // Moves into DONE scan the ticket's change first, as in every host.
-    installSecurityGate(board, { git: port, settings: () => DEFAULT_SECURITY_SETTINGS, clock: tb.clock });
+    fx = await makeWorktreeFixture();
+    ({ repo, tb, board, agent } = fx);
   });
-  afterEach(async () => {
-    await tb.dispose();
-    repo.dispose();
-  });
+  afterEach(() => fx.dispose());
 
-  const location = (): string => join(repo.parent, 'repo.worktrees');
-
-  const ctx = (signal = new AbortController().signal): CycleContext => ({
-    board,
-    clock: tb.clock,
-    log: silentLogger,
-    signal,
-    setActivity() {},
-  });
-
-  /** A ticket walked along the pipeline to `status` the legal way. */
-  const ticketIn = async (title: string, status: Status): Promise<Ticket> => {
-    return board.write((tx) => {
-      let t = tx.createTicket({ title, status: 'READY' }, 'user');
-      const path = PIPELINE.slice(PIPELINE.indexOf('READY') + 1, PIPELINE.indexOf(status as (typeof PIPELINE)[number]) + 1);
-      for (const next of path) t = tx.transition(t.id, t.status, next, 'runner');
-      return t;
-    });
-  };
-
-  const moveTo = async (id: string, status: Status): Promise<void> => {
-    await board.write((tx) => {
-      let t = tx.getTicket(id)!;
-      for (const next of PIPELINE.slice(PIPELINE.indexOf(t.status as (typeof PIPELINE)[number]) + 1, PIPELINE.indexOf(status as (typeof PIPELINE)[number]) + 1)) {
-        t = tx.transition(t.id, t.status, next, 'runner');
-      }
-    });
-  };
-
-  const entryFor = (path: string): WorktreeReportEntry | undefined => agent.lastReport?.entries.find((e) => samePath(e.path, path));
+  const location = (): string => fx.location();
+  const ctx = (signal?: AbortSignal): CycleContext => fx.ctx(signal);
+  const ticketIn = (title: string, status: Status): Promise<Ticket> => fx.ticketIn(title, status);
+  const startedIn = (title: string, status: Status): Promise<Ticket> => fx.startedIn(title, status);
+  const moveTo = (id: string, status: Status): Promise<void> => fx.moveTo(id, status);
+  const entryFor = (path: string): WorktreeReportEntry | undefined => fx.entryFor(path);
   const worktreeOf = (id: string) => board.getTicket(id)?.worktree;
-  const commitIn = (dir: string, file: string, content: string | Buffer): void => {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), content);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', `add ${file}`);
-  };
+  const commitIn = (dir: string, file: string, content: string | Buffer): void => fx.commitIn(dir, file, content);
 
   void describe('active tickets', () => {
-    void it('gives an active ticket without a worktree one beside the repository and records it', async () => {
+    void it('never creates a worktree for an active ticket that has none: that happens when a run starts', async () => {
       const t = await ticketIn('Add search', 'IN_DEV');
       const result = await agent.runCycle(ctx());
+      assert.equal(worktreeOf(t.id), undefined);
+      assert.equal(existsSync(location()), false);
+      assert.equal((await port.listWorktrees(repo.root)).length, 1);
+      assert.match(result.summary, /^0 worktrees/);
 
-      const wt = worktreeOf(t.id);
-      assert.ok(wt);
+      const wt = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.ok(samePath(wt.path, join(location(), `${t.id}-add-search`)));
       assert.equal(wt.branch, `factory/${t.id}-add-search`);
       assert.equal(wt.base, 'main');
-      assert.ok(existsSync(join(wt.path, 'README.md')));
-      assert.equal(entryFor(wt.path)?.action, 'created');
-      assert.match(result.summary, /1 worktree, 1 created/);
-      assert.equal(result.attention, false);
+      await agent.runCycle(ctx());
+      assert.equal(entryFor(wt.path)?.action, 'ok');
     });
 
     void it('leaves a present worktree alone on the next cycle', async () => {
-      const t = await ticketIn('Add search', 'IN_QA');
+      const t = await startedIn('Add search', 'IN_QA');
       await agent.runCycle(ctx());
       const wt = worktreeOf(t.id)!;
       writeFileSync(join(wt.path, 'work.txt'), 'in progress');
@@ -114,8 +77,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('prunes a deleted worktree folder and recreates it from its branch with the committed work', async () => {
-      const t = await ticketIn('Checkout flow', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Checkout flow', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       commitIn(wt.path, 'src/checkout.ts', 'export const checkout = 1;\n');
       rmSync(wt.path, { recursive: true, force: true });
@@ -130,8 +92,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('reports a blocker bug, once, when both the folder and the branch are gone; fixes it when the worktree is back', async () => {
-      const t = await ticketIn('Payments', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Payments', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       rmSync(wt.path, { recursive: true, force: true });
       git(repo.root, 'worktree', 'prune');
@@ -153,7 +114,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(entryFor(wt.path)?.missing, true);
       assert.equal(existsSync(wt.path), false, 'the agent did not silently start the work over');
 
-      await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
+      await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.ok(existsSync(wt.path));
       assert.equal(board.listBugs(t.id)[0]?.fixed, true);
 
@@ -165,8 +126,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('reports a blocker with what to do when the branch is checked out in the main checkout', async () => {
-      const t = await ticketIn('Main clash', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Main clash', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       rmSync(wt.path, { recursive: true, force: true });
       git(repo.root, 'worktree', 'prune');
@@ -178,8 +138,7 @@ void describe('WorktreeAgent', () => {
     });
 
     void it('a hostile title still gives a worktree inside the location', async () => {
-      const t = await ticketIn('../../etc; rm -rf ~ 🔥', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('../../etc; rm -rf ~ 🔥', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       assert.equal(relative(location(), wt.path), `${t.id}-etc-rm-rf`);
       assert.equal(wt.branch, `factory/${t.id}-etc-rm-rf`);
@@ -187,15 +146,14 @@ void describe('WorktreeAgent', () => {
 
     void it('fails the cycle with a reason when the base branch setting names no branch', async () => {
       await ticketIn('x', 'IN_DEV');
-      settings = { ...settings, baseBranch: 'develop' };
+      fx.settings = { ...fx.settings, baseBranch: 'develop' };
       await assert.rejects(agent.runCycle(ctx()), (err: unknown) => err instanceof FactoryError && /agentFactory\.worktrees\.baseBranch/.test(err.message));
     });
   });
 
   void describe('finished and orphaned worktrees', () => {
     const doneTicketWithWorktree = async (title: string): Promise<{ t: Ticket; path: string; branch: string }> => {
-      const t = await ticketIn(title, 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn(title, 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       return { t, path: wt.path, branch: wt.branch };
     };
@@ -303,14 +261,13 @@ void describe('WorktreeAgent', () => {
 
   void describe('report', () => {
     void it('reports dirty, ahead and behind, size, stale and heavy, and stores the report for other windows', async () => {
-      const t = await ticketIn('Measure me', 'IN_DEV');
-      await agent.runCycle(ctx());
+      const t = await startedIn('Measure me', 'IN_DEV');
       const wt = worktreeOf(t.id)!;
       commitIn(wt.path, 'a.txt', 'a');
       commitIn(wt.path, 'b.txt', 'b');
       commitIn(repo.root, 'main-only.txt', 'm');
       writeFileSync(join(wt.path, 'untracked.txt'), 'u');
-      settings = { ...settings, heavyMB: 0.01 };
+      fx.settings = { ...fx.settings, heavyMB: 0.01 };
 
       await agent.runCycle(ctx());
       const e = entryFor(wt.path)!;
@@ -330,7 +287,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(stored?.base, 'main');
 
       tb.clock.set(Date.now() + 30 * 86_400_000);
-      settings = { ...settings, heavyMB: 500 };
+      fx.settings = { ...fx.settings, heavyMB: 500 };
       await agent.runCycle(ctx());
       assert.equal(entryFor(wt.path)?.stale, true);
       assert.equal(entryFor(wt.path)?.heavy, false);
@@ -339,10 +296,10 @@ void describe('WorktreeAgent', () => {
 
   void describe('sizes', () => {
     void it('measures a big worktree across cycles within the size budget, flagging it heavy as soon as it is', async () => {
-      const slow = new WorktreeAgent({ git: port, settings: () => settings, clock: tb.clock, sizeBudgetMs: 0 });
-      settings = { ...settings, heavyMB: 0.05 };
+      const slow = new WorktreeAgent({ git: port, settings: () => fx.settings, clock: tb.clock, sizeBudgetMs: 0 });
+      fx.settings = { ...fx.settings, heavyMB: 0.05 };
       const t = await ticketIn('Big tree', 'READY');
-      const wt = await ensureTicketWorktree(board, port, t, settings);
+      const wt = await ensureTicketWorktree(board, port, t, fx.settings);
       writeFileSync(join(wt.path, '.gitignore'), 'node_modules/\n');
       mkdirSync(join(wt.path, 'node_modules'));
       for (let i = 0; i < 150; i++) writeFileSync(join(wt.path, 'node_modules', `m${i}.js`), Buffer.alloc(1024, 1));
@@ -367,8 +324,7 @@ void describe('WorktreeAgent', () => {
     /** Worktrees for several tickets from one cycle, then each prepared and its ticket finished. */
     const finishedAll = async (specs: [string, Prepare][]): Promise<string[]> => {
       const tickets: Ticket[] = [];
-      for (const [title] of specs) tickets.push(await ticketIn(title, 'IN_DEV'));
-      await agent.runCycle(ctx());
+      for (const [title] of specs) tickets.push(await startedIn(title, 'IN_DEV'));
       const paths: string[] = [];
       for (const [i, t] of tickets.entries()) {
         const wt = worktreeOf(t.id)!;
@@ -382,7 +338,7 @@ void describe('WorktreeAgent', () => {
     const merge: Prepare = (_p, b) => git(repo.root, 'merge', '-q', '--no-edit', b);
 
     void it('plans what it would remove and what it keeps and why, changing nothing', async () => {
-      const active = await ticketIn('Still working', 'IN_DEV');
+      const active = await startedIn('Still working', 'IN_DEV');
       const [clean, dirty, unmerged] = (await finishedAll([
         ['Clean', merge],
         ['Dirty', (p) => writeFileSync(join(p, 'x.txt'), 'x')],
@@ -411,15 +367,15 @@ void describe('WorktreeAgent', () => {
       const result = await agent.executeCleanup(board, plan);
       assert.equal(existsSync(clean), false);
       assert.ok(existsSync(join(dirty, 'x.txt')));
-      assert.deepEqual(result.removed.map((r) => r.backup), [undefined]);
+      assert.equal(result.removed.length, 1);
+      assert.ok(samePath(result.removed[0].salvage.worktreePath, clean), 'even a clean one is salvaged, so it can be restored');
+      assert.match(result.removed[0].report, /^saved as sv-/);
       assert.match(result.skipped.find((s) => samePath(s.path, dirty))?.reason ?? '', /not confirmed/);
-      assert.equal(existsSync(join(tb.dir, 'backups')), false);
+      assert.ok(existsSync(join(dirty, 'x.txt')));
     });
 
-    void it('on confirmation saves a verified patch first, then removes; git apply restores text, untracked and binary changes', async () => {
-      let branch = '';
+    void it('on confirmation salvages everything first, then removes; Restore Worktree brings text, untracked and binary changes back', async () => {
       const dirty = await finished('Dirty binary', (p, b) => {
-        branch = b;
         git(repo.root, 'merge', '-q', '--no-edit', b);
         writeFileSync(join(p, 'README.md'), '# edited\n');
         mkdirSync(join(p, 'new'));
@@ -430,18 +386,21 @@ void describe('WorktreeAgent', () => {
       const result = await agent.executeCleanup(board, plan, { confirmedDirty: [dirty] });
 
       assert.equal(existsSync(dirty), false);
-      const backup = result.removed[0]?.backup;
-      assert.ok(backup);
-      assert.ok(samePath(dirname(backup), join(tb.dir, 'backups')));
-      assert.match(backup, /T-1-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.patch$/);
-      assert.ok(statSync(backup).size > 0);
+      const salvage = result.removed[0]?.salvage;
+      assert.ok(salvage);
+      assert.equal(salvage.ticketId, 'T-1');
+      assert.match(salvage.reason, /on confirmation/);
+      assert.deepEqual(board.listSalvages({ ticketId: 'T-1' }).map((x) => x.id), [salvage.id]);
+      assert.ok(git(repo.root, 'for-each-ref', '--format=%(refname)', salvage.refPrefix).includes(`${salvage.refPrefix}/worktree`));
 
-      const restore = join(repo.parent, 'restore');
-      git(repo.root, 'worktree', 'add', '-q', restore, branch);
-      git(restore, 'apply', '--binary', backup);
-      assert.equal(readFileSync(join(restore, 'README.md'), 'utf8'), '# edited\n');
-      assert.equal(readFileSync(join(restore, 'new', 'untracked.txt'), 'utf8'), 'untracked work\n');
-      assert.deepEqual(readFileSync(join(restore, 'image.bin')), BINARY);
+      const back = await restoreWorktree(board, { id: 'T-1' });
+      assert.deepEqual(back.differences, []);
+      assert.ok(samePath(back.path, dirty));
+      assert.equal(readFileSync(join(dirty, 'README.md'), 'utf8'), '# edited\n');
+      assert.equal(readFileSync(join(dirty, 'new', 'untracked.txt'), 'utf8'), 'untracked work\n');
+      assert.deepEqual(readFileSync(join(dirty, 'image.bin')), BINARY);
+      assert.ok(board.getSalvage(salvage.id)?.restoredAt !== undefined, 'the salvage says it was restored, and stays');
+      assert.match(git(repo.root, 'worktree', 'list', '--porcelain'), /locked restored from salvage/, 'a finished ticket\'s worktree comes back locked');
     });
 
     void it('re-checks at execution time: a worktree that became dirty after the plan is not removed without confirmation', async () => {
@@ -453,7 +412,7 @@ void describe('WorktreeAgent', () => {
       assert.equal(result.removed.length, 0);
     });
 
-    void it('does not remove a worktree with checked-out submodules, whose commits no patch can save', async () => {
+    void it('does not remove a worktree with checked-out submodules, whose repositories live in its admin folder', async () => {
       const dirty = await finished('Submodule only', (p) => {
         const sub = join(repo.parent, 'sub');
         mkdirSync(sub);
@@ -472,26 +431,26 @@ void describe('WorktreeAgent', () => {
       await agent.runCycle(ctx());
       assert.ok(existsSync(dirty), 'the agent keeps it too');
       assert.equal(entryFor(dirty)?.keptBecause, 'submodules');
-      const backups = join(tb.dir, 'backups');
-      assert.ok(!existsSync(backups) || readdirSync(backups).every((f) => statSync(join(backups, f)).size > 0), 'no empty backup left behind');
+      assert.deepEqual(board.listSalvages(), [], 'nothing half-saved is left behind');
+      assert.equal(existsSync(join(tb.dir, 'salvage')), false);
     });
   });
 
   void describe('ensureTicketWorktree', () => {
     void it('creates and records the worktree, then reuses it', async () => {
       const t = await ticketIn('Start me', 'READY');
-      const first = await ensureTicketWorktree(board, port, t, settings);
+      const first = await ensureTicketWorktree(board, port, t, fx.settings);
       assert.deepEqual(worktreeOf(t.id), first);
       assert.ok(existsSync(first.path));
-      const again = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, settings);
+      const again = await ensureTicketWorktree(board, port, board.getTicket(t.id)!, fx.settings);
       assert.deepEqual(again, first);
     });
 
     void it('uses the configured location, prefix and base', async () => {
       git(repo.root, 'branch', 'develop');
-      settings = { ...settings, location: join(repo.parent, 'wt'), branchPrefix: 'agents/', baseBranch: 'develop' };
+      fx.settings = { ...fx.settings, location: join(repo.parent, 'wt'), branchPrefix: 'agents/', baseBranch: 'develop' };
       const t = await ticketIn('Configured', 'READY');
-      const wt = await ensureTicketWorktree(board, port, t, settings);
+      const wt = await ensureTicketWorktree(board, port, t, fx.settings);
       assert.ok(samePath(wt.path, join(repo.parent, 'wt', `${t.id}-configured`)));
       assert.equal(wt.branch, `agents/${t.id}-configured`);
       assert.equal(wt.base, 'develop');
@@ -499,7 +458,7 @@ void describe('WorktreeAgent', () => {
 
     void it('two starts racing end with one worktree', async () => {
       const t = await ticketIn('Race', 'READY');
-      const [a, b] = await Promise.all([ensureTicketWorktree(board, port, t, settings), ensureTicketWorktree(board, port, t, settings)]);
+      const [a, b] = await Promise.all([ensureTicketWorktree(board, port, t, fx.settings), ensureTicketWorktree(board, port, t, fx.settings)]);
       assert.deepEqual(a, b);
       assert.equal((await port.listWorktrees(repo.root)).length, 2);
     });

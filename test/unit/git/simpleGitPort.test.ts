@@ -11,7 +11,6 @@ import { git, gitEnv, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 const port = new SimpleGitPort();
 
 /** Bytes that are not text in any encoding: NUL, high bytes, an invalid UTF-8 sequence. */
-const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0xc3, 0x28, 0x00, 0x7f, 0x89, 0x50, 0x4e, 0x47]);
 
 void describe('SimpleGitPort against real repositories', () => {
   let repo: TempRepo;
@@ -44,10 +43,6 @@ void describe('SimpleGitPort against real repositories', () => {
       assert.equal(entry?.branch, 'factory/T-1-work');
       assert.equal(entry?.head, git(repo.root, 'rev-parse', 'main'));
 
-      await port.removeWorktree(repo.root, wt);
-      assert.equal(existsSync(wt), false);
-      assert.equal((await port.listWorktrees(repo.root)).length, 1);
-      assert.equal(await port.branchExists(repo.root, 'factory/T-1-work'), true, 'removing a worktree keeps its branch');
     });
 
     void it('checks out an existing branch as it is, ignoring base', async () => {
@@ -69,20 +64,11 @@ void describe('SimpleGitPort against real repositories', () => {
       assert.throws(() => git(repo.root, 'config', '--get', 'branch.factory/T-1-work.merge'));
     });
 
-    void it('refuses to remove a dirty worktree without force; git keeps it', async () => {
-      await port.createWorktree(repo.root, { path: wt, branch: 'factory/T-1-work', base: 'main' });
-      writeFileSync(join(wt, 'scratch.txt'), 'unsaved');
-      await assert.rejects(port.removeWorktree(repo.root, wt), (err: unknown) => err instanceof FactoryError && err.reason === 'git');
-      assert.equal(readFileSync(join(wt, 'scratch.txt'), 'utf8'), 'unsaved');
-    });
-
-    void it('prune drops the registration of a deleted folder', async () => {
+    void it('lists the registration of a deleted folder as prunable', async () => {
       await port.createWorktree(repo.root, { path: wt, branch: 'factory/T-1-work', base: 'main' });
       rmSync(wt, { recursive: true, force: true });
       const before = await port.listWorktrees(repo.root);
       assert.equal(before.find((w) => samePath(w.path, wt))?.prunable, true);
-      await port.prune(repo.root);
-      assert.deepEqual((await port.listWorktrees(repo.root)).map((w) => w.main), [true]);
     });
 
     void it('reports a locked worktree', async () => {
@@ -245,70 +231,6 @@ void describe('SimpleGitPort against real repositories', () => {
       assert.equal(a.lastCommitAt, Date.parse('2026-01-11T08:00:00Z'));
       assert.equal(a.changedFileCount, 4);
       assert.equal(a.lastFileChangeAt, t2.getTime());
-    });
-  });
-
-  void describe('diffPatch', () => {
-    beforeEach(async () => {
-      repo.write('.gitignore', 'ignored.log\n');
-      repo.write('text.txt', 'line 1\nline 2\n');
-      repo.write('gone.txt', 'to be deleted\n');
-      writeFileSync(join(repo.root, 'image.bin'), BINARY);
-      repo.commit('files');
-      await port.createWorktree(repo.root, { path: wt, branch: 'factory/T-1-work', base: 'main' });
-    });
-
-    void it('is empty for a clean worktree', async () => {
-      assert.equal((await port.diffPatch(wt)).length, 0);
-    });
-
-    void it('restores staged, modified, deleted, untracked and binary changes with git apply, and leaves the index alone', async () => {
-      writeFileSync(join(wt, 'text.txt'), 'line 1\nline 2 changed\n');
-      writeFileSync(join(wt, 'staged.txt'), 'staged\n');
-      git(wt, 'add', 'staged.txt');
-      rmSync(join(wt, 'gone.txt'));
-      mkdirSync(join(wt, 'new dir'));
-      writeFileSync(join(wt, 'new dir', 'untracked ü.txt'), 'untracked\n');
-      const newBinary = Buffer.concat([BINARY, Buffer.from([0, 1, 2, 3, 255])]);
-      writeFileSync(join(wt, 'image.bin'), newBinary);
-      writeFileSync(join(wt, 'added.bin'), BINARY);
-      writeFileSync(join(wt, 'ignored.log'), 'not saved');
-      const indexBefore = git(wt, 'diff', '--cached', '--name-status');
-      const statusBefore = git(wt, 'status', '--porcelain');
-
-      const patch = await port.diffPatch(wt);
-      assert.ok(patch.length > 0);
-      assert.equal(git(wt, 'diff', '--cached', '--name-status'), indexBefore, 'the index is untouched');
-      assert.equal(git(wt, 'status', '--porcelain'), statusBefore);
-      assert.ok(!patch.includes('not saved'), 'ignored files are not in the patch');
-
-      const patchFile = join(repo.parent, 'saved.patch');
-      writeFileSync(patchFile, patch);
-      assert.equal(await port.patchMatchesWorkingTree(wt, patchFile), true);
-
-      git(wt, 'reset', '-q', '--hard');
-      git(wt, 'clean', '-q', '-fd');
-      assert.equal(await port.patchMatchesWorkingTree(wt, patchFile), false, 'a patch no longer in the tree does not match');
-      git(wt, 'apply', '--binary', patchFile);
-
-      assert.equal(readFileSync(join(wt, 'text.txt'), 'utf8'), 'line 1\nline 2 changed\n');
-      assert.equal(readFileSync(join(wt, 'staged.txt'), 'utf8'), 'staged\n');
-      assert.equal(existsSync(join(wt, 'gone.txt')), false);
-      assert.equal(readFileSync(join(wt, 'new dir', 'untracked ü.txt'), 'utf8'), 'untracked\n');
-      assert.deepEqual(readFileSync(join(wt, 'image.bin')), newBinary);
-      assert.deepEqual(readFileSync(join(wt, 'added.bin')), BINARY);
-    });
-
-    void it('ignores diff settings that would break git apply', async () => {
-      git(repo.root, 'config', 'diff.noprefix', 'true');
-      git(repo.root, 'config', 'diff.mnemonicPrefix', 'true');
-      git(repo.root, 'config', 'color.diff', 'always');
-      writeFileSync(join(wt, 'text.txt'), 'other\n');
-      const patchFile = join(repo.parent, 'saved.patch');
-      writeFileSync(patchFile, await port.diffPatch(wt));
-      git(wt, 'checkout', '--', 'text.txt');
-      git(wt, 'apply', patchFile);
-      assert.equal(readFileSync(join(wt, 'text.txt'), 'utf8'), 'other\n');
     });
   });
 

@@ -12,6 +12,10 @@ export const gitEnv: NodeJS.ProcessEnv = {
   GIT_AUTHOR_EMAIL: 'test@example.com',
   GIT_COMMITTER_NAME: 'Test',
   GIT_COMMITTER_EMAIL: 'test@example.com',
+  // Tests hand some repositories to an unprivileged user and still inspect them from here.
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'safe.directory',
+  GIT_CONFIG_VALUE_0: '*',
 };
 
 export function git(cwd: string, ...args: string[]): string {

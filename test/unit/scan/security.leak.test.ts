@@ -108,6 +108,7 @@ describe('no planted secret reaches any output, not even 10 characters of it', (
         renderTicketDocument({
           ticket: t,
           bugs: board.listBugs(t.id),
+          salvages: board.listSalvages({ ticketId: t.id }),
           runs: board.listRuns({ ticketId: t.id }),
           history: board.history(t.id),
           checkIns: board.listCheckIns(t.id),

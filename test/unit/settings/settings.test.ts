@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { Logger } from '../../../src/agents/agent';
 import { DEFAULT_GATHERER_EXCLUDE } from '../../../src/agents/gathererAgent';
 import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
+import { DEFAULT_WORKTREE_SETTINGS } from '../../../src/agents/worktreeAgent';
 import { settingDefault, settingKeys } from '../../../src/settings/schema';
 import { Settings } from '../../../src/settings/settings';
 import { repoRoot } from '../helpers/repoRoot';
@@ -38,6 +39,7 @@ describe('settings', () => {
     // The agents' own defaults (used where no settings are at hand) are the declared ones.
     assert.deepEqual(settings.gathererSettings().exclude, DEFAULT_GATHERER_EXCLUDE);
     assert.deepEqual(settings.securitySettings(), DEFAULT_SECURITY_SETTINGS);
+    assert.deepEqual(settings.worktreeSettings(), DEFAULT_WORKTREE_SETTINGS, 'the Worktree agent\'s defaults for tests and tools match package.json');
   });
 
   it('replaces a value of the wrong type or out of range by its default and says so once', () => {

@@ -20,7 +20,7 @@ void describe('the Changes section of the ticket document', () => {
   void it('lists each changed file with its +/- lines, totals first; binary files say so', () => {
     const text = renderTicketDocument({
       ticket: ticket({ id: 'T-3', status: 'PM_REVIEW', worktree }),
-      bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [],
+      bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [], salvages: [],
       changes: [change('src/a.ts', 10, 2), change('logo.png', undefined, undefined, 'added')],
     });
     const lines = text.split('\n');
@@ -40,9 +40,9 @@ void describe('the Changes section of the ticket document', () => {
   });
 
   void it('appears once the ticket has a worktree; the Tickets view shows the totals', () => {
-    const text = renderTicketDocument({ ticket: ticket({ id: 'T-3', status: 'READY' }), bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [] });
+    const text = renderTicketDocument({ ticket: ticket({ id: 'T-3', status: 'READY' }), bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [], salvages: [] });
     assert.ok(!text.includes(CHANGES_HEADING));
-    const empty = renderTicketDocument({ ticket: ticket({ id: 'T-3', status: 'IN_DEV', worktree }), bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [], changes: [] });
+    const empty = renderTicketDocument({ ticket: ticket({ id: 'T-3', status: 'IN_DEV', worktree }), bugs: [], runs: [], history: [], checkIns: [], conversations: [], dependencies: [], salvages: [], changes: [] });
     assert.match(empty, /No changes recorded yet/);
     assert.equal(ticketDescription({ ticket: ticket({ id: 'T-3', status: 'IN_DEV', assignedAgent: 'claude' }), changes: { files: 3, additions: 12, deletions: 4 } }), 'claude · 3 files +12 −4');
   });

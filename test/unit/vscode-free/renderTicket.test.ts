@@ -34,6 +34,7 @@ function data(overrides: Partial<TicketDocumentData> = {}): TicketDocumentData {
     checkIns: [],
     conversations: [],
     dependencies: [],
+    salvages: [],
     ...overrides,
   };
 }
@@ -128,6 +129,31 @@ describe('ticket document', () => {
       assert.doesNotMatch(doc, /evil\.com/);
     });
   }
+
+  it('lists salvages with their size and what was left out, escaped, only when there are some', () => {
+    const hostilePath = '/tmp/[evil](command:workbench.action.quit)/T-12-x';
+    const text = renderTicketDocument(
+      data({
+        salvages: [
+          {
+            id: 'sv-0123456789abcdef', ticketId: 'T-12', createdAt: AT, worktreePath: hostilePath, branch: 'factory/T-12-x', head: 'a'.repeat(40),
+            refPrefix: 'refs/agent-factory/salvage/T-12/sv-0123456789abcdef', archiveDir: '/b/.factory/salvage/T-12/sv-0123456789abcdef',
+            savedBytes: 3 * 1024 * 1024, storedBytes: 2048, reason: 'removed on confirmation (2 uncommitted files)',
+            summary: { files: 12, archived: ['.env'], archivedCount: 1, leftOut: [{ path: 'node_modules', bytes: 5 * 1024 * 1024, why: 'regenerable' }], leftOutCount: 1, nestedRepos: [], folderGone: false },
+            restoredAt: AT + 60_000, restoredTo: '/tmp/back',
+          },
+        ],
+      }),
+    );
+    const headings = text.split('\n').filter((l) => l.startsWith('## '));
+    assert.deepEqual(headings.slice(-3), ['## Runs', '## Salvages', '## History']);
+    assert.match(text, /- sv-0123456789abcdef · 2026-01-15 09:00 UTC · 3\.0 MB \(12 files, 1 archived; 2\.0 KB on disk\) from .* on factory\/T-12-x: removed on confirmation/);
+    assert.match(text, /Left out: node\\_modules \(regenerable, 5\.0 MB\)\./);
+    assert.match(text, /Restored 2026-01-15 09:01 UTC to \/tmp\/back\./);
+    assert.match(text, /Restore Worktree/);
+    assert.doesNotMatch(text, /\]\(command/);
+    assert.doesNotMatch(renderTicketDocument(data()), /Salvages/);
+  });
 
   it('cannot forge the document structure from a description', () => {
     const forged = '# Check-ins\n## History\n- item\n1. first\n> quote\n    indented code\n---\nsetext\n===\n+ plus';

@@ -15,9 +15,11 @@ import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import type { Board } from '../../../src/store/api';
 import type { GitApi, Repository } from '../../../src/vscode/git/gitApi';
 import { loadGitApi, VsCodeGitPort } from '../../../src/vscode/git/vscodeGitPort';
+import { repoState } from '../../unit/helpers/repoState';
 import { ensureBoard, eventually, testApi } from '../board';
 import { testWorkspace } from '../environment';
 import { repositoryAt } from '../git';
+import { ScriptedPrompter, ticketsApi, withPrompter } from './ticketsTestApi';
 
 /** The simple-git adapter, noting which of its worktree calls the editor adapter fell back to. */
 class RecordingGit extends SimpleGitPort {
@@ -26,15 +28,6 @@ class RecordingGit extends SimpleGitPort {
     this.calls.push('createWorktree');
     return super.createWorktree(repo, req, opts);
   }
-  override removeWorktree(repo: string, path: string, options?: { force?: boolean }, opts?: GitCallOptions): Promise<void> {
-    this.calls.push(options?.force ? 'removeWorktree --force' : 'removeWorktree');
-    return super.removeWorktree(repo, path, options, opts);
-  }
-}
-
-/** The worktree removals the fallback was asked for. */
-function removals(recording: RecordingGit): string[] {
-  return recording.calls.filter((c) => c.startsWith('removeWorktree'));
 }
 
 /** The same API whose repositories have no createWorktree, as in editors older than the worktree API. */
@@ -117,12 +110,11 @@ suite('Worktrees through the VS Code Git API', () => {
     await agent.runCycle(cycleContext());
     assert.equal(existsSync(wt.path), false);
     assert.equal(agent.lastReport?.entries.find((e) => samePath(e.path, wt.path))?.action, 'removed');
-    // The cycle also keeps other suites' active tickets' worktrees present on this shared board;
-    // what matters here is how it removed this one.
-    assert.deepEqual(removals(recording), ['removeWorktree'], 'a removal without force goes to git, which refuses rather than asks');
+    const salvage = board.listSalvages({ ticketId: ticket.id })[0];
+    assert.ok(salvage && existsSync(salvage.archiveDir), 'even a clean worktree is salvaged before it goes');
   });
 
-  test('a confirmed removal of a dirty worktree saves the patch, then removes through the API with force', async () => {
+  test('a confirmed removal of a dirty worktree salvages it first, then removes it all or nothing (not through the API)', async () => {
     const recording = new RecordingGit();
     const port = new VsCodeGitPort(api, recording);
     const ticket = await seedTicket('Dirty in the editor');
@@ -137,9 +129,53 @@ suite('Worktrees through the VS Code Git API', () => {
     const plan = await agent.planCleanup(board);
     const result = await agent.executeCleanup(board, plan, { confirmedDirty: [wt.path] });
     const removed = result.removed.find((r) => samePath(r.path, wt.path));
-    assert.ok(removed?.backup && existsSync(removed.backup));
+    assert.ok(removed && existsSync(removed.salvage.archiveDir));
     assert.equal(existsSync(wt.path), false);
-    assert.ok(!recording.calls.includes('removeWorktree --force'), 'the API did the forced removal');
+  });
+
+  test('Restore Worktree brings a worktree removed by Clean Up Worktrees back byte for byte; the ticket page lists its salvage; Delete Salvage removes it', async () => {
+    const { api: testing } = await ticketsApi();
+    const ticket = await seedTicket('Restore me');
+    const wt = await ensureTicketWorktree(board, new SimpleGitPort(), ticket, settings);
+    // An ignored file git status never shows, next to uncommitted and staged work.
+    writeFileSync(join(wt.path, '.gitignore'), '.env\n');
+    writeFileSync(join(wt.path, '.env'), 'TOKEN=only-on-this-disk\n');
+    writeFileSync(join(wt.path, 'notes.md'), '# half-written\n');
+    writeFileSync(join(wt.path, 'staged.txt'), 'staged\n');
+    git(wt.path, 'add', 'staged.txt');
+    await finish(ticket.id);
+    const before = await repoState(workspace(), wt.path);
+
+    const cleanup = new ScriptedPrompter();
+    cleanup.picks.push(ticket.id);
+    cleanup.warningAnswers.push('Remove');
+    await withPrompter(testing, cleanup, () => vscode.commands.executeCommand('agentFactory.cleanUpWorktrees'));
+    assert.equal(existsSync(wt.path), false, cleanup.infos.join(' | '));
+    const [salvage] = board.listSalvages({ ticketId: ticket.id });
+    assert.ok(salvage, 'the removal left a salvage');
+    assert.match(cleanup.infos.join(' '), /salvaged first/);
+
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(`agent-factory:/${ticket.id}.md`));
+    await eventually('the ticket page lists the salvage', () => doc.getText().includes('## Salvages') && doc.getText().includes(salvage.id));
+
+    const restoring = new ScriptedPrompter();
+    await withPrompter(testing, restoring, () => vscode.commands.executeCommand('agentFactory.restoreWorktree', ticket.id));
+    assert.match(restoring.infos.join(' '), /every saved file exact/, restoring.warnings.map((w) => w.message).join(' | '));
+    const after = await repoState(workspace(), wt.path);
+    assert.deepEqual(after.files, before.files);
+    assert.equal(after.index, before.index);
+    assert.equal(after.head, before.head);
+    assert.equal(after.headLog, before.headLog);
+    assert.ok(board.getSalvage(salvage.id)?.restoredAt, 'the salvage records the restore and stays');
+
+    const deleting = new ScriptedPrompter();
+    deleting.warningAnswers.push('Delete');
+    await withPrompter(testing, deleting, () => vscode.commands.executeCommand('agentFactory.deleteSalvage', salvage.id));
+    assert.equal(board.getSalvage(salvage.id), undefined);
+    assert.equal(existsSync(salvage.archiveDir), false);
+    assert.equal(git(workspace(), 'for-each-ref', salvage.refPrefix), '');
+    assert.ok(deleting.warnings.some((w) => w.modal), 'deleting asks first');
+    git(workspace(), 'worktree', 'unlock', wt.path);
   });
 
   test('falls back to git when the API has no createWorktree', async () => {
