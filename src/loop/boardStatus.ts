@@ -13,6 +13,8 @@ export interface BoardStatusInput {
   report: PmReport | undefined;
   autopilot: AutopilotState;
   queue: DispatchPlan;
+  /** Agents of this board whose owner is gone (listed in the Agents view with Stop). */
+  orphans?: number;
 }
 
 export interface BoardStatus {
@@ -35,6 +37,7 @@ export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
   const attention = attentionCounts(input.report);
   const needs: string[] = [];
   if (attention.stalled) needs.push(`${attention.stalled} stalled`);
+  if (input.orphans) needs.push(`${input.orphans} orphaned`);
   if (attention.stuck) needs.push(`${attention.stuck} stuck`);
   if (attention.blockers) needs.push(`${attention.blockers} blocked`);
   const running = input.statuses.filter((s) => s.state !== 'Stopped').length;

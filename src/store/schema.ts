@@ -214,7 +214,17 @@ const V4: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+/**
+ * The start token of a run's agent process (see src/process/processIdentity.ts): with the pid it
+ * identifies the process, so an orphaned agent is stopped only while its pid is still that agent.
+ */
+const V5: Migration = {
+  version: 5,
+  name: 'agent process start token',
+  statements: [`ALTER TABLE runs ADD COLUMN process_start TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

@@ -3,7 +3,7 @@
  * commits and changed files in its worktree, and the state of its runs. Pure: no I/O, no clock.
  */
 import { checkInType, formatPercent, type CheckInType, type Findings } from '../../domain/checkin';
-import type { Run } from '../../domain/run';
+import { isTerminalRun, type Run } from '../../domain/run';
 import type { Status } from '../../domain/status';
 import type { Bug, Ticket } from '../../domain/ticket';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
@@ -28,14 +28,19 @@ export interface RunAssessment {
   overrun: boolean;
 }
 
+/**
+ * A run's progress and limits. A person working in a terminal is never stalled (thinking is
+ * silent) nor overrun (they decide how long it takes): the PM only checks in on them, quietly.
+ */
 export function assessRun(run: Run, now: number, alive: boolean, activity: WorktreeActivity | undefined, s: PmSettings): RunAssessment {
   const lastProgressAt = Math.max(run.startedAt, run.lastOutputAt ?? 0, activity?.lastCommitAt ?? 0, activity?.lastFileChangeAt ?? 0);
+  const judged = alive && !isTerminalRun(run);
   return {
     run,
     alive,
     lastProgressAt,
-    stalled: alive && now - lastProgressAt > s.stallMinutes * MINUTE,
-    overrun: alive && now - run.startedAt > s.maxRunMinutes * MINUTE,
+    stalled: judged && now - lastProgressAt > s.stallMinutes * MINUTE,
+    overrun: judged && now - run.startedAt > s.maxRunMinutes * MINUTE,
   };
 }
 
@@ -97,7 +102,11 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
   const live = sig.live;
   if (live) {
     const run = live.run;
-    evidence.push(`Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`);
+    evidence.push(
+      isTerminalRun(run)
+        ? `Worked by hand in a terminal (run ${run.id}) for ${formatDuration(now - run.startedAt)}`
+        : `Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`,
+    );
     if (live.overrun) concerns.push(`Run ${run.id} has run for ${formatDuration(now - run.startedAt)}, over the ${s.maxRunMinutes} min limit`);
   } else if (ticket.status !== 'IN_DEV' && failed.length > 0) {
     const last = failed[failed.length - 1];
