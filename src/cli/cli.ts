@@ -1,7 +1,7 @@
 /**
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
  * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
- * edit, move, heal, agents, runs, autopilot, status). Works with or
+ * edit, move, heal, agents, runs, autopilot, status, serve). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -13,13 +13,14 @@ import { BOARD_COMMANDS } from './boardCommands';
 import { editCommand } from './editCommand';
 import { inboxCommand } from './inboxCommand';
 import { autopilotCommand, statusCommand } from './loopCommands';
+import { serveCommand } from './serveCommand';
 import { VERDICT_COMMANDS } from './verdictCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
 import type { Command, CommandContext } from './command';
 
 const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
-const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, autopilotCommand, statusCommand];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, autopilotCommand, statusCommand, serveCommand];
 const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {
