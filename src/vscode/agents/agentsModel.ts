@@ -6,6 +6,7 @@ import type { Run } from '../../domain/run';
 import { readAutopilot } from '../../loop/autopilotState';
 import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
 import { dispatchPlan } from '../../loop/queue';
+import { waitingForPerson, type StageConfig } from '../../loop/stageHandling';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 
@@ -26,6 +27,8 @@ export class AgentsModel extends Disposable {
   private orphanAgain = false;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
+  /** The stages and their agents, for the "waiting for review" count; none until the window sets it. */
+  stages: StageConfig | undefined;
 
   /**
    * @param findOrphans looks up this board's orphaned agents (an async look at the process table)
@@ -109,7 +112,7 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length });
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, waitingForReview: this.stages ? waitingForPerson(board, this.stages).length : 0 });
   }
 
   worktrees(): WorktreeReportEntry[] {

@@ -65,7 +65,7 @@ void describe('agent-factory serve: the closed loop without VS Code', () => {
   afterEach(() => repo.dispose());
 
   const settings = (extra: Record<string, unknown> = {}): void => {
-    const dev: Step[] = [{ sleep: 300 }, { write: 'work.txt', text: 'work' }, { commit: 'Work' }, { cli: ['done', '--summary', 'did the work'] }];
+    const dev: Step[] = [{ write: 'work.txt', text: 'work' }, { commit: 'Work' }, { cli: ['done', '--summary', 'did the work'] }];
     const qa: Step[] = [{ firstFor: { ticket: 'T-2', marker }, then: [{ cli: ['reject', '--bug', 'The widget leaks memory on close'] }], else: [{ cli: ['approve'] }] }];
     mkdirSync(path.join(repo.root, '.vscode'), { recursive: true });
     writeFileSync(
