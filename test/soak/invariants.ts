@@ -9,7 +9,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { parseOwner } from '../../src/domain/liveness';
 import { isLive, type Run } from '../../src/domain/run';
-import { isStatus, nextStage } from '../../src/domain/status';
+import { nextStageIn } from '../../src/domain/pipeline';
+import { isStatus } from '../../src/domain/status';
 import { isProcessAlive, processTreeAlive } from '../../src/process/processTree';
 import type { SqlBoard } from '../../src/store/sqlBoard';
 import type { JournalEntry } from '../fixtures/agents/fakeAgent';
@@ -174,7 +175,7 @@ export class InvariantChecker {
   private checkAdvances(runs: Run[]): void {
     for (const run of runs) {
       if (!isStatus(run.stage)) continue;
-      const to = nextStage(run.stage);
+      const to = nextStageIn(this.settings.pipeline, run.stage);
       const moves = this.board.history(run.ticketId).filter((h) => h.from === run.stage && h.to === to && (h.note ?? '').includes(`run ${run.id}`));
       const advanced = run.status === 'succeeded' && !/left there|could not move on|no longer exists/.test(run.note ?? '');
       const expected = advanced ? 1 : 0;
@@ -195,8 +196,8 @@ export class InvariantChecker {
       if (e.event !== 'cli' || !e.ok || !e.args) continue;
       const [command, text] = e.args;
       if (command === 'note' && text !== undefined && !bodies.has(text)) this.violate(`note:${text}`, 'no acknowledged write is lost', `the note ${text} of run ${e.runId ?? '?'} is not on the board`);
-      if (command === 'done' && runs.find((r) => r.id === e.runId)?.status !== 'succeeded') {
-        this.violate(`done:${e.runId ?? '?'}`, 'no acknowledged write is lost', `run ${e.runId ?? '?'} reported done but ended ${runs.find((r) => r.id === e.runId)?.status ?? 'nowhere'}`);
+      if ((command === 'done' || command === 'approve') && runs.find((r) => r.id === e.runId)?.status !== 'succeeded') {
+        this.violate(`done:${e.runId ?? '?'}`, 'no acknowledged write is lost', `run ${e.runId ?? '?'} reported ${command} but ended ${runs.find((r) => r.id === e.runId)?.status ?? 'nowhere'}`);
       }
     }
     for (const id of ledger.ackedTickets) if (!this.board.getTicket(id)) this.violate(`ticket:${id}`, 'no acknowledged write is lost', `${id} was created but is not on the board`);

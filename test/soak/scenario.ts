@@ -5,6 +5,7 @@
 import type { Step } from '../fixtures/agents/fakeAgent';
 import type { Rng } from './rng';
 
+/** `done` ends with the stage's verdict (`done` or `approve`). */
 export type Ending = 'done' | 'exit0' | 'fail' | 'overrun' | 'race' | 'stubborn';
 
 export interface Scenario {
@@ -41,9 +42,11 @@ export function drawScenario(rng: Rng, input: ScenarioInput): Scenario {
     if (rng.chance(0.5)) steps.push({ cliAllowFail: ['heartbeat'] });
     steps.push({ sleep: ending === 'overrun' ? 4000 : rng.int(500, 3500) });
   }
+  // The verdict that finishes the stage: `done` for development, `approve` for a review.
+  const verdict = input.stage === 'IN_DEV' ? 'done' : 'approve';
   switch (ending) {
     case 'done':
-      steps.push({ cliAllowFail: ['done'] }, { exit: 0 });
+      steps.push({ cliAllowFail: [verdict] }, { exit: 0 });
       break;
     case 'exit0':
       steps.push({ exit: 0 });
@@ -58,7 +61,7 @@ export function drawScenario(rng: Rng, input: ScenarioInput): Scenario {
       steps.push({ record: input.raceMarker }, { sleep: 300 }, { exit: 0 });
       break;
     case 'stubborn':
-      steps.push({ sleep: rng.int(5000, 20_000) }, { cliAllowFail: ['done'] }, { exit: 0 });
+      steps.push({ sleep: rng.int(5000, 20_000) }, { cliAllowFail: [verdict] }, { exit: 0 });
       break;
   }
   return { ending, steps };

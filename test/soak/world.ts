@@ -4,6 +4,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Status } from '../../src/domain/status';
 import { openBoard, type SqlBoard } from '../../src/store/sqlBoard';
 import type { HostCommand, HostEvent } from './hostProcess';
 
@@ -14,6 +15,8 @@ export interface SoakSettings {
   maxRunMinutes: number;
   stopGraceSeconds: number;
   maxParallel: number;
+  /** `agentFactory.pipeline`: development, then a review the soak's agents approve. */
+  pipeline: Status[];
 }
 
 export const SOAK_SETTINGS: SoakSettings = {
@@ -23,6 +26,7 @@ export const SOAK_SETTINGS: SoakSettings = {
   maxRunMinutes: 1,
   stopGraceSeconds: 3,
   maxParallel: 2,
+  pipeline: ['IN_DEV', 'IN_QA'],
 };
 
 export interface WorldPaths {
@@ -170,6 +174,7 @@ export class SoakWorld {
       'agentFactory.pm.maxHeals': 5,
       'agentFactory.pm.stopGraceSeconds': s.stopGraceSeconds,
       'agentFactory.runs.maxParallel': s.maxParallel,
+      'agentFactory.pipeline': s.pipeline,
       'agentFactory.agents.cycleTimeoutSeconds': 30,
       'agentFactory.security.intervalSeconds': 60,
       'agentFactory.gatherer.intervalSeconds': 120,
