@@ -19,7 +19,7 @@ export interface AutopilotRuntimeDeps {
   runner(): TicketRunner | undefined;
   isLeader(): boolean;
   /** Scans a ticket's change now (scanTicketNow); without it an automatic stage waits for the Security agent. */
-  scanNow?(ticketId: string): Promise<ScanVerdict>;
+  scanNow?: ((ticketId: string) => Promise<ScanVerdict>) | undefined;
   intervalMs?: number;
 }
 

@@ -54,7 +54,7 @@ export interface AutopilotDeps {
   /** Starts the ticket's current stage (READY: development), refused when `limit` live runs exist. */
   start(ticketId: string, limit: number): Promise<{ run: { id: string; stage: string } }>;
   /** Scans a ticket's change now; without it an automatic stage waits for the Security agent's cycle. */
-  scanNow?(ticketId: string): Promise<ScanVerdict>;
+  scanNow?: ((ticketId: string) => Promise<ScanVerdict>) | undefined;
   intervalMs?: number;
 }
 

@@ -18,7 +18,7 @@ import { escapeMarkdown } from '../util/markdown';
 export interface WindowAutopilotDeps {
   config: Settings;
   log: Logger;
-  runner(): TicketRunner | undefined;
+  runner: () => TicketRunner | undefined;
 }
 
 export class WindowAutopilot implements vscode.Disposable {

@@ -138,9 +138,9 @@ void describe('agent-factory serve: the closed loop without VS Code', () => {
       );
       const devOfT2 = runs.filter((r) => r.ticketId === 'T-2' && r.stage === 'IN_DEV').sort((a, b) => a.attempt - b.attempt);
       assert.equal(devOfT2.length, 2);
-      const secondPrompt = readFileSync(runPromptFile(board.dir, devOfT2[1]!.id), 'utf8');
+      const secondPrompt = readFileSync(runPromptFile(board.dir, devOfT2[1].id), 'utf8');
       assert.match(secondPrompt, /The widget leaks memory on close/, 'the bug is in the rework prompt');
-      assert.doesNotMatch(readFileSync(runPromptFile(board.dir, devOfT2[0]!.id), 'utf8'), /The widget leaks memory/);
+      assert.doesNotMatch(readFileSync(runPromptFile(board.dir, devOfT2[0].id), 'utf8'), /The widget leaks memory/);
 
       const t1Done = board.history('T-1').find((h) => h.to === 'DONE')!.at;
       const t5Start = Math.min(...runs.filter((r) => r.ticketId === 'T-5').map((r) => r.startedAt));

@@ -38,7 +38,9 @@ suite('The autopilot in the editor', () => {
     await configure(false);
   });
 
-  test('starts READY tickets one at a time under runs.maxParallel, honours a dependency, and counts the tickets waiting for review', async () => {
+  test('starts READY tickets one at a time under runs.maxParallel, honours a dependency, and counts the tickets waiting for review', async function () {
+    // Three agents run one after another, each through a real process and the CLI.
+    this.timeout(180_000);
     const api = await testApi();
     const [a, b, c] = await board.write((tx) => {
       const first = tx.createTicket({ title: 'Autopilot: A', status: 'READY', priority: 2 }, 'user');
@@ -59,7 +61,7 @@ suite('The autopilot in the editor', () => {
 
     const runs = [a, b, c].map((t) => board.listRuns({ ticketId: t.id }));
     assert.ok(runs.every((r) => r.length === 1 && r[0]?.status === 'succeeded'), JSON.stringify(runs));
-    assert.ok(!overlap(runs[0]!, runs[1]!) && !overlap(runs[1]!, runs[2]!) && !overlap(runs[0]!, runs[2]!), 'never two live runs with runs.maxParallel 1');
-    assert.ok(runs[0]![0]!.startedAt < runs[1]![0]!.startedAt, 'the higher priority first');
+    assert.ok(!overlap(runs[0], runs[1]) && !overlap(runs[1], runs[2]) && !overlap(runs[0], runs[2]), 'never two live runs with runs.maxParallel 1');
+    assert.ok(runs[0][0].startedAt < runs[1][0].startedAt, 'the higher priority first');
   });
 });
