@@ -130,7 +130,10 @@ export class Autopilot implements Disposable {
     for (const ticket of this.candidates()) {
       if (this.disposed) break;
       const stage: Status = ticket.status === 'READY' ? 'IN_DEV' : ticket.status;
-      if (stageHandling(stage, settings) === 'automatic') {
+      const handling = stageHandling(stage, settings);
+      // Development without an agent is a person's work: the autopilot opens no terminals.
+      if (handling === 'person') continue;
+      if (handling === 'automatic') {
         if (this.deps.scanNow) pending += this.scanInBackground(ticket) ? 1 : 0;
         continue;
       }
