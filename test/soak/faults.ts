@@ -80,6 +80,7 @@ function killHost(ctx: FaultContext): boolean {
   if (hosts.length === 0) return false;
   const host = ctx.rng.pick(hosts);
   host.signal('SIGKILL');
+  ctx.ledger.hostOutages.push({ pid: host.pid, kind: 'kill', from: Date.now() });
   ctx.log(`SIGKILL ${host.name} (${host.pid})`);
   return true;
 }
@@ -92,10 +93,13 @@ function stopHost(ctx: FaultContext): boolean {
   const forMs = ctx.world.settings.leaseTimeoutSeconds * 1000 + ctx.rng.int(1000, 6000);
   host.signal('SIGSTOP');
   host.stoppedSince = Date.now();
+  const outage: Ledger['hostOutages'][number] = { pid: host.pid, kind: 'stop', from: host.stoppedSince };
+  ctx.ledger.hostOutages.push(outage);
   ctx.log(`SIGSTOP ${host.name} for ${forMs} ms`);
   ctx.track(
     delay(forMs, ctx.winding).then(() => {
       host.signal('SIGCONT');
+      outage.to ??= Date.now();
       host.stoppedSince = undefined;
       ctx.log(`SIGCONT ${host.name}`);
     }),

@@ -39,6 +39,10 @@ export interface Ledger {
   deletedWorktrees: { runId: string; at: number }[];
   /** Tickets the soak moved away from a live run's stage. */
   movedUnderRuns: { runId: string; at: number }[];
+  /** Orphaned agents the soak stopped with the hosts' Stop action, as a person would. */
+  stoppedOrphans: Set<string>;
+  /** When a host could not act: SIGKILLed (for good) or SIGSTOPped (until `to`). */
+  hostOutages: { pid: number; kind: 'kill' | 'stop'; from: number; to?: number | undefined }[];
 }
 
 export class InvariantChecker {
@@ -145,7 +149,10 @@ export class InvariantChecker {
     this.checkAdvances(runs);
     this.checkAcknowledged(journal, ledger, runs);
     this.checkCancelRaces(journal, ledger, runs);
-    for (const pid of await processesMarked(marker)) this.violate(`left:${pid}`, 'no process started by the soak is left', `pid ${pid} still runs`);
+    for (const pid of await processesMarked(marker)) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      this.violate(`left:${pid}`, 'no process started by the soak is left', `pid ${pid} still runs: ${cmdline.split('\0').join(' ').trim() || '?'}`);
+    }
   }
 
   private checkKills(journal: JournalEntry[], ledger: Ledger, runs: Run[]): void {
@@ -165,7 +172,10 @@ export class InvariantChecker {
         run?.status === 'cancelled' ||
         run?.status === 'timed_out' ||
         (run?.status === 'failed' && /worktree disappeared/.test(note)) ||
-        (run?.status === 'lost' && /orphaned agent was stopped/.test(note));
+        (run?.status === 'lost' && /orphaned agent was stopped/.test(note)) ||
+        // An orphan's agent stopped by a person's Stop, or by the PM because its ticket moved or
+        // its worktree vanished: the run may have been marked lost by whoever saw it gone first.
+        (run !== undefined && (ledger.stoppedOrphans.has(run.id) || ledger.movedUnderRuns.some((m) => m.runId === run.id) || ledger.deletedWorktrees.some((d) => d.runId === run.id)));
       if (!allowed) {
         this.violate(`kill:${pid}`, 'no agent is killed except by a cancel, an overrun, a moved ticket or a vanished worktree', `agent ${pid} of run ${agent.runId ?? '?'} was ${agent.termed ? 'sent SIGTERM' : 'killed'}; its run ended ${run?.status ?? 'nowhere'}${note ? ` (${note})` : ''}`);
       }
@@ -217,6 +227,11 @@ export class InvariantChecker {
       const exit = journal.find((e) => e.runId === cancel.runId && e.event === 'exit');
       const termed = journal.some((e) => e.runId === cancel.runId && e.event === 'term');
       if (!exit || termed) continue;
+      // Only a live, running owner sees the exit and records it: one killed or frozen meanwhile
+      // learns of the exit after the cancel, if ever, so the cancel rightly stands.
+      const ownerPid = parseOwner(run.owner).pid;
+      const ownerDown = ledger.hostOutages.some((o) => o.pid === ownerPid && o.from <= cancel.at && (o.to ?? Infinity) >= exit.at);
+      if (ownerDown) continue;
       if (cancel.at - exit.at > RACE_MARGIN_MS) this.violate(`race:${cancel.runId}`, 'a cancel racing a natural exit: the exit result stands', `run ${cancel.runId}'s agent exited ${cancel.at - exit.at} ms before the cancel, yet it ended cancelled`);
     }
   }

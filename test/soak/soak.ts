@@ -66,7 +66,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     `${options.seed}-${process.pid}`,
   );
   const rng = new Rng(options.seed);
-  const ledger: Ledger = { killedBySoak: new Set(), cancels: [], ackedMoves: [], ackedTickets: [], deletedWorktrees: [], movedUnderRuns: [] };
+  const ledger: Ledger = { killedBySoak: new Set(), cancels: [], ackedMoves: [], ackedTickets: [], deletedWorktrees: [], movedUnderRuns: [], stoppedOrphans: new Set(), hostOutages: [] };
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const winding = new AbortController();
   const background = new Set<Promise<unknown>>();
@@ -167,6 +167,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const ids = reply.ok && Array.isArray(reply.result) ? (reply.result as string[]) : [];
     for (const runId of ids) {
       const stopped = await host.send({ cmd: 'stopOrphan', runId });
+      if (stopped.ok) ledger.stoppedOrphans.add(runId);
       log(`stopped orphan ${runId}: ${stopped.ok ? String(stopped.result) : stopped.error ?? '?'}`);
     }
     return ids.length;
@@ -266,6 +267,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   for (const host of world.liveHosts()) {
     if (host.stoppedSince !== undefined) {
       host.signal('SIGCONT');
+      for (const o of ledger.hostOutages) if (o.pid === host.pid && o.kind === 'stop') o.to ??= Date.now();
       host.stoppedSince = undefined;
     }
   }
@@ -284,7 +286,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await delay(1000);
   }
   await Promise.all(world.liveHosts().map((h) => stopGracefully(h)));
-  for (let i = 0; i < 20 && (await processesMarked(world.marker)).length > 0; i++) await delay(500);
+  // Processes of killed hosts (a git command in flight) end by themselves; a loaded machine is slow.
+  for (let i = 0; i < 60 && (await processesMarked(world.marker)).length > 0; i++) await delay(500);
 
   checker.checkLeaseTerms(world.hosts.map((h) => h.events));
   await checker.final(ledger, world.paths.agentJournal, world.marker);
