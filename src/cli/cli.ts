@@ -2,7 +2,7 @@
  * `agent-factory`: the board from a terminal, for agents (note, progress, block, heartbeat, the
  * verdicts done/approve/reject, bug, inbox) and for people and scripts (init, list, show, create,
  * edit, move, heal, agents, runs, run-agent, autopilot, status, review, land, push, salvages,
- * restore, delete-salvage). Works with or
+ * restore, delete-salvage, serve). Works with or
  * without VS Code running on the same board: every write goes through the store's cross-process
  * lock.
  */
@@ -15,6 +15,7 @@ import { editCommand } from './editCommand';
 import { inboxCommand } from './inboxCommand';
 import { LAND_COMMANDS } from './landCommands';
 import { autopilotCommand, statusCommand } from './loopCommands';
+import { serveCommand } from './serveCommand';
 import { VERDICT_COMMANDS } from './verdictCommands';
 import { findBoard, openFoundBoard, type CliEnvironment } from './boardAccess';
 import { describeFailure, EXIT_OK, usage } from './cliError';
@@ -23,7 +24,7 @@ import { runAgentCommand } from './runAgentCommand';
 import { SALVAGE_COMMANDS } from './salvageCommands';
 
 const FOR_AGENTS: Command[] = [...AGENT_COMMANDS, ...VERDICT_COMMANDS, inboxCommand];
-const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand, ...LAND_COMMANDS, ...SALVAGE_COMMANDS];
+const FOR_PEOPLE: Command[] = [...BOARD_COMMANDS, editCommand, runAgentCommand, autopilotCommand, statusCommand, ...LAND_COMMANDS, ...SALVAGE_COMMANDS, serveCommand];
 const COMMANDS: Command[] = [...FOR_AGENTS, ...FOR_PEOPLE];
 
 export interface CliIo {

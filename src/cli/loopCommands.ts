@@ -5,6 +5,7 @@ import { parsePmReport, PM_REPORT_META } from '../agents/pm/report';
 import { describeAutopilot, readAutopilot, setAutopilot } from '../loop/autopilotState';
 import { summarizeBoardStatus } from '../loop/boardStatus';
 import { dispatchPlan } from '../loop/queue';
+import { waitingForPerson } from '../loop/stageHandling';
 import { cliSettings } from './cliSettings';
 import { usage } from './cliError';
 import { flag, positionals, type Command } from './command';
@@ -38,12 +39,14 @@ export const statusCommand: Command = {
     positionals(ctx, []);
     const board = await ctx.board();
     const lease = board.getLease(AGENTS_LEASE);
-    const running = board.isLeaseLive(lease, cliSettings(ctx, board.repoRoot).leaseTimeoutMs());
+    const settings = cliSettings(ctx, board.repoRoot);
+    const running = board.isLeaseLive(lease, settings.leaseTimeoutMs());
     const status = summarizeBoardStatus({
       statuses: AGENT_NAMES.flatMap((name) => publishedStatus(board, name) ?? []),
       report: parsePmReport(board.getMeta(PM_REPORT_META)),
       autopilot: readAutopilot(board),
       queue: dispatchPlan(board),
+      waitingForReview: waitingForPerson(board, settings.autopilotSettings()).length,
     });
     if (flag(ctx.values, 'json')) {
       ctx.print(json({ ...status, runningIn: running ? (lease?.owner ?? null) : null }));

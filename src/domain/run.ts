@@ -3,6 +3,8 @@ import type { TokenUsage } from './usage';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+/** The statuses of a run that still holds its ticket (and a place under the parallel limit). */
+export const LIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
 
 /**
  * What an agent said about its stage through the CLI: `done` (a work stage is finished),

@@ -23,6 +23,8 @@ import type { Run } from '../domain/run';
 import { resolveBoardLocation } from '../store/location';
 import { openBoard, type SqlBoard } from '../store/sqlBoard';
 import { bundledWasmPath } from '../store/sqlite';
+import type { Autopilot } from '../loop/autopilot';
+import { createAutopilot } from './autopilotRuntime';
 import { createBackgroundAgents } from './backgroundAgents';
 import { createRunRuntime } from './runRuntime';
 import { shutDownInOrder } from './shutdown';
@@ -44,6 +46,8 @@ export interface Host {
   readonly runs: RunManager;
   readonly runner: TicketRunner;
   readonly manager: AgentManager;
+  /** Starts and moves tickets while the autopilot is on and this host holds the agents lease. */
+  readonly autopilot: Autopilot;
   /** Resolves once the host has shut down, whoever asked. */
   readonly stopped: Promise<void>;
   /** Runs of this board whose agents run on here with their owner gone. */
@@ -70,6 +74,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const { runs, runner, reader } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
   const agents = createBackgroundAgents({ board, settings, git, log, clock, probe: localProcessProbe, stallWatch, runs: () => runs });
   const manager = new AgentManager({ board, clock, log, agents, settings: settings.managerSettings() });
+  const autopilot = createAutopilot({ board, settings, clock, log, runner: () => runner, isLeader: () => manager.isLeader });
+  const leadership = manager.onDidChangeStatus(() => autopilot.poke());
   const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: settings.leaseTimeoutMs(), clock });
 
   let stopping: Promise<void> | undefined;
@@ -94,11 +100,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
     runs,
     runner,
     manager,
+    autopilot,
     stopped,
     orphans: () => findOrphans(board, orphanContext()),
     stopOrphan: (runId) => stopOrphan(board, runId, { ...orphanContext(), graceMs: settings.pmSettings().stopGraceMs, log }),
     stop(reason = 'the host stopped') {
       stopping ??= (async () => {
+        leadership.dispose();
+        autopilot.dispose();
+        await autopilot.settle();
         runner.dispose();
         await shutDownInOrder({ runs, manager, board }, reason, log);
         reader.dispose();

@@ -9,6 +9,8 @@ import type { Logger } from '../domain/logger';
 import type { GitPort } from '../git/port';
 import type { CliLauncher } from '../runner/cliShim';
 import { AgentOutputReader } from '../runner/agentOutputReader';
+import { readAutopilot } from '../loop/autopilotState';
+import { exitJudge } from '../runner/exitJudgement';
 import { RunManager } from '../runner/runManager';
 import { TicketRunner, type TicketRunnerDeps } from '../runner/ticketRunner';
 import type { Settings } from '../settings/settings';
@@ -47,6 +49,11 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     cli: deps.cli,
     observeOutput: reader.observe,
     pipeline: () => settings.pipeline(),
+    judgeExit: exitJudge({
+      completionPolicy: (stage) => settings.completionPolicy(stage),
+      worktreeOf: (ticketId) => board.getTicket(ticketId)?.worktree,
+      hasChanges: async (worktree) => (await deps.git.aheadBehind(worktree.path, worktree.base)).ahead > 0 || (await deps.git.changedFiles(worktree.path, worktree.base)).length > 0,
+    }),
   });
   const runner = new TicketRunner({
     board,
@@ -56,6 +63,7 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     prepareWorktree: (ticket) => ensureTicketWorktree(board, deps.git, ticket, settings.worktreeSettings()),
     isTrusted: () => deps.isTrusted(),
     openTerminal: deps.openTerminal,
+    autopilotOn: () => readAutopilot(board).on,
   });
   return { runs, runner, reader };
 }

@@ -7,6 +7,7 @@ import type { AgentStatus } from '../agents/manager';
 import { attentionCounts, type PmReport } from '../agents/pm/report';
 import { queueSummary, type DispatchPlan } from '../domain/dependencies';
 import { describeAutopilot, type AutopilotState } from './autopilotState';
+import { describeWaiting } from './stageHandling';
 
 export interface BoardStatusInput {
   statuses: readonly AgentStatus[];
@@ -15,6 +16,8 @@ export interface BoardStatusInput {
   queue: DispatchPlan;
   /** Agents of this board whose owner is gone (listed in the Agents view with Stop). */
   orphans?: number;
+  /** Tickets in a stage only a person can finish (stageHandling.waitingForPerson). */
+  waitingForReview?: number | undefined;
 }
 
 export interface BoardStatus {
@@ -31,6 +34,8 @@ export interface BoardStatus {
   autopilotLine: string;
   /** "Queue: 3 ready, next T-7; 2 waiting on T-3". */
   queue: string;
+  /** Tickets waiting for a person's review. */
+  waitingForReview: number;
 }
 
 export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
@@ -40,6 +45,8 @@ export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
   if (input.orphans) needs.push(`${input.orphans} orphaned`);
   if (attention.stuck) needs.push(`${attention.stuck} stuck`);
   if (attention.blockers) needs.push(`${attention.blockers} blocked`);
+  const waiting = describeWaiting(input.waitingForReview ?? 0);
+  if (waiting !== undefined) needs.push(waiting);
   const running = input.statuses.filter((s) => s.state !== 'Stopped').length;
   const errors = input.statuses.some((s) => s.state === 'Error');
   return {
@@ -51,5 +58,6 @@ export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
     autopilot: input.autopilot,
     autopilotLine: describeAutopilot(input.autopilot),
     queue: queueSummary(input.queue),
+    waitingForReview: input.waitingForReview ?? 0,
   };
 }

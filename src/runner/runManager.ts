@@ -27,6 +27,7 @@ import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type Placeholder
 import { writeCliShim, type CliLauncher } from './cliShim';
 import { SupervisedProcess } from './processSupervisor';
 import { RunHeartbeat } from './runHeartbeat';
+import type { ExitJudge } from './exitJudgement';
 import { ensureRunDir, DEFAULT_MAX_LOG_BYTES, readTail, runLogFile } from './runFiles';
 import { advancedBy, RunOutcomes, type ExitResult, type RunEnded, type StopReason, type StopStatus } from './runOutcomes';
 import { DEFAULT_MAX_PARALLEL, RunQueue, type LaunchRequest } from './runQueue';
@@ -63,6 +64,8 @@ export interface RunManagerOptions {
   observeOutput?: RunOutputObserverFactory;
   /** The stages in use (`agentFactory.pipeline`), read when a run ends; default every stage. */
   pipeline?: () => readonly Status[];
+  /** Judges an exit 0 of a run that reported no verdict; without it exit 0 finishes the stage. */
+  judgeExit?: ExitJudge;
 }
 
 /**
@@ -109,6 +112,7 @@ export class RunManager implements Disposable {
   private readonly cli: CliLauncher | undefined;
   private readonly observeOutput: RunOutputObserverFactory | undefined;
   private readonly pipeline: () => readonly Status[];
+  private readonly judgeExit: ExitJudge | undefined;
   private cliShimDir: Promise<string | undefined> | undefined;
 
   private readonly queue: RunQueue;
@@ -144,6 +148,7 @@ export class RunManager implements Disposable {
     this.cli = options.cli;
     this.observeOutput = options.observeOutput;
     this.pipeline = options.pipeline ?? (() => STAGES);
+    this.judgeExit = options.judgeExit;
     this.outcomes = new RunOutcomes(this.board, this.clock, this.log, this.pipeline);
     const timeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     this.heartbeat = new RunHeartbeat({
@@ -497,13 +502,21 @@ export class RunManager implements Disposable {
   }
 
   private async recordEnd(entry: ActiveRun, result: ExitResult, tail: string[]): Promise<void> {
+    const unfinished = await this.unfinished(entry, result);
     const outcome = await this.outcomes
-      .recordProcessEnd(entry.runId, result, { stop: entry.stop, tail })
+      .recordProcessEnd(entry.runId, result, { stop: entry.stop, tail, unfinished })
       .catch((err: unknown) => {
         this.log.error(`Could not record the end of run ${entry.runId}: ${errorMessage(err)}`);
         return undefined;
       });
     if (outcome) this.ended.fire(outcome);
+  }
+
+  /** Why an exit 0 with no verdict recorded does not finish the stage; the write checks the run is still live. */
+  private async unfinished(entry: ActiveRun, result: ExitResult): Promise<string | undefined> {
+    const run = this.board.getRun(entry.runId);
+    if (!this.judgeExit || result.code !== 0 || entry.stop || !run || !isLive(run)) return undefined;
+    return this.judgeExit(run).catch((err: unknown) => `its exit could not be judged: ${errorMessage(err)}`);
   }
 
   private drop(entry: ActiveRun): void {

@@ -61,8 +61,8 @@ export class RunOutcomes {
    * Records how a process run ended: `stop` when this runner stopped it before it exited. A stop
    * another process wrote after the exit (by the clock of this machine) does not change it.
    */
-  async recordProcessEnd(runId: string, result: ExitResult, end: { stop?: StopReason | undefined; tail: string[] }): Promise<RunEnded | undefined> {
-    const outcome = await this.write(`the end of run ${runId}`, (tx) => this.processEnd(tx, runId, result, end.stop, end.tail));
+  async recordProcessEnd(runId: string, result: ExitResult, end: { stop?: StopReason | undefined; tail: string[]; unfinished?: string | undefined }): Promise<RunEnded | undefined> {
+    const outcome = await this.write(`the end of run ${runId}`, (tx) => this.processEnd(tx, runId, result, end.stop, end.tail, end.unfinished));
     if (outcome) {
       const { run, advancedTo } = outcome;
       this.log.info(`${run.ticketId} ${run.stage}: run ${run.id} ${run.status}${advancedTo ? `, ticket moved to ${advancedTo}` : ''}`);
@@ -118,7 +118,8 @@ export class RunOutcomes {
     return ended;
   }
 
-  private processEnd(tx: BoardTx, runId: string, result: ExitResult, stop: StopReason | undefined, tail: string[]): RunEnded | undefined {
+  /** `unfinished`: why an exit 0 without a verdict does not finish the stage (exitJudgement). */
+  private processEnd(tx: BoardTx, runId: string, result: ExitResult, stop: StopReason | undefined, tail: string[], unfinished: string | undefined): RunEnded | undefined {
     const run = tx.getRun(runId);
     if (!run) return undefined;
     const now = this.clock.now();
@@ -136,6 +137,11 @@ export class RunOutcomes {
       const note = `could not run the agent: ${result.error.message}`;
       const updated = tx.updateRun(run.id, { status: 'failed', endedAt: now, note });
       this.postEnd(tx, updated, `failed: ${note}.`, tail);
+      return { run: updated };
+    }
+    if (result.code === 0 && unfinished !== undefined) {
+      const updated = tx.updateRun(run.id, { status: 'failed', exitCode, endedAt: now, note: unfinished });
+      this.postEnd(tx, updated, `failed: the agent exited 0 but ${unfinished}. The ticket stays in ${run.stage}.`, tail);
       return { run: updated };
     }
     if (result.code === 0) return this.succeed(tx, run, now);

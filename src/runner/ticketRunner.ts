@@ -18,6 +18,7 @@ import type { Board } from '../store/api';
 import { agentName, STAGE_SETTING_NAMES, type AgentCommand } from './agentCommand';
 import { findProgram } from './profiles/programLookup';
 import { builtInProfile } from './profiles/profiles';
+import { assertUnderLimit } from './parallelLimit';
 import { writePromptFile } from './prompt';
 import type { RunEnded, RunManager } from './runManager';
 
@@ -38,6 +39,13 @@ export interface TicketRunnerDeps {
   openTerminal?(started: StartedRun, ticket: Ticket): void | Promise<void>;
   /** The environment agents inherit (where their program is looked up); defaults to this process's. */
   env?: NodeJS.ProcessEnv;
+  /** While the autopilot is on, it starts the next stage of a ticket, not the chain. */
+  autopilotOn?(): boolean;
+}
+
+export interface StartOptions {
+  /** Refuse (AtParallelLimitError) when the board already has this many live runs. */
+  limit?: number | undefined;
 }
 
 export interface StartedRun {
@@ -65,11 +73,11 @@ export class TicketRunner implements Disposable {
    * Starts work on a ticket: READY moves to IN_DEV; a ticket already in an active stage with no
    * live run (a retry) gets that stage's agent again.
    */
-  startTicket(ticketId: string, by: Actor = 'user'): Promise<StartedRun> {
-    return this.start(ticketId, by, undefined);
+  startTicket(ticketId: string, by: Actor = 'user', options: StartOptions = {}): Promise<StartedRun> {
+    return this.start(ticketId, by, undefined, options.limit);
   }
 
-  private async start(ticketId: string, by: Actor, expectedStage: Status | undefined): Promise<StartedRun> {
+  private async start(ticketId: string, by: Actor, expectedStage: Status | undefined, limit?: number): Promise<StartedRun> {
     const { board, runs } = this.deps;
     if (!this.deps.isTrusted()) {
       throw new FactoryError('untrusted', 'Agent Factory does not start agents in an untrusted workspace. Trust the workspace to start tickets.');
@@ -90,6 +98,7 @@ export class TicketRunner implements Disposable {
       if (other) {
         throw new FactoryError('runner', `${id} already has a ${other.status} run (${other.id}, ${other.agent}); cancel it before starting again`);
       }
+      assertUnderLimit(tx, limit);
       const attempt = tx.listRuns({ ticketId: id }).filter((r) => r.stage === stage).length + 1;
       // The run first, then the move: whoever looks at an IN_DEV ticket finds its live run.
       const run = tx.createRun({ ticketId: id, stage, agent, status: 'queued', attempt });
@@ -147,6 +156,8 @@ export class TicketRunner implements Disposable {
   private chain(e: RunEnded): void {
     const next = e.advancedTo;
     if (e.run.status !== 'succeeded' || next === undefined || !isActive(next) || !this.deps.isTrusted()) return;
+    // The autopilot starts the next stage itself, under the board-wide limit.
+    if (this.deps.autopilotOn?.()) return;
     let command: AgentCommand | undefined;
     try {
       command = this.deps.commandFor(next);

@@ -13,6 +13,7 @@ import { errorMessage, FactoryError } from '../domain/errors';
 import type { LandSettings, LandStrategy } from '../land/landSettings';
 import { pipelineProblem, type CompletionPolicy } from '../domain/pipeline';
 import type { Status } from '../domain/status';
+import type { AutopilotSettings } from '../loop/autopilot';
 import { parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
 import { isProfileName, PROFILE_NAMES } from '../runner/profiles/profile';
 import { resolveAgentCommand } from '../runner/profiles/profiles';
@@ -126,6 +127,23 @@ export class Settings {
     const fallback = settingDefault(PIPELINE_KEY) as Status[];
     this.warnOnce(PIPELINE_KEY, `Setting ${SETTINGS_SECTION}.${PIPELINE_KEY} ${problem}; using ${JSON.stringify(fallback)}.`);
     return fallback;
+  }
+
+  /** What the autopilot and the "waiting for review" count read: limits, stages and their agents. */
+  autopilotSettings(): AutopilotSettings {
+    return {
+      maxParallel: () => this.maxParallel(),
+      maxAttempts: () => this.maxAttempts(),
+      pipeline: () => this.pipeline(),
+      hasAgent: (stage) => {
+        try {
+          return this.agentCommand(stage) !== undefined;
+        } catch {
+          // A malformed agent setting is still an agent: its start names the problem.
+          return true;
+        }
+      },
+    };
   }
 
   /** How a run of `stage` counts as finished when its agent exits without a verdict. */

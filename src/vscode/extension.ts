@@ -17,6 +17,7 @@ import { ConflictRadar } from '../radar/conflictRadar';
 import { findOrphans } from '../runner/orphans';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
+import type { Autopilot } from '../loop/autopilot';
 import { AgentsModel } from './agents/agentsModel';
 import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
@@ -34,6 +35,7 @@ import { SecurityDiagnostics } from './security/securityDiagnostics';
 import { registerTicketFeatures, type TicketTesting } from './tickets/index';
 import { PrompterHolder } from './ui/prompter';
 import { registerGuardedCommand } from './util/guardedCommand';
+import { WindowAutopilot } from './loop/windowAutopilot';
 import { registerRunFeatures, type RunTesting } from './runs/runFeatures';
 import { RestrictedModeNotice } from './trust/restrictedMode';
 import { registerWorktreeCommands } from './worktrees/worktreeCommands';
@@ -42,6 +44,7 @@ export interface TestApi {
   session: BoardSession;
   prompter: PrompterHolder;
   manager(): AgentManager | undefined;
+  autopilot(): Autopilot | undefined;
   statusBarText(): string;
   statusBarTooltip(): string;
   agentsModel: AgentsModel;
@@ -96,11 +99,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // Its runner is handed to closeWindow before VS Code disposes it: the runs must be recorded
   // before the board closes.
   const runFeatures = registerRunFeatures({ context, session, config, git, prompter, log });
+  const autopilot = new WindowAutopilot({ config, log, runner: () => runFeatures.ticketRunner });
+  model.stages = config.autopilotSettings();
 
   let manager: AgentManager | undefined;
   const stopManager = async () => {
     const m = manager;
     manager = undefined;
+    autopilot.bind(undefined, undefined);
     model.bind(session.board, undefined);
     if (m) await m.stop();
   };
@@ -128,6 +134,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     manager = new AgentManager({ board, clock: systemClock, log, agents, settings: config.managerSettings() });
     model.bind(board, manager);
     manager.start();
+    autopilot.bind(board, manager);
   };
 
   // Closing the window: this window's runs are stopped and recorded, the agents lease released
@@ -137,6 +144,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   let closing: Promise<void> | undefined;
   closeWindow = () => {
     closing ??= (() => {
+      autopilot.dispose();
       const board = session.release();
       const agents = manager;
       manager = undefined;
@@ -208,6 +216,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       session,
       prompter,
       manager: () => manager,
+      autopilot: () => autopilot.autopilot,
       statusBarText: () => statusBar.text,
       statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,

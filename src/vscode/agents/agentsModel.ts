@@ -7,6 +7,7 @@ import { liveLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { readAutopilot } from '../../loop/autopilotState';
 import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
 import { dispatchPlan } from '../../loop/queue';
+import { waitingForPerson, type StageConfig } from '../../loop/stageHandling';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
 
@@ -27,6 +28,8 @@ export class AgentsModel extends Disposable {
   private orphanAgain = false;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
+  /** The stages and their agents, for the "waiting for review" count; none until the window sets it. */
+  stages: StageConfig | undefined;
 
   /**
    * @param findOrphans looks up this board's orphaned agents (an async look at the process table)
@@ -112,7 +115,7 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length });
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, waitingForReview: this.stages ? waitingForPerson(board, this.stages).length : 0 });
   }
 
   /** The board's land queue: the land in progress, then those waiting, in order. */

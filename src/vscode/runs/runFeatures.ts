@@ -92,6 +92,11 @@ export class RunFeatures extends Disposable {
     return this.manager;
   }
 
+  /** This window's ticket runner (starts and stages), while a board is open. */
+  get ticketRunner(): TicketRunner | undefined {
+    return this.runner;
+  }
+
   /**
    * Hands this window's runner over to the ordered shutdown (runs, then the agents, then the
    * board) and stops using it. Synchronous up to the point where it waits for a board change in

@@ -47,7 +47,8 @@ suite('Coding-agent runs', () => {
     // The agent is a shell here only because the test names it; ticket text never reaches a shell.
     await setDevAgent({
       program: '/bin/sh',
-      args: ['-c', 'echo "working on $1 in $PWD"; agent-factory note "hello from the agent" && exit 0', 'agent', '${ticketId}'],
+      // It changes a file: development that exits 0 finishes only with something to show.
+      args: ['-c', 'echo "working on $1 in $PWD"; echo work > work.txt; agent-factory note "hello from the agent" && exit 0', 'agent', '${ticketId}'],
     });
     const ticket = await readyTicket(board, 'Runs: configured agent $(touch pwned)');
     const started = await start(api, ticket.id);
