@@ -4,8 +4,8 @@
  * explicit deletion of a salvage. Shared by the Worktree agent, "Clean Up Worktrees", the restore
  * and delete commands and the CLI.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FactoryError, errorMessage } from '../domain/errors';
 import { isTicketId } from '../domain/ids';
@@ -261,7 +261,7 @@ export async function restoreWorktree(board: Board, opts: RestoreOptions): Promi
   const salvage = findSalvage(board, opts.id);
   const archiveDir = checkedArchiveDir(board, salvage);
   const manifest = await readManifest(archiveDir);
-  const target = opts.to ?? freePlaceNear(salvage.worktreePath);
+  const target = opts.to ?? (await freePlaceNear(salvage.worktreePath));
   const ticket = salvage.ticketId ? board.getTicket(salvage.ticketId) : undefined;
   // A finished ticket's worktree comes back locked, so the Worktree agent does not take it again.
   const lockReason = !ticket || ticket.status === 'DONE' ? `restored from salvage ${salvage.id}; unlock it to let Agent Factory clean it up` : undefined;
@@ -308,17 +308,18 @@ function checkedArchiveDir(board: Board, salvage: Salvage): string {
 }
 
 /** `path` when it is free, else `path-restored`, `path-restored-2`, ... */
-function freePlaceNear(path: string): string {
-  const free = (p: string): boolean => {
+async function freePlaceNear(path: string): Promise<string> {
+  const free = async (p: string): Promise<boolean> => {
     try {
-      return !existsSync(p) || readdirSync(p).length === 0;
+      return (await readdir(p)).length === 0;
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
       throw new FactoryError('invalid-input', `cannot look at ${p}: ${errorMessage(err)}`);
     }
   };
-  if (free(path)) return path;
+  if (await free(path)) return path;
   for (let i = 1; ; i++) {
     const candidate = `${path}-restored${i === 1 ? '' : `-${i}`}`;
-    if (free(candidate)) return candidate;
+    if (await free(candidate)) return candidate;
   }
 }

@@ -74,7 +74,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const { runs, runner, reader } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
   const agents = createBackgroundAgents({ board, settings, git, log, clock, probe: localProcessProbe, stallWatch, runs: () => runs });
   const manager = new AgentManager({ board, clock, log, agents, settings: settings.managerSettings() });
-  const autopilot = createAutopilot({ board, settings, clock, log, runner: () => runner, isLeader: () => manager.isLeader });
+  const autopilot = createAutopilot({ board, settings, clock, log, runner: () => runner, git, isLeader: () => manager.isLeader });
   const leadership = manager.onDidChangeStatus(() => autopilot.poke());
   const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: settings.leaseTimeoutMs(), clock });
 

@@ -55,6 +55,11 @@ export interface AutopilotDeps {
   start(ticketId: string, limit: number): Promise<{ run: { id: string; stage: string } }>;
   /** Scans a ticket's change now; without it an automatic stage waits for the Security agent's cycle. */
   scanNow?: ((ticketId: string) => Promise<ScanVerdict>) | undefined;
+  /**
+   * Lands the next PM_REVIEW ticket that passed, when `land.auto` is on (autoLand); one at a
+   * time, in the background, cancelled by the signal when the autopilot is disposed.
+   */
+  land?: ((signal: AbortSignal) => Promise<unknown>) | undefined;
   intervalMs?: number;
 }
 
@@ -85,6 +90,8 @@ export class Autopilot implements Disposable {
   private readonly announced = new Map<string, Status>();
   private readonly backoff = new Map<string, number>();
   private readonly scanning = new Set<string>();
+  private landing: Promise<void> | undefined;
+  private readonly landAbort = new AbortController();
 
   constructor(private readonly deps: AutopilotDeps) {
     this.subscription = deps.board.onDidChange(() => this.poke());
@@ -154,7 +161,22 @@ export class Autopilot implements Disposable {
         this.events.fire({ kind: 'start-failed', ticketId: ticket.id, reason: errorMessage(err) });
       }
     }
+    this.landInBackground();
     return { on, live: liveNow(), pending: pending + this.scanning.size };
+  }
+
+  /** Starts the next automatic land unless one is in flight; pokes again once it is over. */
+  private landInBackground(): void {
+    const land = this.deps.land;
+    if (!land || this.landing || this.disposed) return;
+    this.landing = land(this.landAbort.signal)
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        if (!this.landAbort.signal.aborted) this.deps.log.warn(`Autopilot: landing failed: ${errorMessage(err)}`);
+      })
+      .finally(() => {
+        this.landing = undefined;
+      });
   }
 
   /**
@@ -250,14 +272,16 @@ export class Autopilot implements Disposable {
 
   /** Resolves once the pass in flight (if any) is over and no scan is running. */
   async settle(): Promise<void> {
-    while (this.running || this.scanning.size > 0) {
+    while (this.running || this.scanning.size > 0 || this.landing) {
       await this.running?.catch(() => undefined);
+      await this.landing;
       if (this.scanning.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   dispose(): void {
     this.disposed = true;
+    this.landAbort.abort();
     clearInterval(this.timer);
     this.subscription.dispose();
     this.events.dispose();

@@ -99,7 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // Its runner is handed to closeWindow before VS Code disposes it: the runs must be recorded
   // before the board closes.
   const runFeatures = registerRunFeatures({ context, session, config, git, prompter, log });
-  const autopilot = new WindowAutopilot({ config, log, runner: () => runFeatures.ticketRunner });
+  const autopilot = new WindowAutopilot({ config, log, git, runner: () => runFeatures.ticketRunner });
   model.stages = config.autopilotSettings();
 
   let manager: AgentManager | undefined;

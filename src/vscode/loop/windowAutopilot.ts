@@ -3,6 +3,7 @@
  * (it only acts while this window holds the agents lease), with a notification when a ticket
  * reaches a stage only a person can finish and when the autopilot gives a ticket up.
  */
+import type { GitPort } from '../../git/port';
 import * as vscode from 'vscode';
 import type { AgentManager } from '../../agents/manager';
 import { systemClock } from '../../domain/clock';
@@ -19,6 +20,8 @@ export interface WindowAutopilotDeps {
   config: Settings;
   log: Logger;
   runner: () => TicketRunner | undefined;
+  /** The window's git, for the Security scan that passes IN_SEC when no agent works it. */
+  git: GitPort;
 }
 
 export class WindowAutopilot implements vscode.Disposable {
@@ -34,7 +37,7 @@ export class WindowAutopilot implements vscode.Disposable {
   bind(board: Board | undefined, manager: AgentManager | undefined): void {
     this.dispose();
     if (!board || !manager) return;
-    const autopilot = createAutopilot({ board, settings: this.deps.config, clock: systemClock, log: this.deps.log, runner: this.deps.runner, isLeader: () => manager.isLeader });
+    const autopilot = createAutopilot({ board, settings: this.deps.config, clock: systemClock, log: this.deps.log, runner: this.deps.runner, git: this.deps.git, isLeader: () => manager.isLeader });
     this.current = {
       autopilot,
       subscriptions: [autopilot.onDidEvent((e) => this.notify(e)), manager.onDidChangeStatus(() => autopilot.poke())],
