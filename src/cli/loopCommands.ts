@@ -4,6 +4,7 @@ import { AGENTS_LEASE, publishedStatus } from '../agents/manager';
 import { parsePmReport, PM_REPORT_META } from '../agents/pm/report';
 import { describeAutopilot, readAutopilot, setAutopilot } from '../loop/autopilotState';
 import { summarizeBoardStatus } from '../loop/boardStatus';
+import { runsNeedingInput } from '../domain/runAttention';
 import { dispatchPlan } from '../loop/queue';
 import { cliSettings } from './cliSettings';
 import { usage } from './cliError';
@@ -44,6 +45,7 @@ export const statusCommand: Command = {
       report: parsePmReport(board.getMeta(PM_REPORT_META)),
       autopilot: readAutopilot(board),
       queue: dispatchPlan(board),
+      needsInput: runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length,
     });
     if (flag(ctx.values, 'json')) {
       ctx.print(json({ ...status, runningIn: running ? (lease?.owner ?? null) : null }));

@@ -13,6 +13,8 @@ export interface BoardStatusInput {
   report: PmReport | undefined;
   autopilot: AutopilotState;
   queue: DispatchPlan;
+  /** Live runs waiting for a person (`run.attention`, see `runsNeedingInput`). */
+  needsInput?: number | undefined;
 }
 
 export interface BoardStatus {
@@ -20,7 +22,7 @@ export interface BoardStatus {
   headline: string;
   /** `error` when an agent is in Error, `warning` when something needs a person. */
   level: 'ok' | 'warning' | 'error';
-  attention: { stalled: number; stuck: number; blockers: number };
+  attention: { needsInput: number; stalled: number; stuck: number; blockers: number };
   agents: { name: string; state: string; activity: string; lastError?: string | undefined }[];
   /** Board progress from the PM's last report ("42.9%"). */
   progress?: string | undefined;
@@ -32,8 +34,9 @@ export interface BoardStatus {
 }
 
 export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
-  const attention = attentionCounts(input.report);
+  const attention = { needsInput: input.needsInput ?? 0, ...attentionCounts(input.report) };
   const needs: string[] = [];
+  if (attention.needsInput) needs.push(`${attention.needsInput} needs input`);
   if (attention.stalled) needs.push(`${attention.stalled} stalled`);
   if (attention.stuck) needs.push(`${attention.stuck} stuck`);
   if (attention.blockers) needs.push(`${attention.blockers} blocked`);

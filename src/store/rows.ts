@@ -3,6 +3,7 @@ import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
 import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { Status } from '../domain/status';
+import { parseRunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease } from './api';
@@ -110,6 +111,7 @@ export function toRun(r: Row): Run {
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
     usage: toUsage(r),
+    attention: parseRunAttention(optJson<unknown>(r.attention)),
     verdict: optStr(r.verdict) as Verdict | undefined,
     summary: optStr(r.summary),
   };

@@ -214,7 +214,17 @@ const V4: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+/**
+ * A live run's attention: whether it waits for a person (its hooks, a prompt in its output) or
+ * repeats itself, as JSON (`{ needsInput?, loop? }`), null when neither.
+ */
+const V5: Migration = {
+  version: 5,
+  name: 'needs input and loops of runs',
+  statements: [`ALTER TABLE runs ADD COLUMN attention TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

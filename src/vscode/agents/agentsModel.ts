@@ -5,6 +5,7 @@ import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } f
 import type { Run } from '../../domain/run';
 import { readAutopilot } from '../../loop/autopilotState';
 import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
+import { runsNeedingInput } from '../../domain/runAttention';
 import { dispatchPlan } from '../../loop/queue';
 import type { Board } from '../../store/api';
 import { Disposable } from '../util/disposable';
@@ -49,6 +50,11 @@ export class AgentsModel extends Disposable {
     return this.board?.listRuns({ status: ['running', 'queued'] }) ?? [];
   }
 
+  /** Every run of a ticket, ended ones too (for its token total). */
+  runsOfTicket(ticketId: string): Run[] {
+    return this.board?.listRuns({ ticketId }) ?? [];
+  }
+
   pmReport(): PmReport | undefined {
     return parsePmReport(this.board?.getMeta(PM_REPORT_META));
   }
@@ -57,7 +63,8 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board) });
+    const needsInput = runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length;
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), needsInput });
   }
 
   worktrees(): WorktreeReportEntry[] {

@@ -5,7 +5,10 @@
  */
 import { formatPercent, type CheckIn } from '../../domain/checkin';
 import type { Conversation } from '../../domain/conversation';
-import type { Run } from '../../domain/run';
+import { isLive, type Run } from '../../domain/run';
+import { needsInput } from '../../domain/runAttention';
+import { formatUsage } from '../../domain/usage';
+import { ticketUsage } from '../../runner/budget';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
 import { priorityName, statusLabel } from '../tickets/statusLabels';
@@ -40,7 +43,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     ...section('Description', [ticket.description.trim() ? escapeBlock(ticket.description) : '_No description._']),
     ...section('Acceptance criteria', ticket.acceptanceCriteria.length > 0 ? ticket.acceptanceCriteria.map((c) => `- ${escapeInline(c)}`) : ['_None yet._']),
     ...section('Bugs', bugLines(data.bugs)),
-    ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
+    ...section('Runs', runLines(data.runs)),
     ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),
   ];
   while (lines[lines.length - 1] === '') lines.pop();
@@ -115,11 +118,22 @@ function bugLine(bug: Bug): string {
   return `- **${bug.severity}** ${escapeInline(bug.title)}${where} (found by ${escapeInline(bug.foundBy)}${fixedAt})${description}`;
 }
 
+function runLines(runs: readonly Run[]): string[] {
+  if (runs.length === 0) return ['_No runs yet._'];
+  const lines = [...runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine);
+  const used = ticketUsage(runs.map((r) => r.usage));
+  if (used) lines.push('', `**Tokens, all runs:** ${formatUsage(used)}`);
+  return lines;
+}
+
 function runLine(run: Run): string {
   const ended = run.endedAt !== undefined ? `, ended ${formatTime(run.endedAt)}` : '';
   const exit = run.exitCode !== undefined ? `, exit code ${run.exitCode}` : '';
   const note = run.note ? `: ${escapeInline(run.note)}` : '';
-  return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}`;
+  const tokens = run.usage ? ` · tokens: ${formatUsage(run.usage)}` : '';
+  const waiting = needsInput(run) ? ` · **needs input:** ${escapeInline(run.attention?.needsInput?.reason ?? '')}` : '';
+  const loop = isLive(run) && run.attention?.loop ? ` · **repeats itself:** ${escapeInline(run.attention.loop.evidence)}` : '';
+  return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}${tokens}${waiting}${loop}`;
 }
 
 function historyLine(entry: HistoryEntry): string {

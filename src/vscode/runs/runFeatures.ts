@@ -17,6 +17,7 @@ import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
 import { AgentOutputReader } from '../../runner/agentOutputReader';
 import { RunManager } from '../../runner/runManager';
+import { RunWatch } from '../../runner/runWatch';
 import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
 import type { BoardSession } from '../boardSession';
@@ -26,6 +27,7 @@ import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
+import { RunNotices } from './runNotices';
 import { RunTerminals } from './runTerminals';
 
 export interface RunFeatureDeps {
@@ -120,10 +122,12 @@ export class RunFeatures extends Disposable {
   private setUp(board: Board): void {
     const { deps } = this;
     const reader = new AgentOutputReader({ board, log: deps.log });
-    const manager = new RunManager({
+    // Budget stops go through the manager's one stop routine (the watch exists before it).
+    const watch: RunWatch = new RunWatch({ board, log: deps.log, events: reader.onDidReadEvent, settings: () => deps.config.runWatchSettings(), stop: (id, note): Promise<unknown> => manager.cancel(id, note) });
+    const manager: RunManager = new RunManager({
       board,
       log: deps.log,
-      observeOutput: reader.observe,
+      observeOutput: watch.observe(reader.observe),
       maxParallel: this.maxParallel(),
       stopGraceMs: deps.config.pmSettings().stopGraceMs,
       pipeline: () => deps.config.pipeline(),
@@ -145,6 +149,8 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      new RunNotices(board, watch, manager, deps.prompter, deps.log),
+      watch,
       reader,
     ];
     this.manager = manager;
