@@ -167,9 +167,13 @@ void describe('agent profiles: output parsers', () => {
   });
 });
 
-/** A command line as README shows it: the instruction as "<instruction>", spaced arguments quoted. */
+/**
+ * A command line as README shows it: the instruction as "<instruction>", spaced arguments in
+ * double quotes, arguments with double quotes (JSON) in single quotes.
+ */
 function shown(program: string, args: readonly string[]): string {
-  const words = args.map((arg) => (arg === PROMPT_INSTRUCTION ? '"<instruction>"' : /^[\w./:=@%+,${}-]+$/.test(arg) ? arg : `"${arg}"`));
+  const quote = (arg: string): string => (/^[\w./:=@%+,${}-]+$/.test(arg) ? arg : arg.includes('"') ? `'${arg}'` : `"${arg}"`);
+  const words = args.map((arg) => (arg === PROMPT_INSTRUCTION ? '"<instruction>"' : quote(arg)));
   return [program, ...words].join(' ');
 }
 
