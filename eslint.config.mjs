@@ -3,15 +3,31 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const noVscode = {
+/**
+ * Scanning the process table synchronously would hold the extension host's thread: the layers
+ * that look at processes use fs/promises.
+ */
+const noSyncScan = ['node:fs', 'fs'].map((name) => ({
+  name,
+  importNames: ['readdirSync'],
+  message: 'No synchronous directory scans here (the process table is /proc): use fs/promises.',
+}));
+
+/** No `vscode`, and none of the folders named in `forbidden` (layers this one sits below or beside). */
+const headless = (forbidden = [], extraPaths = []) => ({
   'no-restricted-imports': ['error', {
-    paths: [{ name: 'vscode', message: 'Only src/vscode/ may import vscode (see STYLE.md): keep this layer headless.' }],
+    paths: [{ name: 'vscode', message: 'Only src/vscode/ may import vscode (see STYLE.md): keep this layer headless.' }, ...extraPaths],
+    patterns: forbidden.map((folder) => ({
+      regex: `(^|/)${folder}/`,
+      message: `This layer must not import src/${folder}/: agents/ and runner/ never import each other, and domain/ and process/ sit below both. Move what both need below them.`,
+    })),
   }],
   'no-restricted-syntax': ['error', {
     selector: "CallExpression[callee.name='require'][arguments.0.value='vscode']",
     message: 'Only src/vscode/ may require vscode.',
   }],
-};
+});
+const noVscode = headless();
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', '.bench/**', 'node_modules/**', 'test-output/**', '.vscode-test/**', '**/*.d.ts'] },
@@ -33,6 +49,9 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts', 'test/unit/**/*.ts', 'scripts/**/*.{js,mjs}'], ignores: ['src/vscode/**'], rules: noVscode },
+  { files: ['src/agents/**/*.ts'], rules: headless(['runner', 'host'], noSyncScan) },
+  { files: ['src/runner/**/*.ts'], rules: headless(['agents', 'host'], noSyncScan) },
+  { files: ['src/domain/**/*.ts', 'src/process/**/*.ts'], rules: headless(['agents', 'runner', 'host', 'store', 'git', 'scan', 'cli', 'settings'], noSyncScan) },
   {
     files: ['**/*.{js,mjs,cjs}'],
     ...tseslint.configs.disableTypeChecked,

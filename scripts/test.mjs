@@ -1,8 +1,9 @@
 // `npm test`: every check, in order, stopping at the first failing stage:
 //   the system packages (scripts/system-deps.sh); build; typecheck and lint (in parallel); unit
-//   tests in plain Node; the in-host suite in a real extension host; the Restricted Mode suite in
-//   a workbench with workspace trust on; the UI smoke in a real browser; the packaged .vsix
-//   (contents, then installed into its own code-server, where it must activate).
+//   tests in plain Node; a short chaos soak (real headless hosts and agents under faults); the
+//   in-host suite in a real extension host; the Restricted Mode suite in a workbench with
+//   workspace trust on; the UI smoke in a real browser; the packaged .vsix (contents, then
+//   installed into its own code-server, where it must activate).
 // Ends with a summary per stage and the line `N passed, N failed`. Evidence (screenshots, logs,
 // results) goes to test-output/.
 import { readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { ensureSystemDeps } from './lib/systemDeps.mjs';
 import { checkInstalledVsix } from './lib/vsixCheck.mjs';
 import { ensureAgentClis } from './agent-clis.mjs';
 import { packageExtension } from './package.mjs';
+import { runSoak } from './soak.mjs';
 import { compileTests, runUnitTests } from './test-unit.mjs';
 import { inHostSuite, restrictedSuite } from './test-vscode.mjs';
 
@@ -74,6 +76,17 @@ try {
     // Tests that never reported (a crashed runner) count as one failure.
     const failed = unit.code !== 0 && unit.failed === 0 ? 1 : unit.failed;
     return { passed: unit.passed, failed, detail: `${unit.files} files` };
+  });
+
+  // The chaos soak, short: real headless hosts, agents and faults for under a minute and a half.
+  await stages.run('chaos soak (short)', async () => {
+    if (stages.skip.has('unit tests')) await compileTests({ quiet: true });
+    const seed = Number(process.env.AGENT_FACTORY_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const { code, output, report } = await runSoak({ minutes: 0.9, seed, quiet: true });
+    console.log(output.trim());
+    if (!report) throw new Error(`the soak crashed (exit code ${code}); rerun it with: npm run soak -- --minutes 0.9 --seed ${seed}`);
+    const faults = Object.values(report.faults).reduce((a, b) => a + b, 0);
+    return { passed: report.violations.length === 0 ? 1 : 0, failed: report.violations.length, detail: `seed ${seed}, ${faults} faults, ${report.violations.length} violations in ${report.tookSeconds} s` };
   });
 
   await stages.run('in-host suite', async () => {

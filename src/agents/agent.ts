@@ -1,20 +1,13 @@
 /** What the manager needs from a background agent, and what it gives one for a cycle. */
 import type { Clock } from '../domain/clock';
+import type { Logger } from '../domain/logger';
 import type { Board } from '../store/api';
 
 export const AGENT_NAMES = ['PM', 'Security', 'Gatherer', 'Worktree'] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
-/** The shape of VS Code's LogOutputChannel, so the editor passes its channel straight in. */
-export interface Logger {
-  trace(message: string, ...args: unknown[]): void;
-  debug(message: string, ...args: unknown[]): void;
-  info(message: string, ...args: unknown[]): void;
-  warn(message: string, ...args: unknown[]): void;
-  error(message: string | Error, ...args: unknown[]): void;
-}
-
-export const silentLogger: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** A cycle logs through the same Logger as every headless layer. */
+export { silentLogger, type Logger } from '../domain/logger';
 
 export interface CycleContext {
   board: Board;
@@ -24,6 +17,12 @@ export interface CycleContext {
   signal: AbortSignal;
   /** Current activity shown in the Agents view ("Scanning 3 worktrees"). */
   setActivity(text: string): void;
+  /**
+   * Throws when the cycle no longer counts (abandoned, or the lease was lost), after catching up
+   * with the board. Call before acting outside the board (stopping a process); board writes are
+   * fenced by themselves.
+   */
+  fence?(): Promise<void>;
 }
 
 export interface CycleResult {

@@ -1,14 +1,18 @@
 /**
  * Runs the background agents: once at start, then on each agent's interval; never two cycles of
- * one agent at once; a cycle that throws or times out marks the agent `Error` and the loop goes
- * on. Loops run only in the process holding the board's "agents" lease; other processes follow
- * the published statuses and can still pause, resume and request a run through the store.
+ * one agent at once, not even after one was abandoned (a new cycle waits until the abandoned one
+ * settled); a cycle that throws or times out marks the agent `Error` and the loop goes on. Loops
+ * run only in the process holding the board's "agents" lease, and every write of a cycle checks
+ * that lease inside its transaction; an error while checking the lease steps this process down.
+ * Other processes follow the published statuses (Running, next run) and can still pause, resume
+ * and request a run through the store.
  */
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { Emitter, type Event } from '../domain/event';
 import type { Board, BoardReader, StoreChange } from '../store/api';
 import { AGENT_NAMES, type AgentName, type BackgroundAgent, type CycleResult, type Logger } from './agent';
+import { checkFence, fencedBoard, type Fence } from './fencedBoard';
 
 export type AgentState = 'Idle' | 'Running' | 'Paused' | 'Error' | 'Stopped';
 
@@ -38,12 +42,23 @@ export interface ManagerSettings {
 /** Lower bound on an interval whatever the settings say, so a typo cannot spin the CPU. */
 export const MIN_INTERVAL_SECONDS: Record<AgentName, number> = { PM: 5, Security: 10, Gatherer: 30, Worktree: 5 };
 
+/** A write a cycle made under the lease (for tests and the soak: no two holders write at once). */
+export interface CycleWrite {
+  agent: AgentName;
+  owner: string;
+  /** When the lease it wrote under was acquired: one term of one holder. */
+  term: number;
+  at: number;
+}
+
 interface Slot {
   agent: BackgroundAgent;
   status: AgentStatus;
   timer?: ReturnType<typeof setTimeout> | undefined;
   inFlight?: Promise<void> | undefined;
   abort?: AbortController | undefined;
+  /** A cycle abandoned after its timeout that has not returned yet: the next one waits for it. */
+  abandoned?: Promise<void> | undefined;
   paused: boolean;
   /** A run-now request arrived while a cycle was in flight: run again when it ends. */
   rerun: boolean;
@@ -70,10 +85,13 @@ export class AgentManager {
   private readonly slots = new Map<AgentName, Slot>();
   private readonly changed = new Emitter<readonly AgentStatus[]>();
   readonly onDidChangeStatus: Event<readonly AgentStatus[]> = this.changed.event;
+  private readonly wrote = new Emitter<CycleWrite>();
+  /** A cycle's write went through under the lease. */
+  readonly onDidWrite: Event<CycleWrite> = this.wrote.event;
   private leader = false;
   private started = false;
   private stopping: Promise<void> | undefined;
-  private leaseTimer: ReturnType<typeof setInterval> | undefined;
+  private leaseTimer: ReturnType<typeof setTimeout> | undefined;
   private leaseCheck: Promise<void> | undefined;
   private boardSubscription: { dispose(): void } | undefined;
 
@@ -106,9 +124,17 @@ export class AgentManager {
     const { board } = this.opts;
     for (const slot of this.slots.values()) slot.paused = board.getAgentState(slot.agent.name)?.paused ?? false;
     this.boardSubscription = board.onDidChange((e) => this.onBoardChange(e));
+    void this.leaseLoop();
+  }
+
+  /** Checks the lease now, then again after a third of the lease timeout as it is set then. */
+  private async leaseLoop(): Promise<void> {
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
+    await this.checkLease();
+    if (this.stopping) return;
     const period = Math.max(1000, Math.floor(this.opts.settings.leaseTimeoutMs() / 3));
-    this.leaseTimer = setInterval(() => void this.checkLease(), period);
-    void this.checkLease();
+    this.leaseTimer ??= setTimeout(() => void this.leaseLoop(), period);
   }
 
   /** Stops every loop, aborts cycles in flight, waits for them, releases the lease. Idempotent. */
@@ -118,7 +144,7 @@ export class AgentManager {
   }
 
   private async doStop(): Promise<void> {
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
     this.leaseTimer = undefined;
     this.boardSubscription?.dispose();
     await this.leaseCheck;
@@ -132,6 +158,7 @@ export class AgentManager {
       }
     }
     this.changed.dispose();
+    this.wrote.dispose();
   }
 
   async pause(name: AgentName): Promise<void> {
@@ -166,13 +193,19 @@ export class AgentManager {
     await this.runCycle(slot, true);
   }
 
-  /** Applies changed intervals without a reload: each waiting loop is rescheduled. */
+  /**
+   * Applies changed settings without a reload: each waiting loop is rescheduled with its interval,
+   * and the lease is renewed at once and then at the pace of the lease timeout as it is now.
+   */
   reschedule(): void {
+    if (!this.started || this.stopping) return;
+    void this.leaseLoop();
     if (!this.leader) return;
     for (const slot of this.slots.values()) {
       if (!slot.inFlight && !slot.paused) this.schedule(slot, this.intervalMs(slot.agent.name));
     }
     this.fire();
+    void this.publishAll();
   }
 
   private slot(name: AgentName): Slot {
@@ -199,6 +232,9 @@ export class AgentManager {
         else if (!held) this.fire();
       } catch (err) {
         this.opts.log.warn(`Agents lease check failed: ${errorMessage(err)}`);
+        // Not knowing whether we still hold the lease, we must act as if we did not: another
+        // window may hold it by now.
+        if (this.leader && !this.stopping) await this.stopLoops('Stopped', `Stepped down: could not renew the agents lease (${errorMessage(err)})`);
       } finally {
         this.leaseCheck = undefined;
       }
@@ -219,6 +255,7 @@ export class AgentManager {
   }
 
   private async stopLoops(state: AgentState, activity = 'Stopped'): Promise<void> {
+    if (this.leader) this.opts.log.info(`This window stopped running the background agents: ${activity}`);
     this.leader = false;
     const inFlight: Promise<void>[] = [];
     for (const slot of this.slots.values()) {
@@ -226,6 +263,7 @@ export class AgentManager {
       slot.timer = undefined;
       slot.abort?.abort(new Error('the background agents are stopping'));
       if (slot.inFlight) inFlight.push(slot.inFlight);
+      if (slot.abandoned) inFlight.push(slot.abandoned);
     }
     await Promise.allSettled(inFlight);
     for (const slot of this.slots.values()) {
@@ -284,20 +322,31 @@ export class AgentManager {
       return slot.inFlight;
     }
     if (!this.leader || this.stopping || (slot.paused && !manual)) return Promise.resolve();
-    slot.inFlight = this.executeCycle(slot).finally(() => {
-      slot.inFlight = undefined;
-      slot.abort = undefined;
-      if (slot.rerun && this.leader && !this.stopping) {
-        slot.rerun = false;
-        void this.runCycle(slot, true);
-      } else if (slot.paused) {
-        this.setStatus(slot, { state: 'Paused', activity: 'Paused', nextRunAt: undefined });
-      } else {
-        this.schedule(slot, this.intervalMs(slot.agent.name));
-      }
-      this.fire();
-    });
+    slot.inFlight = this.afterAbandoned(slot)
+      .then(() => (this.leader && !this.stopping ? this.executeCycle(slot) : undefined))
+      .finally(() => {
+        slot.inFlight = undefined;
+        slot.abort = undefined;
+        if (!this.leader || this.stopping) return;
+        if (slot.rerun) {
+          slot.rerun = false;
+          void this.runCycle(slot, true);
+        } else if (slot.paused) {
+          this.setStatus(slot, { state: 'Paused', activity: 'Paused', nextRunAt: undefined });
+        } else {
+          this.schedule(slot, this.intervalMs(slot.agent.name));
+        }
+        this.fire();
+        void this.publish(slot);
+      });
     return slot.inFlight;
+  }
+
+  /** Waits until an abandoned cycle of this agent has returned: two never run side by side. */
+  private async afterAbandoned(slot: Slot): Promise<void> {
+    if (!slot.abandoned) return;
+    this.setStatus(slot, { activity: 'Waiting for the abandoned cycle to finish' });
+    await slot.abandoned;
   }
 
   private async executeCycle(slot: Slot): Promise<void> {
@@ -307,24 +356,38 @@ export class AgentManager {
     slot.abort = abort;
     const timeoutMs = settings.cycleTimeoutMs();
     this.setStatus(slot, { state: 'Running', activity: 'Starting cycle', lastActiveAt: clock.now(), nextRunAt: undefined });
+    await this.publish(slot);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const aborted = new Promise<never>((_, reject) => {
       timer = setTimeout(() => abort.abort(new CycleTimeoutError(timeoutMs)), timeoutMs);
       abort.signal.addEventListener('abort', () => reject(abort.signal.reason instanceof Error ? abort.signal.reason : new Error(String(abort.signal.reason))), { once: true });
     });
     aborted.catch(() => undefined);
+    const fence: Fence = {
+      signal: abort.signal,
+      leaseName: AGENTS_LEASE,
+      leaseTimeoutMs: () => settings.leaseTimeoutMs(),
+      now: () => clock.now(),
+      onWrite: (term, at) => this.wrote.fire({ agent: name, owner: board.ownerId, term, at }),
+    };
     let result: CycleResult | undefined;
+    let cycle: Promise<CycleResult> | undefined;
     try {
-      const cycle = slot.agent.runCycle({
-        board,
+      cycle = slot.agent.runCycle({
+        board: fencedBoard(board, fence),
         clock,
         log,
         signal: abort.signal,
         setActivity: (text) => {
           if (!abort.signal.aborted) this.setStatus(slot, { activity: text, lastActiveAt: clock.now() });
         },
+        fence: async () => {
+          await board.refresh();
+          checkFence(board, board, fence);
+        },
       });
-      // A cycle that ignores the signal keeps running, but the loop does not wait for it.
+      // A cycle that ignores the signal keeps running (its writes are fenced), and the next cycle
+      // of this agent waits until it has returned.
       result = await Promise.race([cycle, aborted]);
       this.setStatus(slot, {
         state: 'Idle',
@@ -335,6 +398,17 @@ export class AgentManager {
         lastError: undefined,
       });
     } catch (err) {
+      if (abort.signal.aborted && cycle) {
+        const abandoned: Promise<void> = cycle
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(() => {
+            if (slot.abandoned === abandoned) slot.abandoned = undefined;
+          });
+        slot.abandoned = abandoned;
+      }
       if (this.stopping || !this.leader) return;
       const message = errorMessage(err);
       log.error(`${name} agent cycle failed: ${message}`);
@@ -342,18 +416,30 @@ export class AgentManager {
     } finally {
       if (timer) clearTimeout(timer);
     }
-    await this.publish(slot);
   }
 
-  /** Other windows read the holder's statuses from the store. */
+  /**
+   * Other windows read the holder's statuses from the store: written when a cycle starts (Running)
+   * and once it is over and the next one is scheduled (its next run time). Fenced like a cycle's
+   * writes: a window that lost the lease publishes nothing.
+   */
   private async publish(slot: Slot): Promise<void> {
-    if (!this.leader) return;
+    if (!this.leader || this.stopping) return;
+    const { board, clock, settings } = this.opts;
+    const fence: Fence = { signal: new AbortController().signal, leaseName: AGENTS_LEASE, leaseTimeoutMs: () => settings.leaseTimeoutMs(), now: () => clock.now() };
     try {
       const status = { ...slot.status } as unknown as Record<string, unknown>;
-      await this.opts.board.write((tx) => tx.setAgentState(slot.agent.name, { status, lastCycleAt: this.opts.clock.now() }));
+      await board.write((tx) => {
+        checkFence(board, tx, fence);
+        tx.setAgentState(slot.agent.name, { status, lastCycleAt: clock.now() });
+      });
     } catch (err) {
       this.opts.log.warn(`Publishing the ${slot.agent.name} agent's status failed: ${errorMessage(err)}`);
     }
+  }
+
+  private async publishAll(): Promise<void> {
+    for (const slot of this.slots.values()) await this.publish(slot);
   }
 
   private publishedStatus(name: AgentName): AgentStatus | undefined {

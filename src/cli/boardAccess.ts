@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { BOARD_DB_NAME, BOARD_DIR_NAME, resolveBoardLocation } from '../store/location';
 import { openReportLines } from '../store/repairRecord';
 import { openBoard, type SqlBoard } from '../store/sqlBoard';
+import { bundledWasmPath } from '../store/sqlite';
 import { notFound } from './cliError';
 
 export interface CliEnvironment {
@@ -22,8 +23,7 @@ export interface FoundBoard {
 
 /** The bundled CLI ships sql.js's wasm beside itself; compiled for tests it uses the package's. */
 export function wasmPath(): string | undefined {
-  const bundled = path.join(__dirname, 'sql-wasm.wasm');
-  return existsSync(bundled) ? bundled : undefined;
+  return bundledWasmPath();
 }
 
 export async function findBoard(where: CliEnvironment): Promise<FoundBoard> {

@@ -1,6 +1,6 @@
 /** What people and scripts use: init, list, show, create, move, heal, agents, runs. */
 import { healStuckTickets } from '../agents/pm/heal';
-import { localProcessProbe } from '../agents/pm/liveness';
+import { localProcessProbe } from '../process/localProbe';
 import { DEFAULT_PM_SETTINGS } from '../agents/pm/settings';
 import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE } from '../agents/manager';

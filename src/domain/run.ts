@@ -32,6 +32,11 @@ export interface Run {
   exitCode?: number | undefined;
   attempt: number;
   logFile?: string | undefined;
+  /**
+   * The agent process's start token (processIdentity): with `pid`, tells the agent from a later
+   * process that reused its pid.
+   */
+  processStart?: string | undefined;
   /** Last progress an agent reported through the CLI, 0..100. */
   reportedProgress?: number | undefined;
   note?: string | undefined;
@@ -46,4 +51,20 @@ export interface Run {
 
 export function isLive(run: Run): boolean {
   return run.status === 'running' || run.status === 'queued';
+}
+
+/** The agent name of a run a person works in an integrated terminal. */
+export const TERMINAL_AGENT = 'terminal';
+
+/** A person works this run in a terminal: no process of ours to judge or stop by time. */
+export function isTerminalRun(run: Pick<Run, 'agent' | 'pid'>): boolean {
+  return run.agent === TERMINAL_AGENT && run.pid === undefined;
+}
+
+/**
+ * How often an owner writes `heartbeatAt` on its live runs, given the silence after which other
+ * machines call the owner gone: a third of it, between one and ten seconds.
+ */
+export function heartbeatIntervalFor(timeoutMs: number): number {
+  return Math.max(1000, Math.min(10_000, Math.floor(timeoutMs / 3)));
 }

@@ -15,6 +15,8 @@ export interface BoardStatusInput {
   queue: DispatchPlan;
   /** Live runs waiting for a person (`run.attention`, see `runsNeedingInput`). */
   needsInput?: number | undefined;
+  /** Agents of this board whose owner is gone (listed in the Agents view with Stop). */
+  orphans?: number;
 }
 
 export interface BoardStatus {
@@ -38,6 +40,7 @@ export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
   const needs: string[] = [];
   if (attention.needsInput) needs.push(`${attention.needsInput} needs input`);
   if (attention.stalled) needs.push(`${attention.stalled} stalled`);
+  if (input.orphans) needs.push(`${input.orphans} orphaned`);
   if (attention.stuck) needs.push(`${attention.stuck} stuck`);
   if (attention.blockers) needs.push(`${attention.blockers} blocked`);
   const running = input.statuses.filter((s) => s.state !== 'Stopped').length;

@@ -4,8 +4,7 @@
  * as it comes, tool calls, requests for a person) is published for whoever watches runs. One per RunManager,
  * passed as its `observeOutput`.
  */
-import type { Logger } from '../agents/agent';
-import { silentLogger } from '../agents/agent';
+import { silentLogger, type Logger } from '../domain/logger';
 import { errorMessage } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import type { Run } from '../domain/run';

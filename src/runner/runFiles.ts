@@ -2,7 +2,6 @@
  * A run's files under the board folder: `.factory/runs/<run id>/output.log` and `prompt.md`. The
  * run id is checked before it becomes part of a path.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { assertEntityId } from '../domain/ids';
@@ -25,37 +24,8 @@ export async function ensureRunDir(boardDir: string, runId: string): Promise<str
   return dir;
 }
 
-/** Appends raw output to the log file; `close` resolves once everything is on disk. */
-export class RunLogWriter {
-  private readonly stream: WriteStream;
-  private failed: Error | undefined;
-
-  constructor(readonly file: string) {
-    this.stream = createWriteStream(file, { flags: 'a' });
-    this.stream.on('error', (err) => {
-      this.failed = err;
-    });
-  }
-
-  write(chunk: Buffer | string): void {
-    if (!this.failed) this.stream.write(chunk);
-  }
-
-  get error(): Error | undefined {
-    return this.failed;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stream.closed || this.stream.destroyed) {
-        resolve();
-        return;
-      }
-      this.stream.end(() => resolve());
-      this.stream.once('error', () => resolve());
-    });
-  }
-}
+/** The default cap on one run's log (`agentFactory.runs.maxLogKB`). */
+export const DEFAULT_MAX_LOG_BYTES = 4096 * 1024;
 
 /** Splits a byte stream into lines, keeping a partial last line until it is complete. */
 export class LineSplitter {

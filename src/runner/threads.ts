@@ -3,12 +3,11 @@
  * tail of a failed attempt's log) and the ticket's PM thread (what agents report through the CLI,
  * where the PM's check-ins also go).
  */
-import { PM_THREAD_KEY } from '../agents/pm/thread';
 import type { Conversation } from '../domain/conversation';
+import { PM_THREAD_KEY, RUN_THREAD_KEY } from '../domain/threadKeys';
 import type { BoardReader, BoardTx } from '../store/api';
 
-export const RUN_THREAD_KEY = 'runs';
-export { PM_THREAD_KEY };
+export { PM_THREAD_KEY, RUN_THREAD_KEY };
 
 export function findRunThread(board: BoardReader, ticketId: string): Conversation | undefined {
   return board.findConversation(ticketId, RUN_THREAD_KEY);

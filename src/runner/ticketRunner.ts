@@ -3,15 +3,15 @@
  * ticket READY -> IN_DEV with compare-and-set, in one transaction, so the PM never sees an IN_DEV
  * ticket without a live run (the original did the reverse and healed tickets that were starting).
  * Then the worktree is created or reused, the prompt written, and the stage's agent launched, or,
- * with no agent configured, a terminal run handed to the editor.
+ * with no agent configured, a terminal opened for a person (in the editor). Whatever fails after
+ * the run was recorded ends it as failed and undoes the move, so the ticket can be started again
+ * at once and no queued or running row is left behind.
  */
-import type { Logger } from '../agents/agent';
-import { silentLogger } from '../agents/agent';
-import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import type { Disposable } from '../domain/event';
 import { assertTicketId } from '../domain/ids';
-import { isLive, type Run } from '../domain/run';
+import { silentLogger, type Logger } from '../domain/logger';
+import type { Run } from '../domain/run';
 import { isActive, type Actor, type Status } from '../domain/status';
 import type { Ticket, Worktree } from '../domain/ticket';
 import type { Board } from '../store/api';
@@ -20,19 +20,22 @@ import { findProgram } from './profiles/programLookup';
 import { builtInProfile } from './profiles/profiles';
 import { writePromptFile } from './prompt';
 import type { RunEnded, RunManager } from './runManager';
-import { ensureRunThread } from './threads';
 
 export interface TicketRunnerDeps {
   board: Board;
   runs: RunManager;
   log?: Logger;
-  clock?: Clock;
   /** The agent configured for a stage; undefined = none (a terminal). Throws for a malformed setting. */
   commandFor(stage: Status): AgentCommand | undefined;
   /** Creates or reuses the ticket's worktree (ensureTicketWorktree) and returns it. */
   prepareWorktree(ticket: Ticket): Promise<Worktree>;
   /** Workspace trust: nothing is spawned in an untrusted workspace. */
   isTrusted(): boolean;
+  /**
+   * Opens the terminal a person works a stage in when no agent is configured for it (the editor).
+   * Without it (a headless host) such a stage cannot be started.
+   */
+  openTerminal?(started: StartedRun, ticket: Ticket): void | Promise<void>;
   /** The environment agents inherit (where their program is looked up); defaults to this process's. */
   env?: NodeJS.ProcessEnv;
 }
@@ -51,12 +54,10 @@ export interface StartedRun {
 
 export class TicketRunner implements Disposable {
   private readonly log: Logger;
-  private readonly clock: Clock;
   private readonly subscription: Disposable;
 
   constructor(private readonly deps: TicketRunnerDeps) {
     this.log = deps.log ?? silentLogger;
-    this.clock = deps.clock ?? systemClock;
     this.subscription = deps.runs.onDidEndRun((e) => this.chain(e));
   }
 
@@ -78,6 +79,9 @@ export class TicketRunner implements Disposable {
     if (!ticket) throw new FactoryError('not-found', `there is no ticket ${id}`);
     const stage = expectedStage ?? stageToStart(ticket);
     const command = this.deps.commandFor(stage);
+    if (!command && !this.deps.openTerminal) {
+      throw new FactoryError('runner', `no agent is configured for ${stage} (agentFactory.agents.${STAGE_SETTING_NAMES[stage] ?? stage}), and a terminal can only be opened in the editor`);
+    }
     if (command) await assertProgramFound(command, stage, { ...(this.deps.env ?? process.env), ...command.env });
     const agent = agentName(command);
 
@@ -108,52 +112,35 @@ export class TicketRunner implements Disposable {
       throw new FactoryError('status-conflict', `${recorded.refused.message} (run ${recorded.run.id} recorded as cancelled)`);
     }
     const run = recorded.run;
-    runs.reserve(run.id);
+    const undoMove = stage === 'IN_DEV' && ticket.status === 'READY';
+    let step = 'prepare the worktree';
     try {
-      let worktree: Worktree;
-      try {
-        worktree = await this.deps.prepareWorktree(board.getTicket(id) ?? ticket);
-      } catch (err) {
-        await this.abandon(run, stage === 'IN_DEV' && ticket.status === 'READY', `could not prepare the worktree: ${errorMessage(err)}`);
-        throw new FactoryError('git', `${id}: could not prepare its worktree: ${errorMessage(err)}`, { cause: err });
-      }
+      runs.reserve(run.id);
+      const worktree = await this.deps.prepareWorktree(board.getTicket(id) ?? ticket);
+      step = 'write the prompt file';
       const prepared = await board.write((tx) => tx.updateRun(run.id, { worktree: worktree.path }));
       const current = board.getTicket(id) ?? ticket;
       const promptFile = await writePromptFile(board, { ticket: current, run: prepared, worktree: worktree.path, boardDir: board.dir });
       if (command) {
+        step = 'launch the agent';
         const queuePosition = runs.launch({ runId: run.id, command, title: current.title, promptFile, worktree: worktree.path });
         this.log.info(`${id}: ${stage} run ${run.id} (${agent}) ${queuePosition ? `queued at position ${queuePosition}` : 'started'}`);
         return { run: board.getRun(run.id) ?? prepared, kind: 'agent', queuePosition, worktree: worktree.path, promptFile };
       }
+      step = 'open the terminal';
       const attached = await runs.attachTerminalRun(run.id);
       const env = await runs.agentEnvironment(attached, promptFile);
+      const started: StartedRun = { run: attached, kind: 'terminal', worktree: worktree.path, promptFile, env };
+      await this.deps.openTerminal?.(started, current);
       this.log.info(`${id}: ${stage} run ${run.id} in a terminal`);
-      return { run: attached, kind: 'terminal', worktree: worktree.path, promptFile, env };
+      return started;
+    } catch (err) {
+      const why = `could not ${step}: ${errorMessage(err)}`;
+      await runs.abandonStart(run, why, undoMove);
+      throw new FactoryError(step === 'prepare the worktree' ? 'git' : 'runner', `${id}: ${why}`, { cause: err });
     } finally {
       runs.release(run.id);
     }
-  }
-
-  /** A start that could not go on: the run fails with the reason, and a fresh move is undone. */
-  private async abandon(run: Run, undoMove: boolean, why: string): Promise<void> {
-    await this.deps.board
-      .write((tx) => {
-        const row = tx.getRun(run.id);
-        if (!row || !isLive(row)) return;
-        const failed = tx.updateRun(run.id, { status: 'failed', endedAt: this.clock.now(), note: why });
-        const thread = ensureRunThread(tx, run.ticketId);
-        tx.addMessage({
-          conversationId: thread.id,
-          author: 'runner',
-          kind: 'system',
-          body: `${run.stage} run ${run.id} (${run.agent}, attempt ${run.attempt}) did not start: ${why}.`,
-          metadata: { runId: run.id, stage: run.stage, status: failed.status },
-        });
-        if (undoMove && tx.getTicket(run.ticketId)?.status === 'IN_DEV') {
-          tx.transition(run.ticketId, 'IN_DEV', 'READY', 'runner', `Start undone: ${why}`);
-        }
-      })
-      .catch((err: unknown) => this.log.error(`Could not record that run ${run.id} did not start: ${errorMessage(err)}`));
   }
 
   /** After a stage succeeds, the next stage's agent starts when one is configured. */

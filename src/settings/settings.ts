@@ -17,6 +17,7 @@ import { isProfileName, PROFILE_NAMES } from '../runner/profiles/profile';
 import { resolveAgentCommand } from '../runner/profiles/profiles';
 import type { RunBudget } from '../runner/budget';
 import type { RunWatchSettings } from '../runner/runWatch';
+import type { RunRetention } from '../runner/runRetention';
 import type { SecuritySettings } from '../scan/security/settings';
 import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
 
@@ -101,6 +102,15 @@ export class Settings {
 
   maxParallel(): number {
     return this.number('runs.maxParallel');
+  }
+
+  /** The cap on one run's log, in bytes. */
+  maxLogBytes(): number {
+    return this.number('runs.maxLogKB') * 1024;
+  }
+
+  runRetention(): RunRetention {
+    return { retentionDays: this.number('runs.retentionDays'), retentionCount: this.number('runs.retentionCount') };
   }
 
   maxAttempts(): number {

@@ -73,8 +73,13 @@ export interface NewRun {
   startedAt?: number;
 }
 
-/** `startedAt` moves when a queued run actually starts, so queue time never counts as run time. */
-export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'logFile' | 'reportedProgress' | 'note' | 'owner' | 'verdict' | 'summary'>>;
+/**
+ * `startedAt` moves when a queued run actually starts, so queue time never counts as run time.
+ * `logFile: null` forgets a log that retention removed.
+ */
+export type RunPatch = Partial<Pick<Run, 'startedAt' | 'pid' | 'processStart' | 'heartbeatAt' | 'lastOutputAt' | 'endedAt' | 'status' | 'exitCode' | 'worktree' | 'reportedProgress' | 'note' | 'owner' | 'verdict' | 'summary'>> & {
+  logFile?: string | null;
+};
 
 export interface NewCheckIn {
   ticketId: string;

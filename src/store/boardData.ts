@@ -52,7 +52,7 @@ export function newEntityId(prefix: string): string {
 const TICKET_UPDATE = `UPDATE tickets SET title = ?, description = ?, acceptance_criteria = ?, priority = ?, type = ?,
   labels = ?, fingerprint = ?, assigned_agent = ?, worktree = ?, heal_count = ?, depends_on = ?, updated_at = ? WHERE id = ?`;
 const RUN_UPDATE = `UPDATE runs SET pid = ?, heartbeat_at = ?, last_output_at = ?, ended_at = ?, status = ?, exit_code = ?,
-  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ?, verdict = ?, summary = ? WHERE id = ?`;
+  worktree = ?, log_file = ?, reported_progress = ?, note = ?, owner = ?, started_at = ?, process_start = ?, verdict = ?, summary = ? WHERE id = ?`;
 
 /** `WHERE a = ? AND b IN (?, ?)` from whichever filter fields are set, with their parameters. */
 class Where {
@@ -439,6 +439,7 @@ export class BoardData implements BoardTx {
       next.note === undefined ? null : validateDescription(next.note),
       requiredText(next.owner, 'owner'),
       finiteNumber(next.startedAt, 'start time'),
+      optionalText(next.processStart, 'process start') ?? null,
       next.verdict === undefined ? null : oneOf(next.verdict, VERDICTS, 'verdict'),
       next.summary === undefined ? null : validateDescription(next.summary),
       run.id,

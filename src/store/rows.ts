@@ -108,6 +108,7 @@ export function toRun(r: Row): Run {
     exitCode: optNum(r.exit_code),
     attempt: num(r.attempt),
     logFile: optStr(r.log_file),
+    processStart: optStr(r.process_start),
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
     usage: toUsage(r),

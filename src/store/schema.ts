@@ -215,16 +215,26 @@ const V4: Migration = {
 };
 
 /**
- * A live run's attention: whether it waits for a person (its hooks, a prompt in its output) or
- * repeats itself, as JSON (`{ needsInput?, loop? }`), null when neither.
+ * The start token of a run's agent process (see src/process/processIdentity.ts): with the pid it
+ * identifies the process, so an orphaned agent is stopped only while its pid is still that agent.
  */
 const V5: Migration = {
   version: 5,
+  name: 'agent process start token',
+  statements: [`ALTER TABLE runs ADD COLUMN process_start TEXT`],
+};
+
+/**
+ * A live run's attention: whether it waits for a person (its hooks, a prompt in its output) or
+ * repeats itself, as JSON (`{ needsInput?, loop? }`), null when neither.
+ */
+const V6: Migration = {
+  version: 6,
   name: 'needs input and loops of runs',
   statements: [`ALTER TABLE runs ADD COLUMN attention TEXT`],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

@@ -3,6 +3,8 @@
  * prepared statements, rows as plain objects, and a recorder that captures every mutating
  * statement with its parameters so the write can be journaled and replayed elsewhere.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import type { BindParams, Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 
@@ -16,6 +18,15 @@ const modules = new Map<string, Promise<SqlJsStatic>>();
 
 export function defaultWasmPath(): string {
   return require.resolve('sql.js/dist/sql-wasm.wasm');
+}
+
+/**
+ * The wasm a bundle (dist/cli.js, a headless host) ships beside itself; undefined when running
+ * compiled (tests), where the package's own is used.
+ */
+export function bundledWasmPath(): string | undefined {
+  const bundled = join(__dirname, 'sql-wasm.wasm');
+  return existsSync(bundled) ? bundled : undefined;
 }
 
 /** The initialized sql.js module for a wasm file; loaded once per process and path. */

@@ -178,6 +178,16 @@ export class BoardSession extends Disposable {
     this.changed.fire(this.board);
   }
 
+  /**
+   * Hands the board over to the ordered shutdown of a closing window, which closes it after the
+   * runs and the agents wrote their last changes. Nothing is told: the window is going away.
+   */
+  release(): Board | undefined {
+    const board = this._board;
+    this._board = undefined;
+    return board;
+  }
+
   override dispose(): void {
     const board = this._board;
     this._board = undefined;

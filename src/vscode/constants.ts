@@ -21,6 +21,7 @@ export const enum Commands {
   PauseAgent = 'agentFactory.pauseAgent',
   ResumeAgent = 'agentFactory.resumeAgent',
   CancelRun = 'agentFactory.cancelRun',
+  StopOrphan = 'agentFactory.stopOrphan',
   ConfigureAgent = 'agentFactory.configureAgent',
   OpenBoardFolder = 'agentFactory.openBoardFolder',
   ShowLog = 'agentFactory.showLog',

@@ -3,23 +3,22 @@
  * lives in its own folder; this file only decides who gets what.
  */
 import * as vscode from 'vscode';
-import type { BackgroundAgent } from '../agents/agent';
-import { GathererAgent } from '../agents/gathererAgent';
 import { AgentManager } from '../agents/manager';
-import { localProcessProbe } from '../agents/pm/liveness';
-import { PmAgent } from '../agents/pm/pmAgent';
-import { SecurityAgent } from '../agents/securityAgent';
 import { WorktreeAgent } from '../agents/worktreeAgent';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { SimpleGitPort } from '../git/simpleGitPort';
+import { createBackgroundAgents } from '../host/backgroundAgents';
+import { shutDownInOrder } from '../host/shutdown';
+import { localProcessProbe } from '../process/localProbe';
+import { StallWatch } from '../process/stallWatch';
+import { findOrphans } from '../runner/orphans';
 import type { Board } from '../store/api';
 import { registerAgentCommands } from './agents/agentCommands';
 import { AgentsModel } from './agents/agentsModel';
 import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
 import { AutopilotCommands } from './agents/autopilotCommands';
-import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
@@ -42,9 +41,15 @@ export interface TestApi {
   statusBarText(): string;
   statusBarTooltip(): string;
   agentsModel: AgentsModel;
+  agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
   runs: RunTesting;
   securityDiagnostics: SecurityDiagnostics;
+  /**
+   * Closes this window's part the way VS Code does when the window closes: `deactivate`, then the
+   * subscriptions disposed at once without waiting for it. The extension is gone afterwards.
+   */
+  closeWindowAsVsCodeDoes(): Promise<void>;
   /** How git is reached: "the editor's Git API", or why not (then simple-git alone). */
   gitApi(): string;
 }
@@ -54,21 +59,23 @@ export interface ExtensionExports {
   testing?: TestApi;
 }
 
-let shutdown: (() => Promise<void>) | undefined;
+let closeWindow: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionExports> {
   const started = Date.now();
+  // Not in context.subscriptions: closing the window logs until its last step (see closeWindow).
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
-  context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
-  const model = new AgentsModel();
+  const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: config.leaseTimeoutMs(), clock: systemClock });
+  const model = new AgentsModel((board) => findOrphans(board, orphanContext()));
   const statusBar = new AgentsStatusBar(model);
   const securityDiagnostics = new SecurityDiagnostics();
   const tickets = registerTicketFeatures({ context, session, log, prompter });
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false });
+  const agentsTree = new AgentsTreeProvider(model);
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
   context.subscriptions.push(agentsView);
 
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
@@ -77,19 +84,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
-  const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
-  context.subscriptions.push(runFeatures);
-  // The PM stops overrun runs through this window's runner when it owns them.
-  const pmPorts = createPmPorts(config, git, log, () => runFeatures.localStop);
+  const stallWatch = new StallWatch();
+  context.subscriptions.push(stallWatch);
+  // Its runner is handed to closeWindow before VS Code disposes it: the runs must be recorded
+  // before the board closes.
+  const runFeatures = registerRunFeatures({ context, session, config, git, prompter, log });
 
   let manager: AgentManager | undefined;
-  const buildAgents = (): BackgroundAgent[] => [
-    new PmAgent({ settings: () => config.pmSettings(), probe: localProcessProbe, signals: pmPorts.signals, stopper: pmPorts.stopper }),
-    new SecurityAgent({ settings: () => config.securitySettings(), git }),
-    new GathererAgent({ settings: () => config.gathererSettings(), diagnostics: createDiagnosticsPort() }),
-    worktreeAgent,
-  ];
-
   const stopManager = async () => {
     const m = manager;
     manager = undefined;
@@ -105,10 +106,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       return;
     }
     model.note = undefined;
-    manager = new AgentManager({ board, clock: systemClock, log, agents: buildAgents(), settings: config.managerSettings() });
+    const agents = createBackgroundAgents({
+      board,
+      settings: config,
+      git,
+      log,
+      clock: systemClock,
+      probe: localProcessProbe,
+      stallWatch,
+      runs: () => runFeatures.runs,
+      diagnostics: createDiagnosticsPort(),
+      worktree: worktreeAgent,
+    });
+    manager = new AgentManager({ board, clock: systemClock, log, agents, settings: config.managerSettings() });
     model.bind(board, manager);
     manager.start();
   };
+
+  // Closing the window: this window's runs are stopped and recorded, the agents lease released
+  // (another window takes over at once, not after the lease timeout), and the board closed last.
+  // The first synchronous steps take everything away from the disposals VS Code runs right after
+  // calling deactivate, which it does not wait for.
+  let closing: Promise<void> | undefined;
+  closeWindow = () => {
+    closing ??= (() => {
+      const board = session.release();
+      const agents = manager;
+      manager = undefined;
+      const runs = runFeatures.release();
+      return runs
+        .then((r) => shutDownInOrder({ runs: r, manager: agents, board }, 'the editor window closed', log))
+        .finally(() => log.dispose());
+    })();
+    return closing;
+  };
+  context.subscriptions.push({ dispose: () => void closeWindow?.() }, runFeatures);
 
   context.subscriptions.push(
     session.onDidChangeBoard((board) => {
@@ -126,7 +158,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       if (!session.board) void session.open().catch((err: unknown) => log.error(`Opening the board failed: ${errorMessage(err)}`));
     }),
-    registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager }),
+    registerAgentCommands({ session, config, prompter, log, probe: localProcessProbe, manager: () => manager, model, orphanContext }),
     registerWorktreeCommands({ session, prompter, log, agent: worktreeAgent }),
     registerConfigureAgent({ prompter, log }),
     new AutopilotCommands({ session, prompter, log }),
@@ -143,15 +175,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(board.dir));
     }),
   );
-
-  // Stopping the agents is asynchronous (cycles in flight are aborted and awaited, the lease is
-  // released); deactivate waits for it before the board closes.
-  shutdown = async () => {
-    // Agent processes first (their outcomes are written to the board), then the loops.
-    await runFeatures.shutdown();
-    await stopManager();
-    await session.board?.close();
-  };
 
   if (vscode.workspace.isTrusted) await gitApi.lookUp();
   try {
@@ -171,16 +194,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       statusBarText: () => statusBar.text,
       statusBarTooltip: () => statusBar.tooltipText,
       agentsModel: model,
+      agentsTree,
       tickets: tickets.testing,
       runs: runFeatures.testing,
       securityDiagnostics,
+      closeWindowAsVsCodeDoes: async () => {
+        const deactivated = deactivate();
+        for (const d of context.subscriptions.splice(0)) d.dispose();
+        await deactivated;
+      },
       gitApi: () => gitApi.description,
     },
   };
 }
 
 export async function deactivate(): Promise<void> {
-  const stop = shutdown;
-  shutdown = undefined;
-  await stop?.();
+  await closeWindow?.();
 }

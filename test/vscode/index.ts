@@ -19,10 +19,12 @@ interface Results {
   failed: { title: string; error: string }[];
 }
 
+/** Every test file in name order; `*.last.test.js` files end the run (they close the window). */
 function suiteFiles(dir: string): string[] {
+  const last = (file: string): number => (file.endsWith('.last.test.js') ? 1 : 0);
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.js'))
-    .sort()
+    .sort((a, b) => last(a) - last(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map((file) => join(dir, file));
 }
 

@@ -3,7 +3,7 @@
  * commits and changed files in its worktree, and the state of its runs. Pure: no I/O, no clock.
  */
 import { checkInType, formatPercent, type CheckInType, type Findings } from '../../domain/checkin';
-import type { Run } from '../../domain/run';
+import { isTerminalRun, type Run } from '../../domain/run';
 import type { Status } from '../../domain/status';
 import type { Bug, Ticket } from '../../domain/ticket';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
@@ -28,15 +28,20 @@ export interface RunAssessment {
   overrun: boolean;
 }
 
+/**
+ * A run's progress and limits. A person working in a terminal is never stalled (thinking is
+ * silent) nor overrun (they decide how long it takes): the PM only checks in on them, quietly.
+ */
 export function assessRun(run: Run, now: number, alive: boolean, activity: WorktreeActivity | undefined, s: PmSettings): RunAssessment {
   const lastProgressAt = Math.max(run.startedAt, run.lastOutputAt ?? 0, activity?.lastCommitAt ?? 0, activity?.lastFileChangeAt ?? 0);
+  const judged = alive && !isTerminalRun(run);
   return {
     run,
     alive,
     lastProgressAt,
     // A run that repeats itself shows output all the time: the loop mark is its stall.
-    stalled: alive && (now - lastProgressAt > s.stallMinutes * MINUTE || run.attention?.loop !== undefined),
-    overrun: alive && now - run.startedAt > s.maxRunMinutes * MINUTE,
+    stalled: judged && (now - lastProgressAt > s.stallMinutes * MINUTE || run.attention?.loop !== undefined),
+    overrun: judged && now - run.startedAt > s.maxRunMinutes * MINUTE,
   };
 }
 
@@ -98,7 +103,11 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
   const live = sig.live;
   if (live) {
     const run = live.run;
-    evidence.push(`Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`);
+    evidence.push(
+      isTerminalRun(run)
+        ? `Worked by hand in a terminal (run ${run.id}) for ${formatDuration(now - run.startedAt)}`
+        : `Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`,
+    );
     if (run.attention?.loop) evidence.push(`Run ${run.id} repeats itself, ${run.attention.loop.repeats} times in a row: ${run.attention.loop.evidence}`);
     if (run.attention?.needsInput) concerns.push(`Run ${run.id} needs input: ${run.attention.needsInput.reason}`);
     if (live.overrun) concerns.push(`Run ${run.id} has run for ${formatDuration(now - run.startedAt)}, over the ${s.maxRunMinutes} min limit`);

@@ -1,22 +1,22 @@
 /**
  * Self-heal: an IN_DEV ticket that no live run has worked for longer than the grace period goes
  * back to READY (worktree and branch kept, so the retry continues the work); after `maxHeals`
- * heals it goes to BLOCKED instead, so nothing loops forever. Runs whose owner died are marked
- * `lost` first: they are what usually leaves a ticket stuck.
+ * heals it goes to BLOCKED instead, so nothing loops forever. Runs whose agent and owner are gone
+ * are marked `lost` first: they are what usually leaves a ticket stuck.
+ *
+ * Whether a run is dead is decided inside the write that marks it, with the clock read there and
+ * the rows as they are then: evidence gathered earlier (before slow git work, or before this
+ * process stalled) is never acted on as it was.
  */
-import type { Run } from '../../domain/run';
-import type { Board, BoardReader, BoardTx } from '../../store/api';
 import type { Clock } from '../../domain/clock';
-import { runLiveness, type ProcessProbe } from './liveness';
+import { runLiveness, type LivenessContext, type ProcessProbe } from '../../domain/liveness';
+import type { Run } from '../../domain/run';
+import { runsWithLiveTrees } from '../../process/liveTrees';
+import type { Board, BoardReader, BoardTx } from '../../store/api';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
 import { postToPmThread } from './thread';
 
 export const HEAL_ACTOR = 'PM';
-
-export interface DeadRun {
-  run: Run;
-  reason: string;
-}
 
 export interface HealPlan {
   ticketId: string;
@@ -28,27 +28,51 @@ export interface HealPlan {
 
 export type HealedTicket = HealPlan;
 
-/** Running or queued runs whose owner or process is gone. */
-export function findDeadRuns(reader: BoardReader, now: number, settings: PmSettings, probe: ProcessProbe): DeadRun[] {
-  const dead: DeadRun[] = [];
-  for (const run of reader.listRuns({ status: ['running', 'queued'] })) {
-    const l = runLiveness(run, now, settings.heartbeatTimeoutMs, probe);
-    if (!l.alive) dead.push({ run, reason: l.reason });
-  }
-  return dead;
+/** What judging runs needs besides the rows: the probe, this process's own identity and stalls. */
+export interface JudgeContext extends Omit<LivenessContext, 'now'> {
+  /** This process's owner id: its own runs are never called lost by it (it records them itself). */
+  self: string;
 }
 
-export function markRunsLost(tx: BoardTx, dead: readonly DeadRun[], now: number): Run[] {
+export interface RunVerdicts {
+  /** Live rows whose agent and owner are gone, with why. */
+  dead: { run: Run; reason: string }[];
+  /** Live rows whose agent runs on although its owner is gone. */
+  orphans: Run[];
+  /** Tickets that have a run still alive (orphans included). */
+  liveTickets: Set<string>;
+}
+
+/** Judges every queued or running row at `now`. */
+export function judgeRuns(reader: BoardReader, now: number, ctx: JudgeContext): RunVerdicts {
+  const verdicts: RunVerdicts = { dead: [], orphans: [], liveTickets: new Set() };
+  for (const run of reader.listRuns({ status: ['running', 'queued'] })) {
+    if (run.owner === ctx.self) {
+      verdicts.liveTickets.add(run.ticketId);
+      continue;
+    }
+    const l = runLiveness(run, { ...ctx, now });
+    if (!l.alive) {
+      verdicts.dead.push({ run, reason: l.reason });
+      continue;
+    }
+    verdicts.liveTickets.add(run.ticketId);
+    if (l.orphan) verdicts.orphans.push(run);
+  }
+  return verdicts;
+}
+
+/** Marks the dead runs lost, judged again inside this write; returns them and the verdicts. */
+export function markRunsLost(tx: BoardTx, now: number, ctx: JudgeContext): { lost: Run[]; verdicts: RunVerdicts } {
+  const verdicts = judgeRuns(tx, now, ctx);
   const lost: Run[] = [];
-  for (const { run, reason } of dead) {
-    const current = tx.getRun(run.id);
-    if (!current || (current.status !== 'running' && current.status !== 'queued')) continue;
+  for (const { run, reason } of verdicts.dead) {
     // It ended at its last sign of life, not when someone noticed: a ticket whose agent died an
     // hour ago has been stuck for an hour.
-    const lastSeen = Math.min(now, Math.max(current.heartbeatAt, current.lastOutputAt ?? 0, current.startedAt));
+    const lastSeen = Math.min(now, Math.max(run.heartbeatAt, run.lastOutputAt ?? 0, run.startedAt));
     lost.push(tx.updateRun(run.id, { status: 'lost', endedAt: lastSeen, note: `Lost: ${reason}` }));
   }
-  return lost;
+  return { lost, verdicts };
 }
 
 /**
@@ -109,6 +133,8 @@ export interface HealOptions {
   clock: Clock;
   settings: PmSettings;
   probe: ProcessProbe;
+  /** Runs whose agent's process tree lives on after its leader exited; looked up when not given. */
+  treeAlive?: ReadonlySet<string> | undefined;
 }
 
 export interface HealOutcome {
@@ -122,12 +148,12 @@ export interface HealOutcome {
  */
 export async function healStuckTickets(board: Board, opts: HealOptions): Promise<HealOutcome> {
   await board.refresh();
+  const treeAlive = opts.treeAlive ?? (await runsWithLiveTrees(board.listRuns({ status: ['queued', 'running'] }), opts.probe));
   return board.write((tx) => {
     const now = opts.clock.now();
-    const dead = findDeadRuns(tx, now, opts.settings, opts.probe);
-    const lost = markRunsLost(tx, dead, now);
-    const live = new Set(tx.listRuns({ status: ['running', 'queued'] }).map((r) => r.ticketId));
-    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, live));
+    const ctx: JudgeContext = { self: board.ownerId, heartbeatTimeoutMs: opts.settings.heartbeatTimeoutMs, probe: opts.probe, treeAlive };
+    const { lost, verdicts } = markRunsLost(tx, now, ctx);
+    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, verdicts.liveTickets));
     return { healed, lost };
   });
 }

@@ -6,13 +6,15 @@
  */
 import { findingsKey, formatPercent } from '../../domain/checkin';
 import { errorMessage } from '../../domain/errors';
+import type { ProcessProbe } from '../../domain/liveness';
+import type { Run } from '../../domain/run';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { BoardReader, BoardTx } from '../../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
-import { applyHeals, findDeadRuns, markRunsLost, planHeals, type DeadRun } from './heal';
-import { runLiveness, type ProcessProbe } from './liveness';
+import { applyHeals, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
+import { runsWithLiveTrees, type TreeCheck } from '../../process/liveTrees';
 import { PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
 import type { RunStopper, WorktreeActivity, WorktreeSignals } from './signals';
@@ -23,6 +25,12 @@ export interface PmAgentDeps {
   probe: ProcessProbe;
   signals: WorktreeSignals;
   stopper: RunStopper;
+  /** When this process last came back from a stall of its own (StallWatch), if it did. */
+  awakeSince?(): number | undefined;
+  /** Whether a process tree still lives; defaults to the process table. */
+  treeAlive?: TreeCheck;
+  /** Prunes old run folders (retention); called at most every PRUNE_EVERY_MS. */
+  pruneRuns?(signal: AbortSignal): Promise<number>;
 }
 
 /** Board progress: DONE over every ticket that left the backlog. */
@@ -38,21 +46,36 @@ export function boardProgress(counts: Record<Status, number>): string {
  * while no single cycle holds the extension host's thread for hundreds of milliseconds.
  */
 export const MAX_CHECKINS_PER_CYCLE = 25;
+/** Run folders are pruned at most this often. */
+export const PRUNE_EVERY_MS = 10 * MINUTE;
+
+interface StopDecision {
+  status: 'timed_out' | 'cancelled' | 'failed';
+  note: string;
+  /** Filed on the ticket with the stop (a worktree that vanished under an orphan). */
+  bug?: { title: string; description: string } | undefined;
+}
 
 interface Gathered {
-  now: number;
+  /** When the cycle began, by its own clock. */
+  startedAt: number;
   /** Tickets whose check-in is due this cycle. */
   due: Set<string>;
   assessments: Map<string, RunAssessment>;
-  dead: DeadRun[];
   activity: Map<string, WorktreeActivity>;
   missingWorktrees: Set<string>;
-  timedOut: string[];
+  /** Runs stopped this cycle, and how they are to be recorded. */
+  stopped: Map<string, StopDecision>;
+  /** Runs whose process tree outlived its leader. */
+  treeAlive: Set<string>;
 }
 
 export class PmAgent implements BackgroundAgent {
   readonly name = 'PM' as const;
   readonly defaultIntervalSeconds = 30;
+  /** The clock jumped inside one of this agent's cycles: its own stall, noticed then. */
+  private jumpedAt: number | undefined;
+  private lastPruneAt = -Infinity;
 
   constructor(private readonly deps: PmAgentDeps) {}
 
@@ -61,7 +84,8 @@ export class PmAgent implements BackgroundAgent {
     ctx.setActivity('Checking runs');
     const gathered = await this.gather(ctx, settings);
     ctx.setActivity('Writing check-ins');
-    const report = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx.log));
+    const report = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx));
+    await this.prune(ctx);
     return summarize(report);
   }
 
@@ -69,17 +93,22 @@ export class PmAgent implements BackgroundAgent {
   private async gather(ctx: CycleContext, s: PmSettings): Promise<Gathered> {
     const { board, clock, signal } = ctx;
     await board.refresh();
-    const now = clock.now();
-    const dead = findDeadRuns(board, now, s, this.deps.probe);
-    const deadIds = new Set(dead.map((d) => d.run.id));
+    const startedAt = clock.now();
+    const liveRows = board.listRuns({ status: ['running', 'queued'] });
+    const treeAlive = await runsWithLiveTrees(liveRows, this.deps.probe, this.deps.treeAlive);
+    // A first look only: the write judges again with what is true then.
+    const verdicts = judgeRuns(board, clock.now(), this.judgeContext(ctx, s, treeAlive, startedAt));
+    const deadIds = new Set(verdicts.dead.map((d) => d.run.id));
+    const orphans = new Set(verdicts.orphans.map((r) => r.id));
     const activity = new Map<string, WorktreeActivity>();
     const missingWorktrees = new Set<string>();
     const assessments = new Map<string, RunAssessment>();
-    const timedOut: string[] = [];
+    const stopped = new Map<string, StopDecision>();
 
     const tickets = board.listTickets({ status: ACTIVE_STATUSES });
+    const now = clock.now();
     const due = this.dueTickets(board, tickets, now, s);
-    const live = board.listRuns({ status: ['running', 'queued'] }).filter((r) => !deadIds.has(r.id));
+    const live = liveRows.filter((r) => !deadIds.has(r.id));
     const needActivity = new Map<string, Ticket>();
     for (const t of tickets) if (t.worktree && (due.has(t.id) || live.some((r) => r.ticketId === t.id))) needActivity.set(t.id, t);
     for (const t of needActivity.values()) {
@@ -98,29 +127,68 @@ export class PmAgent implements BackgroundAgent {
     for (const run of live.filter((r) => r.status === 'running')) {
       const a = assessRun(run, now, true, activity.get(run.ticketId), s);
       assessments.set(run.id, a);
-      if (a.overrun && run.status === 'running') {
-        ctx.setActivity(`Stopping overrun run ${run.id} of ${run.ticketId}`);
-        try {
-          await this.deps.stopper.stop(run, 'timed_out');
-          timedOut.push(run.id);
-        } catch (err) {
-          ctx.log.error(`PM: stopping overrun run ${run.id} failed: ${errorMessage(err)}`);
-        }
+      if (a.overrun) await this.stopRun(ctx, run, { status: 'timed_out', note: `Stopped by the PM after ${s.maxRunMinutes} min` }, stopped);
+    }
+    // An orphan (its owner is gone) whose ticket moved on, or whose worktree vanished, must not
+    // keep working: nobody else is there to stop it.
+    for (const run of live.filter((r) => orphans.has(r.id) && !stopped.has(r.id))) {
+      const ticket = board.getTicket(run.ticketId);
+      if (ticket?.status !== run.stage) {
+        const note = `${run.ticketId} ${ticket ? `moved to ${ticket.status}` : 'was deleted'} while its orphaned agent worked on ${run.stage}`;
+        await this.stopRun(ctx, run, { status: 'cancelled', note }, stopped);
+      } else if (missingWorktrees.has(ticket.id)) {
+        const note = 'the worktree disappeared while its orphaned agent ran';
+        const bug = { title: 'Worktree disappeared while the agent ran', description: `The worktree of ${ticket.id} went away while run ${run.id}, whose owner was gone, worked in it; the PM stopped the agent. Uncommitted changes in it are lost.` };
+        await this.stopRun(ctx, run, { status: 'failed', note, bug }, stopped);
       }
     }
-    // Orphans: the owner died but the agent process on this machine lives on. Stop it, so a
-    // lost run never leaves a zombie agent behind.
-    for (const d of dead) {
-      const pid = d.run.pid;
-      if (pid === undefined || !this.deps.probe.isAlive(pid)) continue;
-      if ((await this.deps.probe.belongsToRun(pid, d.run.id)) !== true) continue;
-      try {
-        await this.deps.stopper.stop(d.run, 'lost');
-      } catch (err) {
-        ctx.log.warn(`PM: stopping orphaned process ${pid} of run ${d.run.id} failed: ${errorMessage(err)}`);
-      }
+    return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive };
+  }
+
+  /** Stops a run's agent through the stopper, after making sure this cycle still counts. */
+  private async stopRun(ctx: CycleContext, run: Run, decision: StopDecision, stopped: Gathered['stopped']): Promise<void> {
+    ctx.signal.throwIfAborted();
+    await ctx.fence?.();
+    ctx.setActivity(`Stopping run ${run.id} of ${run.ticketId}`);
+    try {
+      await this.deps.stopper.stop(run, decision.status, decision.note);
+      stopped.set(run.id, decision);
+    } catch (err) {
+      ctx.log.error(`PM: stopping run ${run.id} failed: ${errorMessage(err)}`);
     }
-    return { now, due, assessments, dead, activity, missingWorktrees, timedOut };
+  }
+
+  private judgeContext(ctx: CycleContext, s: PmSettings, treeAlive: ReadonlySet<string>, cycleStartedAt: number): JudgeContext {
+    return {
+      self: ctx.board.ownerId,
+      heartbeatTimeoutMs: s.heartbeatTimeoutMs,
+      probe: this.deps.probe,
+      treeAlive,
+      awakeSince: this.awakeSince(ctx.clock.now(), cycleStartedAt, s),
+    };
+  }
+
+  /**
+   * When this process last came back from a stall: the stall watch's answer, or the moment this
+   * cycle's own clock jumped by more than the heartbeat timeout (the thread was frozen mid-cycle).
+   */
+  private awakeSince(now: number, cycleStartedAt: number, s: PmSettings): number | undefined {
+    if (now - cycleStartedAt > s.heartbeatTimeoutMs) this.jumpedAt = Math.max(this.jumpedAt ?? -Infinity, now);
+    const watched = this.deps.awakeSince?.();
+    const latest = Math.max(this.jumpedAt ?? -Infinity, watched ?? -Infinity);
+    return Number.isFinite(latest) ? latest : undefined;
+  }
+
+  private async prune(ctx: CycleContext): Promise<void> {
+    const now = ctx.clock.now();
+    if (!this.deps.pruneRuns || now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    try {
+      const pruned = await this.deps.pruneRuns(ctx.signal);
+      if (pruned > 0) ctx.log.info(`PM: pruned the folders of ${pruned} old runs`);
+    } catch (err) {
+      ctx.log.warn(`PM: pruning old run folders failed: ${errorMessage(err)}`);
+    }
   }
 
   /** Active tickets whose last check-in is older than the interval, most overdue first, capped. */
@@ -134,19 +202,22 @@ export class PmAgent implements BackgroundAgent {
     return new Set(overdue.slice(0, MAX_CHECKINS_PER_CYCLE).map((o) => o.id));
   }
 
-  private apply(tx: BoardTx, g: Gathered, s: PmSettings, log: Logger): PmReport {
-    const { now } = g;
-    const lost = markRunsLost(tx, g.dead, now).map((r) => r.id);
-    for (const id of g.timedOut) {
+  private apply(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): PmReport {
+    const now = ctx.clock.now();
+    // What this cycle stopped is recorded as why it stopped, before anything is judged lost.
+    const timedOut: string[] = [];
+    for (const [id, stop] of g.stopped) {
       const run = tx.getRun(id);
-      if (run && (run.status === 'running' || run.status === 'queued')) {
-        tx.updateRun(id, { status: 'timed_out', endedAt: now, note: `Stopped by the PM after ${s.maxRunMinutes} min` });
-      }
+      if (!run || (run.status !== 'running' && run.status !== 'queued')) continue;
+      tx.updateRun(id, { status: stop.status, endedAt: now, note: stop.note });
+      if (stop.bug) tx.addBug({ ticketId: run.ticketId, ...stop.bug, severity: 'high', foundBy: PM_AUTHOR });
+      if (stop.status === 'timed_out') timedOut.push(id);
     }
-    const liveRuns = tx.listRuns({ status: ['running', 'queued'] });
-    const liveTickets = new Set(liveRuns.filter((r) => runLiveness(r, now, s.heartbeatTimeoutMs, this.deps.probe).alive).map((r) => r.ticketId));
+    const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
+    const lost = lostRuns.map((r) => r.id);
+    const { liveTickets } = verdicts;
     const healed = applyHeals(tx, planHeals(tx, now, s, liveTickets)).map((h) => h.ticketId);
-    if (healed.length > 0) log.info(`PM: healed ${healed.join(', ')}`);
+    if (healed.length > 0) logHeals(ctx.log, healed);
 
     const report: PmReport = {
       at: now,
@@ -155,9 +226,10 @@ export class PmAgent implements BackgroundAgent {
       stuck: [],
       healed,
       lost,
-      timedOut: g.timedOut,
+      timedOut,
       blocked: [],
       unblockable: [],
+      orphans: verdicts.orphans.filter((r) => !g.stopped.has(r.id)).map((r) => ({ runId: r.id, ticketId: r.ticketId, pid: r.pid })),
     };
     for (const a of g.assessments.values()) {
       if (a.stalled || a.overrun) report.runs.push({ runId: a.run.id, ticketId: a.run.ticketId, stalled: a.stalled, overrun: a.overrun, lastProgressAt: a.lastProgressAt });
@@ -282,16 +354,21 @@ export class PmAgent implements BackgroundAgent {
   }
 }
 
+function logHeals(log: Logger, healed: string[]): void {
+  log.info(`PM: healed ${healed.join(', ')}`);
+}
+
 function summarize(r: PmReport): CycleResult {
   const parts = [`Board ${r.boardProgress} done`];
   const stalled = r.runs.filter((m) => m.stalled).length;
   if (stalled) parts.push(`${stalled} stalled`);
   if (r.timedOut.length) parts.push(`${r.timedOut.length} overrun stopped`);
   if (r.lost.length) parts.push(`${r.lost.length} lost`);
+  if (r.orphans.length) parts.push(`${r.orphans.length} orphaned agent${r.orphans.length === 1 ? '' : 's'}`);
   if (r.healed.length) parts.push(`healed ${r.healed.join(', ')}`);
   if (r.stuck.length) parts.push(`${r.stuck.length} stuck`);
   if (r.blocked.length) parts.push(`${r.blocked.length} blocked`);
   if (r.unblockable.length) parts.push(`${r.unblockable.join(', ')} can be unblocked`);
-  return { summary: parts.join(' · '), attention: stalled > 0 || r.stuck.length > 0 || r.blocked.length > 0 || r.unblockable.length > 0 };
+  return { summary: parts.join(' · '), attention: stalled > 0 || r.orphans.length > 0 || r.stuck.length > 0 || r.blocked.length > 0 || r.unblockable.length > 0 };
 }
 

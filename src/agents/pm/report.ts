@@ -23,13 +23,17 @@ export interface PmReport {
   blocked: string[];
   /** BLOCKED tickets whose reason has cleared. */
   unblockable: string[];
+  /** Runs whose agent runs on after its owner (window or host) died: stopped by a person, or by themselves. */
+  orphans: { runId: string; ticketId: string; pid?: number | undefined }[];
 }
 
 export function parsePmReport(raw: string | undefined): PmReport | undefined {
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as PmReport;
-    return typeof value === 'object' && value !== null && Array.isArray(value.runs) ? value : undefined;
+    if (typeof value !== 'object' || value === null || !Array.isArray(value.runs)) return undefined;
+    // Reports written before orphans were reported have none.
+    return Array.isArray(value.orphans) ? value : { ...value, orphans: [] };
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import type { Run } from '../../domain/run';
+
 /** What the PM reads from a ticket's worktree: commits and file changes, from git. */
 export interface WorktreeActivity {
   commitsAhead: number;
@@ -12,7 +14,10 @@ export interface WorktreeSignals {
   exists(path: string): Promise<boolean>;
 }
 
-/** Stops a run's process tree and resolves when it is gone (the runner's cancel path). */
+/**
+ * Stops a run's process tree and resolves when it is gone: through the runner when this process
+ * owns the run, else through the one stop routine, after checking the pid is still the agent's.
+ */
 export interface RunStopper {
-  stop(run: import('../../domain/run').Run, status: 'timed_out' | 'cancelled' | 'lost'): Promise<void>;
+  stop(run: Run, status: 'timed_out' | 'cancelled' | 'failed', note: string): Promise<void>;
 }

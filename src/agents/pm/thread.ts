@@ -1,8 +1,9 @@
 /** The one PM thread of a ticket: found by its key, reopened rather than duplicated. */
 import type { Conversation, MessageKind } from '../../domain/conversation';
+import { PM_THREAD_KEY } from '../../domain/threadKeys';
 import type { BoardTx } from '../../store/api';
 
-export const PM_THREAD_KEY = 'pm';
+export { PM_THREAD_KEY };
 export const PM_AUTHOR = 'PM';
 
 export function ensurePmThread(tx: BoardTx, ticketId: string): Conversation {

@@ -2,13 +2,16 @@ import * as vscode from 'vscode';
 import { AGENT_NAMES, type AgentName } from '../../agents/agent';
 import type { AgentManager, AgentStatus } from '../../agents/manager';
 import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
-import type { ProcessProbe } from '../../agents/pm/liveness';
 import { systemClock } from '../../domain/clock';
+import type { ProcessProbe } from '../../domain/liveness';
+import type { Run } from '../../domain/run';
+import { stopOrphan, type OrphanContext, type StopOrphanOutcome } from '../../runner/orphans';
 import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
 import { requireTrust } from '../trust/restrictedMode';
+import type { AgentsModel } from './agentsModel';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
 export interface AgentCommandDeps {
@@ -18,6 +21,8 @@ export interface AgentCommandDeps {
   log: vscode.LogOutputChannel;
   probe: ProcessProbe;
   manager(): AgentManager | undefined;
+  model: AgentsModel;
+  orphanContext(): OrphanContext;
 }
 
 /** What the command palette or a tree item hands a command: an agent node, a name, or nothing. */
@@ -60,7 +65,45 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
       const name = await pickAgent(deps, arg, 'Run which agent now?');
       if (name) await requireManager().runNow(name);
     })),
+    registerGuardedCommand(Commands.StopOrphan, deps.log, ((arg) => stopOrphanCommand(deps, arg))),
   );
+}
+
+/**
+ * "Stop Orphaned Agent": an orphan of the Agents view, a run id, or nothing (then it asks). The
+ * orphan is checked again (still orphaned, its pid still its agent) before anything is signalled.
+ */
+async function stopOrphanCommand(deps: AgentCommandDeps, arg: unknown): Promise<StopOrphanOutcome | undefined> {
+  const board = deps.session.board;
+  if (!board) {
+    void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');
+    return undefined;
+  }
+  let runId = typeof arg === 'string' ? arg : (arg as { run?: Run } | undefined)?.run?.id;
+  if (runId === undefined) {
+    const orphans = deps.model.orphans();
+    if (orphans.length === 0) {
+      void deps.prompter.current.info('Agent Factory: no orphaned agent runs on this machine.');
+      return undefined;
+    }
+    const picked = await deps.prompter.current.quickPick(
+      orphans.map((r) => ({ label: `${r.ticketId} ${r.stage}`, description: `pid ${r.pid ?? '?'} · ${r.agent} · ${r.id}`, runId: r.id })),
+      { placeHolder: 'Stop which orphaned agent?' },
+    );
+    runId = picked?.runId;
+    if (runId === undefined) return undefined;
+  }
+  const outcome = await stopOrphan(board, runId, { ...deps.orphanContext(), graceMs: deps.config.pmSettings().stopGraceMs, log: deps.log });
+  const messages: Record<StopOrphanOutcome, string> = {
+    stopped: `Stopped the orphaned agent of run ${runId}; the run is marked lost.`,
+    gone: `The orphaned agent of run ${runId} had already ended; the run is marked lost.`,
+    'not-orphan': `Run ${runId} is not an orphan any more (it ended, or its owner is back); nothing was stopped.`,
+    'other-process': `The pid recorded for run ${runId} now belongs to another process; nothing was stopped.`,
+  };
+  deps.log.info(messages[outcome]);
+  void deps.prompter.current.info(`Agent Factory: ${messages[outcome]}`);
+  await deps.model.refreshOrphans();
+  return outcome;
 }
 
 /**

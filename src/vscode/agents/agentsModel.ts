@@ -22,10 +22,19 @@ export class AgentsModel extends Disposable {
   private manager: AgentManager | undefined;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private readonly bindings = this._register(new DisposableStore());
+  private orphanRuns: Run[] = [];
+  private orphanLook: Promise<void> | undefined;
+  private orphanAgain = false;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
 
-  constructor(private readonly coalesceMs = 250) {
+  /**
+   * @param findOrphans looks up this board's orphaned agents (an async look at the process table)
+   */
+  constructor(
+    private readonly findOrphans: (board: Board) => Promise<Run[]> = async () => [],
+    private readonly coalesceMs = 250,
+  ) {
     super();
   }
 
@@ -33,9 +42,52 @@ export class AgentsModel extends Disposable {
     this.bindings.clear();
     this.board = board;
     this.manager = manager;
-    if (board) this.bindings.add(board.onDidChange(() => this.scheduleRefresh()));
+    this.orphanRuns = [];
+    if (board) {
+      this.bindings.add(
+        board.onDidChange(() => {
+          this.scheduleRefresh();
+          void this.refreshOrphans();
+        }),
+      );
+    }
     if (manager) this.bindings.add(manager.onDidChangeStatus(() => this.scheduleRefresh()));
     this.scheduleRefresh();
+    void this.refreshOrphans();
+  }
+
+  /** Agents of this board that run on here with their owner (a window or host) gone. */
+  orphans(): Run[] {
+    return this.orphanRuns;
+  }
+
+  /**
+   * Looks for orphans again (on binding, when the board changes, after a Stop): one look at a time,
+   * and one more after it when asked meanwhile.
+   */
+  refreshOrphans(): Promise<void> {
+    if (this.orphanLook) {
+      this.orphanAgain = true;
+      return this.orphanLook;
+    }
+    const board = this.board;
+    if (!board || this.isDisposed) return Promise.resolve();
+    this.orphanLook = this.findOrphans(board)
+      .then((found) => {
+        if (this.board !== board) return;
+        const changed = found.map((r) => r.id).join() !== this.orphanRuns.map((r) => r.id).join();
+        this.orphanRuns = found;
+        if (changed) this.scheduleRefresh();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.orphanLook = undefined;
+        if (this.orphanAgain) {
+          this.orphanAgain = false;
+          void this.refreshOrphans();
+        }
+      });
+    return this.orphanLook;
   }
 
   get hasBoard(): boolean {
@@ -64,7 +116,7 @@ export class AgentsModel extends Disposable {
     const board = this.board;
     if (!board) return undefined;
     const needsInput = runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), needsInput });
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, needsInput });
   }
 
   worktrees(): WorktreeReportEntry[] {

@@ -11,10 +11,12 @@ import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { AgentsModel } from './agentsModel';
 
-type Node =
+export type AgentsNode =
   | { kind: 'agent'; status: AgentStatus }
   | { kind: 'runs' }
   | { kind: 'run'; run: Run; position?: number }
+  | { kind: 'orphans' }
+  | { kind: 'orphan'; run: Run }
   | { kind: 'worktrees' }
   | { kind: 'worktree'; line: WorktreeReportEntry }
   | { kind: 'note'; text: string }
@@ -33,24 +35,27 @@ function time(ms: number | undefined): string {
 }
 
 /** The Agents view: the four background agents, then live runs and worktrees. */
-export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
+export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
   readonly onDidChangeTreeData: vscode.Event<void>;
 
   constructor(private readonly model: AgentsModel, private readonly now: () => number = Date.now) {
     this.onDidChangeTreeData = model.onDidChange;
   }
 
-  getChildren(node?: Node): Node[] {
+  getChildren(node?: AgentsNode): AgentsNode[] {
     if (!node) {
       if (!this.model.hasBoard) return [];
-      const nodes: Node[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
+      const nodes: AgentsNode[] = this.model.statuses().map((status) => ({ kind: 'agent', status }));
       if (this.model.note) nodes.push({ kind: 'note', text: this.model.note });
       nodes.push({ kind: 'autopilot' }, { kind: 'runs' });
+      if (this.model.orphans().length > 0) nodes.push({ kind: 'orphans' });
       if (this.model.worktrees().length > 0) nodes.push({ kind: 'worktrees' });
       return nodes;
     }
+    if (node.kind === 'orphans') return this.model.orphans().map((run) => ({ kind: 'orphan', run }));
     if (node.kind === 'runs') {
-      const runs = this.model.runs().sort((a, b) => a.startedAt - b.startedAt);
+      const orphans = new Set(this.model.orphans().map((r) => r.id));
+      const runs = this.model.runs().filter((r) => !orphans.has(r.id)).sort((a, b) => a.startedAt - b.startedAt);
       let queued = 0;
       return runs.map((run) => ({ kind: 'run', run, ...(run.status === 'queued' ? { position: ++queued } : {}) }));
     }
@@ -58,12 +63,13 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     return [];
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: AgentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'agent':
         return this.agentItem(node.status);
       case 'runs': {
-        const count = this.model.runs().length;
+        const orphans = new Set(this.model.orphans().map((r) => r.id));
+        const count = this.model.runs().filter((r) => !orphans.has(r.id)).length;
         const item = new vscode.TreeItem('Runs', count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.id = 'runs';
         item.description = count === 0 ? 'none running' : `${count}`;
@@ -72,6 +78,16 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
       }
       case 'run':
         return this.runItem(node.run, node.position);
+      case 'orphans': {
+        const item = new vscode.TreeItem('Orphaned agents', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = 'orphans';
+        item.description = `${this.model.orphans().length}`;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.tooltip = 'Agents that still run on this machine although the window or host that started them is gone. Nobody records how they end: stop them, or let them finish and report through agent-factory.';
+        return item;
+      }
+      case 'orphan':
+        return this.orphanItem(node.run);
       case 'autopilot':
         return this.autopilotItem();
       case 'worktrees': {
@@ -145,6 +161,17 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
     if (run.attention?.needsInput) lines.push(`Needs input: ${oneLine(run.attention.needsInput.reason)}`);
     if (run.attention?.loop) lines.push(`Repeats itself (${run.attention.loop.repeats}×): ${oneLine(run.attention.loop.evidence)}`);
     item.tooltip = lines.join('\n');
+    item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
+    return item;
+  }
+
+  private orphanItem(run: Run): vscode.TreeItem {
+    const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
+    item.id = `orphan:${run.id}`;
+    item.description = [`pid ${run.pid ?? '?'}`, formatDuration(this.now() - run.startedAt), run.agent].join(' · ');
+    item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    item.contextValue = 'orphan';
+    item.tooltip = `${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}, pid ${run.pid ?? '?'}; the window or host that started it is gone`;
     item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
     return item;
   }

@@ -6,8 +6,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
-import type { WorktreeSettings } from '../../agents/worktreeAgent';
-import { ensureTicketWorktree } from '../../agents/worktreeAgent';
 import { errorMessage, FactoryError } from '../../domain/errors';
 import { isTicketId } from '../../domain/ids';
 import { isLive, type Run } from '../../domain/run';
@@ -15,10 +13,9 @@ import { verdictCommands } from '../../domain/pipeline';
 import { isActive, isStatus } from '../../domain/status';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
-import { AgentOutputReader } from '../../runner/agentOutputReader';
-import { RunManager } from '../../runner/runManager';
-import { RunWatch } from '../../runner/runWatch';
-import { TicketRunner, type StartedRun } from '../../runner/ticketRunner';
+import { createRunRuntime } from '../../host/runRuntime';
+import type { RunManager } from '../../runner/runManager';
+import type { StartedRun, TicketRunner } from '../../runner/ticketRunner';
 import type { Board } from '../../store/api';
 import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
@@ -35,7 +32,6 @@ export interface RunFeatureDeps {
   session: BoardSession;
   config: Settings;
   git: GitPort;
-  worktreeSettings(): WorktreeSettings;
   prompter: PrompterHolder;
   log: Logger;
 }
@@ -64,6 +60,8 @@ export class RunFeatures extends Disposable {
   private runner: TicketRunner | undefined;
   private boardSubscriptions: vscode.Disposable[] = [];
   private switching: Promise<void> = Promise.resolve();
+  /** The window is closing: the runner was handed to the ordered shutdown. */
+  private released = false;
   private readonly terminals: RunTerminals;
   private readonly output: vscode.OutputChannel;
   private readonly outputLines: string[] = [];
@@ -90,21 +88,26 @@ export class RunFeatures extends Disposable {
     };
   }
 
-  /**
-   * For the PM's stopper: stops a run this window owns through the runner (SIGTERM, grace,
-   * SIGKILL, then the status). False when another window (or nobody) owns it.
-   */
-  readonly localStop = async (run: Run, status: 'timed_out' | 'cancelled' | 'lost'): Promise<boolean> => {
-    const manager = this.manager;
-    if (!manager?.owns(run.id)) return false;
-    await manager.stop(run.id, status === 'timed_out' ? 'timed_out' : 'cancelled', status === 'lost' ? 'stopped: the run was found lost' : undefined);
-    return true;
-  };
+  /** This window's runner, while a board is open. */
+  get runs(): RunManager | undefined {
+    return this.manager;
+  }
 
-  /** Ends this window's runs (agents stopped, runs `cancelled`) and waits; before the board closes. */
-  async shutdown(): Promise<void> {
-    await this.switching;
-    await this.teardown();
+  /**
+   * Hands this window's runner over to the ordered shutdown (runs, then the agents, then the
+   * board) and stops using it. Synchronous up to the point where it waits for a board change in
+   * progress, so VS Code's disposal right after `deactivate` finds nothing left to tear down.
+   */
+  release(): Promise<RunManager | undefined> {
+    this.released = true;
+    // The output channel and terminals go with the window: stop feeding them now.
+    for (const d of this.boardSubscriptions.splice(0)) d.dispose();
+    return this.switching.then(() => {
+      const manager = this.manager;
+      this.manager = undefined;
+      this.runner = undefined;
+      return manager;
+    });
   }
 
   private maxParallel(): number {
@@ -113,36 +116,28 @@ export class RunFeatures extends Disposable {
 
   private useBoard(board: Board | undefined): Promise<void> {
     this.switching = this.switching.then(async () => {
+      if (this.released) return;
       await this.teardown();
-      if (board && !this.isDisposed) this.setUp(board);
+      if (board && !this.isDisposed && !this.released) this.setUp(board);
     });
     return this.switching;
   }
 
   private setUp(board: Board): void {
     const { deps } = this;
-    const reader = new AgentOutputReader({ board, log: deps.log });
-    // Budget stops go through the manager's one stop routine (the watch exists before it).
-    const watch: RunWatch = new RunWatch({ board, log: deps.log, events: reader.onDidReadEvent, settings: () => deps.config.runWatchSettings(), stop: (id, note): Promise<unknown> => manager.cancel(id, note) });
-    const manager: RunManager = new RunManager({
+    const { runs: manager, runner, reader, watch } = createRunRuntime({
       board,
+      settings: deps.config,
+      git: deps.git,
       log: deps.log,
-      observeOutput: watch.observe(reader.observe),
-      maxParallel: this.maxParallel(),
-      stopGraceMs: deps.config.pmSettings().stopGraceMs,
-      pipeline: () => deps.config.pipeline(),
       cli: { nodePath: process.execPath, script: path.join(deps.context.extensionPath, 'dist', 'cli.js') },
-    });
-    const runner = new TicketRunner({
-      board,
-      runs: manager,
-      log: deps.log,
-      commandFor: (stage) => deps.config.agentCommand(stage),
-      prepareWorktree: (ticket) => ensureTicketWorktree(board, deps.git, ticket, deps.worktreeSettings()),
       isTrusted: () => vscode.workspace.isTrusted,
+      openTerminal: (started, ticket) => {
+        this.terminals.open(started, ticket);
+      },
     });
     this.boardSubscriptions = [
-      manager.onDidOutput((l) => this.appendOutput(`[${l.ticketId} ${l.runId}]${l.stream === 'stderr' ? ' !' : ''} ${l.line}`)),
+      manager.onDidOutput((l) => this.appendOutput(`[${l.ticketId} ${l.runId}] ${l.line}`)),
       manager.onDidEndRun((e) => {
         this.terminals.runEnded(e.run.id, e.run.status);
         const exit = e.run.exitCode !== undefined ? ` (exit ${e.run.exitCode})` : '';
@@ -192,7 +187,6 @@ export class RunFeatures extends Disposable {
     try {
       const started = await runner.startTicket(ticket.id);
       if (started.kind === 'terminal') {
-        this.terminals.open(started, board.getTicket(ticket.id) ?? ticket);
         const finish = (isStatus(started.run.stage) ? verdictCommands(started.run.stage) : ['agent-factory done']).map((c) => `"${c}"`).join(' or ');
         void prompter.info(`${ticket.id}: no agent is configured for ${started.run.stage}, so a terminal opened in its worktree. Run ${finish} there when the stage is finished.`);
       } else if (started.queuePosition !== undefined) {
@@ -275,7 +269,8 @@ export class RunFeatures extends Disposable {
   }
 
   override dispose(): void {
-    void this.teardown();
+    // After `release` the ordered shutdown owns the runner; otherwise nothing else will stop it.
+    if (!this.released) void this.teardown();
     super.dispose();
   }
 }

@@ -212,9 +212,13 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         const ticket = await ticketFor(arg, 'Delete which ticket?');
         const board = deps.getBoard();
         if (!ticket || !board) return false;
+        const working = board.listRuns({ ticketId: ticket.id, status: ['queued', 'running'] }).length > 0;
         const answer = await prompter.current.warning(
           `Delete ${ticket.id} "${oneLine(ticket.title).slice(0, 80)}"?`,
-          { modal: true, detail: 'Its bugs, runs, check-ins and conversations are deleted with it. Its history is written to the Agent Factory log first.' },
+          {
+            modal: true,
+            detail: `${working ? 'Its agent is working on it now and will be stopped. ' : ''}Its bugs, runs, check-ins and conversations are deleted with it. Its history is written to the Agent Factory log first.`,
+          },
           'Delete',
         );
         if (answer !== 'Delete') return false;

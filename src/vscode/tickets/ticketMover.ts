@@ -9,9 +9,13 @@ import { statusLabel } from './statusLabels';
 
 export type MoveOutcome = 'moved' | 'started' | 'refused' | 'cancelled';
 
+export const STOP_AND_MOVE = 'Stop and Move';
+
 /**
  * Moves a ticket the way the user asked, through the one transition table: drag and drop, "Move
- * to...", Block and Unblock all end here. A refused move changes nothing and says why.
+ * to...", Block and Unblock all end here. A refused move changes nothing and says why. Moving a
+ * ticket whose agent is working asks first: the move stops that agent (its runner sees the ticket
+ * leave the run's stage).
  */
 export class TicketMover {
   constructor(
@@ -27,6 +31,19 @@ export class TicketMover {
     if (!ticket) return this.refuse(`${ticketId} no longer exists on this board.`);
     const refusal = transitionRefusal({ from: ticket.status, to, by: 'user', blockedFrom: ticket.blockedFrom });
     if (refusal !== undefined) return this.refuse(`Cannot move ${ticketId} to ${statusLabel(to)}: ${refusal}.`);
+
+    const [working] = board.listRuns({ ticketId, status: ['queued', 'running'] });
+    if (working) {
+      const answer = await this.prompter.current.warning(
+        `${ticketId}'s agent is working: stop it and move?`,
+        {
+          modal: true,
+          detail: `Run ${working.id} (${working.agent}) works on ${working.stage}. Moving ${ticketId} to ${statusLabel(to)} stops it: SIGTERM, then SIGKILL after the grace period. What it committed or left in the worktree stays there.`,
+        },
+        STOP_AND_MOVE,
+      );
+      if (answer !== STOP_AND_MOVE) return 'cancelled';
+    }
 
     let note = how === 'drop' ? 'moved by drag and drop in the Tickets view' : 'moved from the Tickets view';
     if (to === 'BLOCKED') {

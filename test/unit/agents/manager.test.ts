@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentName, BackgroundAgent, CycleContext, CycleResult } from '../../../src/agents/agent';
-import { AgentManager, type AgentStatus, type ManagerSettings } from '../../../src/agents/manager';
+import { AgentManager, AGENTS_LEASE, type AgentStatus, type CycleWrite, type ManagerSettings } from '../../../src/agents/manager';
 import { systemClock } from '../../../src/domain/clock';
 import type { Board } from '../../../src/store/api';
 import { openBoard } from '../../../src/store/sqlBoard';
@@ -191,6 +191,142 @@ describe('AgentManager', () => {
     await ma.stop();
     await until('B took over', () => mb.isLeader, 3_000);
     await until('B ran', () => agentB.cycles >= 1);
+    await mb.stop();
+    await a.close();
+    await b.close();
+  });
+
+  it('a cycle abandoned after its timeout writes nothing afterwards, and the next one waits until it returned', async () => {
+    const board = await freshBoard();
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let late: Promise<unknown> | undefined;
+    const agent = new ScriptedAgent('PM', async (n, ctx) => {
+      if (n === 1) {
+        // Ignores its abort signal, like a cycle stuck in a slow git call.
+        await gate;
+        late = ctx.board.write((tx) => tx.setMeta('late', 'written'));
+        await late.catch(() => undefined);
+        return { summary: 'late' };
+      }
+      return { summary: `cycle ${n}` };
+    });
+    const m = manager(board, [agent], settings(20, { cycleTimeoutMs: () => 100 }));
+    m.start();
+    await until('the first cycle timed out', () => status(m, 'PM').state === 'Error');
+    await sleep(300);
+    assert.equal(agent.cycles, 1, 'no new cycle while the abandoned one has not returned');
+    release();
+    await until('the abandoned cycle tried to write', () => late !== undefined);
+    await assert.rejects(late!, /abandoned/);
+    assert.equal(board.getMeta('late'), undefined, 'nothing it wrote after its timeout landed');
+    await until('the next cycle ran', () => agent.cycles >= 2);
+    assert.equal(agent.maxConcurrent, 1);
+    await m.stop();
+    await board.close();
+  });
+
+  it('a cycle of a window that lost the lease meanwhile writes nothing', async () => {
+    const a = await freshBoard('host:1:a');
+    const b = await freshBoard('host:2:b', a.repoRoot);
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let late: Promise<unknown> | undefined;
+    const agent = new ScriptedAgent('PM', async (_n, ctx) => {
+      await gate;
+      late = ctx.board.write((tx) => tx.setMeta('stale-leader', 'written'));
+      await late.catch(() => undefined);
+      return { summary: 'done' };
+    });
+    const writes: CycleWrite[] = [];
+    const m = manager(a, [agent], settings(60_000, { leaseTimeoutMs: () => 30_000 }));
+    m.onDidWrite((w) => writes.push(w));
+    m.start();
+    await until('the cycle is in flight', () => agent.concurrent === 1);
+    // Another window took the lease: from where it stands, this one was silent for too long.
+    assert.equal(await b.acquireLease(AGENTS_LEASE, -1), true);
+    release();
+    await until('the cycle tried to write', () => late !== undefined);
+    await assert.rejects(late!, /no longer holds the agents lease/);
+    await a.refresh();
+    assert.equal(a.getMeta('stale-leader'), undefined);
+    assert.deepEqual(writes, []);
+    await m.stop();
+    await a.close();
+    await b.close();
+  });
+
+  it('steps down when it cannot check the lease, instead of staying leader', async () => {
+    const real = await freshBoard();
+    let failing = false;
+    const board = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'acquireLease' && failing) return async () => Promise.reject(new Error('disk I/O error'));
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const pm = new ScriptedAgent('PM');
+    const said: string[] = [];
+    const log = { ...silentLogger, info: (message: string) => void said.push(message) };
+    const m = new AgentManager({ board, clock: systemClock, log, agents: [pm], settings: settings(30, { leaseTimeoutMs: () => 3_000 }), minIntervalMs: 1 });
+    m.start();
+    await until('it leads', () => m.isLeader && pm.cycles >= 1);
+    failing = true;
+    await until('it stepped down', () => !m.isLeader, 5_000);
+    assert.match(said.join('\n'), /could not renew the agents lease \(disk I\/O error\)/);
+    const cycles = pm.cycles;
+    await sleep(200);
+    assert.equal(pm.cycles, cycles, 'no cycle runs while it does not know it leads');
+    failing = false;
+    await until('it leads again', () => m.isLeader, 5_000);
+    await m.stop();
+    await real.close();
+  });
+
+  it('other windows see Running while a cycle runs, and the next run time once it is over', async () => {
+    const a = await freshBoard('host:1:a');
+    const b = await freshBoard('host:2:b', a.repoRoot);
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = new ScriptedAgent('PM', async (n) => {
+      if (n === 1) await gate;
+      return { summary: `cycle ${n}` };
+    });
+    const s = settings(60_000);
+    const ma = manager(a, [slow], s);
+    const mb = manager(b, [new ScriptedAgent('PM')], s);
+    ma.start();
+    await until('A leads', () => ma.isLeader);
+    mb.start();
+    await until('B shows A\'s cycle running', () => status(mb, 'PM').state === 'Running' && !status(mb, 'PM').local, 5_000);
+    release();
+    await until('B shows A\'s next run', () => status(mb, 'PM').state === 'Idle' && status(mb, 'PM').nextRunAt !== undefined, 5_000);
+    assert.ok(status(mb, 'PM').nextRunAt! > Date.now() + 30_000);
+    await ma.stop();
+    await mb.stop();
+    await a.close();
+    await b.close();
+  });
+
+  it('a changed lease timeout takes effect without a restart', async () => {
+    const a = await freshBoard('host:1:a');
+    const b = await freshBoard('host:2:b', a.repoRoot);
+    let timeoutMs = 30_000;
+    const s = settings(60_000, { leaseTimeoutMs: () => timeoutMs });
+    const ma = manager(a, [new ScriptedAgent('PM')], s);
+    ma.start();
+    await until('A leads', () => ma.isLeader);
+    // The setting changed; the editor reschedules on a configuration change.
+    timeoutMs = 1_500;
+    ma.reschedule();
+    const mb = manager(b, [new ScriptedAgent('PM')], s);
+    mb.start();
+    await sleep(4_000);
+    assert.equal(ma.isLeader, true, 'A renews at the pace of the new timeout');
+    assert.equal(mb.isLeader, false, 'so B never finds its lease stale');
+    await ma.stop();
+    await until('B takes over once A is gone', () => mb.isLeader, 5_000);
     await mb.stop();
     await a.close();
     await b.close();

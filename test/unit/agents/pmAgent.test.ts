@@ -1,79 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { silentLogger, type CycleContext } from '../../../src/agents/agent';
+import { describe, it } from 'node:test';
 import { healStuckTickets } from '../../../src/agents/pm/heal';
-import { localProcessProbe } from '../../../src/agents/pm/liveness';
-import { MAX_CHECKINS_PER_CYCLE, PmAgent } from '../../../src/agents/pm/pmAgent';
+import { localProcessProbe } from '../../../src/process/localProbe';
+import { MAX_CHECKINS_PER_CYCLE } from '../../../src/agents/pm/pmAgent';
 import { parsePmReport } from '../../../src/agents/pm/report';
-import { DEFAULT_PM_SETTINGS, type PmSettings } from '../../../src/agents/pm/settings';
-import type { RunStopper, WorktreeSignals } from '../../../src/agents/pm/signals';
+import { DEFAULT_PM_SETTINGS } from '../../../src/agents/pm/settings';
 import { PM_THREAD_KEY } from '../../../src/agents/pm/thread';
-import type { Board } from '../../../src/store/api';
 import { openBoard } from '../../../src/store/sqlBoard';
-import { isProcessTreeAlive, signalProcessTree } from '../../../src/runner/processTree';
-import { FakeClock } from '../helpers/fakeClock';
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-interface Fixture {
-  board: Board;
-  clock: FakeClock;
-  root: string;
-}
-
-async function fixture(): Promise<Fixture> {
-  const root = mkdtempSync(join(tmpdir(), 'af-pm-'));
-  roots.push(root);
-  const clock = new FakeClock();
-  const board = await openBoard({ dir: join(root, '.factory'), repoRoot: root, create: true, clock, ownerId: `${localProcessProbe.hostname}:${process.pid}:pmtest` });
-  return { board, clock, root };
-}
-
-/** A worktree where nothing happens: no commits, no changed files. */
-const noSignals: WorktreeSignals = { activity: async () => ({ commitsAhead: 0, changedFileCount: 0 }), exists: async () => true };
-
-/** Stops a run's real process group: the same signals the editor's stopper sends. */
-const realStopper: RunStopper = {
-  async stop(run) {
-    if (run.pid === undefined) return;
-    signalProcessTree(run.pid, 'SIGTERM');
-    for (let i = 0; i < 50 && isProcessTreeAlive(run.pid); i++) await new Promise((r) => setTimeout(r, 20));
-    if (isProcessTreeAlive(run.pid)) signalProcessTree(run.pid, 'SIGKILL');
-  },
-};
-
-function pm(settings: Partial<PmSettings> = {}, signals = noSignals): PmAgent {
-  return new PmAgent({ settings: () => ({ ...DEFAULT_PM_SETTINGS, ...settings }), probe: localProcessProbe, signals, stopper: realStopper });
-}
-
-async function cycle(agent: PmAgent, f: Fixture) {
-  const ctx: CycleContext = { board: f.board, clock: f.clock, log: silentLogger, signal: new AbortController().signal, setActivity: () => undefined };
-  return agent.runCycle(ctx);
-}
-
-async function inDev(f: Fixture, title = 'Build the thing'): Promise<string> {
-  return f.board.write((tx) => {
-    const t = tx.createTicket({ title, status: 'READY' }, 'user');
-    tx.updateTicket(t.id, { assignedAgent: 'fake-agent', worktree: { path: join(f.root, 'wt', t.id), branch: `factory/${t.id}`, base: 'main' } });
-    tx.transition(t.id, 'READY', 'IN_DEV', 'user');
-    return t.id;
-  });
-}
+import { processTreeAlive } from '../../../src/process/processTree';
+import { cycle, ELSEWHERE, fixture, inDev, pm } from './pmFixture';
 
 describe('PM agent', () => {
-  it('marks runs whose owner stopped heartbeating lost, and leaves live ones running', async () => {
+  it('marks runs whose owner on another machine stopped heartbeating lost, and leaves live ones running', async () => {
     const f = await fixture();
     const id = await inDev(f);
     const [dead, live] = await f.board.write((tx) => [
-      tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }),
-      tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }),
+      tx.updateRun(tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }).id, { owner: ELSEWHERE }),
+      tx.updateRun(tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }).id, { owner: ELSEWHERE }),
     ]);
     f.clock.advance(45_000);
     await f.board.write((tx) => tx.updateRun(live.id, { heartbeatAt: f.clock.now() }));
@@ -248,7 +193,7 @@ describe('PM agent', () => {
     await f.board.write((tx) => tx.updateRun(run.id, { heartbeatAt: f.clock.now(), lastOutputAt: f.clock.now() }));
     const result = await cycle(pm(), f);
     assert.equal(f.board.getRun(run.id)?.status, 'timed_out');
-    assert.equal(isProcessTreeAlive(pid), false, 'the process is gone');
+    assert.equal(await processTreeAlive(pid), false, 'the process is gone');
     assert.match(result.summary, /1 overrun stopped/);
     await f.board.close();
   });

@@ -174,12 +174,13 @@ void describe('agent-factory heal and agents', () => {
   void it('heal --json marks a dead owner\'s run lost and moves its stuck ticket back to READY', async () => {
     const tb = await makeTempBoard();
     try {
-      // Recorded an hour ago, and its owner has been silent ever since.
+      // Recorded an hour ago by a window on another machine that has been silent ever since.
       tb.clock.set(Date.now() - 3_600_000);
       const run = await tb.board.write((tx) => {
         const t = tx.createTicket({ title: 'Stuck', status: 'READY' }, 'user');
         tx.transition(t.id, 'READY', 'IN_DEV', 'user');
-        return tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'ghost', status: 'running' });
+        const created = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'ghost', status: 'running' });
+        return tx.updateRun(created.id, { owner: 'another-machine:4242:window' });
       });
       const r = await cli(['heal', '--json'], { cwd: tb.root, env: { AGENT_FACTORY_BOARD: tb.dir } });
       assert.equal(r.code, 0, r.stderr);

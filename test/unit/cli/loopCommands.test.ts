@@ -104,7 +104,7 @@ void describe('agent-factory for the closed loop', () => {
   void it('status says what the status bar says: agents, what needs a person, autopilot and queue', async () => {
     const report: PmReport = {
       at: tb.clock.now(), boardProgress: '25.0%', runs: [{ runId: 'r-1234567890', ticketId: 'T-1', stalled: true, overrun: false, lastProgressAt: 0 }],
-      stuck: ['T-2'], healed: [], lost: [], timedOut: [], blocked: [], unblockable: [],
+      stuck: ['T-2'], healed: [], lost: [], timedOut: [], blocked: [], unblockable: [], orphans: [],
     };
     await tb.board.write((tx) => {
       const a = tx.createTicket({ title: 'A', status: 'READY', priority: 2 }, 'user');

@@ -13,7 +13,7 @@ function agent(name: AgentStatus['name'], state: AgentStatus['state']): AgentSta
   return { name, state, activity: `${name} activity`, cycleCount: 1, attention: false, local: true };
 }
 
-const EMPTY_REPORT: PmReport = { at: 0, boardProgress: '10.0%', runs: [], stuck: [], healed: [], lost: [], timedOut: [], blocked: [], unblockable: [] };
+const EMPTY_REPORT: PmReport = { at: 0, boardProgress: '10.0%', runs: [], stuck: [], healed: [], lost: [], timedOut: [], blocked: [], unblockable: [], orphans: [] };
 
 describe('the board status line', () => {
   it('counts running agents when nothing needs a person, and says what does otherwise', () => {

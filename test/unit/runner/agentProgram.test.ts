@@ -63,7 +63,6 @@ void describe('agent programs on the PATH', { skip: process.platform === 'win32'
     const runner = new TicketRunner({
       board: tb.board,
       runs,
-      clock: tb.clock,
       env: { PATH: path.join(temp, 'empty') },
       commandFor: () => command,
       prepareWorktree: (t) => ensureTicketWorktree(tb.board, new SimpleGitPort(), t, DEFAULT_WORKTREE_SETTINGS),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Run } from '../../../src/domain/run';
 import type { Status } from '../../../src/domain/status';
-import { isProcessAlive } from '../../../src/runner/processTree';
+import { isProcessAlive } from '../../../src/process/processTree';
 import { RunManager, type RunManagerOptions, type RunOutputLine } from '../../../src/runner/runManager';
 import { findRunThread } from '../../../src/runner/threads';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
@@ -51,6 +51,22 @@ function runThreadBodies(f: Fixture, ticketId: string): string[] {
   return thread ? f.board.listMessages(thread.id).map((m) => m.body) : [];
 }
 
+/** Waits until the fake agent recorded itself and its run is running; returns its pid. */
+async function recordedPid(f: Fixture, record: string, runId: string): Promise<number> {
+  await waitUntil(() => existsSync(record) && f.board.getRun(runId)?.status === 'running', 10_000, 'the agent to start');
+  return (JSON.parse(readFileSync(record, 'utf8')) as { pid: number }).pid;
+}
+
+/** The process is gone for good (no zombie left): its parent has collected its exit status. */
+function reaped(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 function readPids(file: string): { agent: number; grandchild: number } {
   return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
 }
@@ -86,10 +102,10 @@ void describe('RunManager', () => {
     assert.match(log, /working on it/);
     assert.match(log, /a warning/);
     assert.deepEqual(
-      lines.map((l) => [l.stream, l.line, l.ticketId]),
+      lines.map((l) => [l.line, l.ticketId]),
       [
-        ['stdout', 'working on it', run.ticketId],
-        ['stderr', 'a warning', run.ticketId],
+        ['working on it', run.ticketId],
+        ['a warning', run.ticketId],
       ],
     );
     const seen = JSON.parse(readFileSync(record, 'utf8')) as { cwd: string; env: Record<string, string> };
@@ -253,16 +269,137 @@ void describe('RunManager', () => {
     assert.equal(isProcessAlive(f.board.getRun(run.id)?.pid), false);
   });
 
-  void it('exit 0 does not move a ticket someone else moved meanwhile', async () => {
+  void it('a ticket moved away from the run\'s stage stops its agent, and the exit 0 that follows moves nothing', async () => {
     const run = await queuedRun(f);
-    launch(f, run, [{ sleep: 400 }, { exit: 0 }]);
-    await waitUntil(() => f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pidFile = path.join(f.tb.root, 'pids.json');
+    launch(f, run, [{ grandchild: pidFile }, { sleep: 60_000 }, { exit: 0 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
     await f.board.write((tx) => tx.transition(run.ticketId, 'IN_DEV', 'BLOCKED', 'user', 'waiting for the API key'));
     await f.manager.whenEnded(run.id);
     assert.equal(f.board.getTicket(run.ticketId)?.status, 'BLOCKED');
     const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'cancelled');
+    assert.match(ended?.note ?? '', new RegExp(`${run.ticketId} moved to BLOCKED \\(by user\\) while its agent worked on IN_DEV`));
+    assert.equal(isProcessAlive(pids.agent), false);
+    await waitUntil(() => !isProcessAlive(pids.grandchild), 3000, 'the grandchild to be gone');
+  });
+
+  void it('a ticket moved by another process (the CLI) stops the run too, and so does a deleted ticket', async () => {
+    const moved = await queuedRun(f, 'moved by the CLI');
+    const deleted = await queuedRun(f, 'deleted');
+    launch(f, moved, [{ sleep: 60_000 }]);
+    launch(f, deleted, [{ sleep: 60_000 }]);
+    await waitUntil(() => f.board.getRun(moved.id)?.status === 'running' && f.board.getRun(deleted.id)?.status === 'running', 10_000, 'the agents to start');
+    const cli = await f.tb.open();
+    await cli.write((tx) => tx.transition(moved.ticketId, 'IN_DEV', 'READY', 'user', 'not now'));
+    await cli.write((tx) => tx.deleteTicket(deleted.ticketId, 'user'));
+    await f.board.refresh();
+    await f.manager.whenEnded(moved.id);
+    await f.manager.whenEnded(deleted.id);
+    assert.equal(f.board.getRun(moved.id)?.status, 'cancelled');
+    assert.equal(f.board.getRun(deleted.id), undefined, 'its run went with the ticket');
+    assert.deepEqual(f.manager.activeRunIds(), []);
+  });
+
+  void it('a queued run whose ticket moved leaves the queue without starting', async () => {
+    f.manager.setMaxParallel(1);
+    const first = await queuedRun(f, 'first');
+    const second = await queuedRun(f, 'second');
+    launch(f, first, [{ sleep: 60_000 }]);
+    launch(f, second, [{ print: 'should never run' }, { exit: 0 }]);
+    await f.board.write((tx) => tx.transition(second.ticketId, 'IN_DEV', 'READY', 'user'));
+    await waitUntil(() => f.board.getRun(second.id)?.status === 'cancelled', 5000, 'the queued run to be cancelled');
+    assert.equal(f.manager.queuePosition(second.id), undefined);
+    assert.equal(f.board.getRun(second.id)?.pid, undefined);
+    await f.manager.cancel(first.id);
+  });
+
+  void it('a cancel that arrives after the agent exited by itself loses: the exit result stands', async () => {
+    const run = await queuedRun(f);
+    const record = path.join(f.tb.root, 'exited.json');
+    // A grandchild keeps the output pipes open, so the outcome waits a moment after the exit.
+    launch(f, run, [{ record }, { holdOutput: 4000 }, { exit: 0 }]);
+    const agentPid = await recordedPid(f, record, run.id);
+    await waitUntil(() => !isProcessAlive(agentPid), 10_000, 'the agent to exit');
+    assert.equal(f.board.getRun(run.id)?.status, 'running', 'no outcome yet: the output is still draining');
+    const ended = await f.manager.cancel(run.id);
     assert.equal(ended?.status, 'succeeded');
-    assert.match(ended?.note ?? '', /is BLOCKED now, so it was left there/);
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_QA');
+  });
+
+  void it('a cancel another window wrote after the agent exited by itself loses too', async () => {
+    const run = await queuedRun(f);
+    const record = path.join(f.tb.root, 'exited-elsewhere.json');
+    launch(f, run, [{ record }, { holdOutput: 4000 }, { exit: 0 }]);
+    const agentPid = await recordedPid(f, record, run.id);
+    // Reaped, not just a zombie: the manager has seen its exit by then.
+    await waitUntil(() => reaped(agentPid), 10_000, 'the agent to exit');
+    f.tb.clock.advance(1000);
+    const other = await f.tb.open();
+    await other.write((tx) => tx.updateRun(run.id, { status: 'cancelled', endedAt: f.tb.clock.now(), note: 'cancelled in another window' }));
+    await f.board.refresh();
+    await f.manager.whenEnded(run.id);
+    assert.equal(f.board.getRun(run.id)?.status, 'succeeded');
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_QA');
+  });
+
+  void it('a worktree deleted under a running agent stops it at once and files a high bug', async () => {
+    const run = await queuedRun(f);
+    const pidFile = path.join(f.tb.root, 'pids-wt.json');
+    launch(f, run, [{ grandchild: pidFile }, { sleep: 60_000 }]);
+    await waitUntil(() => existsSync(pidFile) && f.board.getRun(run.id)?.status === 'running', 10_000, 'the agent to start');
+    const pids = readPids(pidFile);
+    rmSync(f.worktree, { recursive: true, force: true });
+    // Well before the heartbeat would look (fs.watch answers).
+    await waitUntil(() => f.board.getRun(run.id)?.status === 'failed', 5000, 'the run to be stopped');
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.note, 'the worktree disappeared while the agent ran');
+    await waitUntil(() => !isProcessAlive(pids.agent) && !isProcessAlive(pids.grandchild), 5000, 'the agent and its grandchild to be gone');
+    const [bug] = f.board.listBugs(run.ticketId);
+    assert.equal(bug?.title, 'Worktree disappeared while the agent ran');
+    assert.equal(bug?.severity, 'high');
+    assert.equal(f.board.getTicket(run.ticketId)?.status, 'IN_DEV');
+  });
+
+  void it('never starts an agent in the main checkout', async () => {
+    const run = await queuedRun(f);
+    f.manager.launch({ runId: run.id, command: fakeAgentCommand([{ exit: 0 }]), title: 't', promptFile: 'p', worktree: f.tb.root });
+    await f.manager.whenEnded(run.id);
+    const ended = f.board.getRun(run.id);
+    assert.equal(ended?.status, 'failed');
+    assert.match(ended?.note ?? '', /is the main checkout, not a ticket's worktree/);
+    assert.equal(ended?.pid, undefined);
+  });
+
+  void it('ends a live row of its own that it no longer works on, once its heartbeat is stale', async () => {
+    await f.manager.shutdown();
+    f.manager = new RunManager({ board: f.board, clock: f.tb.clock, heartbeatIntervalMs: 50, heartbeatTimeoutMs: 30_000 });
+    const forgotten = await queuedRun(f, 'forgotten');
+    await f.manager.beat();
+    assert.equal(f.board.getRun(forgotten.id)?.status, 'queued', 'a fresh row is left alone: its start may be under way');
+    f.tb.clock.advance(31_000);
+    await f.manager.beat();
+    const ended = f.board.getRun(forgotten.id);
+    assert.equal(ended?.status, 'lost');
+    assert.match(ended?.note ?? '', /its owner no longer works on it/);
+  });
+
+  void it('caps the log: the first and the latest halves, and a line saying how much was left out', async () => {
+    await f.manager.shutdown();
+    f.manager = new RunManager({ board: f.board, clock: f.tb.clock, maxLogBytes: 4096 });
+    const run = await queuedRun(f);
+    const steps: Step[] = [];
+    for (let i = 1; i <= 400; i++) steps.push({ print: `line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}` });
+    launch(f, run, [...steps, { exit: 0 }]);
+    await f.manager.whenEnded(run.id);
+    const file = path.join(f.tb.dir, 'runs', run.id, 'output.log');
+    const log = readFileSync(file, 'utf8');
+    assert.ok(statSync(file).size <= 4096 + 200, `the log is ${statSync(file).size} bytes`);
+    assert.match(log, /^line 0001 /);
+    assert.match(log, /line 0400 x+\n$/);
+    assert.match(log, /\[\.\.\. \d+ bytes of output left out: the log keeps its first and last 2 KB \.\.\.\]/);
+    assert.doesNotMatch(log, /line 0200 /);
   });
 
   void it('shutdown cancels queued and running runs and leaves no process behind', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree } from '../../../src/agents/worktreeAgent';
@@ -25,6 +25,8 @@ void describe('TicketRunner', () => {
   let commands: Partial<Record<Status, AgentCommand>>;
   let trusted: boolean;
   let failWorktree: Error | undefined;
+  let failTerminal: Error | undefined;
+  let terminals: string[];
   const port = new SimpleGitPort();
 
   beforeEach(async () => {
@@ -34,17 +36,22 @@ void describe('TicketRunner', () => {
     commands = {};
     trusted = true;
     failWorktree = undefined;
+    failTerminal = undefined;
+    terminals = [];
     runs = new RunManager({ board, clock: tb.clock, stopGraceMs: 1000 });
     runner = new TicketRunner({
       board,
       runs,
-      clock: tb.clock,
       commandFor: (stage) => commands[stage],
       prepareWorktree: async (ticket) => {
         if (failWorktree) throw failWorktree;
         return ensureTicketWorktree(board, port, ticket, DEFAULT_WORKTREE_SETTINGS);
       },
       isTrusted: () => trusted,
+      openTerminal: (started) => {
+        if (failTerminal) throw failTerminal;
+        terminals.push(started.run.id);
+      },
     });
   });
   afterEach(async () => {
@@ -190,10 +197,64 @@ void describe('TicketRunner', () => {
     assert.equal(board.getTicket(ticket.id)?.status, 'IN_DEV');
     assert.deepEqual(runs.activeRunIds(), [started.run.id]);
 
+    assert.deepEqual(terminals, [started.run.id], 'the editor was asked to open its terminal');
+
     const ended = await runs.endTerminalRun(started.run.id);
     assert.equal(ended?.status, 'cancelled');
     assert.equal(ended?.note, 'the terminal was closed');
     assert.deepEqual(runs.activeRunIds(), []);
+  });
+
+  /** The ticket has no queued or running run, is READY again, and starts again at once. */
+  async function assertStartableAgain(ticket: Ticket, failedRunId: string): Promise<void> {
+    assert.deepEqual(board.listRuns({ ticketId: ticket.id, status: ['queued', 'running'] }), [], 'no live row is left behind');
+    assert.equal(board.getRun(failedRunId)?.status, 'failed');
+    assert.equal(board.getTicket(ticket.id)?.status, 'READY', 'the move to IN_DEV is undone');
+    assert.deepEqual(runs.activeRunIds(), []);
+    commands.IN_DEV = agent([{ exit: 0 }]);
+    const again = await runner.startTicket(ticket.id);
+    await runs.whenEnded(again.run.id);
+    assert.equal(board.getRun(again.run.id)?.status, 'succeeded');
+  }
+
+  void it('a prompt file that cannot be written fails the run, leaves no live row and the ticket can start again', async () => {
+    const ticket = await readyTicket();
+    commands.IN_DEV = agent([{ exit: 0 }]);
+    // A file where the runs folder should be: every prompt write fails.
+    writeFileSync(path.join(tb.dir, 'runs'), 'in the way');
+    await assert.rejects(runner.startTicket(ticket.id), /could not write the prompt file/);
+    const [run] = board.listRuns({ ticketId: ticket.id });
+    assert.match(run?.note ?? '', /could not write the prompt file/);
+    rmSync(path.join(tb.dir, 'runs'));
+    await assertStartableAgain(ticket, run?.id ?? '');
+  });
+
+  void it('a terminal that cannot be opened fails the run, leaves no live row and the ticket can start again', async () => {
+    const ticket = await readyTicket();
+    failTerminal = new Error('no terminal here');
+    await assert.rejects(runner.startTicket(ticket.id), /could not open the terminal: no terminal here/);
+    const [run] = board.listRuns({ ticketId: ticket.id });
+    assert.match(run?.note ?? '', /could not open the terminal: no terminal here/);
+    await assertStartableAgain(ticket, run?.id ?? '');
+  });
+
+  void it('a runner that was shut down fails the start instead of leaving a queued row', async () => {
+    const ticket = await readyTicket();
+    commands.IN_DEV = agent([{ exit: 0 }]);
+    await runs.shutdown();
+    await assert.rejects(runner.startTicket(ticket.id), /shut down/);
+    const [run] = board.listRuns({ ticketId: ticket.id });
+    assert.equal(run?.status, 'failed');
+    assert.equal(board.getTicket(ticket.id)?.status, 'READY');
+  });
+
+  void it('a headless host (no terminals) refuses a stage without an agent before recording anything', async () => {
+    const headless = new TicketRunner({ board, runs, commandFor: () => undefined, prepareWorktree: async () => Promise.reject(new Error('unused')), isTrusted: () => true });
+    const ticket = await readyTicket();
+    await assert.rejects(headless.startTicket(ticket.id), /no agent is configured for IN_DEV \(agentFactory\.agents\.dev\.command\)/);
+    assert.deepEqual(board.listRuns({ ticketId: ticket.id }), []);
+    assert.equal(board.getTicket(ticket.id)?.status, 'READY');
+    headless.dispose();
   });
 
   void it('reports the queue position when the parallel limit holds a start back', async () => {

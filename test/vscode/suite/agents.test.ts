@@ -20,9 +20,10 @@ suite('Background agents in the editor', () => {
     const id = await board.write((tx) => {
       const t = tx.createTicket({ title: 'Stuck since the crash', status: 'READY' }, 'user');
       tx.transition(t.id, 'READY', 'IN_DEV', 'user');
-      // The agent died ten minutes ago: its run's owner stopped heartbeating then.
+      // The agent died ten minutes ago with the window on another machine that ran it: its
+      // owner stopped heartbeating then.
       const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'crashed-agent', status: 'running' });
-      tx.updateRun(run.id, { heartbeatAt: long, lastOutputAt: long });
+      tx.updateRun(run.id, { heartbeatAt: long, lastOutputAt: long, owner: 'another-machine:4242:window' });
       return t.id;
     });
     // The ticket only looks stuck once it has been idle longer than the grace period.

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Ticket } from '../../../src/domain/ticket';
-import { isProcessAlive } from '../../../src/runner/processTree';
+import { isProcessAlive } from '../../../src/process/processTree';
 import { PM_THREAD_KEY } from '../../../src/runner/threads';
 import type { StartedRun } from '../../../src/runner/ticketRunner';
 import type { Board } from '../../../src/store/api';

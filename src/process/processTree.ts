@@ -1,6 +1,6 @@
 /**
  * Spawning an agent so that its whole process tree can be stopped, and asking whether a process
- * still lives.
+ * or a tree still lives.
  *
  * On POSIX every agent starts as the leader of its own process group (`detached: true`) and is
  * signalled as a group (`kill(-pgid)`). That reaches grandchildren even after the agent itself
@@ -9,26 +9,37 @@
  * Linux does not hand out a pid while it is still in use as a group id, so signalling a group
  * whose leader died cannot hit an unrelated process. Windows has no process groups of this kind:
  * there tree-kill runs `taskkill /T`.
+ *
+ * Asking whether a tree lives means looking through the process table (zombies do not count), so
+ * it is asynchronous: it never holds the extension host's thread.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import treeKill from 'tree-kill';
+import { hasProcFs, isDeadState, readProcStat, readProcStatSync } from './procStat';
 
 const usesProcessGroups = process.platform !== 'win32';
 
 export interface SpawnAgentOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * A file descriptor for the agent's stdout and stderr (its log file). Without one they are
+   * piped to this process, and the agent dies of a broken pipe at its next output if this process
+   * goes away first.
+   */
+  output?: number | undefined;
 }
 
-/** Starts `program` with `args` as an argument array: never a shell, stdin closed, output piped. */
+/** Starts `program` with `args` as an argument array: never a shell, stdin closed. */
 export function spawnAgentProcess(program: string, args: readonly string[], options: SpawnAgentOptions): ChildProcess {
+  const out = options.output ?? 'pipe';
   return spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
     shell: false,
     detached: usesProcessGroups,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out, out],
     windowsHide: true,
   });
 }
@@ -56,7 +67,7 @@ export function signalProcessTree(pid: number, signal: NodeJS.Signals): boolean 
  * True while any process of the tree started as `pid` has not exited. On Linux zombies do not
  * count: an orphan whose init is slow to reap it (common in containers) is already dead.
  */
-export function isProcessTreeAlive(pid: number): boolean {
+export async function processTreeAlive(pid: number): Promise<boolean> {
   if (!isValidPid(pid)) return false;
   if (!usesProcessGroups) return isProcessAlive(pid);
   try {
@@ -64,39 +75,28 @@ export function isProcessTreeAlive(pid: number): boolean {
   } catch (err) {
     return isErrno(err, 'EPERM');
   }
-  return process.platform !== 'linux' || hasLiveGroupMember(pid);
+  return !hasProcFs || hasLiveGroupMember(pid);
 }
 
-function hasLiveGroupMember(pgid: number): boolean {
+async function hasLiveGroupMember(pgid: number): Promise<boolean> {
+  // The leader is the usual answer: one read instead of the whole table.
+  const leader = await readProcStat(pgid);
+  if (leader && leader.pgrp === pgid && !isDeadState(leader.state)) return true;
   let entries: string[];
   try {
-    entries = readdirSync('/proc');
+    entries = await readdir('/proc');
   } catch {
     return true;
   }
-  for (const entry of entries) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    const fields = procStatFields(Number(entry));
-    // After the command name: state, ppid, pgrp, ...
-    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
-}
-
-/** The fields of /proc/<pid>/stat after the command name (which may contain spaces and parens). */
-function procStatFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
+  const pids = entries.filter((e) => /^[0-9]+$/.test(e)).map(Number);
+  const stats = await Promise.all(pids.map((p) => readProcStat(p)));
+  return stats.some((s) => s !== undefined && s.pgrp === pgid && !isDeadState(s.state));
 }
 
 /**
  * True when a process with this pid exists and has not exited. A zombie (exited, not yet reaped,
  * which happens to orphans in containers whose init does not reap) counts as dead. A process of
- * another user counts as alive (EPERM).
+ * another user counts as alive (EPERM). One signal and one small read: no scan.
  */
 export function isProcessAlive(pid: number | undefined): boolean {
   if (pid === undefined || !isValidPid(pid)) return false;
@@ -105,13 +105,7 @@ export function isProcessAlive(pid: number | undefined): boolean {
   } catch (err) {
     return isErrno(err, 'EPERM');
   }
-  return !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  const state = procStatFields(pid)?.[0];
-  return state === 'Z' || state === 'X';
+  return !isDeadState(readProcStatSync(pid)?.state);
 }
 
 function isValidPid(pid: number): boolean {

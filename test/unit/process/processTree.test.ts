@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isProcessAlive, isProcessTreeAlive, signalProcessTree, spawnAgentProcess } from '../../../src/runner/processTree';
-import { delay, fakeAgentCommand, waitUntil } from './agentPaths';
+import { isProcessAlive, processTreeAlive, signalProcessTree, spawnAgentProcess } from '../../../src/process/processTree';
+import { delay, fakeAgentCommand, waitUntil } from '../runner/agentPaths';
 
 void describe('process tree', () => {
   let dir: string;
@@ -38,7 +38,7 @@ void describe('process tree', () => {
     await exited;
     await waitUntil(() => !isProcessAlive(pids.grandchild), 5000, 'the grandchild to die');
     assert.equal(isProcessAlive(pids.agent), false);
-    await waitUntil(() => !isProcessTreeAlive(child.pid ?? -1), 5000, 'the group to be gone');
+    await waitUntil(async () => !(await processTreeAlive(child.pid ?? -1)), 5000, 'the group to be gone');
   });
 
   void it('hostile text reaches the program as single arguments, uninterpreted', async () => {
