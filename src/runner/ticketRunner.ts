@@ -80,7 +80,7 @@ export class TicketRunner implements Disposable {
     const stage = expectedStage ?? stageToStart(ticket);
     const command = this.deps.commandFor(stage);
     if (!command && !this.deps.openTerminal) {
-      throw new FactoryError('runner', `no agent is configured for ${stage} (agentFactory.agents.${STAGE_SETTING_NAMES[stage] ?? stage}), and a terminal can only be opened in the editor`);
+      throw new FactoryError('runner', `no agent is configured for ${stage} (agentFactory.agents.${STAGE_SETTING_NAMES[stage] ?? stage}.command), and a terminal can only be opened in the editor`);
     }
     if (command) await assertProgramFound(command, stage, { ...(this.deps.env ?? process.env), ...command.env });
     const agent = agentName(command);

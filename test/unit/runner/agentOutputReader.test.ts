@@ -83,7 +83,8 @@ void describe('AgentOutputReader', () => {
   });
 
   void it('ignores output that is not what the profile expects, and still records what it understood', async () => {
-    const steps: Step[] = [{ print: '{"type":"assistant","message":' }, { print: '[1,2,3]' }, { stderr: assistant('m9', 999, 999) }, { print: assistant('m1', 11, 2) }, { exit: 3 }];
+    // stdout and stderr share the run's log (the agent writes it directly), so both are read.
+    const steps: Step[] = [{ print: '{"type":"assistant","message":' }, { print: '[1,2,3]' }, { stderr: 'warning: {"usage": 999}' }, { print: assistant('m1', 11, 2) }, { exit: 3 }];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'claude-code' });
     await manager.whenEnded(run.id);
     const ended = tb.board.getRun(run.id);
