@@ -9,13 +9,12 @@
  * It wraps the output observer the RunManager is given (the AgentOutputReader's), and reads the
  * reader's events, so the runner itself needs no change to be watched.
  */
-import type { Logger } from '../agents/agent';
-import { silentLogger } from '../agents/agent';
 import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { Emitter, type Disposable, type Event } from '../domain/event';
 import { isLive, type Run } from '../domain/run';
 import { attentionText, type NeedsInputSource, type RunAttention } from '../domain/runAttention';
+import { silentLogger, type Logger } from '../domain/logger';
 import { isActive } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
 import type { Board } from '../store/api';

@@ -22,8 +22,6 @@ const SHOW_LOG = 'Show Log';
 export class RunNotices implements vscode.Disposable {
   private readonly told = new Set<string>();
   private readonly subscriptions: vscode.Disposable[];
-  /** What was shown, for the in-host tests. */
-  readonly shown: string[] = [];
 
   constructor(
     private readonly board: Board,
@@ -59,7 +57,6 @@ export class RunNotices implements vscode.Disposable {
   private show(key: string, message: string, run: Run): void {
     if (this.told.has(key)) return;
     this.told.add(key);
-    this.shown.push(message);
     const actions = run.worktree ? [OPEN_TERMINAL, SHOW_LOG] : [SHOW_LOG];
     void this.ask(message, run, actions).catch((err: unknown) => this.log.warn(`Could not show a notice: ${errorMessage(err)}`));
   }
