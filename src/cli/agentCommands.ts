@@ -5,11 +5,13 @@
  */
 import { assertEntityId } from '../domain/ids';
 import { isLive, type Run } from '../domain/run';
+import { attentionText } from '../domain/runAttention';
+import { maskEvidence } from '../runner/maskEvidence';
 import { requireLiveRun } from '../loop/verdicts';
 import type { BoardTx } from '../store/api';
 import { ensurePmThread } from '../runner/threads';
 import { notFound, usage } from './cliError';
-import { positionals, type Command, type CommandContext } from './command';
+import { positionals, stringOption, type Command, type CommandContext } from './command';
 
 export function runIdFrom(ctx: CommandContext): string {
   const raw = ctx.where.env.AGENT_FACTORY_RUN_ID?.trim();
@@ -110,16 +112,39 @@ export const blockCommand: Command = {
   },
 };
 
+const HEARTBEAT_STATES = ['waiting', 'working'] as const;
+
 export const heartbeatCommand: Command = {
   name: 'heartbeat',
-  synopsis: 'heartbeat',
-  summary: 'Say you are still working (counts as activity for stall detection).',
+  synopsis: 'heartbeat [--state waiting|working] [--reason TEXT]',
+  summary: 'Say you are still working (counts as activity for stall detection), or that you wait for a person.',
+  details: [
+    '--state waiting  you wait for a person (a question, a permission): the run shows as Needs input',
+    '--state working  you work again (clears Needs input)',
+    '--reason TEXT    what you wait for (with --state waiting)',
+  ],
+  options: { state: { type: 'string' }, reason: { type: 'string' } },
   forAgents: true,
   async run(ctx) {
     const runId = runIdFrom(ctx);
     positionals(ctx, []);
+    const state = stringOption(ctx.values, 'state');
+    if (state !== undefined && !(HEARTBEAT_STATES as readonly string[]).includes(state)) {
+      throw usage(`--state must be ${HEARTBEAT_STATES.join(' or ')}, not ${JSON.stringify(state)}`);
+    }
+    const reason = stringOption(ctx.values, 'reason');
+    if (reason !== undefined && state !== 'waiting') throw usage('--reason goes with --state waiting');
     const board = await ctx.board();
-    await board.write((tx) => tx.updateRun(requireLiveRun(tx, runId).id, { lastOutputAt: ctx.clock.now() }));
+    const now = ctx.clock.now();
+    await board.write((tx) => {
+      const run = tx.updateRun(requireLiveRun(tx, runId).id, { lastOutputAt: now });
+      if (state === 'waiting' && !run.attention?.needsInput) {
+        const what = attentionText(maskEvidence(reason ?? '')) || 'the agent says it is waiting for a person';
+        tx.setRunAttention(run.id, { ...run.attention, needsInput: { reason: what, since: now, source: 'hook' } });
+      } else if (state === 'working' && run.attention?.needsInput) {
+        tx.setRunAttention(run.id, { ...run.attention, needsInput: undefined });
+      }
+    });
     ctx.print('ok');
   },
 };

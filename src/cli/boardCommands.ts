@@ -6,8 +6,10 @@ import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE } from '../agents/manager';
 import { describeDependencies } from '../domain/dependencies';
 import { assertTicketId } from '../domain/ids';
-import { RUN_STATUSES, type RunStatus } from '../domain/run';
+import { isLive, RUN_STATUSES, type RunStatus } from '../domain/run';
 import { notScannedWhy, shortCommit } from '../domain/securityScan';
+import { formatUsage } from '../domain/usage';
+import { ticketUsage } from '../runner/budget';
 import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
 import { resolveBoardLocation } from '../store/location';
@@ -107,7 +109,7 @@ export const showCommand: Command = {
     const location = gatheredLocation(board, id);
     const salvages = board.listSalvages({ ticketId: id });
     if (flag(ctx.values, 'json')) {
-      ctx.print(json({ ticket, history, bugs, runs, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null, salvages }));
+      ctx.print(json({ ticket, history, bugs, runs, usage: ticketUsage(runs.map((r) => r.usage)) ?? null, latestCheckIn: checkIn ?? null, securityScan: securityScan ?? null, location: location ?? null, salvages }));
       return;
     }
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
@@ -138,6 +140,12 @@ export const showCommand: Command = {
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
     lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));
     if (runs.length > 0) lines.push('', 'Runs:', ...table(runs.map(runRow)).split('\n').map((l) => `  ${l}`));
+    const used = ticketUsage(runs.map((r) => r.usage));
+    if (used) lines.push('', `Tokens (all runs): ${formatUsage(used)}`);
+    for (const r of runs.filter((run) => isLive(run) && run.attention)) {
+      if (r.attention?.needsInput) lines.push(`Run ${r.id} needs input: ${safeLine(r.attention.needsInput.reason)}`);
+      if (r.attention?.loop) lines.push(`Run ${r.id} repeats itself (${r.attention.loop.repeats} times): ${safeLine(r.attention.loop.evidence)}`);
+    }
     if (salvages.length > 0) lines.push('', 'Salvages (agent-factory restore <id>):', ...table(salvages.map(salvageRow)).split('\n').map((l) => `  ${l}`));
     ctx.print(lines.join('\n'));
   },

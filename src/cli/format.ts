@@ -4,7 +4,9 @@
  * a terminal show text in another order than it is, "Trojan Source") are replaced before anything
  * is printed.
  */
-import type { Run } from '../domain/run';
+import { isLive, type Run } from '../domain/run';
+import { needsInput } from '../domain/runAttention';
+import { formatUsage } from '../domain/usage';
 import type { Ticket } from '../domain/ticket';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -40,7 +42,8 @@ export function ticketRow(t: Ticket): string[] {
 
 export function runRow(r: Run): string[] {
   const exit = r.exitCode !== undefined ? `exit ${r.exitCode}` : '';
-  return [r.id, r.ticketId, r.stage, r.status, safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit];
+  const marks = [needsInput(r) ? 'needs input' : '', r.attention?.loop && isLive(r) ? 'looping' : ''].filter(Boolean).join(', ');
+  return [r.id, r.ticketId, r.stage, r.status + (marks ? ` (${marks})` : ''), safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit, r.usage ? formatUsage(r.usage) : ''];
 }
 
 export function json(value: unknown): string {

@@ -4,6 +4,7 @@ import { AGENTS_LEASE, publishedStatus } from '../agents/manager';
 import { parsePmReport, PM_REPORT_META } from '../agents/pm/report';
 import { describeAutopilot, readAutopilot, setAutopilot } from '../loop/autopilotState';
 import { summarizeBoardStatus } from '../loop/boardStatus';
+import { runsNeedingInput } from '../domain/runAttention';
 import { dispatchPlan } from '../loop/queue';
 import { waitingForPerson } from '../loop/stageHandling';
 import { cliSettings } from './cliSettings';
@@ -47,6 +48,7 @@ export const statusCommand: Command = {
       autopilot: readAutopilot(board),
       queue: dispatchPlan(board),
       waitingForReview: waitingForPerson(board, settings.autopilotSettings()).length,
+      needsInput: runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length,
     });
     if (flag(ctx.values, 'json')) {
       ctx.print(json({ ...status, runningIn: running ? (lease?.owner ?? null) : null }));

@@ -1,4 +1,5 @@
 /** One agent process working one stage of one ticket. */
+import type { RunAttention } from './runAttention';
 import type { TokenUsage } from './usage';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
@@ -43,6 +44,8 @@ export interface Run {
   note?: string | undefined;
   /** Tokens (and cost) the agent's model calls used, as read from its output; absent when unknown. */
   usage?: TokenUsage | undefined;
+  /** Whether it waits for a person or repeats itself (recorded while it lives). */
+  attention?: RunAttention | undefined;
   verdict?: Verdict | undefined;
   /** The agent's own account of the stage (`--summary`, the reason of a `block`). */
   summary?: string | undefined;

@@ -71,7 +71,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   const git = new SimpleGitPort();
   const stallWatch = new StallWatch();
-  const { runs, runner, reader } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
+  const { runs, runner, reader, watch } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
   const agents = createBackgroundAgents({ board, settings, git, log, clock, probe: localProcessProbe, stallWatch, runs: () => runs });
   const manager = new AgentManager({ board, clock, log, agents, settings: settings.managerSettings() });
   const autopilot = createAutopilot({ board, settings, clock, log, runner: () => runner, git, isLeader: () => manager.isLeader });
@@ -111,6 +111,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         await autopilot.settle();
         runner.dispose();
         await shutDownInOrder({ runs, manager, board }, reason, log);
+        watch.dispose();
         reader.dispose();
         stallWatch.dispose();
         if (handleSignals) {

@@ -12,6 +12,7 @@ import { AgentOutputReader } from '../runner/agentOutputReader';
 import { readAutopilot } from '../loop/autopilotState';
 import { exitJudge } from '../runner/exitJudgement';
 import { RunManager } from '../runner/runManager';
+import { RunWatch } from '../runner/runWatch';
 import { TicketRunner, type TicketRunnerDeps } from '../runner/ticketRunner';
 import type { Settings } from '../settings/settings';
 import type { Board } from '../store/api';
@@ -33,12 +34,16 @@ export interface RunRuntime {
   runner: TicketRunner;
   /** Reads the agents' output (token usage, tool calls); disposed with the runner. */
   reader: AgentOutputReader;
+  /** Needs input, loops and budgets of the runs, read from that output; disposed with the runner. */
+  watch: RunWatch;
 }
 
 export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
   const { board, settings } = deps;
   const reader = new AgentOutputReader({ board, log: deps.log });
-  const runs = new RunManager({
+  // A budget stop goes through the manager's one stop routine (the watch is made before it).
+  const watch: RunWatch = new RunWatch({ board, log: deps.log, clock: deps.clock, events: reader.onDidReadEvent, settings: () => settings.runWatchSettings(), stop: (id, note): Promise<unknown> => runs.cancel(id, note) });
+  const runs: RunManager = new RunManager({
     board,
     log: deps.log,
     clock: deps.clock,
@@ -47,7 +52,7 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     heartbeatTimeoutMs: settings.leaseTimeoutMs(),
     maxLogBytes: settings.maxLogBytes(),
     cli: deps.cli,
-    observeOutput: reader.observe,
+    observeOutput: watch.observe(reader.observe),
     pipeline: () => settings.pipeline(),
     judgeExit: exitJudge({
       completionPolicy: (stage) => settings.completionPolicy(stage),
@@ -65,5 +70,5 @@ export function createRunRuntime(deps: RunRuntimeDeps): RunRuntime {
     openTerminal: deps.openTerminal,
     autopilotOn: () => readAutopilot(board).on,
   });
-  return { runs, runner, reader };
+  return { runs, runner, reader, watch };
 }

@@ -14,6 +14,8 @@ export interface BoardStatusInput {
   report: PmReport | undefined;
   autopilot: AutopilotState;
   queue: DispatchPlan;
+  /** Live runs waiting for a person (`run.attention`, see `runsNeedingInput`). */
+  needsInput?: number | undefined;
   /** Agents of this board whose owner is gone (listed in the Agents view with Stop). */
   orphans?: number;
   /** Tickets in a stage only a person can finish (stageHandling.waitingForPerson). */
@@ -25,7 +27,7 @@ export interface BoardStatus {
   headline: string;
   /** `error` when an agent is in Error, `warning` when something needs a person. */
   level: 'ok' | 'warning' | 'error';
-  attention: { stalled: number; stuck: number; blockers: number };
+  attention: { needsInput: number; stalled: number; stuck: number; blockers: number };
   agents: { name: string; state: string; activity: string; lastError?: string | undefined }[];
   /** Board progress from the PM's last report ("42.9%"). */
   progress?: string | undefined;
@@ -39,8 +41,9 @@ export interface BoardStatus {
 }
 
 export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
-  const attention = attentionCounts(input.report);
+  const attention = { needsInput: input.needsInput ?? 0, ...attentionCounts(input.report) };
   const needs: string[] = [];
+  if (attention.needsInput) needs.push(`${attention.needsInput} needs input`);
   if (attention.stalled) needs.push(`${attention.stalled} stalled`);
   if (input.orphans) needs.push(`${input.orphans} orphaned`);
   if (attention.stuck) needs.push(`${attention.stuck} stuck`);

@@ -1,7 +1,7 @@
 /**
  * Reads every process run's output through its profile's parser while it streams: the token usage
- * goes onto the run (batched, and once more when the process has exited), and every other signal
- * (tool calls, requests for a person) is published for whoever watches runs. One per RunManager,
+ * goes onto the run (batched, and once more when the process has exited), and every signal (usage
+ * as it comes, tool calls, requests for a person) is published for whoever watches runs. One per RunManager,
  * passed as its `observeOutput`.
  */
 import { silentLogger, type Logger } from '../domain/logger';
@@ -35,7 +35,7 @@ export class AgentOutputReader implements Disposable {
   private readonly log: Logger;
   private readonly flushMs: number;
   private readonly events = new Emitter<RunAgentEvent>();
-  /** Every tool call and request for a person the agents' output showed (usage goes to the store). */
+  /** Every usage report, tool call and request for a person the agents' output showed, as read. */
   readonly onDidReadEvent = this.events.event;
 
   constructor(options: AgentOutputReaderOptions) {
@@ -83,9 +83,8 @@ export class AgentOutputReader implements Disposable {
               timer = setTimeout(() => void flush(), this.flushMs);
               timer.unref();
             }
-          } else {
-            this.events.fire({ runId: run.id, ticketId: run.ticketId, event });
           }
+          this.events.fire({ runId: run.id, ticketId: run.ticketId, event });
         }
       },
       end: () => {

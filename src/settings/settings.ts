@@ -17,6 +17,8 @@ import type { AutopilotSettings } from '../loop/autopilot';
 import { parseAgentCommand, STAGE_SETTING_NAMES, type AgentCommand } from '../runner/agentCommand';
 import { isProfileName, PROFILE_NAMES } from '../runner/profiles/profile';
 import { resolveAgentCommand } from '../runner/profiles/profiles';
+import type { RunBudget } from '../runner/budget';
+import type { RunWatchSettings } from '../runner/runWatch';
 import type { RunRetention } from '../runner/runRetention';
 import type { SecuritySettings } from '../scan/security/settings';
 import { checkSettingValue, settingDefault, settingKeys, settingSchema, SETTINGS_SECTION } from './schema';
@@ -27,6 +29,7 @@ export interface SettingsSource {
 }
 
 const PIPELINE_KEY = 'pipeline';
+const BUDGET_KEY = 'runs.budget';
 
 export class Settings {
   private readonly warned = new Set<string>();
@@ -114,6 +117,22 @@ export class Settings {
 
   maxAttempts(): number {
     return this.number('runs.maxAttempts');
+  }
+
+  /**
+   * `runs.budget`: the schema checks each limit's type and bounds; a key it does not know (a
+   * typo like "token") is warned about once and ignored, so it never passes for a limit.
+   */
+  runBudget(): RunBudget {
+    const value = this.value(BUDGET_KEY) as Record<string, unknown>;
+    const unknown = Object.keys(value).filter((k) => k !== 'tokens' && k !== 'costUsd');
+    if (unknown.length > 0) this.warnOnce(BUDGET_KEY, `Setting ${SETTINGS_SECTION}.${BUDGET_KEY} has unknown keys ${unknown.map((k) => JSON.stringify(k)).join(', ')} (it takes "tokens" and "costUsd"); they are ignored.`);
+    return { tokens: value.tokens as number | undefined, costUsd: value.costUsd as number | undefined };
+  }
+
+  /** What the run watch needs: loop repeats, the silence that makes a question a wait, the budget. */
+  runWatchSettings(): RunWatchSettings {
+    return { loopRepeats: this.number('runs.loopRepeats'), promptSilenceMs: this.number('runs.promptSilenceSeconds') * 1000, budget: this.runBudget() };
   }
 
   /**

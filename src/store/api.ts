@@ -10,6 +10,7 @@ import type { Run, RunStatus } from '../domain/run';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
 import type { NewSalvage, Salvage } from '../domain/salvage';
 import type { Actor, Status } from '../domain/status';
+import type { RunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
@@ -209,6 +210,8 @@ export interface BoardTx extends BoardReader {
   updateRun(id: string, patch: RunPatch): Run;
   /** Replaces the token usage (and cost) recorded for a run: the agent's totals so far. */
   setRunUsage(id: string, usage: TokenUsage): Run;
+  /** Replaces what a run needs a person for (undefined clears it). */
+  setRunAttention(id: string, attention: RunAttention | undefined): Run;
   addCheckIn(c: NewCheckIn): CheckIn;
   setCheckInResolved(id: string, resolved: boolean): void;
   createConversation(c: NewConversation): Conversation;

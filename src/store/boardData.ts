@@ -21,6 +21,7 @@ import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
 import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
 import type { Bug, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
+import { parseRunAttention, type RunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
 import type {
   AgentState,
@@ -493,6 +494,14 @@ export class BoardData implements BoardTx {
       usage.costUsd === undefined ? null : finiteNumber(usage.costUsd, 'cost'),
       run.id,
     ]);
+    this.touched.add(run.ticketId);
+    return this.requireRun(run.id);
+  }
+
+  setRunAttention(id: string, attention: RunAttention | undefined): Run {
+    const run = this.requireRun(id);
+    const value = attention === undefined ? undefined : parseRunAttention(attention);
+    this.db.run('UPDATE runs SET attention = ? WHERE id = ?', [value === undefined ? null : JSON.stringify(value), run.id]);
     this.touched.add(run.ticketId);
     return this.requireRun(run.id);
   }

@@ -5,6 +5,7 @@ import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { NotScannedFile, SecurityScanRecord } from '../domain/securityScan';
 import type { Salvage, SalvageSummary } from '../domain/salvage';
 import type { Status } from '../domain/status';
+import { parseRunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
 import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease, RecordedChange } from './api';
@@ -113,6 +114,7 @@ export function toRun(r: Row): Run {
     reportedProgress: optNum(r.reported_progress),
     note: optStr(r.note),
     usage: toUsage(r),
+    attention: parseRunAttention(optJson<unknown>(r.attention)),
     verdict: optStr(r.verdict) as Verdict | undefined,
     summary: optStr(r.summary),
   };

@@ -300,7 +300,18 @@ const V8: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8];
+
+/**
+ * A live run's attention: whether it waits for a person (its hooks, a prompt in its output) or
+ * repeats itself, as JSON (`{ needsInput?, loop? }`), null when neither.
+ */
+const V9: Migration = {
+  version: 9,
+  name: 'needs input and loops of runs',
+  statements: [`ALTER TABLE runs ADD COLUMN attention TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

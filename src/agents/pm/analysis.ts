@@ -40,7 +40,8 @@ export function assessRun(run: Run, now: number, alive: boolean, activity: Workt
     run,
     alive,
     lastProgressAt,
-    stalled: judged && now - lastProgressAt > s.stallMinutes * MINUTE,
+    // A run that repeats itself shows output all the time: the loop mark is its stall.
+    stalled: judged && (now - lastProgressAt > s.stallMinutes * MINUTE || run.attention?.loop !== undefined),
     overrun: judged && now - run.startedAt > s.maxRunMinutes * MINUTE,
   };
 }
@@ -110,6 +111,8 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
         ? `Worked by hand in a terminal (run ${run.id}) for ${formatDuration(now - run.startedAt)}`
         : `Run ${run.id} (${run.agent}) running for ${formatDuration(now - run.startedAt)}, last progress ${formatDuration(now - live.lastProgressAt)} ago`,
     );
+    if (run.attention?.loop) evidence.push(`Run ${run.id} repeats itself, ${run.attention.loop.repeats} times in a row: ${run.attention.loop.evidence}`);
+    if (run.attention?.needsInput) concerns.push(`Run ${run.id} needs input: ${run.attention.needsInput.reason}`);
     if (live.overrun) concerns.push(`Run ${run.id} has run for ${formatDuration(now - run.startedAt)}, over the ${s.maxRunMinutes} min limit`);
   } else if (ticket.status !== 'IN_DEV' && failed.length > 0) {
     const last = failed[failed.length - 1];
@@ -138,8 +141,10 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
       ? `${ticket.id} is blocked: ${blockers[0]}${blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}`
       : type === 'review'
         ? `${ticket.id} needs a look: ${concerns[0]}${concerns.length > 1 ? ` (+${concerns.length - 1} more)` : ''}`
-        : type === 'guidance'
-          ? `${ticket.id} has stalled: no output, file change or commit for ${formatDuration(now - (live?.lastProgressAt ?? now))}`
+        : type === 'guidance' && live?.run.attention?.loop
+          ? `${ticket.id} has stalled: its agent repeats itself (${live.run.attention.loop.evidence})`
+          : type === 'guidance'
+            ? `${ticket.id} has stalled: no output, file change or commit for ${formatDuration(now - (live?.lastProgressAt ?? now))}`
           : `${ticket.id} is ${pct} through the pipeline (${ticket.status})`;
   return { type, summary, findings, actionRequired: type !== 'progress' };
 }

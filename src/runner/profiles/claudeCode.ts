@@ -13,6 +13,18 @@ import { modelArgs, PROMPT_INSTRUCTION, type AgentProfile } from './profile';
 
 export const CLAUDE_ALLOWED_TOOLS = 'Read Glob Grep Bash(git:*) Bash(agent-factory:*)';
 
+/**
+ * Its Notification hook fires when it waits for a person (a permission, a question, an idle
+ * prompt): the hook tells the board, and the run shows as Needs input. Working again needs no
+ * hook: its next tool call shows in the stream-json the runner reads. Passed as JSON to
+ * `--settings`, so nothing is written into the worktree or the user's settings.
+ */
+export const CLAUDE_HOOK_SETTINGS = JSON.stringify({
+  hooks: {
+    Notification: [{ hooks: [{ type: 'command', command: 'agent-factory heartbeat --state waiting --reason "Claude Code is waiting for a person"' }] }],
+  },
+});
+
 export const claudeCodeProfile: AgentProfile = {
   name: 'claude-code',
   label: 'Claude Code',
@@ -28,6 +40,8 @@ export const claudeCodeProfile: AgentProfile = {
     'acceptEdits',
     '--allowedTools',
     CLAUDE_ALLOWED_TOOLS,
+    '--settings',
+    CLAUDE_HOOK_SETTINGS,
     ...modelArgs('--model', model),
     ...extraArgs,
   ],

@@ -19,6 +19,7 @@ const MUTATORS: Record<Mutator, true> = {
   createRun: true,
   updateRun: true,
   setRunUsage: true,
+  setRunAttention: true,
   addCheckIn: true,
   setCheckInResolved: true,
   createConversation: true,

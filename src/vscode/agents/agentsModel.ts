@@ -6,6 +6,7 @@ import type { Run } from '../../domain/run';
 import { liveLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { readAutopilot } from '../../loop/autopilotState';
 import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
+import { runsNeedingInput } from '../../domain/runAttention';
 import { dispatchPlan } from '../../loop/queue';
 import { waitingForPerson, type StageConfig } from '../../loop/stageHandling';
 import type { Board } from '../../store/api';
@@ -107,6 +108,11 @@ export class AgentsModel extends Disposable {
     return this.board?.listRuns({ status: ['running', 'queued'] }) ?? [];
   }
 
+  /** Every run of a ticket, ended ones too (for its token total). */
+  runsOfTicket(ticketId: string): Run[] {
+    return this.board?.listRuns({ ticketId }) ?? [];
+  }
+
   pmReport(): PmReport | undefined {
     return parsePmReport(this.board?.getMeta(PM_REPORT_META));
   }
@@ -115,7 +121,8 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, waitingForReview: this.stages ? waitingForPerson(board, this.stages).length : 0 });
+    const needsInput = runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length;
+    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, waitingForReview: this.stages ? waitingForPerson(board, this.stages).length : 0, needsInput });
   }
 
   /** The board's land queue: the land in progress, then those waiting, in order. */

@@ -3,6 +3,10 @@ import type { AgentStatus } from '../../agents/manager';
 import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
 import { describeLandQueue, type LandQueueEntry } from '../../land/landQueue';
+import { needsInput } from '../../domain/runAttention';
+import { formatUsage } from '../../domain/usage';
+import { ticketUsage } from '../../runner/budget';
+import { oneLine } from '../document/untrustedText';
 import { Commands } from '../constants';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
@@ -155,14 +159,26 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
     const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
     item.id = `run:${run.id}`;
     const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), run.agent];
-    if (mark?.overrun) parts.push('overrun');
+    const waiting = needsInput(run);
+    const looping = run.attention?.loop !== undefined;
+    if (waiting) parts.push('needs input');
+    if (looping) parts.push('looping');
+    else if (mark?.overrun) parts.push('overrun');
     else if (mark?.stalled) parts.push('stalled');
     item.description = parts.join(' · ');
-    item.iconPath = mark?.stalled || mark?.overrun
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-      : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
-    item.contextValue = `run.${run.status}`;
-    item.tooltip = `${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`;
+    item.iconPath = waiting
+      ? new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('list.warningForeground'))
+      : looping || mark?.stalled || mark?.overrun
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
+    item.contextValue = waiting ? `run.${run.status}.needsInput` : `run.${run.status}`;
+    const lines = [`${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`];
+    lines.push(run.usage ? `Tokens: ${formatUsage(run.usage)}` : 'Tokens: none reported yet');
+    const ticketTotal = ticketUsage(this.model.runsOfTicket(run.ticketId).map((r) => r.usage));
+    if (ticketTotal) lines.push(`Ticket so far: ${formatUsage(ticketTotal)}`);
+    if (run.attention?.needsInput) lines.push(`Needs input: ${oneLine(run.attention.needsInput.reason)}`);
+    if (run.attention?.loop) lines.push(`Repeats itself (${run.attention.loop.repeats}×): ${oneLine(run.attention.loop.evidence)}`);
+    item.tooltip = lines.join('\n');
     item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
     return item;
   }

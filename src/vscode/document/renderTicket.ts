@@ -5,9 +5,12 @@
  */
 import { formatPercent, type CheckIn } from '../../domain/checkin';
 import type { Conversation } from '../../domain/conversation';
-import type { Run } from '../../domain/run';
+import { isLive, type Run } from '../../domain/run';
+import { needsInput } from '../../domain/runAttention';
 import { notScannedWhy, shortCommit, type SecurityScanRecord } from '../../domain/securityScan';
 import { formatBytes, type Salvage } from '../../domain/salvage';
+import { formatUsage } from '../../domain/usage';
+import { ticketUsage } from '../../runner/budget';
 import { isStatus } from '../../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../../domain/ticket';
 import type { RecordedChange } from '../../store/api';
@@ -57,7 +60,7 @@ export function renderTicketDocument(data: TicketDocumentData): string {
     ...(ticket.worktree ? [CHANGES_HEADING, '', ...changesSection(data.changes ?? []), ''] : []),
     ...section('Bugs', bugLines(data.bugs)),
     ...(data.securityScan !== undefined || ticket.worktree !== undefined ? section('Security scan', scanLines(data.securityScan)) : []),
-    ...section('Runs', data.runs.length > 0 ? [...data.runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine) : ['_No runs yet._']),
+    ...section('Runs', runLines(data.runs)),
     ...(data.salvages.length > 0 ? section('Salvages', salvageLines(data.salvages)) : []),
     ...section('History', data.history.length > 0 ? data.history.map(historyLine) : ['_No history._']),
   ];
@@ -148,11 +151,22 @@ function scanLines(scan: SecurityScanRecord | undefined): string[] {
   return out;
 }
 
+function runLines(runs: readonly Run[]): string[] {
+  if (runs.length === 0) return ['_No runs yet._'];
+  const lines = [...runs].sort((a, b) => a.startedAt - b.startedAt).map(runLine);
+  const used = ticketUsage(runs.map((r) => r.usage));
+  if (used) lines.push('', `**Tokens, all runs:** ${formatUsage(used)}`);
+  return lines;
+}
+
 function runLine(run: Run): string {
   const ended = run.endedAt !== undefined ? `, ended ${formatTime(run.endedAt)}` : '';
   const exit = run.exitCode !== undefined ? `, exit code ${run.exitCode}` : '';
   const note = run.note ? `: ${escapeInline(run.note)}` : '';
-  return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}`;
+  const tokens = run.usage ? ` · tokens: ${formatUsage(run.usage)}` : '';
+  const waiting = needsInput(run) ? ` · **needs input:** ${escapeInline(run.attention?.needsInput?.reason ?? '')}` : '';
+  const loop = isLive(run) && run.attention?.loop ? ` · **repeats itself:** ${escapeInline(run.attention.loop.evidence)}` : '';
+  return `- ${formatTime(run.startedAt)} ${isStatus(run.stage) ? run.stage : escapeInline(run.stage)} by ${escapeInline(run.agent)}, attempt ${run.attempt}: ${run.status}${exit}${ended}${note}${tokens}${waiting}${loop}`;
 }
 
 function salvageLines(salvages: readonly Salvage[]): string[] {

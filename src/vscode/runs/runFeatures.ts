@@ -24,6 +24,7 @@ import { oneLine } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
+import { RunNotices } from './runNotices';
 import { RunTerminals } from './runTerminals';
 
 export interface RunFeatureDeps {
@@ -129,7 +130,7 @@ export class RunFeatures extends Disposable {
 
   private setUp(board: Board): void {
     const { deps } = this;
-    const { runs: manager, runner, reader } = createRunRuntime({
+    const { runs: manager, runner, reader, watch } = createRunRuntime({
       board,
       settings: deps.config,
       git: deps.git,
@@ -148,6 +149,8 @@ export class RunFeatures extends Disposable {
         this.appendOutput(`[${e.run.ticketId} ${e.run.id}] ${e.run.stage} run ${e.run.status}${exit}${e.advancedTo ? `; ticket moved to ${e.advancedTo}` : ''}`);
       }),
       runner,
+      new RunNotices(board, watch, manager, deps.prompter, deps.log),
+      watch,
       reader,
     ];
     this.manager = manager;

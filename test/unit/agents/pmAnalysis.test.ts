@@ -49,6 +49,24 @@ describe('PM findings', () => {
     assert.match(a.summary, /stalled: no output, file change or commit for 20 min/);
   });
 
+  it('calls a looping run stalled though it prints all the time, and the check-in quotes the evidence', () => {
+    const loop = { evidence: 'Bash {"command":"npm test"}', repeats: 5, since: NOW - MIN };
+    const live = assessRun(run({ lastOutputAt: NOW, attention: { loop } }), NOW, true, undefined, DEFAULT_PM_SETTINGS);
+    assert.ok(live.stalled);
+    const a = analyzeTicket({ ticket: ticket(), bugs: [], stageRuns: [live.run], live, now: NOW, worktreeMissing: false }, DEFAULT_PM_SETTINGS);
+    assert.equal(a.type, 'guidance');
+    assert.equal(a.summary, 'T-7 has stalled: its agent repeats itself (Bash {"command":"npm test"})');
+    assert.match(checkInMessage(a), /- Run r-000001 repeats itself, 5 times in a row: Bash \{"command":"npm test"\}/);
+  });
+
+  it('names a run that waits for a person among the concerns', () => {
+    const needsInput = { reason: 'Do you want to proceed? [y/N]', since: NOW - MIN, source: 'output' as const };
+    const live = assessRun(run({ lastOutputAt: NOW, attention: { needsInput } }), NOW, true, undefined, DEFAULT_PM_SETTINGS);
+    const a = analyzeTicket({ ticket: ticket(), bugs: [], stageRuns: [live.run], live, now: NOW, worktreeMissing: false }, DEFAULT_PM_SETTINGS);
+    assert.equal(a.type, 'review');
+    assert.equal(a.summary, 'T-7 needs a look: Run r-000001 needs input: Do you want to proceed? [y/N]');
+  });
+
   it('does not call a run stalled while its worktree keeps changing', () => {
     const live = assessRun(run({ lastOutputAt: NOW - 40 * MIN }), NOW, true, { commitsAhead: 0, changedFileCount: 3, lastFileChangeAt: NOW - 2 * MIN }, DEFAULT_PM_SETTINGS);
     assert.equal(live.stalled, false);

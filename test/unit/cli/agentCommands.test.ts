@@ -67,6 +67,26 @@ void describe('agent-factory for a running agent', () => {
     assert.match(bad.stderr, /progress must be a number from 0 to 100, not "140"/);
   });
 
+  void it('heartbeat --state waiting marks the run as needing input (masked, one line), --state working clears it', async () => {
+    const waiting = await cli(['heartbeat', '--state', 'waiting', '--reason', 'Allow git push with token=ghp_abcdefghijklmnopqrstuvwxyz012345?\nnext'], { cwd: tb.root, env });
+    assert.equal(waiting.code, 0, waiting.stderr);
+    await tb.board.refresh();
+    const needs = tb.board.getRun(run.id)?.attention?.needsInput;
+    assert.equal(needs?.source, 'hook');
+    assert.equal(needs?.reason, 'Allow git push with token=ghp_…45? next');
+    const again = await cli(['heartbeat', '--state', 'waiting'], { cwd: tb.root, env });
+    assert.equal(again.code, 0, again.stderr);
+    await tb.board.refresh();
+    assert.equal(tb.board.getRun(run.id)?.attention?.needsInput?.since, needs?.since, 'the first wait is kept');
+    const working = await cli(['heartbeat', '--state', 'working'], { cwd: tb.root, env });
+    assert.equal(working.code, 0, working.stderr);
+    await tb.board.refresh();
+    assert.equal(tb.board.getRun(run.id)?.attention, undefined);
+    const bad = await cli(['heartbeat', '--state', 'asleep'], { cwd: tb.root, env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--state must be waiting or working, not "asleep"/);
+  });
+
   void it('block moves the ticket to BLOCKED with the reason and says so in the PM thread', async () => {
     const r = await cli(['block', 'The API key for the payment sandbox is missing'], { cwd: tb.root, env });
     assert.equal(r.code, 0, r.stderr);

@@ -109,6 +109,10 @@ void describe('agent-factory for the closed loop', () => {
     await tb.board.write((tx) => {
       const a = tx.createTicket({ title: 'A', status: 'READY', priority: 2 }, 'user');
       tx.createTicket({ title: 'B', status: 'READY', dependsOn: [a.id] }, 'user');
+      const c = tx.createTicket({ title: 'C', status: 'READY' }, 'user');
+      tx.transition(c.id, 'READY', 'IN_DEV', 'user');
+      const waiting = tx.createRun({ ticketId: c.id, stage: 'IN_DEV', agent: 'claude', status: 'running' });
+      tx.setRunAttention(waiting.id, { needsInput: { reason: 'Do you want to proceed?', since: 1, source: 'output' } });
       tx.setMeta(PM_REPORT_META, JSON.stringify(report));
       tx.setAgentState('PM', { status: { state: 'Idle', activity: 'Checked 2 tickets', cycleCount: 4 } });
       tx.setAgentState('Security', { status: { state: 'Error', activity: 'failed', lastError: 'git \u001b[31mexploded', cycleCount: 1 } });
@@ -116,7 +120,7 @@ void describe('agent-factory for the closed loop', () => {
     const text = await run(['status']);
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.split('\n');
-    assert.equal(lines[0], '1 stalled · 1 stuck');
+    assert.equal(lines[0], '1 needs input · 1 stalled · 1 stuck');
     assert.match(text.stdout, /PM +Idle +Checked 2 tickets/);
     assert.match(text.stdout, /Security +Error +error: git \?\[31mexploded/);
     assert.match(text.stdout, /No window or host is running the background agents now/);
@@ -125,7 +129,7 @@ void describe('agent-factory for the closed loop', () => {
     const parsed = JSON.parse((await run(['status', '--json'])).stdout) as { headline: string; level: string; attention: object; autopilot: { on: boolean }; queue: string; runningIn: unknown };
     assert.deepEqual(
       [parsed.headline, parsed.level, parsed.attention, parsed.autopilot.on, parsed.queue, parsed.runningIn],
-      ['1 stalled · 1 stuck', 'error', { stalled: 1, stuck: 1, blockers: 0 }, true, 'Queue: 1 ready, next T-1; 1 waiting on T-1', null],
+      ['1 needs input · 1 stalled · 1 stuck', 'error', { needsInput: 1, stalled: 1, stuck: 1, blockers: 0 }, true, 'Queue: 1 ready, next T-1; 1 waiting on T-1', null],
     );
   });
 

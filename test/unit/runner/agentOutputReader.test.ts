@@ -65,8 +65,13 @@ void describe('AgentOutputReader', () => {
     assert.equal(ended?.status, 'succeeded');
     assert.deepEqual(ended?.usage, { inputTokens: 170, outputTokens: 30, cachedTokens: 20, costUsd: 0.5 });
     assert.deepEqual(
-      events.map((e) => [e.runId, e.ticketId, e.event]),
+      events.filter((e) => e.event.kind !== 'usage').map((e) => [e.runId, e.ticketId, e.event]),
       [[run.id, run.ticketId, { kind: 'tool', name: 'Bash', input: '{"command":"git status"}' }]],
+    );
+    assert.deepEqual(
+      events.flatMap((e) => (e.event.kind === 'usage' ? [e.event.usage.inputTokens] : [])),
+      [100, 150, 170],
+      'every usage report is published as it is read',
     );
   });
 

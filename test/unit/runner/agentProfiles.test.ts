@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { AgentEvent } from '../../../src/runner/profiles/agentOutput';
 import { PROMPT_INSTRUCTION } from '../../../src/runner/profiles/profile';
+import { CLAUDE_HOOK_SETTINGS } from '../../../src/runner/profiles/claudeCode';
 import { BUILT_IN_PROFILES, outputParserFor, resolveAgentCommand } from '../../../src/runner/profiles/profiles';
 import { repoRoot } from '../helpers/repoRoot';
 
@@ -41,6 +42,8 @@ void describe('agent profiles: command lines', () => {
       'acceptEdits',
       '--allowedTools',
       'Read Glob Grep Bash(git:*) Bash(agent-factory:*)',
+      '--settings',
+      CLAUDE_HOOK_SETTINGS,
       '--model',
       'opus',
       '--max-turns',
@@ -164,9 +167,13 @@ void describe('agent profiles: output parsers', () => {
   });
 });
 
-/** A command line as README shows it: the instruction as "<instruction>", spaced arguments quoted. */
+/**
+ * A command line as README shows it: the instruction as "<instruction>", spaced arguments in
+ * double quotes, arguments with double quotes (JSON) in single quotes.
+ */
 function shown(program: string, args: readonly string[]): string {
-  const words = args.map((arg) => (arg === PROMPT_INSTRUCTION ? '"<instruction>"' : /^[\w./:=@%+,${}-]+$/.test(arg) ? arg : `"${arg}"`));
+  const quote = (arg: string): string => (/^[\w./:=@%+,${}-]+$/.test(arg) ? arg : arg.includes('"') ? `'${arg}'` : `"${arg}"`);
+  const words = args.map((arg) => (arg === PROMPT_INSTRUCTION ? '"<instruction>"' : quote(arg)));
   return [program, ...words].join(' ');
 }
 

@@ -13,14 +13,19 @@ import type { Ticket } from '../../../src/domain/ticket';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import { AgentOutputReader, type RunAgentEvent } from '../../../src/runner/agentOutputReader';
 import { RunManager } from '../../../src/runner/runManager';
+import { RunWatch, type RunNotice } from '../../../src/runner/runWatch';
 import { PM_THREAD_KEY } from '../../../src/runner/threads';
 import { TicketRunner } from '../../../src/runner/ticketRunner';
 import { Settings } from '../../../src/settings/settings';
 import { openBoard, type SqlBoard } from '../../../src/store/sqlBoard';
 import { ScriptedModelServer, type ModelApi } from '../../fixtures/modelServer/scriptedModelServer';
-import type { ScriptStep } from '../../fixtures/modelServer/script';
+import type { Script, ScriptStep } from '../../fixtures/modelServer/script';
 import { git, gitEnv, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 import { compiledCli } from './agentPaths';
+
+const LOOP_REPEATS = 3;
+const WAITING_REASON = 'Should hello.md also go into the release notes?';
+const BUG_TITLE = 'hello.md does not greet the reviewer by name';
 
 interface Scenario {
   cli: 'claude-code' | 'codex' | 'copilot' | 'gemini';
@@ -109,8 +114,13 @@ for (const scenario of SCENARIOS) {
     let reader: AgentOutputReader;
     const events: RunAgentEvent[] = [];
     let ticket: Ticket;
+    let budgetTicket: Ticket;
     let worktree: string;
     let runId: string;
+    let watch: RunWatch;
+    const notices: RunNotice[] = [];
+    let values: Record<string, unknown> = {};
+    let reviewScript: Script;
 
     before(async () => {
       repo = makeTempRepo();
@@ -120,6 +130,7 @@ for (const scenario of SCENARIOS) {
       const port = new SimpleGitPort();
       worktree = (await ensureTicketWorktree(board, port, ticket, DEFAULT_WORKTREE_SETTINGS)).path;
 
+      budgetTicket = await board.write((tx) => tx.createTicket({ title: 'Spend little', status: 'READY' }, 'user'));
       const steps: ScriptStep[] = [
         { writeFile: { path: path.join(worktree, 'hello.md'), content: '# Hello\n\nfrom the scripted model\n' } },
         { shell: 'git add hello.md && git commit -q -m "Add hello.md"' },
@@ -128,9 +139,24 @@ for (const scenario of SCENARIOS) {
         { shell: 'agent-factory done' },
         { say: 'Done: hello.md is committed.' },
       ];
-      server = new ScriptedModelServer([{ steps }]);
+      // The review waits for a person (as its hook would say), then goes round in circles
+      // (LOOP_REPEATS times the same command), then rejects the change with a bug.
+      reviewScript = {
+        match: `IN_SEC agent of ticket ${ticket.id}`,
+        steps: [
+          { shell: `agent-factory heartbeat --state waiting --reason "${WAITING_REASON}"` },
+          ...Array.from({ length: LOOP_REPEATS }, () => ({ shell: 'git status --short' })),
+          { shell: `agent-factory reject --bug "${BUG_TITLE}"` },
+          { say: 'Rejected: see the bug.' },
+        ],
+      };
+      const budgetScript: Script = { match: `ticket ${budgetTicket.id}`, steps: [{ shell: 'agent-factory progress 10 "started"' }, { say: 'Stopping here.' }] };
+      server = new ScriptedModelServer([{ match: `IN_DEV agent of ticket ${ticket.id}`, steps }, reviewScript, budgetScript]);
       const url = await server.start();
-      const settings = new Settings({ get: (key) => ({ 'agents.dev.profile': scenario.cli, ...scenario.settings(url, home) })[key] }, silent);
+      const stageSettings = scenario.settings(url, home);
+      const security = Object.fromEntries(Object.entries(stageSettings).map(([k, v]) => [k.replace(/^agents\.dev\./, 'agents.security.'), v]));
+      values = { 'agents.dev.profile': scenario.cli, 'agents.security.profile': scenario.cli, ...stageSettings, ...security, 'runs.loopRepeats': LOOP_REPEATS };
+      const settings = new Settings({ get: (key) => values[key] }, silent);
       const env: NodeJS.ProcessEnv = {
         ...gitEnv,
         HOME: home,
@@ -142,7 +168,9 @@ for (const scenario of SCENARIOS) {
       };
       reader = new AgentOutputReader({ board, flushMs: 50 });
       reader.onDidReadEvent((e) => events.push(e));
-      runs = new RunManager({ board, baseEnv: env, observeOutput: reader.observe, cli: { nodePath: process.execPath, script: compiledCli }, stopGraceMs: 5000 });
+      watch = new RunWatch({ board, events: reader.onDidReadEvent, settings: () => settings.runWatchSettings(), stop: (id, note) => runs.cancel(id, note) });
+      watch.onDidNotice((n) => notices.push(n));
+      runs = new RunManager({ board, baseEnv: env, observeOutput: watch.observe(reader.observe), cli: { nodePath: process.execPath, script: compiledCli }, stopGraceMs: 5000 });
       runner = new TicketRunner({
         board,
         runs,
@@ -159,6 +187,8 @@ for (const scenario of SCENARIOS) {
     after(async () => {
       runner.dispose();
       await runs.shutdown();
+      await watch.idle();
+      watch.dispose();
       reader.dispose();
       await server.close();
       await board.close();
@@ -215,6 +245,65 @@ for (const scenario of SCENARIOS) {
       const promptFile = path.join(board.dir, 'runs', runId, 'prompt.md');
       assert.match(readFileSync(promptFile, 'utf8'), new RegExp(`^# ${ticket.id}: Say hello`));
       assert.ok(answered[0]?.body?.includes(`Read the file ${promptFile} and do what it says`), 'the first request carries the instruction');
+    });
+
+    void it('review: waits for a person as its hook says (Needs input), loops, then rejects with a bug; the ticket goes back to IN_DEV', async () => {
+      assert.equal(board.getTicket(ticket.id)?.status, 'IN_SEC');
+      const from = server.requests.length;
+      const gate = server.hold(reviewScript, 1);
+      const started = await runner.startTicket(ticket.id);
+      const reviewId = started.run.id;
+      await gate.reached;
+      // The hook's CLI call has been answered: the run shows as Needs input while the model is held.
+      await board.refresh();
+      const waiting = board.getRun(reviewId)?.attention?.needsInput;
+      gate.release();
+      await runs.whenEnded(reviewId);
+      await watch.idle();
+      const output = readFileSync(path.join(board.dir, 'runs', reviewId, 'output.log'), 'utf8');
+      assert.equal(waiting?.source, 'hook', output);
+      assert.equal(waiting?.reason, WAITING_REASON);
+
+      const run = board.getRun(reviewId);
+      assert.equal(run?.status, 'succeeded', run?.note);
+      assert.equal(run?.verdict, 'rejected');
+      assert.equal(board.getTicket(ticket.id)?.status, 'IN_DEV', 'a rejection sends the ticket back to development');
+      assert.ok(board.listBugs(ticket.id).some((b) => b.title === BUG_TITLE && !b.fixed), 'the bug is filed');
+      assert.equal(run?.attention?.needsInput, undefined, 'working again once it called the next tool');
+      assert.equal(run?.attention?.loop?.repeats, LOOP_REPEATS);
+      assert.match(run?.attention?.loop?.evidence ?? '', /git status --short/);
+      assert.deepEqual(
+        notices.filter((n) => n.run.id === reviewId).map((n) => n.kind),
+        ['loop'],
+      );
+
+      if (scenario.reports === 'nothing') return;
+      const usage = run?.usage;
+      assert.deepEqual(
+        { inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, cachedTokens: usage?.cachedTokens },
+        server.served(scenario.api, from),
+        "the review run's tokens are what the server reported for it",
+      );
+    });
+
+    void it('budget: a run whose ticket crosses agentFactory.runs.budget is stopped and the ticket BLOCKED with "budget reached"', { skip: scenario.reports === 'nothing' ? 'its output reports no tokens' : false }, async () => {
+      values['runs.budget'] = { tokens: 1 };
+      const started = await runner.startTicket(budgetTicket.id);
+      await runs.whenEnded(started.run.id);
+      await watch.idle();
+      const run = board.getRun(started.run.id);
+      const output = readFileSync(path.join(board.dir, 'runs', started.run.id, 'output.log'), 'utf8');
+      const blocked = board.getTicket(budgetTicket.id);
+      assert.equal(blocked?.status, 'BLOCKED', output);
+      if (scenario.api === 'openai' && run?.status === 'succeeded') {
+        // Codex reports its usage only as its turn ends: a process already gone keeps its exit.
+        assert.equal(blocked?.blockedFrom, 'IN_SEC');
+      } else {
+        assert.equal(run?.status, 'cancelled', output);
+        assert.match(run?.note ?? '', /^budget reached: \d+ tokens used of 1 /);
+      }
+      assert.match(blocked?.blockedReason ?? '', /^budget reached/);
+      assert.ok(notices.some((n) => n.kind === 'budget' && n.run.id === run?.id));
     });
 
     void it('connects to nothing but the model server', () => {

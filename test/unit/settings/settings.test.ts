@@ -204,3 +204,21 @@ describe('settings files', () => {
     assert.throws(() => repositorySettingsSource(repo, path.join(temp, 'nope.json')), /does not exist/);
   });
 });
+
+describe('run watch settings', () => {
+  it('defaults to no budget, 5 repeats and 30 s of silence', () => {
+    const { settings, log } = settingsOf({});
+    assert.deepEqual(settings.runWatchSettings(), { loopRepeats: 5, promptSilenceMs: 30_000, budget: { tokens: undefined, costUsd: undefined } });
+    assert.deepEqual(log.warnings, []);
+  });
+
+  it('takes a budget of tokens and cost; a bad limit falls back to no budget, an unknown key is ignored with a warning', () => {
+    assert.deepEqual(settingsOf({ 'runs.budget': { tokens: 200000, costUsd: 2 } }).settings.runBudget(), { tokens: 200000, costUsd: 2 });
+    const bad = settingsOf({ 'runs.budget': { tokens: -5 } });
+    assert.deepEqual(bad.settings.runBudget(), { tokens: undefined, costUsd: undefined });
+    assert.match(bad.log.warnings[0] ?? '', /agentFactory\.runs\.budget "tokens" must be/);
+    const typo = settingsOf({ 'runs.budget': { token: 100, costUsd: 1 } });
+    assert.deepEqual(typo.settings.runBudget(), { tokens: undefined, costUsd: 1 });
+    assert.match(typo.log.warnings[0] ?? '', /unknown keys "token" \(it takes "tokens" and "costUsd"\)/);
+  });
+});
