@@ -51,6 +51,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The store compacts its journal in a worker thread; it finds this file next to its own bundle.
   { ...common, entryPoints: ['src/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
+  // The Security scan matches files in worker threads; the pool finds this file next to its own bundle.
+  { ...common, entryPoints: ['src/scan/security/matchWorker.ts'], outfile: 'dist/matchWorker.js' },
 ];
 
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -36,4 +36,6 @@ export interface BackgroundAgent {
   readonly name: AgentName;
   readonly defaultIntervalSeconds: number;
   runCycle(ctx: CycleContext): Promise<CycleResult>;
+  /** Ends what the agent keeps between cycles (threads); called when the agents stop. */
+  dispose?(): Promise<void>;
 }

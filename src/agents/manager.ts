@@ -175,6 +175,9 @@ export class AgentManager {
     await this.leaseCheck;
     const wasLeader = this.leader;
     await this.stopLoops('Stopped');
+    for (const slot of this.slots.values()) {
+      await slot.agent.dispose?.().catch((err: unknown) => this.opts.log.warn(`Stopping the ${slot.agent.name} agent failed: ${errorMessage(err)}`));
+    }
     if (wasLeader) {
       try {
         await this.opts.board.releaseLease(AGENTS_LEASE);

@@ -12,6 +12,7 @@ import type { Ticket } from '../domain/ticket';
 import { headCommit } from '../scan/common/head';
 import { ScanBudget, type ChangeLister, type SkipReason } from '../scan/security/collect';
 import { openSecurityBlockers } from '../scan/security/gate';
+import { sharedMatchPool, type MatchPool } from '../scan/security/matchPool';
 import type { FindingChange } from '../scan/security/reconcile';
 import { scanTickets, type ScanStats, type ScanTarget } from '../scan/security/scanTickets';
 import type { SecuritySettings } from '../scan/security/settings';
@@ -28,6 +29,8 @@ export interface SecurityAgentDeps {
    * keep it below the manager's cycle timeout (default 60 s). Default 30 s.
    */
   scanBudgetMs?: number;
+  /** Where files are matched (default: the process's shared pool of matching threads). */
+  matcher?: MatchPool;
 }
 
 const DEFAULT_SCAN_BUDGET_MS = 30_000;
@@ -55,6 +58,8 @@ export class SecurityAgent implements BackgroundAgent {
 
   async runCycle(ctx: CycleContext): Promise<SecurityCycleResult> {
     const { board, signal, log } = ctx;
+    const matcher = this.deps.matcher ?? sharedMatchPool;
+    matcher.warn = (message) => log.error(`Security: ${message}`);
     await board.refresh();
     let knownClean = this.knownClean.get(board.dir);
     if (!knownClean) this.knownClean.set(board.dir, (knownClean = new Set()));
@@ -66,6 +71,7 @@ export class SecurityAgent implements BackgroundAgent {
       knownClean,
       budget: new ScanBudget(performance.now() + (this.deps.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS)),
       setActivity: (text) => ctx.setActivity(text),
+      matcher,
     });
     const stats: SecurityCycleStats = { ...run.stats, openBlockers: 0 };
     for (const c of run.changes) {
@@ -79,6 +85,11 @@ export class SecurityAgent implements BackgroundAgent {
     const summary = summarize(stats);
     log.info(`Security: ${summary}`);
     return { summary, attention: stats.openBlockers > 0 || stats.errors.length > 0, stats, changes: run.changes };
+  }
+
+  /** The matching threads end with the agents; a later scan (the gate's) starts them again. */
+  dispose(): Promise<void> {
+    return (this.deps.matcher ?? sharedMatchPool).end();
   }
 }
 

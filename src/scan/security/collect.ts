@@ -20,7 +20,8 @@ import { mapLimit } from '../common/pool';
 import type { BoardReader } from '../../store/api';
 import { FactoryError } from '../../domain/errors';
 import type { NotScannedReason } from '../../domain/securityScan';
-import { ContentScanner, scanContent, SNIFF_BYTES } from './scanContent';
+import { sharedMatchPool, type MatchPool } from './matchPool';
+import { SNIFF_BYTES } from './scanContent';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import { ignoreMatcher, type SecuritySettings } from './settings';
 import { SECURITY_SCANNER, type SecurityFindingData } from './model';
@@ -88,6 +89,8 @@ export interface CollectOptions {
    */
   knownClean?: Set<string>;
   budget?: ScanBudget;
+  /** Where files are matched (default: the process's shared pool of matching threads). */
+  matcher?: Pick<MatchPool, 'match'> | undefined;
 }
 
 /**
@@ -182,7 +185,8 @@ async function collectFileOutcomes(
     const known = memo?.get(contentKey);
     if (known) return { path, state: 'scanned', contentKey, findings: known, reused: true };
     if (budget && !budget.take()) return { path, state: 'deferred' };
-    const result = read.data !== undefined ? await scanContent(abs, read.data) : await scanStreamed(abs, signal);
+    // Matching runs in a thread of the pool: the bytes are handed over, a large file is streamed there.
+    const result = await (opts.matcher ?? sharedMatchPool).match(abs, read.data);
     memo?.set(contentKey, result.findings);
     return { path, state: 'scanned', contentKey, findings: result.findings, reused: false };
   });
@@ -224,15 +228,6 @@ async function readHead(abs: string): Promise<Uint8Array> {
   } finally {
     await fh.close();
   }
-}
-
-async function scanStreamed(abs: string, signal: AbortSignal | undefined): ReturnType<ContentScanner['end']> {
-  const scanner = new ContentScanner(abs);
-  for await (const chunk of createReadStream(abs, { highWaterMark: STREAM_CHUNK_BYTES })) {
-    if (signal?.aborted) throw new FactoryError('cancelled', 'the security scan was stopped');
-    await scanner.push(chunk as Buffer);
-  }
-  return scanner.end();
 }
 
 /**

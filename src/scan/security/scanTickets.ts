@@ -10,6 +10,7 @@ import type { NotScannedFile } from '../../domain/securityScan';
 import type { Ticket } from '../../domain/ticket';
 import type { Board } from '../../store/api';
 import { collectTicket, type ChangeLister, type ScanBudget, type SkipReason, type TicketScan } from './collect';
+import type { MatchPool } from './matchPool';
 import { reconcileTicket, type FindingChange } from './reconcile';
 import type { RawFinding } from './scanText';
 import type { SecuritySettings } from './settings';
@@ -55,6 +56,8 @@ export interface ScanTicketsOptions {
   /** Content keys the store's cache is known to hold; grows as writes land. */
   knownClean?: Set<string> | undefined;
   setActivity?: (text: string) => void;
+  /** Where files are matched (default: the process's shared pool of matching threads). */
+  matcher?: Pick<MatchPool, 'match'> | undefined;
 }
 
 export function emptyStats(): ScanStats {
@@ -88,7 +91,7 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
       continue;
     }
     try {
-      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget });
+      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget, matcher: opts.matcher });
       scans.set(ticket.id, scan);
       stats.tickets++;
       for (const f of scan.files) {

@@ -1,0 +1,137 @@
+/**
+ * The threads the Security scan matches files in (secretlint and the risky-code rules), so that a
+ * cold scan of thousands of files never holds the extension host's thread. Threads start on the
+ * first file and end with {@link MatchPool.end} (the agents stopping, the extension deactivating);
+ * they never keep a process alive on their own. A thread that dies is replaced on the next request:
+ * the files it held fail with why (their ticket is scanned again next cycle), and the death is
+ * logged, never a silent stall.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { errorMessage } from '../../domain/errors';
+import type { MatchReply, MatchRequest } from './matchProtocol';
+import { scanContent, type ContentResult } from './scanContent';
+import { scanStreamed } from './scanStreamed';
+
+/** Bundled beside the extension and the CLI (scripts/build.mjs); compiled beside this file in tests. */
+const WORKER_FILE = 'matchWorker.js';
+
+export interface MatchPoolOptions {
+  /** Threads at most (default: the cores, between 1 and 4). */
+  size?: number;
+  /** The worker script (default: matchWorker.js beside this module). */
+  script?: string;
+  /** Where a thread's death is reported (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+interface Pending {
+  resolve(result: ContentResult): void;
+  reject(err: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+export class MatchPool {
+  private readonly threads: Thread[] = [];
+  readonly size: number;
+  private readonly script: string;
+  private nextId = 1;
+  /** Whether the worker script exists, checked once. */
+  private scriptFound: boolean | undefined;
+  /** Deaths of threads since the pool started, for tests and the log. */
+  restarts = 0;
+  warn: (message: string) => void;
+
+  constructor(opts: MatchPoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? Math.min(4, availableParallelism()));
+    this.script = opts.script ?? join(__dirname, WORKER_FILE);
+    this.warn = opts.warn ?? ((message) => console.warn(`agent-factory: ${message}`));
+  }
+
+  /** Threads running now. */
+  get running(): number {
+    return this.threads.length;
+  }
+
+  /**
+   * The findings of one file: `data` is its bytes (handed over to the thread: the caller must not
+   * use them afterwards), or undefined to stream the file from `path`.
+   */
+  match(path: string, data: Uint8Array | undefined): Promise<ContentResult> {
+    if (this.scriptFound === undefined) {
+      this.scriptFound = existsSync(this.script);
+      if (!this.scriptFound) this.warn(`${this.script} is missing: the Security scan matches on this thread, window by window`);
+    }
+    // Without the worker file (an unusual packaging) the same matching runs here, window by window.
+    if (!this.scriptFound) return data !== undefined ? scanContent(path, data) : scanStreamed(path);
+    const thread = this.pick();
+    const id = this.nextId++;
+    return new Promise<ContentResult>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      // Held while it has work, so a process waiting on a file does not end under it.
+      thread.worker.ref();
+      const req: MatchRequest = { id, path, data };
+      const whole = data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      thread.worker.postMessage(req, whole ? [data.buffer] : []);
+    });
+  }
+
+  /** Ends every thread; files in flight fail. The next request starts threads again. */
+  async end(): Promise<void> {
+    const threads = this.threads.splice(0);
+    await Promise.all(
+      threads.map(async (t) => {
+        const pending = [...t.pending.values()];
+        t.pending.clear();
+        for (const p of pending) p.reject(new Error('the Security scan was stopped'));
+        await t.worker.terminate();
+      }),
+    );
+  }
+
+  /** The least busy thread, starting one while the pool has room and every thread is busy. */
+  private pick(): Thread {
+    let best: Thread | undefined;
+    for (const t of this.threads) if (!best || t.pending.size < best.pending.size) best = t;
+    if (best && (best.pending.size === 0 || this.threads.length >= this.size)) return best;
+    return this.start();
+  }
+
+  private start(): Thread {
+    const worker = new Worker(this.script);
+    // An idle scan thread is a helper: it must not keep the CLI or a test process alive.
+    worker.unref();
+    const thread: Thread = { worker, pending: new Map() };
+    this.threads.push(thread);
+    worker.on('message', (reply: MatchReply) => {
+      const p = thread.pending.get(reply.id);
+      if (!p) return;
+      thread.pending.delete(reply.id);
+      if (thread.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(new Error(reply.error));
+    });
+    const died = (why: string): void => {
+      const i = this.threads.indexOf(thread);
+      if (i < 0) return;
+      this.threads.splice(i, 1);
+      this.restarts++;
+      const pending = [...thread.pending.values()];
+      thread.pending.clear();
+      this.warn(`a Security scan thread stopped (${why}); ${pending.length} file${pending.length === 1 ? '' : 's'} in it will be scanned again next cycle, and a new thread starts`);
+      for (const p of pending) p.reject(new Error(`the scan thread stopped: ${why}`));
+    };
+    worker.on('error', (err) => died(errorMessage(err)));
+    worker.on('exit', (code) => died(`exit code ${code}`));
+    return thread;
+  }
+}
+
+/** The pool every Security scan of this process shares (the agent's cycles and the gate's scans). */
+export const sharedMatchPool = new MatchPool();

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { MatchPool } from '../../../src/scan/security/matchPool';
+import { scanContent, WINDOW_CHARS } from '../../../src/scan/security/scanContent';
+import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
+
+const s = fakeSecrets(11);
+const dir = mkdtempSync(join(tmpdir(), 'af-match-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const SOURCE = ['export const run = (userInput: string) => eval(userInput);', `const token = "${s.githubToken}";`, 'export const x = 1;', ''].join('\n');
+
+describe('Security matching threads', () => {
+  it('start on the first file, find what matching on this thread finds, and end on request', async () => {
+    const pool = new MatchPool({ size: 2 });
+    assert.equal(pool.running, 0, 'no thread before the first file');
+    const path = join(dir, 'a.ts');
+    const expected = await scanContent(path, Buffer.from(SOURCE));
+    assert.equal(expected.findings.length, 2);
+    const results = await Promise.all([1, 2, 3].map(() => pool.match(path, Buffer.from(SOURCE))));
+    for (const r of results) assert.deepEqual(r, expected);
+    assert.ok(pool.running >= 1 && pool.running <= 2, `threads: ${pool.running}`);
+    await pool.end();
+    assert.equal(pool.running, 0);
+    // A later file starts a thread again.
+    assert.deepEqual(await pool.match(path, Buffer.from(SOURCE)), expected);
+    await pool.end();
+  });
+
+  it('streams a file too large to hand over from its path, with the same findings', async () => {
+    const pool = new MatchPool({ size: 1 });
+    const big = join(dir, 'big.ts');
+    const filler = 'export const filler = [1, 2, 3];\n'.repeat(Math.ceil((2 * WINDOW_CHARS) / 33));
+    writeFileSync(big, filler + SOURCE);
+    const streamed = await pool.match(big, undefined);
+    assert.deepEqual(streamed, await scanContent(big, Buffer.from(filler + SOURCE)));
+    assert.equal(streamed.findings.length, 2);
+    await pool.end();
+  });
+
+  it('replaces a thread that dies: the file in it fails with why, the death is logged, the next file is matched', async () => {
+    // The real worker, in a thread that dies on one file name as a crash would.
+    const crashing = join(dir, 'crashingWorker.js');
+    const real = require.resolve('../../../src/scan/security/matchWorker');
+    writeFileSync(
+      crashing,
+      [
+        "const { parentPort } = require('node:worker_threads');",
+        "parentPort.on('message', (m) => { if (m.path.endsWith('crash.ts')) process.exit(7); });",
+        `require(${JSON.stringify(real)});`,
+      ].join('\n'),
+    );
+    const warnings: string[] = [];
+    const pool = new MatchPool({ size: 1, script: crashing, warn: (m) => warnings.push(m) });
+    await assert.rejects(pool.match(join(dir, 'crash.ts'), Buffer.from(SOURCE)), /scan thread stopped: exit code 7/);
+    assert.equal(pool.restarts, 1);
+    assert.match(warnings.join('\n'), /a Security scan thread stopped \(exit code 7\); 1 file in it will be scanned again next cycle/);
+    const path = join(dir, 'fine.ts');
+    assert.deepEqual(await pool.match(path, Buffer.from(SOURCE)), await scanContent(path, Buffer.from(SOURCE)));
+    await pool.end();
+  });
+
+  it('matches on this thread, and says so, when its worker file is missing', async () => {
+    const warnings: string[] = [];
+    const pool = new MatchPool({ script: join(dir, 'no-such-worker.js'), warn: (m) => warnings.push(m) });
+    const path = join(dir, 'b.ts');
+    assert.deepEqual(await pool.match(path, Buffer.from(SOURCE)), await scanContent(path, Buffer.from(SOURCE)));
+    assert.equal(pool.running, 0);
+    assert.match(warnings.join('\n'), /no-such-worker\.js is missing: the Security scan matches on this thread/);
+  });
+});
