@@ -9,7 +9,7 @@ import type { Event } from '../domain/event';
 import type { Run, RunStatus } from '../domain/run';
 import type { Actor, Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
-import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import type { Bug, DismissReason, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
 export interface NewTicket {
   title: string;
@@ -172,13 +172,22 @@ export interface BoardTx extends BoardReader {
    * BLOCKED and is stored as the ticket's blocked reason.
    */
   transition(id: string, expectedFrom: Status, to: Status, by: Actor, note?: string): Ticket;
+  /**
+   * A history row that is not a move (an edit, a dismissed finding): its `from` and `to` are the
+   * ticket's current status.
+   */
+  addHistoryNote(ticketId: string, by: Actor, note: string): HistoryEntry;
   addBug(b: NewBug): Bug;
   setBugFixed(bugId: string, fixed: boolean): Bug;
+  /** Records a person's decision that a finding needs no fix; an existing dismissal stays as it was. */
+  dismissBug(bugId: string, reason: DismissReason, by: Actor): Bug;
   updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug;
   createRun(r: NewRun): Run;
   updateRun(id: string, patch: RunPatch): Run;
   /** Replaces the token usage (and cost) recorded for a run: the agent's totals so far. */
   setRunUsage(id: string, usage: TokenUsage): Run;
+  /** What a live run's agent reported with `progress`: the percentage, its words, and when. */
+  reportRunProgress(id: string, percent: number, note: string | undefined, at: number): Run;
   addCheckIn(c: NewCheckIn): CheckIn;
   setCheckInResolved(id: string, resolved: boolean): void;
   createConversation(c: NewConversation): Conversation;

@@ -4,7 +4,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message, Messa
 import type { Run, RunStatus, Verdict } from '../domain/run';
 import type { Status } from '../domain/status';
 import type { TokenUsage } from '../domain/usage';
-import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import type { Bug, DismissReason, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease } from './api';
 import type { Row } from './sqlite';
 
@@ -86,6 +86,10 @@ export function toBug(r: Row): Bug {
     fingerprint: optStr(r.fingerprint),
     fixed: num(r.fixed) !== 0,
     fixedAt: optNum(r.fixed_at),
+    // Present only on a dismissed bug, so a bug reads the same as before dismissals existed.
+    ...(r.dismissed_reason === null || r.dismissed_reason === undefined
+      ? {}
+      : { dismissed: { reason: str(r.dismissed_reason) as DismissReason, by: str(r.dismissed_by ?? 'user'), at: num(r.dismissed_at ?? 0) } }),
     createdAt: num(r.created_at),
   };
 }
@@ -108,6 +112,7 @@ export function toRun(r: Row): Run {
     attempt: num(r.attempt),
     logFile: optStr(r.log_file),
     reportedProgress: optNum(r.reported_progress),
+    ...(r.progress_note === null || r.progress_note === undefined ? {} : { progressNote: str(r.progress_note) }),
     note: optStr(r.note),
     usage: toUsage(r),
     verdict: optStr(r.verdict) as Verdict | undefined,

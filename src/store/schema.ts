@@ -214,7 +214,23 @@ const V4: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+/**
+ * The ticket page and attention: a person's dismissal of a finding (why, who, when; the Security
+ * gate lets a dismissed finding pass) and the words of a run's last progress report, which update
+ * the run's line instead of adding a thread message.
+ */
+const V5: Migration = {
+  version: 5,
+  name: 'dismissed findings and progress notes',
+  statements: [
+    `ALTER TABLE bugs ADD COLUMN dismissed_reason TEXT`,
+    `ALTER TABLE bugs ADD COLUMN dismissed_by TEXT`,
+    `ALTER TABLE bugs ADD COLUMN dismissed_at INTEGER`,
+    `ALTER TABLE runs ADD COLUMN progress_note TEXT`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */
