@@ -7,8 +7,9 @@ import { AGENTS_LEASE } from '../agents/manager';
 import { describeDependencies } from '../domain/dependencies';
 import { assertTicketId } from '../domain/ids';
 import { RUN_STATUSES, type RunStatus } from '../domain/run';
-import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
+import { PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
+import { describeHistory, describeMove, parsePriority, parseStatus, priorityName, statusLabel } from '../domain/vocabulary';
 import { resolveBoardLocation } from '../store/location';
 import { createBoard } from '../store/sqlBoard';
 import { wasmPath } from './boardAccess';
@@ -22,8 +23,8 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 const LEASE_TIMEOUT_MS = 30_000;
 
 function statusArg(raw: string, what = 'status'): Status {
-  const s = raw.trim().toUpperCase().replace(/-/g, '_');
-  if (!isStatus(s)) throw usage(`${JSON.stringify(raw)} is not a ${what}; use one of ${STATUSES.join(', ')}`);
+  const s = parseStatus(raw);
+  if (s === undefined) throw usage(`${JSON.stringify(raw)} is not a ${what}; use one of ${STATUSES.join(', ')} (or its name, like "In Development")`);
   return s;
 }
 
@@ -36,9 +37,9 @@ export function ticketIdArg(raw: string | undefined): string {
 }
 
 export function priorityArg(raw: string): Priority {
-  const n = Number(raw);
-  if (n !== 1 && n !== 2 && n !== 3 && n !== 4) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
-  return n;
+  const p = parsePriority(raw);
+  if (p === undefined) throw usage(`--priority must be critical, high, medium or low (or 1 to 4), not ${JSON.stringify(raw)}`);
+  return p;
 }
 
 export function typeArg(raw: string): TicketType {
@@ -107,8 +108,8 @@ export const showCommand: Command = {
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
     lines.push(
       table([
-        ['Status', ticket.status + (ticket.status === 'BLOCKED' ? ` (from ${ticket.blockedFrom ?? '?'}: ${safeLine(ticket.blockedReason ?? '')})` : '')],
-        ['Priority', `P${ticket.priority}`],
+        ['Status', statusLabel(ticket.status) + (ticket.status === 'BLOCKED' ? ` (from ${ticket.blockedFrom ? statusLabel(ticket.blockedFrom) : '?'}: ${safeLine(ticket.blockedReason ?? '')})` : '')],
+        ['Priority', priorityName(ticket.priority)],
         ['Type', ticket.type],
         ['Source', ticket.source],
         ['Labels', ticket.labels.map((l) => safeLine(l)).join(', ') || '-'],
@@ -124,7 +125,7 @@ export const showCommand: Command = {
       lines.push('', 'Bugs:', ...bugs.map((b) => `  ${b.fixed ? '[fixed]' : '[open] '} ${b.severity.padEnd(8)} ${safeLine(b.title)}${b.file ? ` (${safeLine(b.file)}${b.line !== undefined ? `:${b.line}` : ''})` : ''}`));
     }
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
-    lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));
+    lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${safeLine(describeHistory(h), 300)}`));
     if (runs.length > 0) lines.push('', 'Runs:', ...table(runs.map(runRow)).split('\n').map((l) => `  ${l}`));
     ctx.print(lines.join('\n'));
   },
@@ -132,10 +133,10 @@ export const showCommand: Command = {
 
 export const createCommand: Command = {
   name: 'create',
-  synopsis: 'create <title> [--priority N] [--status READY] [--depends-on T-n] [--json]',
+  synopsis: 'create <title> [--priority P] [--status READY] [--depends-on T-n] [--json]',
   summary: 'Create a ticket (in BACKLOG unless --status READY); prints its id.',
   details: [
-    '--priority N        1 (critical) to 4 (low); default 3',
+    '--priority P        critical, high, medium (default) or low (or 1 to 4)',
     '--status S          BACKLOG (default) or READY',
     '--description TEXT  markdown description',
     '--type T            feature, bug, chore, security or idea',
@@ -188,7 +189,11 @@ export const moveCommand: Command = {
   name: 'move',
   synopsis: 'move <id> <status> [--note text]',
   summary: 'Move a ticket along the pipeline (a move to BLOCKED needs --note with the reason).',
-  details: ['--note TEXT   why (stored in the history; the reason when blocking)', '--from S      only move if the ticket is still in S (compare-and-set for scripts)'],
+  details: [
+    '--note TEXT   why (stored in the history; the reason when blocking). A move to IN_DEV with a note',
+    '              says you work on it yourself: the PM does not heal it back to READY.',
+    '--from S      only move if the ticket is still in S (compare-and-set for scripts)',
+  ],
   options: { note: { type: 'string', short: 'n' }, from: { type: 'string' } },
   async run(ctx) {
     const [rawId, rawStatus] = positionals(ctx, ['id', 'status']);
@@ -204,7 +209,7 @@ export const moveCommand: Command = {
       if (!t) throw notFound(`there is no ticket ${id}`);
       return { before: t.status, after: tx.transition(id, from ?? t.status, to, 'user', note) };
     });
-    ctx.print(`${after.id}: ${before} -> ${after.status}`);
+    ctx.print(`${after.id}: ${describeMove(before, after.status)}`);
   },
 };
 
@@ -224,7 +229,8 @@ export const healCommand: Command = {
     }
     const lines: string[] = [];
     for (const r of outcome.lost) lines.push(`run ${r.id} of ${r.ticketId} marked lost: ${safeLine(r.note ?? '')}`);
-    for (const h of outcome.healed) lines.push(`${h.ticketId} -> ${h.to}: ${safeLine(h.reason, 300)}`);
+    for (const h of outcome.healed) lines.push(`${h.ticketId} → ${statusLabel(h.to)}: ${safeLine(h.reason, 300)}`);
+    for (const w of outcome.waiting) lines.push(`${w.ticketId} is stuck in In Development; it becomes healable at ${isoTime(w.healableAt)} (the grace period protects a ticket that is just starting)`);
     ctx.print(lines.length === 0 ? 'Nothing to heal.' : lines.join('\n'));
   },
 };

@@ -3,7 +3,9 @@
  * sequences that could rewrite the terminal) are replaced before anything is printed.
  */
 import type { Run } from '../domain/run';
+import { isStatus } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
+import { priorityName, statusLabel } from '../domain/vocabulary';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -33,12 +35,13 @@ export function isoTime(ms: number | undefined): string {
 }
 
 export function ticketRow(t: Ticket): string[] {
-  return [t.id, t.status, `P${t.priority}`, t.type, safeLine(t.title, 100)];
+  return [t.id, statusLabel(t.status), priorityName(t.priority), t.type, safeLine(t.title, 100)];
 }
 
 export function runRow(r: Run): string[] {
   const exit = r.exitCode !== undefined ? `exit ${r.exitCode}` : '';
-  return [r.id, r.ticketId, r.stage, r.status, safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit];
+  const stage = isStatus(r.stage) ? statusLabel(r.stage) : safeLine(r.stage, 30);
+  return [r.id, r.ticketId, stage, r.status, safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit];
 }
 
 export function json(value: unknown): string {

@@ -4,13 +4,17 @@
  * the editor and the CLI say the same thing.
  */
 import type { AgentStatus } from '../agents/manager';
-import { attentionCounts, type PmReport } from '../agents/pm/report';
+import { parsePmReport, PM_REPORT_META, type PmReport } from '../agents/pm/report';
 import { queueSummary, type DispatchPlan } from '../domain/dependencies';
-import { describeAutopilot, type AutopilotState } from './autopilotState';
+import type { BoardReader } from '../store/api';
+import { attentionHeadline, boardAttention, type Attention } from './attention';
+import { describeAutopilot, readAutopilot, type AutopilotState } from './autopilotState';
+import { dispatchPlan } from './queue';
 
 export interface BoardStatusInput {
   statuses: readonly AgentStatus[];
   report: PmReport | undefined;
+  attention: Attention;
   autopilot: AutopilotState;
   queue: DispatchPlan;
 }
@@ -18,9 +22,9 @@ export interface BoardStatusInput {
 export interface BoardStatus {
   /** The status bar's text (without its icon): what needs a person, else how many agents run. */
   headline: string;
-  /** `error` when an agent is in Error, `warning` when something needs a person. */
+  /** `error` when an agent is in Error or a critical finding is open, `warning` when something else needs a person. */
   level: 'ok' | 'warning' | 'error';
-  attention: { stalled: number; stuck: number; blockers: number };
+  attention: Attention;
   agents: { name: string; state: string; activity: string; lastError?: string | undefined }[];
   /** Board progress from the PM's last report ("42.9%"). */
   progress?: string | undefined;
@@ -32,16 +36,13 @@ export interface BoardStatus {
 }
 
 export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
-  const attention = attentionCounts(input.report);
-  const needs: string[] = [];
-  if (attention.stalled) needs.push(`${attention.stalled} stalled`);
-  if (attention.stuck) needs.push(`${attention.stuck} stuck`);
-  if (attention.blockers) needs.push(`${attention.blockers} blocked`);
+  const { attention } = input;
+  const needs = attentionHeadline(attention);
   const running = input.statuses.filter((s) => s.state !== 'Stopped').length;
   const errors = input.statuses.some((s) => s.state === 'Error');
   return {
     headline: needs.length > 0 ? needs.join(' · ') : `${running || input.statuses.length} agents`,
-    level: errors ? 'error' : needs.length > 0 ? 'warning' : 'ok',
+    level: errors || attention.level === 'error' ? 'error' : attention.level,
     attention,
     agents: input.statuses.map((s) => ({ name: s.name, state: s.state, activity: s.activity, lastError: s.lastError })),
     progress: input.report?.boardProgress,
@@ -49,4 +50,20 @@ export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
     autopilotLine: describeAutopilot(input.autopilot),
     queue: queueSummary(input.queue),
   };
+}
+
+/**
+ * Reads everything the status line needs from the board: the editor and the CLI call this. The
+ * editor passes the attention it keeps current (with what its runs' output showed); the CLI lets
+ * it be read here.
+ */
+export function readBoardStatus(reader: BoardReader, statuses: readonly AgentStatus[], attention?: Attention): BoardStatus {
+  const report = parsePmReport(reader.getMeta(PM_REPORT_META));
+  return summarizeBoardStatus({
+    statuses,
+    report,
+    attention: attention ?? boardAttention(reader, { report }),
+    autopilot: readAutopilot(reader),
+    queue: dispatchPlan(reader),
+  });
 }

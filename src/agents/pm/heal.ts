@@ -5,6 +5,7 @@
  * `lost` first: they are what usually leaves a ticket stuck.
  */
 import type { Run } from '../../domain/run';
+import type { Ticket } from '../../domain/ticket';
 import type { Board, BoardReader, BoardTx } from '../../store/api';
 import type { Clock } from '../../domain/clock';
 import { runLiveness, type ProcessProbe } from './liveness';
@@ -27,6 +28,27 @@ export interface HealPlan {
 }
 
 export type HealedTicket = HealPlan;
+
+/** A stuck ticket still inside the grace period, and when it becomes healable. */
+export interface HealWait {
+  ticketId: string;
+  healableAt: number;
+}
+
+/**
+ * A person moved the ticket to IN_DEV themselves, with a note (`move T-4 IN_DEV --note "mine"`,
+ * or a move in the Tickets view), and no run has started since: they work on it by hand, so it is
+ * neither stuck nor healed out from under them.
+ */
+export function heldByPerson(reader: BoardReader, ticket: Ticket): boolean {
+  if (ticket.status !== 'IN_DEV') return false;
+  const move = reader
+    .history(ticket.id)
+    .filter((h) => h.from !== h.to)
+    .at(-1);
+  if (move?.to !== 'IN_DEV' || move.by !== 'user' || !move.note?.trim()) return false;
+  return !reader.listRuns({ ticketId: ticket.id }).some((r) => r.startedAt >= move.at);
+}
 
 /** Running or queued runs whose owner or process is gone. */
 export function findDeadRuns(reader: BoardReader, now: number, settings: PmSettings, probe: ProcessProbe): DeadRun[] {
@@ -53,13 +75,13 @@ export function markRunsLost(tx: BoardTx, dead: readonly DeadRun[], now: number)
 
 /**
  * IN_DEV tickets with no live run for longer than the grace period. `liveTicketIds` holds the
- * tickets that have a run still alive.
+ * tickets that have a run still alive; those still inside the grace period go to `waiting`.
  */
-export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>): HealPlan[] {
+export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>, waiting?: HealWait[]): HealPlan[] {
   const plans: HealPlan[] = [];
   const grace = settings.healGraceMinutes * MINUTE;
   for (const ticket of reader.listTickets({ status: 'IN_DEV' })) {
-    if (liveTicketIds.has(ticket.id)) continue;
+    if (liveTicketIds.has(ticket.id) || heldByPerson(reader, ticket)) continue;
     const runs = reader.listRuns({ ticketId: ticket.id });
     // Idle since it entered IN_DEV or since its last run stopped, whichever is later.
     let idleSince = ticket.statusSince;
@@ -70,7 +92,10 @@ export function planHeals(reader: BoardReader, now: number, settings: PmSettings
       if (!lastRun || r.startedAt > lastRun.startedAt) lastRun = r;
     }
     const idleFor = now - idleSince;
-    if (idleFor <= grace) continue;
+    if (idleFor <= grace) {
+      waiting?.push({ ticketId: ticket.id, healableAt: idleSince + grace + 1 });
+      continue;
+    }
     const why = lastRun && lastRun.startedAt >= ticket.statusSince
       ? `its last run ${lastRun.id} ended ${lastRun.status}${lastRun.exitCode !== undefined ? ` (exit ${lastRun.exitCode})` : ''}`
       : 'no agent run was started for it';
@@ -114,6 +139,8 @@ export interface HealOptions {
 export interface HealOutcome {
   healed: HealedTicket[];
   lost: Run[];
+  /** Stuck tickets inside the grace period, soonest healable first. */
+  waiting: HealWait[];
 }
 
 /**
@@ -127,7 +154,8 @@ export async function healStuckTickets(board: Board, opts: HealOptions): Promise
     const dead = findDeadRuns(tx, now, opts.settings, opts.probe);
     const lost = markRunsLost(tx, dead, now);
     const live = new Set(tx.listRuns({ status: ['running', 'queued'] }).map((r) => r.ticketId));
-    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, live));
-    return { healed, lost };
+    const waiting: HealWait[] = [];
+    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, live, waiting));
+    return { healed, lost, waiting: waiting.sort((a, b) => a.healableAt - b.healableAt) };
   });
 }

@@ -7,11 +7,11 @@
 import { findingsKey, formatPercent } from '../../domain/checkin';
 import { errorMessage } from '../../domain/errors';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
-import type { Ticket } from '../../domain/ticket';
+import { isOpenBug, type Ticket } from '../../domain/ticket';
 import type { BoardReader, BoardTx } from '../../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
-import { applyHeals, findDeadRuns, markRunsLost, planHeals, type DeadRun } from './heal';
+import { applyHeals, findDeadRuns, heldByPerson, markRunsLost, planHeals, type DeadRun } from './heal';
 import { runLiveness, type ProcessProbe } from './liveness';
 import { PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
@@ -164,7 +164,7 @@ export class PmAgent implements BackgroundAgent {
     }
 
     for (const ticket of tx.listTickets({ status: ACTIVE_STATUSES })) {
-      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id)) report.stuck.push(ticket.id);
+      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id) && !heldByPerson(tx, ticket)) report.stuck.push(ticket.id);
       const latest = tx.latestCheckIn(ticket.id);
       if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(ticket.id);
       if (!g.due.has(ticket.id)) continue;
@@ -178,6 +178,7 @@ export class PmAgent implements BackgroundAgent {
           live: liveRun ? g.assessments.get(liveRun.id) : undefined,
           activity: g.activity.get(ticket.id),
           worktreeMissing: g.missingWorktrees.has(ticket.id),
+          heldByPerson: heldByPerson(tx, ticket),
           now,
         },
         s,
@@ -255,7 +256,7 @@ export class PmAgent implements BackgroundAgent {
     const cleared: string[] = [];
     for (const ticket of tx.listTickets({ status: 'BLOCKED' })) {
       const bugs = tx.listBugs(ticket.id);
-      const blocking = bugs.filter((b) => !b.fixed && (b.severity === 'critical' || b.severity === 'high'));
+      const blocking = bugs.filter((b) => isOpenBug(b) && (b.severity === 'critical' || b.severity === 'high'));
       const fixedSince = bugs.filter((b) => b.fixed && (b.fixedAt ?? 0) >= ticket.statusSince && (b.severity === 'critical' || b.severity === 'high'));
       const deps = [...(ticket.blockedReason ?? '').matchAll(/\bT-[1-9][0-9]{0,8}\b/g)].map((m) => m[0]).filter((id) => id !== ticket.id);
       const depsDone = deps.length > 0 && deps.every((id) => tx.getTicket(id)?.status === 'DONE');
