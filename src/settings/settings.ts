@@ -104,6 +104,11 @@ export class Settings {
     return this.number('runs.maxAttempts');
   }
 
+  /** The Tickets view leaves out status groups without tickets. */
+  hideEmptyTicketGroups(): boolean {
+    return this.boolean('tickets.hideEmptyGroups');
+  }
+
   /**
    * The stages tickets go through. The schema checks the names; the order and the first stage
    * are checked here, and a pipeline that breaks them is replaced by the default, with a warning.

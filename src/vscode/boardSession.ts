@@ -66,6 +66,17 @@ export class BoardSession extends Disposable {
   }
 
   /**
+   * Closes the board and opens it again from disk, as a window reload does (the in-host tests
+   * check what a reload shows). Everyone hears the board go and come back.
+   */
+  async reopen(): Promise<Board | undefined> {
+    const board = this._board;
+    await this.setBoard(undefined, 'none');
+    await board?.close();
+    return this.open();
+  }
+
+  /**
    * Creates the board in the repository of the first workspace folder (explicit user action).
    * Where anything of a board is there already, that board is opened instead: the store refuses
    * to create over it, and so does this.
@@ -116,7 +127,7 @@ export class BoardSession extends Disposable {
     if (report.restored) {
       this.log.error(`Board database was damaged: ${report.message ?? ''} (set aside at ${report.corruptPath ?? '?'})`);
       void vscode.window.showWarningMessage(
-        `Agent Factory: the board database was damaged. It was set aside and the last good copy restored. ${report.message ?? ''}`,
+        `The board database was damaged. It was set aside and the last good copy restored. ${report.message ?? ''}`,
       );
     }
     if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);

@@ -6,6 +6,8 @@
  */
 import { Emitter, type Disposable, type Event } from '../../domain/event';
 import { unmetDependencies } from '../../domain/dependencies';
+import type { Run } from '../../domain/run';
+import { ticketProgress } from '../../loop/ticketProgress';
 import type { Board } from '../../store/api';
 import { groupsSignature, groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
 import { formatTicketFilter, type TicketFilterSpec } from './ticketFilter';
@@ -14,6 +16,7 @@ export class TicketTreeModel implements Disposable {
   private board: Board | undefined;
   private boardSubscription: Disposable | undefined;
   private filterSpec: TicketFilterSpec | undefined;
+  private hideEmpty = false;
   private groups: StatusGroup[] = [];
   private signature = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,6 +64,13 @@ export class TicketTreeModel implements Disposable {
     this.refreshNow(true);
   }
 
+  /** Leaves status groups without tickets out (agentFactory.tickets.hideEmptyGroups). */
+  setHideEmptyGroups(hide: boolean): void {
+    if (hide === this.hideEmpty) return;
+    this.hideEmpty = hide;
+    this.refreshNow(true);
+  }
+
   /** Asks for a refresh; several requests within `coalesceMs` become one. */
   schedule(): void {
     if (this.timer !== undefined) return;
@@ -89,12 +99,14 @@ export class TicketTreeModel implements Disposable {
     if (!board) return [];
     const tickets = board.listTickets();
     const byId = new Map(tickets.map((t) => [t.id, t]));
+    const running = new Map<string, Run[]>();
+    for (const run of board.listRuns({ status: 'running' })) running.set(run.ticketId, [...(running.get(run.ticketId) ?? []), run]);
     const rows: TicketRow[] = tickets.map((ticket) => ({
       ticket,
-      progress: board.latestCheckIn(ticket.id)?.findings.progressPercent,
+      progress: ticketProgress(ticket, board.latestCheckIn(ticket.id), running.get(ticket.id) ?? []),
       waitingOn: ticket.dependsOn.length > 0 ? unmetDependencies(ticket, (id) => byId.get(id)) : undefined,
     }));
-    return groupTickets(rows, this.filterSpec);
+    return groupTickets(rows, this.filterSpec, this.hideEmpty);
   }
 
   dispose(): void {

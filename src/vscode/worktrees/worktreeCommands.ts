@@ -4,6 +4,7 @@ import type { CleanupItem, WorktreeAgent } from '../../agents/worktreeAgent';
 import { isTicketId } from '../../domain/ids';
 import type { BoardSession } from '../boardSession';
 import { Commands } from '../constants';
+import { oneLine, plainLabel } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { requireTrust } from '../trust/restrictedMode';
 import { registerGuardedCommand } from '../util/guardedCommand';
@@ -43,7 +44,7 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
   if (!id) {
     const withWorktrees = board.listTickets().filter((t) => t.worktree);
     const picked = await deps.prompter.current.quickPick(
-      withWorktrees.map((t) => ({ label: t.id, description: t.title, detail: t.worktree!.path })),
+      withWorktrees.map((t) => ({ label: t.id, description: plainLabel(t.title), detail: plainLabel(t.worktree!.path) })),
       { placeHolder: 'Open the worktree of which ticket?' },
     );
     id = picked?.label;
@@ -60,9 +61,9 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
   const choice = await deps.prompter.current.quickPick(
     [
       { label: 'Open in Terminal', description: 'a terminal in this window, in the worktree', action: 'terminal' as const },
-      { label: 'Open in New Window', description: ticket.worktree.path, action: 'window' as const },
+      { label: 'Open in New Window', description: plainLabel(ticket.worktree.path), action: 'window' as const },
     ],
-    { placeHolder: `${id}: ${ticket.worktree.branch}` },
+    { placeHolder: `${id}: ${oneLine(ticket.worktree.branch)}` },
   );
   if (!choice) return;
   if (choice.action === 'terminal') {
@@ -82,7 +83,7 @@ async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
   const plan = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Agent Factory: checking worktrees…' },
+    { location: vscode.ProgressLocation.Notification, title: 'Checking worktrees…' },
     () => deps.agent.planCleanup(board),
   );
   const removable = plan.items.filter((i) => i.decision === 'remove');
@@ -96,9 +97,9 @@ async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
   type Pick = vscode.QuickPickItem & { item?: CleanupItem };
   const picks: Pick[] = [
     ...(removable.length ? [{ label: 'Clean and merged', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...removable.map((item) => ({ label: item.ticketId ?? path.basename(item.path), description: item.branch ?? '', detail: item.why, picked: true, item })),
+    ...removable.map((item) => ({ label: plainLabel(item.ticketId ?? path.basename(item.path)), description: plainLabel(item.branch ?? ''), detail: plainLabel(item.why), picked: true, item })),
     ...(confirmable.length ? [{ label: 'Uncommitted or unmerged work: a patch is saved before removal', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...confirmable.map((item) => ({ label: item.ticketId ?? path.basename(item.path), description: item.branch ?? '', detail: item.why, picked: false, item })),
+    ...confirmable.map((item) => ({ label: plainLabel(item.ticketId ?? path.basename(item.path)), description: plainLabel(item.branch ?? ''), detail: plainLabel(item.why), picked: false, item })),
   ];
   const chosen = await deps.prompter.current.quickPickMany(picks, {
     placeHolder: `Select the worktrees to remove${kept.length ? ` (${kept.length} kept: see the log)` : ''}`,
