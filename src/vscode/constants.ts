@@ -29,6 +29,7 @@ export const enum Commands {
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
+  DismissFinding = 'agentFactory.dismissFinding',
   FocusAgents = 'agentFactory.agents.focus',
   ManageWorkspaceTrust = 'agentFactory.manageWorkspaceTrust',
 }

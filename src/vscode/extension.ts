@@ -21,6 +21,7 @@ import { AgentsTreeProvider } from './agents/agentsView';
 import { AutopilotCommands } from './agents/autopilotCommands';
 import { createPmPorts } from './agents/pmPorts';
 import { AgentsStatusBar } from './agents/statusBar';
+import { AttentionModel } from './attention/attentionModel';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
@@ -41,6 +42,11 @@ export interface TestApi {
   manager(): AgentManager | undefined;
   statusBarText(): string;
   statusBarTooltip(): string;
+  /** The status bar item's background theme colour id, if any. */
+  statusBarBackground(): string | undefined;
+  attention: AttentionModel;
+  /** What a window reload does to the board: the runs and agents stop, the board closes and opens again. */
+  reloadBoard(): Promise<void>;
   agentsModel: AgentsModel;
   tickets: TicketTesting;
   runs: RunTesting;
@@ -63,21 +69,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log);
-  const model = new AgentsModel();
-  const statusBar = new AgentsStatusBar(model);
-  const securityDiagnostics = new SecurityDiagnostics();
-  const tickets = registerTicketFeatures({ context, session, log, prompter });
-  context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false });
-  context.subscriptions.push(agentsView);
-
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
   // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
+  // What needs a person, read once for the status bar, the Tickets view and the ticket pages.
+  const attention = new AttentionModel();
+  context.subscriptions.push(attention);
+  const model = new AgentsModel(attention);
+  const statusBar = new AgentsStatusBar(model);
+  const securityDiagnostics = new SecurityDiagnostics();
+  const tickets = registerTicketFeatures({ context, session, log, prompter, config, git, attention });
+  context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: new AgentsTreeProvider(model), showCollapseAll: false });
+  context.subscriptions.push(agentsView);
+
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log });
-  const runFeatures = registerRunFeatures({ context, session, config, git, worktreeSettings: () => config.worktreeSettings(), prompter, log });
+  const runFeatures = registerRunFeatures({
+    context,
+    session,
+    config,
+    git,
+    worktreeSettings: () => config.worktreeSettings(),
+    prompter,
+    log,
+    needsInput: (runs) => attention.setNeedsInput(runs),
+  });
   context.subscriptions.push(runFeatures);
   // The PM stops overrun runs through this window's runner when it owns them.
   const pmPorts = createPmPorts(config, git, log, () => runFeatures.localStop);
@@ -113,6 +131,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(
     session.onDidChangeBoard((board) => {
       securityDiagnostics.setBoard(board);
+      attention.setBoard(board);
       void stopManager().then(() => {
         if (board) startManager(board);
       });
@@ -133,23 +152,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
       const { board, created } = await session.create();
       void vscode.window.showInformationMessage(
-        created ? `Agent Factory: board created in ${board.dir}` : `Agent Factory: there already is a board in ${board.dir}; it is open.`,
+        created ? `Board created in ${board.dir}` : `There already is a board in ${board.dir}; it is open.`,
       );
     }),
     vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
     vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {
       const board = session.board;
-      if (!board) return void vscode.window.showInformationMessage('Agent Factory: there is no board in this workspace.');
+      if (!board) return void vscode.window.showInformationMessage('There is no board in this workspace.');
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(board.dir));
     }),
   );
 
   // Stopping the agents is asynchronous (cycles in flight are aborted and awaited, the lease is
   // released); deactivate waits for it before the board closes.
-  shutdown = async () => {
+  const stopAll = async () => {
     // Agent processes first (their outcomes are written to the board), then the loops.
     await runFeatures.shutdown();
     await stopManager();
+  };
+  shutdown = async () => {
+    await stopAll();
     await session.board?.close();
   };
 
@@ -170,6 +192,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       manager: () => manager,
       statusBarText: () => statusBar.text,
       statusBarTooltip: () => statusBar.tooltipText,
+      statusBarBackground: () => statusBar.background,
+      attention,
+      reloadBoard: async () => {
+        await stopAll();
+        await session.reopen();
+      },
       agentsModel: model,
       tickets: tickets.testing,
       runs: runFeatures.testing,

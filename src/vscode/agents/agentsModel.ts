@@ -3,10 +3,10 @@ import type { AgentManager, AgentStatus } from '../../agents/manager';
 import { parsePmReport, PM_REPORT_META, type PmReport } from '../../agents/pm/report';
 import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { Run } from '../../domain/run';
-import { readAutopilot } from '../../loop/autopilotState';
-import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
-import { dispatchPlan } from '../../loop/queue';
+import type { Attention } from '../../loop/attention';
+import { readBoardStatus, type BoardStatus } from '../../loop/boardStatus';
 import type { Board } from '../../store/api';
+import type { AttentionModel } from '../attention/attentionModel';
 import { Disposable } from '../util/disposable';
 
 /**
@@ -24,8 +24,12 @@ export class AgentsModel extends Disposable {
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
 
-  constructor(private readonly coalesceMs = 250) {
+  constructor(
+    private readonly attentionModel: AttentionModel,
+    private readonly coalesceMs = 250,
+  ) {
     super();
+    this._register(attentionModel.onDidChange(() => this.scheduleRefresh()));
   }
 
   bind(board: Board | undefined, manager: AgentManager | undefined): void {
@@ -57,7 +61,11 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board) });
+    return readBoardStatus(board, this.statuses(), this.attentionModel.current);
+  }
+
+  attention(): Attention {
+    return this.attentionModel.current;
   }
 
   worktrees(): WorktreeReportEntry[] {

@@ -2,7 +2,12 @@ import * as vscode from 'vscode';
 import type { AgentStatus } from '../../agents/manager';
 import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
+import { isStatus } from '../../domain/status';
+import { formatUsage } from '../../domain/usage';
+import { statusLabel } from '../../domain/vocabulary';
+import { oneLine } from '../document/untrustedText';
 import { Commands } from '../constants';
+import { localClockTime } from '../util/localTime';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { AgentsModel } from './agentsModel';
@@ -25,7 +30,7 @@ const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
 };
 
 function time(ms: number | undefined): string {
-  return ms === undefined ? 'never' : new Date(ms).toLocaleTimeString();
+  return ms === undefined ? 'never' : localClockTime(ms, vscode.env.language);
 }
 
 /** The Agents view: the four background agents, then live runs and worktrees. */
@@ -118,17 +123,25 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<Node> {
 
   private runItem(run: Run, position: number | undefined): vscode.TreeItem {
     const mark = this.model.pmReport()?.runs.find((m) => m.runId === run.id);
-    const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
+    const asks = this.model.attention().items.find((i) => i.kind === 'needsInput' && i.runId === run.id);
+    const stage = isStatus(run.stage) ? statusLabel(run.stage) : oneLine(run.stage);
+    const item = new vscode.TreeItem(`${run.ticketId} · ${stage}`);
     item.id = `run:${run.id}`;
-    const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), run.agent];
+    const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), oneLine(run.agent)];
+    if (asks) parts.push('needs your input');
     if (mark?.overrun) parts.push('overrun');
     else if (mark?.stalled) parts.push('stalled');
+    if (run.reportedProgress !== undefined) parts.push(`${Math.round(run.reportedProgress)}%${run.progressNote ? `: ${oneLine(run.progressNote).slice(0, 60)}` : ''}`);
     item.description = parts.join(' · ');
-    item.iconPath = mark?.stalled || mark?.overrun
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-      : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
+    item.iconPath = asks
+      ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'))
+      : mark?.stalled || mark?.overrun
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
     item.contextValue = `run.${run.status}`;
-    item.tooltip = `${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`;
+    const usage = run.usage ? `\nTokens: ${formatUsage(run.usage)}` : '';
+    const question = asks ? `\nAsks: ${oneLine(asks.detail)}` : '';
+    item.tooltip = `${run.id}: ${oneLine(run.agent)} on ${run.ticketId} (${stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}${usage}${question}`;
     item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
     return item;
   }

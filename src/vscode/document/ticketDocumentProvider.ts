@@ -1,25 +1,52 @@
 import * as vscode from 'vscode';
 import type { Board } from '../../store/api';
+import type { AttentionModel } from '../attention/attentionModel';
 import { Disposable } from '../util/disposable';
-import { renderTicketDocument, renderUnavailable, type TicketDocumentData } from './renderTicket';
+import type { ChangedFilesCache } from './changedFiles';
+import { renderTicketPage, renderUnavailable, type TicketDocumentData, type TicketPage } from './renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from './ticketUri';
 
+export interface TicketDocumentDeps {
+  attention: AttentionModel;
+  changedFiles: ChangedFilesCache;
+  /** How a time reads on the page (the user's locale). */
+  time: (ms: number) => string;
+}
+
 /**
- * Serves `agent-factory:/T-12.md`. Content providers' documents are read-only in VS Code; the
- * provider re-renders an open document whenever the store says its ticket changed (here or in
- * another process).
+ * Serves `agent-factory:/T-12`, the ticket page. Content providers' documents are read-only in
+ * VS Code; the provider re-renders an open page whenever the store says its ticket changed (here
+ * or in another process), when what needs a person changes, and when its changed files were
+ * read. The last page rendered per ticket is kept: its CodeLens and links are placed from it.
  */
 export class TicketDocumentProvider extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
+  private readonly rendered = this._register(new vscode.EventEmitter<string>());
+  /** A page was rendered anew (its ticket id). */
+  readonly onDidRender = this.rendered.event;
   private board: Board | undefined;
   private boardSubscription: vscode.Disposable | undefined;
+  private readonly pages = new Map<string, TicketPage>();
+
+  constructor(private readonly deps: TicketDocumentDeps) {
+    super();
+    this._register(deps.attention.onDidChange(() => this.refresh([])));
+  }
 
   setBoard(board: Board | undefined): void {
     this.boardSubscription?.dispose();
     this.board = board;
+    this.pages.clear();
     this.boardSubscription = board?.onDidChange((change) => this.refresh(change.ticketIds));
     this.refresh([]);
+  }
+
+  /** The page last rendered for a ticket, when it is what `document` shows. */
+  pageOf(document: vscode.TextDocument): TicketPage | undefined {
+    const id = ticketIdOfDocument(document.uri);
+    const page = id === undefined ? undefined : this.pages.get(id);
+    return page && page.text === document.getText() ? page : undefined;
   }
 
   /**
@@ -37,10 +64,45 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const id = ticketIdOfDocument(uri);
-    if (id === undefined) return renderUnavailable('Not a ticket', 'Ticket documents are named like agent-factory:/T-12.md.');
+    if (id === undefined) return renderUnavailable('Not a ticket', 'Ticket pages are named like agent-factory:/T-12.');
     if (!this.board) return renderUnavailable(id, 'No board is open in this window.');
-    const data = readTicketDocumentData(this.board, id);
-    return data ? renderTicketDocument(data) : renderUnavailable(id, 'This ticket does not exist (any more) on this board.');
+    const data = this.pageData(this.board, id);
+    if (!data) {
+      this.pages.delete(id);
+      return renderUnavailable(id, 'This ticket does not exist (any more) on this board.');
+    }
+    const page = renderTicketPage(data);
+    this.pages.set(id, page);
+    this.rendered.fire(id);
+    return page.text;
+  }
+
+  private pageData(board: Board, ticketId: string): TicketDocumentData | undefined {
+    const ticket = board.getTicket(ticketId);
+    if (!ticket) return undefined;
+    const conversations = board.listConversations({ ticketId });
+    const threadStats = new Map(
+      conversations.map((c) => {
+        const messages = board.listMessages(c.id);
+        const latest = messages.at(-1);
+        return [c.id, { count: messages.length, latestAt: latest?.createdAt, latestBy: latest?.author }] as const;
+      }),
+    );
+    return {
+      ticket,
+      bugs: board.listBugs(ticketId),
+      runs: board.listRuns({ ticketId }),
+      history: board.history(ticketId),
+      checkIns: board.listCheckIns(ticketId),
+      conversations,
+      threadStats,
+      dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
+      attention: this.deps.attention.forTicket(ticketId),
+      changedFiles: this.deps.changedFiles.get(ticket),
+      boardDir: board.dir,
+      now: Date.now(),
+      time: this.deps.time,
+    };
   }
 
   override dispose(): void {
@@ -48,18 +110,4 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
     this.boardSubscription = undefined;
     super.dispose();
   }
-}
-
-export function readTicketDocumentData(board: Board, ticketId: string): TicketDocumentData | undefined {
-  const ticket = board.getTicket(ticketId);
-  if (!ticket) return undefined;
-  return {
-    ticket,
-    bugs: board.listBugs(ticketId),
-    runs: board.listRuns({ ticketId }),
-    history: board.history(ticketId),
-    checkIns: board.listCheckIns(ticketId),
-    conversations: board.listConversations({ ticketId }),
-    dependencies: ticket.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
-  };
 }
