@@ -32,6 +32,7 @@ export async function run({ root, tmp, log }) {
   const rows = [];
   const ratios = [];
   const targets = [];
+  const breakdown = [];
   for (const size of SIZES) {
     log(`${size} tickets: generating`);
     const dir = join(tmp, `sqljs-${size}`, '.factory');
@@ -74,10 +75,13 @@ export async function run({ root, tmp, log }) {
       [size, 'sql.js + journal', fmt(sqlOpen.wasmMs), fmt(sqlOpen.openMs), fmt(sqlOpen.totalMs), fmt(sqlOpen.cpuMs), fmt(sql.p50), fmt(sql.p95), fmt(sql.maxBlock), `${fmt(sqlCompacting.p50)} / ${fmt(sqlCompacting.maxBlock)}`, `${fmt(sqlOpen.listColdMs)} / ${fmt(sqlOpen.listWarmMs)}`, fmt(sqlOpen.rssMB), fmt(snapshotMB)],
       [size, 'better-sqlite3', '-', fmt(nativeOpen.openMs), fmt(nativeOpen.totalMs), fmt(nativeOpen.cpuMs), fmt(native.p50), fmt(native.p95), fmt(native.maxBlock), '-', fmt(nativeOpen.listColdMs), fmt(nativeOpen.rssMB), fmt(nativeMB)],
     );
+    const p = sql.phases;
+    if (p) breakdown.push([size, sql.lock, fmt(p.lock), fmt(p.catchUp), fmt(p.statement), fmt(p.encode), fmt(p.append), fmt(p.sync), fmt(p.verify), fmt(p.release), fmt(p.total), fmt(native.p50)]);
     ratios.push([size, `${(sqlOpen.totalMs / nativeOpen.totalMs).toFixed(1)}x`, `${(sql.p50 / native.p50).toFixed(2)}x`, `${(sql.p95 / native.p95).toFixed(2)}x`, `${(sql.maxBlock / native.maxBlock).toFixed(2)}x`, `${(sqlOpen.rssMB / nativeOpen.rssMB).toFixed(1)}x`]);
     if (size === 10_000) {
       targets.push(
-        ['transition p50 within 3x of native', `${(sql.p50 / native.p50).toFixed(2)}x`, sql.p50 <= 3 * native.p50 ? 'met' : 'MISSED'],
+        ['transition p50 within 2x of native', `${(sql.p50 / native.p50).toFixed(2)}x`, sql.p50 <= 2 * native.p50 ? 'met' : 'MISSED'],
+        ['transition p95 within 3x of native', `${(sql.p95 / native.p95).toFixed(2)}x`, sql.p95 <= 3 * native.p95 ? 'met' : 'MISSED'],
         ['open under 300 ms', `${fmt(sqlOpen.totalMs)} ms (CPU ${fmt(sqlOpen.cpuMs)} ms)`, sqlOpen.totalMs < 300 ? 'met' : 'MISSED'],
         ['no synchronous block over 50 ms', `${fmt(sql.maxBlock)} ms (${fmt(sqlCompacting.maxBlock)} ms while compacting)`, Math.max(sql.maxBlock, sqlCompacting.maxBlock) <= 50 ? 'met' : 'MISSED'],
       );
@@ -91,6 +95,11 @@ export async function run({ root, tmp, log }) {
         rows,
       },
       { title: 'sql.js store / native (lower is better)', columns: ['tickets', 'open', 'transition p50', 'p95', 'max block', 'rss'], rows: ratios },
+      {
+        title: "Where a durable transition's time goes (median of each phase over the 200 transitions, ms; the floor is one append and one sync)",
+        columns: ['tickets', 'lock kind', 'lock', 'catch-up', 'statement', 'encode', 'append', 'sync', 'verify', 'release', 'total', 'native p50'],
+        rows: breakdown,
+      },
       { title: 'Targets at 10,000 tickets', columns: ['target', 'measured', 'result'], rows: targets },
     ],
     notes: [

@@ -1,7 +1,8 @@
-// Bundles the extension and the CLI with esbuild and copies sql.js's wasm next to the bundles.
+// Bundles the extension and the CLI with esbuild and copies sql.js's wasm and the write lock's
+// native binaries (fs-native-extensions' prebuilds, one per platform) next to the bundles.
 // --production minifies without source maps (what `npm run package` ships); --watch rebuilds.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,22 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+// The addon's own loader looks for its binary beside its package; in a bundle it must look beside
+// the bundle instead.
+const nativeLockBinding = {
+  name: 'native-lock-binding',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/binding$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'fs-native-extensions')}`) ? { path: join(root, 'scripts', 'lib', 'nativeLockBinding.cjs') } : undefined,
+    );
+  },
+};
+
+/** The platforms VS Code runs on whose prebuilt lock binary the package ships. */
+const NATIVE_LOCK_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+
 const common = {
+  plugins: [nativeLockBinding],
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -43,6 +59,13 @@ const builds = [
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(root, 'dist', 'sql-wasm.wasm'));
+const prebuilds = join(dirname(require.resolve('fs-native-extensions/package.json')), 'prebuilds');
+for (const platform of NATIVE_LOCK_PLATFORMS) {
+  const from = join(prebuilds, platform, 'fs-native-extensions.node');
+  if (!existsSync(from)) throw new Error(`fs-native-extensions ships no binary for ${platform} (have: ${readdirSync(prebuilds).join(', ')})`);
+  mkdirSync(join(root, 'dist', 'prebuilds', platform), { recursive: true });
+  copyFileSync(from, join(root, 'dist', 'prebuilds', platform, 'fs-native-extensions.node'));
+}
 
 if (watch) {
   for (const options of builds) {

@@ -14,8 +14,8 @@ export async function bundle(root, name, entryPoints) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Left to node_modules: sql.js finds its wasm there, the lock library its own helpers.
-    external: ['sql.js', 'proper-lockfile', 'better-sqlite3'],
+    // Left to node_modules: sql.js finds its wasm there, the lock library its native binary.
+    external: ['sql.js', 'fs-native-extensions', 'better-sqlite3'],
     logLevel: 'warning',
     absWorkingDir: root,
   });

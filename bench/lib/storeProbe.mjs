@@ -37,13 +37,15 @@ async function main() {
       const size = board.countByStatus();
       const total = Object.values(size).reduce((s, n) => s + n, 0);
       let compaction;
+      const phases = [];
       const result = await measure(Number(count), total, async (i, id) => {
         if (what === 'compacting' && i === 0) compaction = board.compact();
         const from = board.getTicket(id).status;
         await board.write((tx) => tx.transition(id, from, CYCLE[from], 'runner'));
+        if (board.lastWriteTimings) phases.push(board.lastWriteTimings);
       });
       await compaction;
-      print(result);
+      print({ ...result, phases: medianPhases(phases), lock: board.lockMechanism });
     }
     await board.close();
   } else {
@@ -109,6 +111,17 @@ async function measure(count, size, step) {
     maxBlock: monitor.max / 1e6,
     blockP99: monitor.percentile(99) / 1e6,
   };
+}
+
+/** The median of each phase of a durable write, over all the writes measured. */
+function medianPhases(list) {
+  if (list.length === 0) return undefined;
+  const out = {};
+  for (const key of Object.keys(list[0])) {
+    const values = list.map((t) => t[key]).sort((a, b) => a - b);
+    out[key] = values[Math.floor(values.length / 2)];
+  }
+  return out;
 }
 
 function print(obj) {

@@ -24,6 +24,8 @@ const required = [
   'extension/package.json',
   'extension/dist/extension.js',
   'extension/dist/cli.js',
+  'extension/dist/storeWorker.js',
+  ...['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'].map((platform) => `extension/dist/prebuilds/${platform}/fs-native-extensions.node`),
   'extension/dist/sql-wasm.wasm',
   'extension/readme.md',
   'extension/changelog.md',

@@ -33,8 +33,9 @@ export function text(ctx: CommandContext, name: string): string {
 }
 
 function parsePercent(raw: string): number {
-  const n = Number(raw.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n < 0 || n > 100 || raw.trim() === '') throw usage(`progress must be a number from 0 to 100, not ${JSON.stringify(raw)}`);
+  // Plain decimal digits only: Number() would also take "1e1", "0x10", " 5 " and "".
+  const n = /^\d{1,3}(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw usage(`progress must be a number from 0 to 100, not ${JSON.stringify(raw)} (plain digits, like 40 or 62.5)`);
   return Math.round(n * 10) / 10;
 }
 

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { BOARD_DB_NAME, BOARD_DIR_NAME, resolveBoardLocation } from '../store/location';
+import { openReportLines } from '../store/repairRecord';
 import { openBoard, type SqlBoard } from '../store/sqlBoard';
 import { notFound } from './cliError';
 
@@ -31,7 +32,7 @@ export async function findBoard(where: CliEnvironment): Promise<FoundBoard> {
     const given = path.resolve(where.cwd, fromEnv);
     // Accept the .factory folder itself (what the runner sets) or the repository holding it.
     const dir = path.basename(given) === BOARD_DIR_NAME || existsSync(path.join(given, BOARD_DB_NAME)) ? given : path.join(given, BOARD_DIR_NAME);
-    if (!existsSync(path.join(dir, BOARD_DB_NAME))) {
+    if (!existsSync(path.join(dir, BOARD_DB_NAME)) && !existsSync(path.join(dir, `${BOARD_DB_NAME}.bak`))) {
       throw notFound(`no board at ${dir} (from AGENT_FACTORY_BOARD); unset it to use the current repository's board`);
     }
     return { dir, repoRoot: path.dirname(dir) };
@@ -42,7 +43,16 @@ export async function findBoard(where: CliEnvironment): Promise<FoundBoard> {
   return { dir: location.dir, repoRoot: location.repoRoot };
 }
 
-export async function openFoundBoard(found: FoundBoard): Promise<SqlBoard> {
+/**
+ * Opens the board and tells the user on stderr what the editor would show: a repair made while
+ * opening, a repair another process made that this one has not reported yet is the editor's job
+ * (it stays open); notes such as a read-only folder or a fallback lock.
+ */
+export async function openFoundBoard(found: FoundBoard, warn: (line: string) => void = () => undefined): Promise<SqlBoard> {
   // No poll timer: a command is short, and every write catches up with other processes first.
-  return openBoard({ dir: found.dir, repoRoot: found.repoRoot, wasmPath: wasmPath(), create: false, pollMs: 0 });
+  const board = await openBoard({ dir: found.dir, repoRoot: found.repoRoot, wasmPath: wasmPath(), create: false, pollMs: 0 });
+  const { warnings, notes } = openReportLines(board.openReport);
+  for (const line of warnings) warn(`warning: ${line}`);
+  for (const line of notes) warn(`note: ${line}`);
+  return board;
 }

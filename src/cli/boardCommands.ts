@@ -37,8 +37,9 @@ export function ticketIdArg(raw: string | undefined): string {
 }
 
 export function priorityArg(raw: string): Priority {
+  // Exactly a digit or a name: " 2 ", "0x1", "2.0" and "2e0" are refused.
   const p = parsePriority(raw);
-  if (p === undefined) throw usage(`--priority must be critical, high, medium or low (or 1 to 4), not ${JSON.stringify(raw)}`);
+  if (p === undefined) throw usage(`--priority must be 1 (critical) to 4 (low), or its name (critical, high, medium, low), not ${JSON.stringify(raw)}`);
   return p;
 }
 

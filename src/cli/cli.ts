@@ -63,7 +63,7 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
       clock: options.clock ?? systemClock,
       print: (text) => io.stdout(`${text}\n`),
       warn: (text) => io.stderr(`agent-factory: ${text}\n`),
-      board: async () => (board ??= await openFoundBoard(await findBoard(options))),
+      board: async () => (board ??= await openFoundBoard(await findBoard(options), (line) => io.stderr(`agent-factory: ${line}\n`))),
     };
     await command.run(ctx);
     return EXIT_OK;

@@ -1,6 +1,8 @@
 /**
  * Plain-text output for a terminal. Ticket text is untrusted: control characters (escape
- * sequences that could rewrite the terminal) are replaced before anything is printed.
+ * sequences that could rewrite the terminal) and bidirectional overrides and isolates (which make
+ * a terminal show text in another order than it is, "Trojan Source") are replaced before anything
+ * is printed.
  */
 import type { Run } from '../domain/run';
 import { isStatus } from '../domain/status';
@@ -8,7 +10,7 @@ import type { Ticket } from '../domain/ticket';
 import { priorityName, statusLabel } from '../domain/vocabulary';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** One line of untrusted text, safe for a terminal. */
 export function safeLine(text: string, max = 200): string {

@@ -8,6 +8,7 @@ export type FactoryErrorReason =
   | 'dependency-cycle'
   | 'store-damaged'
   | 'store-locked'
+  | 'read-only'
   | 'board-exists'
   | 'untrusted'
   | 'git'

@@ -38,9 +38,9 @@ export function priorityName(priority: Priority): PriorityName {
   return PRIORITY_NAMES[priority];
 }
 
-/** "high", "High", "2" or "P2"; undefined for anything else. */
+/** "high", "High", "2" or "P2"; undefined for anything else (" 2 ", "2.0", "0x1" included). */
 export function parsePriority(raw: string): Priority | undefined {
-  const word = raw.trim().toLowerCase().replace(/^p(?=[1-4]$)/, '');
+  const word = raw.toLowerCase().replace(/^p(?=[1-4]$)/, '');
   for (const p of PRIORITIES) if (word === String(p) || word === PRIORITY_NAMES[p]) return p;
   return undefined;
 }

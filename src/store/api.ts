@@ -220,6 +220,12 @@ export interface OpenReport {
   message?: string | undefined;
   created: boolean;
   migratedFrom?: number | undefined;
+  /** How many acknowledged changes a damaged journal lost (0 or absent when none). */
+  lostChanges?: number | undefined;
+  /** True when the board's folder cannot be written: reads work, every write is refused. */
+  readOnly?: boolean | undefined;
+  /** Other things the user should know about how the board was opened (a fallback lock, read-only). */
+  notes?: string[] | undefined;
 }
 
 export interface Board extends BoardReader {

@@ -1,165 +1,68 @@
 /**
- * The cross-process write lock of a board: a lock directory made atomically by proper-lockfile
- * (which also keeps its mtime fresh while held and treats an abandoned one as stale after
- * `staleMs`). Each holder stamps the directory with its host and pid, so a holder that died on
- * this machine (a killed window, a crashed CLI) is recognised at once instead of after `staleMs`.
+ * The cross-process write lock of a board. The operating system's advisory lock (osLock.ts) is the
+ * normal one: the kernel releases it when its holder exits, however it dies, so no holder is ever
+ * judged dead by a guess. Where it cannot work (no native binary for this platform, a network file
+ * system, locks refused) a lock file (fileLock.ts) takes its place, and the board says so on open.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
-import * as lockfile from 'proper-lockfile';
+import { rmSync, statSync } from 'node:fs';
 import { FactoryError } from '../domain/errors';
+import { FileLock } from './fileLock';
+import { OsLock } from './osLock';
+
+/** Releases a held lock. */
+export type Release = () => void | Promise<void>;
+
+export interface WriteLock {
+  /** `os`: an advisory lock the kernel releases on exit; `file`: the lock-file fallback. */
+  readonly mechanism: 'os' | 'file';
+  /** Waits for the lock; throws 'store-locked' after the timeout. */
+  acquire(): Promise<Release>;
+  close(): void;
+}
 
 export interface LockOptions {
-  /** The file the lock protects (need not exist). */
-  target: string;
-  /** The lock directory. */
-  lockPath: string;
-  /** An unrefreshed lock older than this is abandoned (proper-lockfile's minimum is 2 s). */
-  staleMs?: number;
+  /** The OS lock's file (created when missing; never deleted); the fallback uses `<path>file`. */
+  path: string;
   /** Give up (with a 'store-locked' error) after waiting this long. */
   timeoutMs?: number;
+  /** The fallback only: a holder on another host or pid namespace counts as gone after this long without a heartbeat. */
+  staleMs?: number;
+  /** Force a mechanism (tests exercise the fallback on a machine where the OS lock works). */
+  mechanism?: 'os' | 'file';
 }
 
-interface Stamp {
-  host: string;
-  pid: number;
-  token: string;
+export interface OpenedLock {
+  lock: WriteLock;
+  /** Why the OS lock could not be used, when the fallback was chosen. */
+  fallbackReason?: string | undefined;
 }
 
-const OWNER_FILE = 'owner.json';
-
-export class BoardLock {
-  private readonly staleMs: number;
-  private readonly timeoutMs: number;
-  private readonly host = hostname();
-
-  constructor(private readonly opts: LockOptions) {
-    this.staleMs = Math.max(opts.staleMs ?? 10_000, 2_000);
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-  }
-
-  /** Waits for the lock; resolves with the function that releases it. */
-  async acquire(): Promise<() => Promise<void>> {
-    const started = Date.now();
-    let delay = 1;
-    for (;;) {
-      try {
-        return await this.tryAcquire();
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ELOCKED') {
-          if (await this.breakIfHolderDied()) continue;
-        } else if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-          // proper-lockfile found the lock stale (not refreshed for staleMs) but could not remove
-          // it because it holds a stamp. A holder on this machine that is still alive is only
-          // busy (a long synchronous write keeps its refresh timer from running): wait for it.
-          const stamp = await readStamp(this.opts.lockPath);
-          if (stamp === undefined || stamp.host !== this.host || !isAlive(stamp.pid)) {
-            await this.breakLock(stamp?.token);
-            continue;
-          }
-        } else {
-          throw err;
-        }
-      }
-      if (Date.now() - started > this.timeoutMs) {
-        throw new FactoryError('store-locked', `the board is locked by another process (waited ${Math.round(this.timeoutMs / 1000)} s): ${this.opts.lockPath}`);
-      }
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 25);
-    }
-  }
-
-  private async tryAcquire(): Promise<() => Promise<void>> {
-    const release = await lockfile.lock(this.opts.target, {
-      lockfilePath: this.opts.lockPath,
-      realpath: false,
-      stale: this.staleMs,
-      retries: 0,
-      // A lock taken over while held means our process stalled for `staleMs`; the write that
-      // holds it still completes (the journal's checksums keep the file sound) and the next
-      // write takes the lock again.
-      onCompromised: () => undefined,
-    });
-    const stamp: Stamp = { host: this.host, pid: process.pid, token: randomBytes(8).toString('hex') };
-    const ownerFile = join(this.opts.lockPath, OWNER_FILE);
-    try {
-      await writeFile(ownerFile, JSON.stringify(stamp));
-    } catch (err) {
-      await release().catch(() => undefined);
-      throw err;
-    }
-    return async () => {
-      await rm(ownerFile, { force: true });
-      await release().catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ERELEASED') throw err;
-        // proper-lockfile gave the lock up as compromised (we held it past staleMs without
-        // refreshing it). Nobody took it from us (our stamp said we were alive), so remove it
-        // rather than make the next writer wait for it to go stale.
-        await rm(this.opts.lockPath, { recursive: true, force: true });
-      });
-    };
-  }
-
-  /** True when the holder was a process on this host that no longer exists and its lock is gone. */
-  private async breakIfHolderDied(): Promise<boolean> {
-    const stamp = await readStamp(this.opts.lockPath);
-    if (stamp === undefined || stamp.host !== this.host || isAlive(stamp.pid)) return false;
-    await this.breakLock(stamp.token);
-    return true;
-  }
-
-  /**
-   * Moves the lock directory aside (rename is atomic, so of several processes breaking the same
-   * lock only one succeeds) and deletes it. When `expectedToken` is given and the directory moved
-   * turns out to be someone else's fresh lock, it is put back.
-   */
-  private async breakLock(expectedToken?: string): Promise<void> {
-    const aside = `${this.opts.lockPath}.broken-${randomBytes(6).toString('hex')}`;
-    try {
-      await rename(this.opts.lockPath, aside);
-    } catch {
-      return; // someone else broke or released it first
-    }
-    if (expectedToken !== undefined) {
-      const moved = await readStamp(aside);
-      if (moved?.token !== expectedToken) {
-        try {
-          await rename(aside, this.opts.lockPath);
-          return;
-        } catch {
-          // A third process took the lock meanwhile; the one we moved is lost to its holder,
-          // whose next write takes the lock again.
-        }
-      }
-    }
-    await rm(aside, { recursive: true, force: true });
-  }
+export function openWriteLock(opts: LockOptions): OpenedLock {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  clearLegacyLockFolder(opts.path);
+  // The fallback's lock file has a name of its own: the OS lock's file exists for good.
+  const filePath = `${opts.path}file`;
+  if (opts.mechanism === 'file') return { lock: new FileLock(filePath, { timeoutMs, staleMs: opts.staleMs }) };
+  const os = OsLock.open(opts.path, timeoutMs);
+  if (os.lock !== undefined) return { lock: os.lock };
+  if (opts.mechanism === 'os') throw new FactoryError('store-locked', `the operating system's file lock is not available here: ${os.unavailable ?? 'unknown reason'}`);
+  return { lock: new FileLock(filePath, { timeoutMs, staleMs: opts.staleMs }), fallbackReason: os.unavailable };
 }
 
-async function readStamp(dir: string): Promise<Stamp | undefined> {
+/** Earlier versions kept the lock as a folder, refreshed every few seconds while held. */
+const LEGACY_STALE_MS = 30_000;
+
+/** Removes an earlier version's lock folder at `path` once it is stale; a fresh one is still held. */
+function clearLegacyLockFolder(path: string): void {
+  let st;
   try {
-    const raw = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as Partial<Stamp>;
-    if (typeof raw.host === 'string' && typeof raw.pid === 'number' && typeof raw.token === 'string') {
-      return { host: raw.host, pid: raw.pid, token: raw.token };
-    }
+    st = statSync(path);
   } catch {
-    // No stamp yet (the holder is between taking the lock and stamping it) or a torn one.
+    return;
   }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  if (!st.isDirectory()) return;
+  if (Date.now() - st.mtimeMs < LEGACY_STALE_MS) {
+    throw new FactoryError('store-locked', `an earlier version of Agent Factory is writing to this board (${path}); update or close it, then try again`);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  rmSync(path, { recursive: true, force: true });
 }

@@ -3,19 +3,22 @@
  *
  * On disk, `.factory/` holds `factory.db` (a plain SQLite file, the snapshot), `factory.db.journal`
  * (one checksummed entry per committed write, holding the statements it ran and their
- * parameters) and `factory.db.bak` (the last good snapshot). A write takes the cross-process lock,
- * applies what other processes appended since, runs in one transaction while its statements are
- * recorded, appends one entry, syncs it to disk and only then resolves. A crash at any instant
- * leaves the journal with or without the entry, never half of it. Now and then a worker thread
- * folds the journal into a new snapshot; the swap happens under the lock with atomic renames.
+ * parameters), `factory.db.bak` (the last good snapshot), `factory.db.lock` (the write lock) and
+ * `factory.db.mark` (the highest entry and ticket number written). A write takes the
+ * cross-process lock, applies what other processes appended since, runs its transaction while its
+ * statements are recorded, appends one entry, syncs it to disk, checks that the entry landed where
+ * it expected (a writer whose lock was taken from it, possible only with the fallback lock, finds
+ * another entry there and runs its transaction again) and only then commits and resolves. A crash
+ * at any instant leaves the journal with or without the entry, never half of it. Now and then a
+ * worker thread folds the journal into a new snapshot; the swap happens under the lock with
+ * atomic renames.
  */
-import { existsSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { existsSync, fstatSync, statSync, writeSync } from 'node:fs';
+import { access, constants, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { SqlJsStatic } from 'sql.js';
 import type { CheckIn } from '../domain/checkin';
@@ -29,18 +32,27 @@ import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, StoreChange, TicketFilter } from './api';
 import { BoardData } from './boardData';
+import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
+import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
 import { boardTrace } from './boardTrace';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
 import type { CompactRequest, CompactResult } from './compaction';
-import { asidePath, replaceDurably, syncDir, tempPathFor, writeDurably } from './files';
+import { asidePath, replaceDurably, syncDir, tempPathFor } from './files';
+import { diskError } from './fileLock';
 import { encodeFrame, parseFrames } from './journal';
-import type { ParsedJournal } from './journal';
-import { BoardLock } from './lock';
+import { MarkFile } from './journalMark';
+import { openWriteLock } from './lock';
+import type { WriteLock } from './lock';
 import { applyMigrations, assertSupportedVersion, schemaVersionOf } from './migrate';
-import { META_JOURNAL_SEQ, SCHEMA_VERSION } from './schema';
-import { openSnapshot, replayEntries } from './snapshot';
+import { META_NEXT_TICKET, SCHEMA_VERSION } from './schema';
+import { replayEntries } from './snapshot';
 import { Db, defaultWasmPath, loadSqlJs } from './sqlite';
+import { removeStaleTemps } from './staleTemps';
+import { describeRepair, META_LAST_REPAIR } from './repairRecord';
 import type { WorkerReply } from './storeWorker';
+
+export { boardPaths, DB_FILE } from './boardLoad';
+export type { BoardPaths } from './boardLoad';
 
 export interface OpenBoardOptions {
   /** The `.factory` folder. */
@@ -57,52 +69,67 @@ export interface OpenBoardOptions {
   pollMs?: number;
   /** Journal size that starts a compaction, in bytes (default 1 MiB). */
   compactBytes?: number;
-  /** When another process's lock counts as abandoned, in ms (default 10 s; holders that died on this machine are detected at once). */
+  /** The fallback lock only: when a holder that cannot be probed (another host) counts as gone, in ms (default 10 s). */
   lockStaleMs?: number;
+  /** How long a write waits for a live holder before failing (default 30 s). */
+  lockTimeoutMs?: number;
+  /** Force the lock mechanism (tests exercise the fallback where the OS lock works). */
+  lockMechanism?: 'os' | 'file';
 }
 
-export const DB_FILE = 'factory.db';
-
-export interface BoardPaths {
-  db: string;
-  journal: string;
-  backup: string;
-  lock: string;
-}
-
-export function boardPaths(dir: string): BoardPaths {
-  const db = join(dir, DB_FILE);
-  return { db, journal: `${db}.journal`, backup: `${db}.bak`, lock: `${db}.lock` };
+/** Where a durable write's time went, in ms (the benchmark prints it). */
+export interface WriteTimings {
+  lock: number;
+  catchUp: number;
+  statement: number;
+  encode: number;
+  append: number;
+  sync: number;
+  verify: number;
+  release: number;
+  total: number;
+  /** Attempts the write took (more than 1 only when another writer's entry took its place). */
+  attempts: number;
 }
 
 export function openBoard(opts: OpenBoardOptions): Promise<SqlBoard> {
   return SqlBoard.open(opts);
 }
 
+/**
+ * Creates a new, empty board in `opts.dir` and opens it. Refuses, with the reason, when any trace
+ * of a board is there (`factory.db`, its last good copy or a journal with changes in it): every
+ * process that creates boards (the editor, the CLI, `serve`) comes through here, and the check is
+ * made under the board's lock, so two of them racing cannot both create.
+ */
+export async function createBoard(opts: Omit<OpenBoardOptions, 'create'>): Promise<SqlBoard> {
+  const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
+  const paths = boardPaths(opts.dir);
+  // Checked before the lock's files are made (a refusal leaves the folder as it was), and again under it.
+  await refuseExistingBoard(paths);
+  await mkdir(opts.dir, { recursive: true });
+  const { lock } = openWriteLock({ path: paths.lock, staleMs: opts.lockStaleMs, timeoutMs: opts.lockTimeoutMs, mechanism: opts.lockMechanism });
+  try {
+    const release = await lock.acquire();
+    try {
+      await createEmptyBoard(SQL, paths);
+    } finally {
+      await release();
+    }
+  } finally {
+    lock.close();
+  }
+  const board = await SqlBoard.open({ ...opts, create: false });
+  board.openReport.created = true;
+  return board;
+}
+
 const DEFAULT_COMPACT_BYTES = 1024 * 1024;
 const WORKER_FILE = 'storeWorker.js';
 /** A statement that may change ticket rows (ticket_history and friends do not match). */
 const TICKETS_TABLE = /\btickets\b/i;
-
-interface JournalHandle {
-  fh: FileHandle;
-  /** Device and inode: a compaction elsewhere replaces the file, and this tells us. */
-  id: string;
-  /** Offset after the last entry this process has applied or written. */
-  end: number;
-}
-
-/** The board as read from disk. */
-interface Loaded {
-  db: Db;
-  seq: number;
-  journal: JournalHandle;
-  parsed: ParsedJournal;
-  /** Why the journal could not be applied to its end. */
-  stopped?: string | undefined;
-}
-
-type LoadOutcome = { kind: 'missing' } | { kind: 'damaged'; reason: string } | ({ kind: 'ok' } & Loaded);
+/** A writer whose entry keeps losing its place gives up after this many attempts. */
+const MAX_ATTEMPTS = 20;
 
 /** Runs tasks one after another. */
 class SerialQueue {
@@ -123,13 +150,17 @@ export class SqlBoard implements Board {
   readonly ownerId: string;
   readonly openReport: OpenReport;
   readonly onDidChange;
+  /** Which lock guards writes: the operating system's, or the lock-file fallback. */
+  readonly lockMechanism: 'os' | 'file' | 'none';
+  /** The phases of the last durable write (for the benchmark). */
+  lastWriteTimings: WriteTimings | undefined;
 
   private readonly changes = new Emitter<StoreChange>();
   private readonly queue = new SerialQueue();
   private readonly paths: BoardPaths;
-  private readonly lock: BoardLock;
   private readonly clock: Clock;
   private readonly compactBytes: number;
+  private readonly mark: MarkFile | undefined;
   private db: Db;
   private data: BoardData;
   private seq: number;
@@ -138,6 +169,7 @@ export class SqlBoard implements Board {
   private polling = false;
   private worker: Worker | undefined;
   private compaction: Promise<void> | undefined;
+  private compactionTemps = new Set<string>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -147,7 +179,7 @@ export class SqlBoard implements Board {
     opts: OpenBoardOptions,
     loaded: Loaded,
     report: OpenReport,
-    lock: BoardLock,
+    private readonly lock: WriteLock | undefined,
   ) {
     this.dir = opts.dir;
     this.repoRoot = opts.repoRoot;
@@ -155,7 +187,8 @@ export class SqlBoard implements Board {
     this.ownerId = opts.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.compactBytes = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
     this.paths = boardPaths(opts.dir);
-    this.lock = lock;
+    this.lockMechanism = lock?.mechanism ?? 'none';
+    this.mark = lock === undefined ? undefined : MarkFile.open(this.paths.mark);
     this.openReport = report;
     this.onDidChange = this.changes.event;
     this.db = loaded.db;
@@ -173,38 +206,61 @@ export class SqlBoard implements Board {
     const wasmPath = opts.wasmPath ?? defaultWasmPath();
     const SQL = await loadSqlJs(wasmPath);
     const paths = boardPaths(opts.dir);
-    const lock = new BoardLock({ target: paths.db, lockPath: paths.lock, staleMs: opts.lockStaleMs });
     const report: OpenReport = { restored: false, created: false };
+    const notes: string[] = [];
 
-    const first = await loadFromDisk(SQL, paths);
-    let loaded: Loaded;
-    if (first.kind === 'ok' && first.stopped === undefined) {
-      loaded = first;
-    } else {
-      if (first.kind === 'ok') await closeLoaded(first);
-      if (first.kind === 'missing' && opts.create === false && !existsSync(paths.backup)) {
-        if ((await boardTrace(paths.db)) === 'journal') {
-          throw new FactoryError('store-damaged', `the board's database and its last good copy are missing; ${paths.journal} still holds its changes and was left in place`);
-        }
-        throw new FactoryError('not-found', `there is no board at ${paths.db}; create one first`);
+    if (!(await exists(paths.db)) && !(await exists(paths.backup)) && opts.create === false) {
+      if ((await boardTrace(paths.db)) === 'journal') {
+        throw new FactoryError('store-damaged', `the board's database and its last good copy are missing; ${paths.journal} still holds its changes and was left in place`);
       }
+      throw new FactoryError('not-found', `there is no board at ${paths.db}; create one first`);
+    }
+    const readOnly = await isReadOnly(opts.dir);
+    let lock: WriteLock | undefined;
+    let loaded: Loaded;
+    if (readOnly) {
+      const first = await loadFromDisk(SQL, paths, true);
+      if (first.kind !== 'ok') throw new FactoryError('store-damaged', `the board at ${paths.db} is ${first.kind === 'missing' ? 'missing' : `damaged (${first.reason})`} and its folder is read-only, so it cannot be repaired`);
+      if (first.damage !== undefined) notes.push(`${first.damage}; the folder is read-only, so the board shows everything up to change ${first.seq} and cannot be repaired here`);
+      loaded = first;
+      report.readOnly = true;
+      notes.unshift(`the board's folder ${opts.dir} is read-only: the board can be read, but changes are not possible`);
+    } else {
       await mkdir(opts.dir, { recursive: true });
-      const release = await lock.acquire();
+      const opened = openWriteLock({ path: paths.lock, staleMs: opts.lockStaleMs, timeoutMs: opts.lockTimeoutMs, mechanism: opts.lockMechanism });
+      lock = opened.lock;
+      if (opened.fallbackReason !== undefined) notes.push(`the operating system's file lock cannot be used (${opened.fallbackReason}); writes are guarded by a lock file instead`);
       try {
-        loaded = await repairUnderLock(SQL, paths, opts, report);
-      } finally {
-        await release();
+        const first = await loadFromDisk(SQL, paths);
+        if (first.kind === 'ok' && first.damage === undefined) {
+          loaded = first;
+        } else {
+          if (first.kind === 'ok') await closeLoaded(first);
+          const release = await lock.acquire();
+          try {
+            loaded = await repairUnderLock(SQL, paths, opts, report);
+          } finally {
+            await release();
+          }
+        }
+      } catch (err) {
+        lock.close();
+        throw err;
       }
     }
+    if (notes.length > 0) report.notes = notes;
     const board = new SqlBoard(SQL, wasmPath, opts, loaded, report, lock);
     try {
       const version = schemaVersionOf(board.db);
       assertSupportedVersion(version);
       if (version < SCHEMA_VERSION) {
-        const from = await board.writeInternal((db) => (schemaVersionOf(db) < SCHEMA_VERSION ? applyMigrations(db, board.clock.now()) : undefined));
+        const upgrade = (db: Db): number | undefined => (schemaVersionOf(db) < SCHEMA_VERSION ? applyMigrations(db, board.clock.now()) : undefined);
+        const from = readOnly ? board.upgradeInMemory(upgrade) : await board.writeInternal(upgrade);
         if (from !== undefined && !report.created) report.migratedFrom = from;
         board.data.forgetTickets();
       }
+      if (report.restored && !readOnly) await board.recordRepair(report);
+      if (!readOnly && board.journal.end > board.compactBytes) board.startCompaction();
     } catch (err) {
       await board.close();
       throw err;
@@ -238,8 +294,8 @@ export class SqlBoard implements Board {
 
   /** Folds the journal into a new snapshot now (normally automatic); resolves when done. */
   async compact(): Promise<void> {
-    await this.compaction;
-    if (this.closed) return;
+    await this.compaction?.catch(() => undefined);
+    if (this.closed || this.lock === undefined) return;
     this.compaction = this.runCompaction().finally(() => (this.compaction = undefined));
     await this.compaction;
   }
@@ -256,61 +312,169 @@ export class SqlBoard implements Board {
 
   private writeInternal<T>(fn: (db: Db) => T): Promise<T> {
     return this.queue.run(async () => {
-      if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
-      const release = await this.lock.acquire();
-      let result: T;
-      let touched: string[] = [];
-      let wrote = false;
-      try {
-        await this.catchUp(true);
-        const db = this.db;
-        this.data.touched.clear();
-        db.exec('BEGIN');
-        db.startRecording();
+      const t: WriteTimings = { lock: 0, catchUp: 0, statement: 0, encode: 0, append: 0, sync: 0, verify: 0, release: 0, total: 0, attempts: 0 };
+      const t0 = performance.now();
+      for (;;) {
+        if (this.closed) throw new FactoryError('cancelled', 'the board is closed');
+        const lock = this.lock;
+        if (lock === undefined) throw new FactoryError('read-only', this.openReport.notes?.[0] ?? `the board at ${this.dir} is read-only: changes are not possible`);
+        t.attempts++;
+        let mark = performance.now();
+        const release = await lock.acquire();
+        t.lock += performance.now() - mark;
+        let outcome: { done: true; result: T; touched: string[]; wrote: boolean } | { done: false };
         try {
-          result = fn(db);
-          if (isThenable(result)) throw new FactoryError('invalid-input', 'a board write must be synchronous (do async work before calling write)');
-          db.exec('COMMIT');
-        } catch (err) {
-          db.stopRecording();
-          db.exec('ROLLBACK');
-          // Reads inside the transaction may have cached rows that no longer exist.
-          this.data.forgetTickets();
-          throw err;
+          outcome = await this.attempt(fn, t);
+        } finally {
+          mark = performance.now();
+          await release();
+          t.release += performance.now() - mark;
         }
-        const recording = db.stopRecording();
-        touched = [...this.data.touched];
-        if (recording.ops.length > 0) {
-          const seq = this.seq + 1;
-          const frame = encodeFrame(seq, { ...recording, tickets: touched });
-          try {
-            await writeAll(this.journal.fh, frame, this.journal.end);
-            await this.journal.fh.datasync();
-          } catch (err) {
-            // The change is in memory but not on disk: drop it by reading the board again.
-            await this.reload(true).catch(() => undefined);
-            throw new FactoryError('store-damaged', `the change could not be saved: ${errorMessage(err)}`, { cause: err });
-          }
-          this.seq = seq;
-          this.journal.end += frame.length;
-          wrote = true;
+        if (!outcome.done) {
+          // Another writer's entry took this place (the fallback lock was taken from this process
+          // while it stalled): nothing of ours counts; take the lock again and redo the change.
+          if (t.attempts >= MAX_ATTEMPTS) throw new FactoryError('store-locked', `the change could not be saved: other writers kept taking its place (${MAX_ATTEMPTS} attempts)`);
+          continue;
         }
-      } finally {
-        await release();
+        t.total = performance.now() - t0;
+        this.lastWriteTimings = t;
+        if (outcome.wrote) {
+          this.changes.fire({ source: 'local', ticketIds: outcome.touched });
+          if (this.journal.end > this.compactBytes) this.startCompaction();
+        }
+        return outcome.result;
       }
-      if (wrote) {
-        this.changes.fire({ source: 'local', ticketIds: touched });
-        if (this.journal.end > this.compactBytes && this.compaction === undefined) {
-          this.compaction = this.runCompaction()
-            .catch((err) => {
-              // Nothing is lost: the journal still holds every change, and the next write retries.
-              if (!this.closed) console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`);
-            })
-            .finally(() => (this.compaction = undefined));
-        }
-      }
-      return result;
     });
+  }
+
+  /** One try at a write, under the lock: catch up, run, append, sync, check the entry's place. */
+  private async attempt<T>(fn: (db: Db) => T, t: WriteTimings): Promise<{ done: true; result: T; touched: string[]; wrote: boolean } | { done: false }> {
+    let mark = performance.now();
+    await this.catchUp(true);
+    t.catchUp += performance.now() - mark;
+    mark = performance.now();
+    const db = this.db;
+    this.data.touched.clear();
+    db.exec('BEGIN');
+    db.startRecording();
+    let result: T;
+    try {
+      result = fn(db);
+      if (isThenable(result)) throw new FactoryError('invalid-input', 'a board write must be synchronous (do async work before calling write)');
+    } catch (err) {
+      db.stopRecording();
+      this.rollback();
+      throw err;
+    }
+    const recording = db.stopRecording();
+    t.statement += performance.now() - mark;
+    if (recording.ops.length === 0) {
+      db.exec('COMMIT');
+      return { done: true, result, touched: [], wrote: false };
+    }
+    mark = performance.now();
+    const touched = [...this.data.touched];
+    const seq = this.seq + 1;
+    const writer = randomBytes(6).toString('hex');
+    const frame = encodeFrame(seq, { ...recording, tickets: touched, nextTicket: this.nextTicketNumber(), writer });
+    t.encode += performance.now() - mark;
+    const at = this.journal.end;
+    try {
+      mark = performance.now();
+      appendAll(this.journal.fh.fd, frame);
+      t.append += performance.now() - mark;
+      mark = performance.now();
+      await this.journal.fh.datasync();
+      t.sync += performance.now() - mark;
+    } catch (err) {
+      this.rollback();
+      // Cut off whatever part of the entry reached the file, so the next write starts clean.
+      await this.journal.fh.truncate(at).catch(() => undefined);
+      const clear = diskError(err, this.paths.journal);
+      throw clear === err ? new FactoryError('store-damaged', `the change could not be saved: ${errorMessage(err)}`, { cause: err }) : clear;
+    }
+    mark = performance.now();
+    let landed: number | undefined;
+    try {
+      landed = await this.landedAt(at, frame.length, seq, writer);
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+    t.verify += performance.now() - mark;
+    if (landed === undefined) {
+      this.rollback();
+      return { done: false };
+    }
+    db.exec('COMMIT');
+    this.seq = seq;
+    this.journal.end = landed;
+    try {
+      this.mark?.write({ seq, nextTicket: this.nextTicketNumber() });
+    } catch {
+      // The change is saved; the mark only tells a later open what a lost journal held.
+    }
+    return { done: true, result, touched, wrote: true };
+  }
+
+  private nextTicketNumber(): number {
+    return Number(this.data.getMeta(META_NEXT_TICKET) ?? '1');
+  }
+
+  private rollback(): void {
+    this.db.exec('ROLLBACK');
+    // Reads inside the transaction may have cached rows that no longer exist.
+    this.data.forgetTickets();
+  }
+
+  /**
+   * Where our just-synced entry ends, or undefined when it lost its place: the first entry after
+   * `at` with sequence number `seq` is the one every reader applies, and it must be ours.
+   */
+  private async landedAt(at: number, length: number, seq: number, writer: string): Promise<number | undefined> {
+    // Our entry must be in the journal every reader reads: not in one a compaction replaced.
+    let current: string | undefined;
+    try {
+      current = inodeIdentity(statSync(this.paths.journal));
+    } catch {
+      current = undefined;
+    }
+    if (current !== this.journal.id) return undefined;
+    const size = fstatSync(this.journal.fh.fd).size;
+    if (size === at + length) return size;
+    const buf = Buffer.allocUnsafe(size - at);
+    const { bytesRead } = await this.journal.fh.read(buf, 0, buf.length, at);
+    const first = parseFrames(buf.subarray(0, bytesRead), at).entries.find((e) => e.seq === seq);
+    return first?.payload.writer === writer ? first.end : undefined;
+  }
+
+  private startCompaction(): void {
+    if (this.compaction !== undefined || this.closed || this.lock === undefined) return;
+    this.compaction = this.runCompaction()
+      .catch((err) => {
+        // Nothing is lost: the journal still holds every change, and the next write retries.
+        if (!this.closed) console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`);
+      })
+      .finally(() => (this.compaction = undefined));
+  }
+
+  /** Runs migrations on a read-only board in memory only. */
+  private upgradeInMemory<T>(fn: (db: Db) => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = fn(this.db);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Saves what a repair did in the board, so every other window and the CLI can tell the user. */
+  private async recordRepair(report: OpenReport): Promise<void> {
+    const record = describeRepair(report, this.ownerId, this.clock.now());
+    await this.writeInternal((db) => db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_REPAIR, record]));
   }
 
   // ---------------------------------------------------------------- other processes' changes
@@ -321,8 +485,11 @@ export class SqlBoard implements Board {
     try {
       const st = await stat(this.paths.journal);
       if (inodeIdentity(st) !== this.journal.id || st.size !== this.journal.end) await this.refresh();
-    } catch {
-      // The journal is being replaced (or the folder went away); the next poll looks again.
+    } catch (err) {
+      // The journal was deleted: rebuild it from this process's copy, which has every change.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.lock !== undefined && !this.closed) {
+        await this.writeInternal(() => undefined).catch(() => undefined);
+      }
     } finally {
       this.polling = false;
     }
@@ -333,21 +500,37 @@ export class SqlBoard implements Board {
    * writer left half-written, so the next entry starts on a clean frame boundary.
    */
   private async catchUp(underLock: boolean): Promise<void> {
-    let st: Stats;
+    let size: number;
+    let sameFile: boolean;
     try {
-      st = await stat(this.paths.journal);
-    } catch {
+      const st = statSync(this.paths.journal);
+      sameFile = inodeIdentity(st) === this.journal.id;
+      size = st.size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.journal.id !== 'none' && this.lock !== undefined) {
+        // Deleted under us: this process still has every change, so it saves them, under the lock.
+        if (underLock) {
+          await this.rebuildFromMemory('the journal was deleted');
+        } else {
+          const release = await this.lock.acquire();
+          try {
+            await this.catchUp(true);
+          } finally {
+            await release();
+          }
+        }
+        return;
+      }
       await this.reload(underLock);
       return;
     }
-    const sameFile = inodeIdentity(st) === this.journal.id;
-    if (sameFile && st.size === this.journal.end) return;
-    if (!sameFile || st.size < this.journal.end) {
+    if (sameFile && size === this.journal.end) return;
+    if (!sameFile || size < this.journal.end) {
       await this.reload(underLock);
       return;
     }
     const from = this.journal.end;
-    const buf = Buffer.allocUnsafe(st.size - from);
+    const buf = Buffer.allocUnsafe(size - from);
     const { bytesRead } = await this.journal.fh.read(buf, 0, buf.length, from);
     const parsed = parseFrames(buf.subarray(0, bytesRead), from);
     const replay = replayEntries(this.db, parsed.entries, this.seq);
@@ -358,7 +541,7 @@ export class SqlBoard implements Board {
     this.seq = replay.seq;
     this.journal.end = parsed.validEnd;
     if (underLock && parsed.tail !== 'none') {
-      if (parsed.tail === 'garbage') await copyFile(this.paths.journal, asidePath(this.paths.journal, 'corrupt'));
+      if (parsed.tail === 'garbage') await writeFile(asidePath(this.paths.journal, 'tail'), buf.subarray(parsed.validEnd - from, bytesRead));
       await this.journal.fh.truncate(parsed.validEnd);
       await this.journal.fh.datasync();
     }
@@ -376,28 +559,88 @@ export class SqlBoard implements Board {
 
   /** Reads the whole board from disk again (after a compaction elsewhere, or a failed write). */
   private async reload(underLock: boolean): Promise<void> {
-    const first = await loadFromDisk(this.SQL, this.paths);
+    const readOnly = this.lock === undefined;
+    const first = await loadFromDisk(this.SQL, this.paths, readOnly);
     let outcome: Loaded;
-    if (first.kind === 'ok' && first.stopped === undefined) {
+    if (first.kind === 'ok' && (first.damage === undefined || readOnly)) {
       outcome = first;
     } else {
       if (first.kind === 'ok') await closeLoaded(first);
+      if (this.lock === undefined) throw new FactoryError('store-damaged', `the board at ${this.paths.db} is damaged and its folder is read-only`);
       const release = underLock ? undefined : await this.lock.acquire();
       try {
         const report: OpenReport = { restored: false, created: false };
         outcome = await repairUnderLock(this.SQL, this.paths, { create: false }, report);
-        if (report.message !== undefined) console.warn(`agent-factory: ${report.message}`);
+        if (report.restored) {
+          this.swapIn(outcome);
+          const record = describeRepair(report, this.ownerId, this.clock.now());
+          await this.appendRepairRecord(record);
+          console.warn(`agent-factory: ${report.message ?? 'the board was repaired'}`);
+          return;
+        }
       } finally {
         await release?.();
       }
     }
+    this.swapIn(outcome);
+  }
+
+  private swapIn(outcome: Loaded): void {
     const old = { db: this.db, fh: this.journal.fh };
     this.db = outcome.db;
     this.seq = outcome.seq;
     this.journal = outcome.journal;
     this.data = new BoardData(this.db, this.clock, this.ownerId);
     old.db.close();
-    await old.fh.close();
+    void old.fh.close().catch(() => undefined);
+    this.changes.fire({ source: 'external', ticketIds: [] });
+  }
+
+  /** Under the lock, from inside a write: records a repair as one more journal entry. */
+  private async appendRepairRecord(record: string): Promise<void> {
+    const db = this.db;
+    db.exec('BEGIN');
+    db.startRecording();
+    db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [META_LAST_REPAIR, record]);
+    const recording = db.stopRecording();
+    const seq = this.seq + 1;
+    const frame = encodeFrame(seq, { ...recording, tickets: [], nextTicket: this.nextTicketNumber(), writer: randomBytes(6).toString('hex') });
+    try {
+      appendAll(this.journal.fh.fd, frame);
+      await this.journal.fh.datasync();
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+    db.exec('COMMIT');
+    this.seq = seq;
+    this.journal.end += frame.length;
+  }
+
+  /**
+   * Under the lock: the journal is gone, but this process holds every change up to the last one
+   * it applied (and reads the rest through its still-open handle): saves that as the snapshot.
+   */
+  private async rebuildFromMemory(why: string): Promise<void> {
+    const size = fstatSync(this.journal.fh.fd).size;
+    if (size > this.journal.end) {
+      const buf = Buffer.allocUnsafe(size - this.journal.end);
+      const { bytesRead } = await this.journal.fh.read(buf, 0, buf.length, this.journal.end);
+      const replay = replayEntries(this.db, parseFrames(buf.subarray(0, bytesRead), this.journal.end).entries, this.seq);
+      this.seq = replay.seq;
+    }
+    this.db.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', '${this.seq}')`);
+    const bytes = exportChecked(this.db);
+    this.data = new BoardData(this.db, this.clock, this.ownerId);
+    await replaceDurably(this.paths.db, bytes);
+    await replaceDurably(this.paths.backup, bytes);
+    await replaceDurably(this.paths.journal, new Uint8Array());
+    const fh = await open(this.paths.journal, 'a+');
+    const old = this.journal.fh;
+    this.journal = { fh, id: inodeIdentity(await fh.stat()), end: 0 };
+    await old.close();
+    const report: OpenReport = { restored: true, created: false, message: `${why}; this process still had every change and saved them as the board's snapshot and last good copy: nothing was lost` };
+    await this.appendRepairRecord(describeRepair(report, this.ownerId, this.clock.now()));
     this.changes.fire({ source: 'external', ticketIds: [] });
   }
 
@@ -411,10 +654,15 @@ export class SqlBoard implements Board {
       snapshotTmp: tempPathFor(this.paths.db),
       backupTmp: tempPathFor(this.paths.backup),
     };
+    this.compactionTemps.add(req.snapshotTmp).add(req.backupTmp);
     try {
       const result = await this.compactOffThread(req);
+      if (result.damage !== undefined) {
+        await this.restoreDamagedSnapshot(result);
+        return;
+      }
       await this.queue.run(async () => {
-        if (this.closed) return;
+        if (this.closed || this.lock === undefined) return;
         const release = await this.lock.acquire();
         try {
           await this.installCompaction(req, result);
@@ -423,11 +671,14 @@ export class SqlBoard implements Board {
         }
       });
     } finally {
+      this.compactionTemps.delete(req.snapshotTmp);
+      this.compactionTemps.delete(req.backupTmp);
       await Promise.all([rm(req.snapshotTmp, { force: true }), rm(req.backupTmp, { force: true })]);
     }
   }
 
   private async installCompaction(req: CompactRequest, result: CompactResult): Promise<void> {
+    await removeStaleTemps(this.dir, this.compactionTemps);
     await this.catchUp(true);
     // Another process compacted meanwhile: its snapshot stands, ours is dropped.
     if (fileIdentity(await stat(this.paths.db)) !== result.snapshotId) return;
@@ -438,13 +689,63 @@ export class SqlBoard implements Board {
     await rename(req.snapshotTmp, this.paths.db);
     await rename(req.backupTmp, this.paths.backup);
     await syncDir(this.dir);
-    const rest = Buffer.allocUnsafe(this.journal.end - result.journalEnd);
+    const copiedUpTo = this.journal.end;
+    const rest = Buffer.allocUnsafe(copiedUpTo - result.journalEnd);
     if (rest.length > 0) await this.journal.fh.read(rest, 0, rest.length, result.journalEnd);
     await replaceDurably(this.paths.journal, rest);
-    const fh = await open(this.paths.journal, 'r+');
+    const fh = await open(this.paths.journal, 'a+');
     const old = this.journal.fh;
     this.journal = { fh, id: inodeIdentity(await fh.stat()), end: rest.length };
+    // A writer whose fallback lock was taken while it stalled may have appended to the old file
+    // after it was copied: carry those bytes over (entries it already holds are skipped by seq).
+    const late = fstatSync(old.fd).size - copiedUpTo;
+    if (late > 0) {
+      const extra = Buffer.allocUnsafe(late);
+      const { bytesRead } = await old.read(extra, 0, late, copiedUpTo);
+      appendAll(fh.fd, extra.subarray(0, bytesRead));
+      await fh.datasync();
+    }
     await old.close();
+  }
+
+  /**
+   * The snapshot on disk (with the journal) failed its integrity check, so nothing was compacted:
+   * under the lock, if it is still the same file and the last good copy passes the check, the
+   * snapshot is set aside and the copy restored; the journal's entries are replayed on it.
+   */
+  private async restoreDamagedSnapshot(result: CompactResult): Promise<void> {
+    const check = await this.compactOffThread({ mode: 'check', wasmPath: this.wasmPath, dbPath: this.paths.backup, journalPath: '', snapshotTmp: '', backupTmp: '' });
+    await this.queue.run(async () => {
+      if (this.closed || this.lock === undefined) return;
+      const release = await this.lock.acquire();
+      try {
+        if (fileIdentity(await stat(this.paths.db)) !== result.snapshotId) return;
+        if (check.damage !== undefined) {
+          console.warn(`agent-factory: the board's snapshot is damaged (${result.damage ?? ''}) and so is its last good copy (${check.damage}); neither was replaced`);
+          return;
+        }
+        const corruptPath = asidePath(this.paths.db, 'corrupt');
+        await rename(this.paths.db, corruptPath);
+        const bak = await readFile(this.paths.backup);
+        await replaceDurably(this.paths.db, bak);
+        // A new journal file (same entries) makes every other process read the board again.
+        const size = fstatSync(this.journal.fh.fd).size;
+        const all = Buffer.allocUnsafe(size);
+        await this.journal.fh.read(all, 0, size, 0);
+        await replaceDurably(this.paths.journal, all);
+        const report: OpenReport = {
+          restored: true,
+          created: false,
+          corruptPath,
+          message: `the database file failed its integrity check before compaction (${result.damage ?? ''}); it was moved to ${corruptPath} and the last good copy was restored, with the changes saved since; the last good copy was not touched`,
+        };
+        await this.reload(true);
+        await this.appendRepairRecord(describeRepair(report, this.ownerId, this.clock.now()));
+        console.warn(`agent-factory: ${report.message ?? ''}`);
+      } finally {
+        await release();
+      }
+    });
   }
 
   private compactOffThread(req: CompactRequest): Promise<CompactResult> {
@@ -465,6 +766,23 @@ export class SqlBoard implements Board {
   }
 
   private async shutDown(): Promise<void> {
+    // A journal over the threshold is folded before this process goes (the CLI's only chance).
+    if (!this.closed && this.lock !== undefined && this.journal.end > this.compactBytes) {
+      await this.compact().catch((err: unknown) => console.warn(`agent-factory: compacting the board failed: ${errorMessage(err)}`));
+    }
+    // Temporary files of compactions killed here or elsewhere go too, under the lock.
+    if (!this.closed && this.lock !== undefined) {
+      await this.queue
+        .run(async () => {
+          const release = await this.lock?.acquire();
+          try {
+            await removeStaleTemps(this.dir, this.compactionTemps);
+          } finally {
+            await release?.();
+          }
+        })
+        .catch(() => undefined);
+    }
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -473,6 +791,8 @@ export class SqlBoard implements Board {
     await this.queue.run(async () => undefined);
     this.db.close();
     await this.journal.fh.close();
+    this.mark?.close();
+    this.lock?.close();
     this.changes.dispose();
   }
 
@@ -545,174 +865,38 @@ export class SqlBoard implements Board {
   }
 }
 
-// ---------------------------------------------------------------- loading and repair
-
-/** Reads snapshot then journal (in that order: a compaction replaces them in that order too). */
-async function loadFromDisk(SQL: SqlJsStatic, paths: BoardPaths): Promise<LoadOutcome> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(paths.db);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    throw err;
-  }
-  let snap: { db: Db; seq: number };
-  try {
-    snap = openSnapshot(SQL, bytes);
-  } catch (err) {
-    return { kind: 'damaged', reason: errorMessage(err) };
-  }
-  try {
-    const fh = await open(paths.journal, 'a+').then(async (created) => {
-      await created.close();
-      return open(paths.journal, 'r+');
-    });
-    const st = await fh.stat();
-    const buf = Buffer.allocUnsafe(st.size);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const parsed = parseFrames(buf.subarray(0, bytesRead));
-    const replay = replayEntries(snap.db, parsed.entries, snap.seq);
-    let stopped: string | undefined;
-    if (replay.stopped === 'gap') stopped = `the journal skips from change ${replay.seq} to a later one`;
-    if (replay.stopped === 'failed') stopped = `change ${replay.seq + 1} in the journal could not be applied (${replay.failure ?? 'unknown error'})`;
-    const end = replay.stopped === undefined ? parsed.validEnd : (replay.applied[replay.applied.length - 1]?.end ?? 0);
-    return { kind: 'ok', db: snap.db, seq: replay.seq, journal: { fh, id: inodeIdentity(st), end }, parsed, stopped };
-  } catch (err) {
-    snap.db.close();
-    throw err;
-  }
-}
-
-async function closeLoaded(loaded: Loaded): Promise<void> {
-  loaded.db.close();
-  await loaded.journal.fh.close();
-}
+// ---------------------------------------------------------------- helpers
 
 /**
- * Under the lock: looks again (another process may have fixed things meanwhile), then creates a
- * missing board, restores a damaged one from its last good copy, or sets aside a journal that
- * does not continue the snapshot. Never replaces the user's data with an empty board.
+ * Appends `buf` with as few system calls as it takes (one, for a journal entry). The journal is
+ * open for appending, so the data lands at the file's end whatever any other writer did; a
+ * synchronous write of a few hundred bytes into the page cache does not block for long.
  */
-async function repairUnderLock(SQL: SqlJsStatic, paths: BoardPaths, opts: Pick<OpenBoardOptions, 'create'>, report: OpenReport): Promise<Loaded> {
-  let outcome = await loadFromDisk(SQL, paths);
-  if (outcome.kind === 'ok' && outcome.stopped === undefined) return outcome;
-
-  if (outcome.kind === 'missing' && !existsSync(paths.backup)) {
-    if (opts.create === false) throw new FactoryError('not-found', `there is no board at ${paths.db}; create one first`);
-    await createEmptyBoard(SQL, paths);
-    report.created = true;
-    outcome = await loadFromDisk(SQL, paths);
-  } else if (outcome.kind !== 'ok') {
-    const why = outcome.kind === 'missing' ? 'the database file was missing' : `the database file was damaged (${outcome.reason})`;
-    const backup = await readValidBackup(SQL, paths.backup);
-    if (backup === undefined) {
-      throw new FactoryError(
-        'store-damaged',
-        `${why} and there is no usable last good copy (${paths.backup}); the file was left in place for recovery`,
-      );
-    }
-    if (outcome.kind === 'damaged') {
-      report.corruptPath = asidePath(paths.db, 'corrupt');
-      await rename(paths.db, report.corruptPath);
-    }
-    await replaceDurably(paths.db, backup);
-    report.restored = true;
-    report.message = `${why}; ${outcome.kind === 'damaged' ? `it was moved to ${report.corruptPath ?? ''} and ` : ''}the last good copy was restored, with the changes saved since`;
-    outcome = await loadFromDisk(SQL, paths);
-  }
-  if (outcome.kind !== 'ok') throw new FactoryError('store-damaged', `the board could not be opened after repair: ${outcome.kind === 'damaged' ? outcome.reason : 'file missing'}`);
-  if (outcome.stopped === undefined) return outcome;
-
-  // The journal does not continue the snapshot: keep what could be applied as a new snapshot,
-  // and set the rest of the journal aside rather than dropping it.
-  const journalAside = asidePath(paths.journal, 'corrupt');
-  outcome.db.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('${META_JOURNAL_SEQ}', '${outcome.seq}')`);
-  const bytes = outcome.db.export();
-  await replaceDurably(paths.db, bytes);
-  await replaceDurably(paths.backup, bytes);
-  await outcome.journal.fh.close();
-  await rename(paths.journal, journalAside);
-  await writeDurably(paths.journal, new Uint8Array());
-  await syncDir(join(paths.journal, '..'));
-  report.restored = true;
-  report.message = `${report.message ? `${report.message}. ` : ''}${outcome.stopped}; the journal was set aside at ${journalAside} and the board kept everything up to change ${outcome.seq}`;
-  const fh = await open(paths.journal, 'r+');
-  return { ...outcome, stopped: undefined, journal: { fh, id: inodeIdentity(await fh.stat()), end: 0 } };
-}
-
-async function readValidBackup(SQL: SqlJsStatic, path: string): Promise<Buffer | undefined> {
-  try {
-    const bytes = await readFile(path);
-    openSnapshot(SQL, bytes).db.close();
-    return bytes;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Creates a new, empty board in `opts.dir` and opens it. Refuses, with the reason, when any trace
- * of a board is there (`factory.db`, its last good copy or a journal with changes in it): every
- * process that creates boards (the editor, the CLI, `serve`) comes through here, and the check is
- * made under the board's lock, so two of them racing cannot both create.
- */
-export async function createBoard(opts: Omit<OpenBoardOptions, 'create'>): Promise<SqlBoard> {
-  const SQL = await loadSqlJs(opts.wasmPath ?? defaultWasmPath());
-  const paths = boardPaths(opts.dir);
-  await mkdir(opts.dir, { recursive: true });
-  const release = await new BoardLock({ target: paths.db, lockPath: paths.lock, staleMs: opts.lockStaleMs }).acquire();
-  try {
-    await createEmptyBoard(SQL, paths);
-  } finally {
-    await release();
-  }
-  const board = await SqlBoard.open({ ...opts, create: false });
-  board.openReport.created = true;
-  return board;
-}
-
-/** Why a new board must not be created over what is at `paths`, or undefined when nothing of a board is there. */
-async function existingBoardReason(paths: BoardPaths): Promise<string | undefined> {
-  switch (await boardTrace(paths.db)) {
-    case 'database':
-      return `a board already exists at ${paths.db}`;
-    case 'backup':
-      return `${paths.backup} (the last good copy of a board) exists: opening the board restores it from there`;
-    case 'journal':
-      return `${paths.journal} holds changes of a board whose database is missing; move the .factory folder aside to start a new board`;
-    case undefined:
-      return undefined;
-  }
-}
-
-async function createEmptyBoard(SQL: SqlJsStatic, paths: BoardPaths): Promise<void> {
-  const exists = await existingBoardReason(paths);
-  if (exists !== undefined) throw new FactoryError('board-exists', `refusing to create a board: ${exists}`);
-  const db = new Db(new SQL.Database());
-  try {
-    db.exec('BEGIN');
-    applyMigrations(db, Date.now());
-    db.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('${META_JOURNAL_SEQ}', '0')`);
-    db.exec('COMMIT');
-    const bytes = db.export();
-    await writeDurably(paths.journal, new Uint8Array());
-    await replaceDurably(paths.backup, bytes);
-    await replaceDurably(paths.db, bytes);
-  } finally {
-    db.close();
-  }
-  const ignore = join(paths.db, '..', '.gitignore');
-  if (!existsSync(ignore)) await writeFile(ignore, '*\n', 'utf8');
-}
-
-async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+function appendAll(fd: number, buf: Buffer): void {
   let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, null);
 }
 
 function isThenable(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the folder exists and cannot be written (a read-only mount, or no permission). */
+async function isReadOnly(dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.W_OK);
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+  }
 }

@@ -10,6 +10,7 @@ export type Param = string | number | null;
 export type Row = Record<string, SqlValue>;
 
 const MAX_CACHED_STATEMENTS = 500;
+const DML = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 
 const modules = new Map<string, Promise<SqlJsStatic>>();
 
@@ -29,8 +30,11 @@ export function loadSqlJs(wasmPath: string = defaultWasmPath()): Promise<SqlJsSt
   return module;
 }
 
-/** One recorded statement: an index into the entry's statement texts, and its parameters. */
-export type RecordedOp = [number, Param[]];
+/**
+ * One recorded statement: an index into the entry's statement texts, its parameters, and how many
+ * rows it changed (so a replay that diverges, on a board missing an earlier entry, is noticed).
+ */
+export type RecordedOp = [number, Param[], number?];
 
 export interface Recording {
   sql: string[];
@@ -54,6 +58,17 @@ export class Db {
     // Journaling happens in our own append-only file; SQLite's rollback journal only needs memory.
     this.raw.run('PRAGMA journal_mode = MEMORY');
     this.raw.run('PRAGMA temp_store = MEMORY');
+  }
+
+  /** `PRAGMA quick_check`: undefined when the database is sound, else what is wrong (first lines). */
+  quickCheck(): string | undefined {
+    try {
+      const rows = this.raw.exec('PRAGMA quick_check');
+      const lines = (rows[0]?.values ?? []).map((r) => String(r[0]));
+      return lines.length === 1 && lines[0] === 'ok' ? undefined : lines.slice(0, 3).join('; ') || 'no answer';
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
   }
 
   pragma(name: string): SqlValue | undefined {
@@ -139,7 +154,8 @@ export class Db {
         this.recording.sql.push(sql);
         this.recording.index.set(sql, i);
       }
-      this.recording.ops.push([i, [...params]]);
+      // sqlite3_changes() is only meaningful after INSERT, UPDATE or DELETE (DDL leaves the last one's count).
+      this.recording.ops.push(DML.test(sql) ? [i, [...params], changed] : [i, [...params]]);
     }
     return changed;
   }
@@ -161,7 +177,7 @@ export class Db {
 
   /** Re-applies a recording made by `run` (here or in another process). */
   replay(rec: Recording): void {
-    for (const [i, params] of rec.ops) {
+    for (const [i, params, expected] of rec.ops) {
       const sql = rec.sql[i];
       if (sql === undefined) throw new Error(`journal entry refers to statement ${i} it does not hold`);
       const stmt = this.prepare(sql);
@@ -169,6 +185,9 @@ export class Db {
         stmt.run(params);
       } finally {
         stmt.reset();
+      }
+      if (expected !== undefined && this.raw.getRowsModified() !== expected) {
+        throw new Error(`statement ${i} changed ${this.raw.getRowsModified()} rows where its writer changed ${expected}`);
       }
     }
   }

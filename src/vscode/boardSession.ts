@@ -4,10 +4,12 @@ import type { Logger } from '../agents/agent';
 import { errorMessage, FactoryError } from '../domain/errors';
 import type { Board } from '../store/api';
 import { resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
+import { META_LAST_REPAIR, openReportLines, parseRepair, repairSentence } from '../store/repairRecord';
 import { createBoard, openBoard } from '../store/sqlBoard';
 import { ContextKeys } from './constants';
 import { readOnlyBoard } from './trust/readOnlyBoard';
 import { requireTrust } from './trust/restrictedMode';
+import { sentence } from './document/untrustedText';
 import { Disposable } from './util/disposable';
 
 /** What `create` did: made a new board, or found one already there and opened it. */
@@ -29,9 +31,16 @@ export class BoardSession extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<Board | undefined>());
   readonly onDidChangeBoard = this.changed.event;
 
+  /** When the last repair this window told the user about was made (kept per workspace). */
+  private static readonly SHOWN_REPAIR_KEY = 'agentFactory.lastShownRepairAt';
+  private shownRepairAt = 0;
+  /** Every repair this window told the user about (the in-host tests read it). */
+  readonly shownRepairs: string[] = [];
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
+    private readonly memento?: vscode.Memento,
   ) {
     super();
     this._register(
@@ -124,16 +133,46 @@ export class BoardSession extends Disposable {
 
   private async useOpened(board: Board, dir: string): Promise<Board> {
     const report = board.openReport;
-    if (report.restored) {
-      this.log.error(`Board database was damaged: ${report.message ?? ''} (set aside at ${report.corruptPath ?? '?'})`);
-      void vscode.window.showWarningMessage(
-        `The board database was damaged. It was set aside and the last good copy restored. ${report.message ?? ''}`,
-      );
+    const { warnings, notes } = openReportLines(report);
+    for (const warning of warnings) {
+      this.shownRepairs.push(warning);
+      this.log.error(warning);
+      void vscode.window.showWarningMessage(sentence(warning));
     }
+    for (const note of notes) {
+      this.log.warn(note);
+      void vscode.window.showInformationMessage(sentence(note));
+    }
+    if (report.restored) await this.markRepairShown(board);
+    else this.showOtherRepair(board);
+    const listener = board.onDidChange(() => this.showOtherRepair(board));
+    this._register({ dispose: () => listener.dispose() });
+    const mechanism = (board as { lockMechanism?: string }).lockMechanism;
+    if (mechanism !== undefined) this.log.info(`Board writes are guarded by ${mechanism === 'os' ? "the operating system's file lock" : mechanism === 'file' ? 'a lock file' : 'nothing (read-only folder)'}`);
     if (report.migratedFrom !== undefined) this.log.info(`Board upgraded from schema version ${report.migratedFrom}`);
     this.log.info(`Board ${report.created ? 'created' : 'opened'} at ${dir}${vscode.workspace.isTrusted ? '' : ' (read-only: Restricted Mode)'}`);
     await this.setBoard(board, 'open');
     return this.board ?? board;
+  }
+
+  /** A repair another process (the CLI, another window) made and this workspace was not told of yet. */
+  private showOtherRepair(board: Board): void {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined || record.by === board.ownerId) return;
+    if (record.at <= Math.max(this.shownRepairAt, this.memento?.get<number>(BoardSession.SHOWN_REPAIR_KEY) ?? 0)) return;
+    this.shownRepairAt = record.at;
+    void this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
+    const text = `${repairSentence(record.message)} (by another process, ${new Date(record.at).toLocaleString()})`;
+    this.shownRepairs.push(text);
+    this.log.error(text);
+    void vscode.window.showWarningMessage(sentence(text));
+  }
+
+  private async markRepairShown(board: Board): Promise<void> {
+    const record = parseRepair(board.getMeta(META_LAST_REPAIR));
+    if (record === undefined) return;
+    this.shownRepairAt = record.at;
+    await this.memento?.update(BoardSession.SHOWN_REPAIR_KEY, record.at);
   }
 
   /**

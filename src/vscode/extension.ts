@@ -68,7 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(log);
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
-  const session = new BoardSession(context.extensionUri, log);
+  const session = new BoardSession(context.extensionUri, log, context.workspaceState);
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
   // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);

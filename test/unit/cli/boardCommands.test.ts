@@ -123,7 +123,7 @@ void describe('agent-factory for people and scripts', () => {
       [['show', 'T-x'], 2, /"T-x" is not a ticket id \(expected T-<number>, like T-12\)/],
       [['show', 'T-999'], 3, /there is no ticket T-999/],
       [['move', 'T-1', 'SOMEWHERE'], 2, /"SOMEWHERE" is not a target status; use one of BACKLOG, READY/],
-      [['create', 'x', '--priority', '9'], 2, /--priority must be critical, high, medium or low \(or 1 to 4\), not "9"/],
+      [['create', 'x', '--priority', '9'], 2, /--priority must be 1 \(critical\) to 4 \(low\), or its name \(critical, high, medium, low\), not "9"/],
       [['create', 'x', '--status', 'IN_DEV'], 2, /a new ticket starts in BACKLOG or READY/],
       [['create'], 2, /missing <title>/],
       [['list', '--bogus'], 2, /Unknown option '--bogus'.*see --help/],

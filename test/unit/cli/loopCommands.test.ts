@@ -82,7 +82,7 @@ void describe('agent-factory for the closed loop', () => {
       [['edit', 'T-1', '--depends-on', 'T-8'], 3, /cannot depend on T-8/],
       [['edit', 'T-1'], 2, /nothing to change/],
       [['edit', 'T-1', '--depends-on', 'T-2', '--clear-depends-on'], 2, /--clear-depends-on and --depends-on contradict each other/],
-      [['edit', 'T-1', '--priority', '5'], 2, /--priority must be critical, high, medium or low \(or 1 to 4\), not "5"/],
+      [['edit', 'T-1', '--priority', '5'], 2, /--priority must be 1 \(critical\) to 4 \(low\), or its name \(critical, high, medium, low\), not "5"/],
       [['edit', 'T-1', '--type', 'epic'], 2, /--type must be one of feature, bug, chore, security, idea/],
       [['edit', 'T-1', '--depends-on', 'T-1'], 2, /T-1 cannot depend on itself/],
       [['edit', 'T-1', '--title', ' '], 2, /a ticket title cannot be empty/],

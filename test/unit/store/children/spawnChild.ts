@@ -10,11 +10,21 @@ export interface Child {
   waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** One line on the child's stdin (started with `stdin: true`). */
+  send(line: string): void;
+}
+
+export interface ChildOptions {
+  /** Keep stdin open for `send`. */
+  stdin?: boolean;
+  /** Run node under these program and arguments (for example `unshare --pid --fork`). */
+  wrapper?: string[];
 }
 
 /** Runs a compiled node script as a child process and follows its output line by line. */
-export function startChild(script: string, args: string[]): Child {
-  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(script: string, args: string[], options: ChildOptions = {}): Child {
+  const [program, ...before] = [...(options.wrapper ?? []), process.execPath, script, ...args];
+  const proc = spawn(program ?? process.execPath, before, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
   let partial = '';
@@ -63,6 +73,9 @@ export function startChild(script: string, args: string[]): Child {
           }
         });
       });
+    },
+    send(line) {
+      proc.stdin?.write(`${line}\n`);
     },
     async kill(signal = 'SIGKILL') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
