@@ -91,23 +91,29 @@ suite('Background agents in the editor', () => {
       },
     };
     try {
-      // Whatever other tests left stuck is healed first, so the next heal is about this ticket alone.
+      // Whatever other tests left stuck is healed first (no grace), so the last heal is about this ticket alone.
+      const pm = vscode.workspace.getConfiguration('agentFactory');
+      await pm.update('pm.healGraceMinutes', 0, vscode.ConfigurationTarget.Workspace);
       await vscode.commands.executeCommand('agentFactory.healStuckTickets');
+      await pm.update('pm.healGraceMinutes', undefined, vscode.ConfigurationTarget.Workspace);
       const ended = Date.now() - 30_000;
-      const { id, runId } = await board.write((tx) => {
+      const id = await board.write((tx) => {
         const t = tx.createTicket({ title: 'Just died', status: 'READY' }, 'user');
         tx.transition(t.id, 'READY', 'IN_DEV', 'runner');
         const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'crashed-agent', status: 'failed' });
         tx.updateRun(run.id, { endedAt: ended, heartbeatAt: ended });
-        return { id: t.id, runId: run.id };
+        return t.id;
       });
       infos.length = 0;
       const early = await vscode.commands.executeCommand<HealOutcome>('agentFactory.healStuckTickets');
       assert.deepEqual(early.healed, []);
-      assert.deepEqual(early.waiting.map((w) => [w.ticketId, w.healableAt]), [[id, ended + 2 * 60_000 + 1]]);
+      // Idle since it entered IN_DEV (after its run ended): healable a grace period after that.
+      const idleSince = Math.max(board.getTicket(id)!.statusSince, ended);
+      assert.deepEqual(early.waiting.filter((w) => w.ticketId === id).map((w) => w.healableAt), [idleSince + 2 * 60_000 + 1]);
       assert.match(infos[0]?.message ?? '', new RegExp(`^No ticket can be healed yet\\. .*${id} at .+ \\(in [^)]+\\)`));
 
-      await board.write((tx) => tx.updateRun(runId, { endedAt: ended - 10 * 60_000, heartbeatAt: ended - 10 * 60_000 }));
+      // Once the grace period is over (here: set to none), the next Heal heals it.
+      await pm.update('pm.healGraceMinutes', 0, vscode.ConfigurationTarget.Workspace);
       answers.push(`Open ${id}`);
       const healed = await vscode.commands.executeCommand<HealOutcome>('agentFactory.healStuckTickets');
       assert.deepEqual(healed.healed.map((h) => h.ticketId), [id]);
@@ -115,6 +121,7 @@ suite('Background agents in the editor', () => {
       await eventually('the healed ticket opened', () => vscode.window.activeTextEditor?.document.uri.toString() === `agent-factory:/${id}`);
     } finally {
       api.prompter.current = original;
+      await vscode.workspace.getConfiguration('agentFactory').update('pm.healGraceMinutes', undefined, vscode.ConfigurationTarget.Workspace);
       await manager.resume('PM');
     }
   });

@@ -158,6 +158,8 @@ suite('Security findings in the editor', () => {
       const ours = vscode.languages.getDiagnostics(uri).filter((d) => d.source === SECURITY_DIAGNOSTIC_SOURCE);
       return ours.length > 0 ? ours : undefined;
     });
+    // Code actions are asked of an open document, as the light bulb does.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range)) ?? [];
     const fix = actions.find((a) => a.title === 'Dismiss Finding…');
     assert.ok(fix?.command, `no Dismiss Finding quick fix among ${actions.map((a) => a.title).join(', ')}`);

@@ -49,7 +49,9 @@ function securityCycle(board: Board) {
 }
 
 suite('The ticket page', () => {
-  test('a hostile ticket with threads, a finding and runs reads cleanly, its actions run their commands, and the finding shows in the status bar and the tree', async () => {
+  test('a hostile ticket with threads, a finding and runs reads cleanly, its actions run their commands, and the finding shows in the status bar and the tree', async function () {
+    // A long walk through every action on a real worktree: the bound only guards against a hang.
+    this.timeout(240_000);
     const board = await ensureBoard();
     const { api, tickets } = await ticketsApi();
     await vscode.workspace.getConfiguration('agentFactory').update('agents.dev.command', null, vscode.ConfigurationTarget.Global);
@@ -83,9 +85,16 @@ suite('The ticket page', () => {
     assert.equal(bug.severity, 'critical');
 
     // What the reader sees: the title as written, no escape character anywhere, each thread on its own line.
-    const text = await eventually('the page shows the finding and the run', () => {
-      const t = editor.document.getText();
-      return t.includes(bug.title) && t.includes('tokens 12.3k in') ? t : undefined;
+    const page = () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.getText() ?? '';
+    const text = await eventually(
+      'the page shows the finding and the run',
+      () => {
+        const t = page();
+        return t.includes(bug.title) && t.includes('tokens 12.3k in') ? t : undefined;
+      },
+      30_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; the bug is "${bug.title}" and the page reads:\n${page()}`);
     });
     const lines = text.split('\n');
     assert.equal(lines[TITLE_LINE], `${id}  ${HOSTILE_TITLE}`);
