@@ -6,6 +6,9 @@ import type { ChangedFilesCache } from './changedFiles';
 import { renderTicketPage, renderUnavailable, type TicketDocumentData, type TicketPage } from './renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from './ticketUri';
 
+/** Renders kept per ticket (see `pages`). */
+const RECENT_PAGES = 4;
+
 export interface TicketDocumentDeps {
   attention: AttentionModel;
   changedFiles: ChangedFilesCache;
@@ -27,7 +30,12 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
   readonly onDidRender = this.rendered.event;
   private board: Board | undefined;
   private boardSubscription: vscode.Disposable | undefined;
-  private readonly pages = new Map<string, TicketPage>();
+  /**
+   * The last few pages rendered per ticket, newest first. A page shows what it says now (a run's
+   * duration), so renders follow each other while the editor is still applying an earlier one:
+   * the one that matches the document's text is the one its CodeLens and links belong to.
+   */
+  private readonly pages = new Map<string, TicketPage[]>();
 
   constructor(private readonly deps: TicketDocumentDeps) {
     super();
@@ -45,8 +53,9 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
   /** The page last rendered for a ticket, when it is what `document` shows. */
   pageOf(document: vscode.TextDocument): TicketPage | undefined {
     const id = ticketIdOfDocument(document.uri);
-    const page = id === undefined ? undefined : this.pages.get(id);
-    return page && page.text === document.getText() ? page : undefined;
+    if (id === undefined) return undefined;
+    const text = document.getText();
+    return this.pages.get(id)?.find((page) => page.text === text);
   }
 
   /**
@@ -72,7 +81,7 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
       return renderUnavailable(id, 'This ticket does not exist (any more) on this board.');
     }
     const page = renderTicketPage(data);
-    this.pages.set(id, page);
+    this.pages.set(id, [page, ...(this.pages.get(id) ?? []).filter((p) => p.text !== page.text)].slice(0, RECENT_PAGES));
     this.rendered.fire(id);
     return page.text;
   }
