@@ -157,7 +157,7 @@ export const ticketSteps = [
         if (Date.now() > deadline) throw new Error(`the status bar says "${(await item.getAttribute('aria-label')) ?? ''}", not a critical finding`);
         await page.waitForTimeout(500);
       }
-      const background = await item.evaluate((element) => getComputedStyle(element).backgroundColor);
+      const background = await item.evaluate((element) => element.ownerDocument.defaultView?.getComputedStyle(element).backgroundColor);
       note(`status bar: "${(await item.getAttribute('aria-label')) ?? ''}", background ${background}`);
       const tickets = await wb.viewRendered('Tickets');
       const row = tickets.locator(`.monaco-list-row[aria-label^="${seeded.leakyId}, "]`);
