@@ -43,6 +43,10 @@ const common = {
   // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow (the CLI
   // failed at start with "Cannot find module './impl/format'"); its ES module build bundles whole.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  // sql.js's Emscripten glue reads `navigator` for a locale; in the extension host that global
+  // logs a deprecation warning on every load. Node has no use for it: the glue's fallback ("C")
+  // is what it gets anyway.
+  define: { navigator: 'undefined' },
   absWorkingDir: root,
 };
 

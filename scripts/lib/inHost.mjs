@@ -39,7 +39,7 @@ function forgetResults(env) {
  * The suite in code-server: opens the workbench on `workspace` with a payload naming the
  * extension under development and the test entry, streams the host's console (mocha's reporter)
  * and resolves with mocha's counts once the host calls codeAutomationExit. The whole run may
- * take AGENT_FACTORY_SUITE_TIMEOUT_S seconds (default 300); each test has mocha's own timeout.
+ * take AGENT_FACTORY_SUITE_TIMEOUT_S seconds (default 600: a guard against a hang, not a speed limit; the suite takes five minutes on two busy cores); each test has mocha's own timeout.
  * `uiRequests` are what a test may ask of the workbench, as a user would do it (name -> function
  * of the page resolving with a detail string); the answer goes to `ui-<id>.json` in the output
  * folder, where the test waits for it.
@@ -48,7 +48,7 @@ function forgetResults(env) {
  *   suite?: string, outName?: string, extraEnv?: Record<string, string>,
  *   uiRequests?: Record<string, (page: import('playwright-core').Page) => Promise<string>> }} options
  */
-export async function runInCodeServer({ server, context, workspace, timeoutMs = 1000 * Number(process.env.AGENT_FACTORY_SUITE_TIMEOUT_S ?? 300), suite, outName = 'in-host', extraEnv, uiRequests = {} }) {
+export async function runInCodeServer({ server, context, workspace, timeoutMs = 1000 * Number(process.env.AGENT_FACTORY_SUITE_TIMEOUT_S ?? 600), suite, outName = 'in-host', extraEnv, uiRequests = {} }) {
   if (!existsSync(inHostIndex)) throw new Error(`${inHostIndex} is missing: compile the tests first (npx tsc -p test)`);
   const env = inHostEnvironment(workspace, { suite, outName, extra: extraEnv });
   forgetResults(env);

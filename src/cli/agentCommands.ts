@@ -1,7 +1,7 @@
 /**
  * What a running agent reports through on the way: `note`, `progress`, `block`, `heartbeat` (the
  * verdicts that end a stage are in verdictCommands.ts). The run comes from AGENT_FACTORY_RUN_ID
- * (set by the runner); messages land in the ticket's PM thread.
+ * (set by the runner); notes and blocks land in the ticket's PM thread, progress on the run.
  */
 import { assertEntityId } from '../domain/ids';
 import { isLive, type Run } from '../domain/run';
@@ -63,27 +63,16 @@ export const noteCommand: Command = {
 export const progressCommand: Command = {
   name: 'progress',
   synopsis: 'progress <percent> [text]',
-  summary: "Report how far along the stage is (0-100); the PM's check-in uses it.",
+  summary: "Report how far along the stage is (0-100) and what you are doing; it updates the run's line and the ticket's progress.",
   forAgents: true,
   async run(ctx) {
     const runId = runIdFrom(ctx);
     const [rawPercent, rest] = positionals(ctx, ['percent', 'text'], { rest: true, optional: 1 });
     const percent = parsePercent(rawPercent ?? '');
-    const what = rest?.trim();
     const board = await ctx.board();
-    const run = await board.write((tx) => {
-      const r = requireLiveRun(tx, runId);
-      const updated = tx.updateRun(r.id, { reportedProgress: percent, lastOutputAt: ctx.clock.now() });
-      const thread = ensurePmThread(tx, r.ticketId);
-      tx.addMessage({
-        conversationId: thread.id,
-        author: r.agent,
-        kind: 'progress',
-        body: `Progress ${percent}%${what ? `: ${what}` : ''}`,
-        metadata: { runId: r.id, stage: r.stage, progressPercent: percent },
-      });
-      return updated;
-    });
+    // Not a thread message: progress is a state of the run, shown where the run is; notes and
+    // questions for a person go to the thread (`note`, `block`).
+    const run = await board.write((tx) => tx.reportRunProgress(requireLiveRun(tx, runId).id, percent, rest, ctx.clock.now()));
     ctx.print(`${run.ticketId}: progress ${percent}% recorded.`);
   },
 };

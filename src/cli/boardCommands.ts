@@ -10,8 +10,9 @@ import { isLive, RUN_STATUSES, type RunStatus } from '../domain/run';
 import { notScannedWhy, shortCommit } from '../domain/securityScan';
 import { formatUsage } from '../domain/usage';
 import { ticketUsage } from '../runner/budget';
-import { isStatus, PIPELINE, STATUSES, type Status } from '../domain/status';
+import { PIPELINE, STATUSES, type Status } from '../domain/status';
 import { TICKET_TYPES, type Priority, type TicketType } from '../domain/ticket';
+import { describeHistory, describeMove, parsePriority, parseStatus, priorityName, statusLabel } from '../domain/vocabulary';
 import { resolveBoardLocation } from '../store/location';
 import { createBoard } from '../store/sqlBoard';
 import { gatheredLocation } from '../scan/gatherer/location';
@@ -27,8 +28,8 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 const LEASE_TIMEOUT_MS = 30_000;
 
 function statusArg(raw: string, what = 'status'): Status {
-  const s = raw.trim().toUpperCase().replace(/-/g, '_');
-  if (!isStatus(s)) throw usage(`${JSON.stringify(raw)} is not a ${what}; use one of ${STATUSES.join(', ')}`);
+  const s = parseStatus(raw);
+  if (s === undefined) throw usage(`${JSON.stringify(raw)} is not a ${what}; use one of ${STATUSES.join(', ')} (or its name, like "In Development")`);
   return s;
 }
 
@@ -41,9 +42,10 @@ export function ticketIdArg(raw: string | undefined): string {
 }
 
 export function priorityArg(raw: string): Priority {
-  // Exactly one digit: Number() would also take " 2 ", "0x1", "2.0" and "2e0".
-  if (!/^[1-4]$/.test(raw)) throw usage(`--priority must be 1 (critical) to 4 (low), not ${JSON.stringify(raw)}`);
-  return Number(raw) as Priority;
+  // Exactly a digit or a name: " 2 ", "0x1", "2.0" and "2e0" are refused.
+  const p = parsePriority(raw);
+  if (p === undefined) throw usage(`--priority must be 1 (critical) to 4 (low), or its name (critical, high, medium, low), not ${JSON.stringify(raw)}`);
+  return p;
 }
 
 export function typeArg(raw: string): TicketType {
@@ -115,8 +117,8 @@ export const showCommand: Command = {
     const lines = [`${ticket.id}  ${safeLine(ticket.title)}`, ''];
     lines.push(
       table([
-        ['Status', ticket.status + (ticket.status === 'BLOCKED' ? ` (from ${ticket.blockedFrom ?? '?'}: ${safeLine(ticket.blockedReason ?? '')})` : '')],
-        ['Priority', `P${ticket.priority}`],
+        ['Status', statusLabel(ticket.status) + (ticket.status === 'BLOCKED' ? ` (from ${ticket.blockedFrom ? statusLabel(ticket.blockedFrom) : '?'}: ${safeLine(ticket.blockedReason ?? '')})` : '')],
+        ['Priority', priorityName(ticket.priority)],
         ['Type', ticket.type],
         ['Source', ticket.source],
         ['Labels', ticket.labels.map((l) => safeLine(l)).join(', ') || '-'],
@@ -138,7 +140,7 @@ export const showCommand: Command = {
       for (const n of securityScan.notScanned) lines.push(`  not scanned: ${safeLine(n.path)} (${notScannedWhy(n.reason)})`);
     }
     if (checkIn) lines.push('', `Latest check-in (${checkIn.type}, ${isoTime(checkIn.createdAt)}): ${safeLine(checkIn.summary)}`);
-    lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${h.from ?? '-'} -> ${h.to}  by ${safeLine(h.by, 40)}${h.note ? `: ${safeLine(h.note)}` : ''}`));
+    lines.push('', 'History:', ...history.map((h) => `  ${isoTime(h.at)}  ${safeLine(describeHistory(h), 300)}`));
     if (runs.length > 0) lines.push('', 'Runs:', ...table(runs.map(runRow)).split('\n').map((l) => `  ${l}`));
     const used = ticketUsage(runs.map((r) => r.usage));
     if (used) lines.push('', `Tokens (all runs): ${formatUsage(used)}`);
@@ -153,10 +155,10 @@ export const showCommand: Command = {
 
 export const createCommand: Command = {
   name: 'create',
-  synopsis: 'create <title> [--priority N] [--status READY] [--depends-on T-n] [--json]',
+  synopsis: 'create <title> [--priority P] [--status READY] [--depends-on T-n] [--json]',
   summary: 'Create a ticket (in BACKLOG unless --status READY); prints its id.',
   details: [
-    '--priority N        1 (critical) to 4 (low); default 3',
+    '--priority P        critical, high, medium (default) or low (or 1 to 4)',
     '--status S          BACKLOG (default) or READY',
     '--description TEXT  markdown description',
     '--type T            feature, bug, chore, security or idea',
@@ -209,7 +211,11 @@ export const moveCommand: Command = {
   name: 'move',
   synopsis: 'move <id> <status> [--note text]',
   summary: 'Move a ticket along the pipeline (a move to BLOCKED needs --note with the reason).',
-  details: ['--note TEXT   why (stored in the history; the reason when blocking)', '--from S      only move if the ticket is still in S (compare-and-set for scripts)'],
+  details: [
+    '--note TEXT   why (stored in the history; the reason when blocking). A move to IN_DEV with a note',
+    '              says you work on it yourself: the PM does not heal it back to READY.',
+    '--from S      only move if the ticket is still in S (compare-and-set for scripts)',
+  ],
   options: { note: { type: 'string', short: 'n' }, from: { type: 'string' } },
   async run(ctx) {
     const [rawId, rawStatus] = positionals(ctx, ['id', 'status']);
@@ -225,7 +231,7 @@ export const moveCommand: Command = {
       if (!t) throw notFound(`there is no ticket ${id}`);
       return { before: t.status, after: tx.transition(id, from ?? t.status, to, 'user', note) };
     });
-    ctx.print(`${after.id}: ${before} -> ${after.status}`);
+    ctx.print(`${after.id}: ${describeMove(before, after.status)}`);
   },
 };
 
@@ -245,7 +251,8 @@ export const healCommand: Command = {
     }
     const lines: string[] = [];
     for (const r of outcome.lost) lines.push(`run ${r.id} of ${r.ticketId} marked lost: ${safeLine(r.note ?? '')}`);
-    for (const h of outcome.healed) lines.push(`${h.ticketId} -> ${h.to}: ${safeLine(h.reason, 300)}`);
+    for (const h of outcome.healed) lines.push(`${h.ticketId} → ${statusLabel(h.to)}: ${safeLine(h.reason, 300)}`);
+    for (const w of outcome.waiting) lines.push(`${w.ticketId} is stuck in In Development; it becomes healable at ${isoTime(w.healableAt)} (the grace period protects a ticket that is just starting)`);
     ctx.print(lines.length === 0 ? 'Nothing to heal.' : lines.join('\n'));
   },
 };

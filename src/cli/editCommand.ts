@@ -3,7 +3,7 @@
  * (`--label a --label b` leaves exactly those two labels); `--clear-...` empties one. The store
  * checks everything again: a dependency must exist and may not close a cycle.
  */
-import type { TicketPatch } from '../store/api';
+import { editTicket, type TicketEditPatch } from '../loop/ticketEdits';
 import { priorityArg, ticketIdArg, typeArg } from './boardCommands';
 import { usage } from './cliError';
 import { flag, listOption, positionals, stringOption, type Command, type CommandContext } from './command';
@@ -16,8 +16,8 @@ const LISTS = [
   { option: 'label', clear: 'clear-labels', field: 'labels', what: 'labels' },
 ] as const;
 
-function patchFrom(ctx: CommandContext): { patch: TicketPatch; changed: string[] } {
-  const patch: TicketPatch = {};
+function patchFrom(ctx: CommandContext): { patch: TicketEditPatch; changed: string[] } {
+  const patch: TicketEditPatch = {};
   const changed: string[] = [];
   const title = stringOption(ctx.values, 'title');
   if (title !== undefined) {
@@ -53,11 +53,11 @@ function patchFrom(ctx: CommandContext): { patch: TicketPatch; changed: string[]
 export const editCommand: Command = {
   name: 'edit',
   synopsis: 'edit <id> [--depends-on T-n] [--priority N] [--criteria text]...',
-  summary: "Change a ticket's title, description, priority, type, labels, acceptance criteria or dependencies.",
+  summary: "Change a ticket's title, description, priority, type, labels, acceptance criteria or dependencies (recorded in its history; a running agent finds the change in its inbox).",
   details: [
     '--title TEXT         new title',
     '--description TEXT   new description (markdown)',
-    '--priority N         1 (critical) to 4 (low)',
+    '--priority P         critical, high, medium or low (or 1 to 4)',
     '--type T             feature, bug, chore, security or idea',
     '--criteria TEXT      an acceptance criterion (repeatable; replaces the list)',
     '--label L            a label (repeatable; replaces the list)',
@@ -84,7 +84,12 @@ export const editCommand: Command = {
     const { patch, changed } = patchFrom(ctx);
     if (changed.length === 0) throw usage('nothing to change; see "agent-factory edit --help" for the fields');
     const board = await ctx.board();
-    const ticket = await board.write((tx) => tx.updateTicket(id, patch));
-    ctx.print(flag(ctx.values, 'json') ? json(ticket) : `${ticket.id} updated: ${changed.join(', ')}.`);
+    const edited = await board.write((tx) => editTicket(tx, id, patch, 'user'));
+    if (flag(ctx.values, 'json')) {
+      ctx.print(json(edited.ticket));
+      return;
+    }
+    const what = edited.changes.length > 0 ? `${edited.ticket.id} updated: ${edited.changes.join('; ')}.` : `${edited.ticket.id} unchanged: it already had these values.`;
+    ctx.print(edited.toAgent ? `${what} Its agent finds the change in its inbox.` : what);
   },
 };

@@ -6,8 +6,10 @@
  */
 import { isLive, type Run } from '../domain/run';
 import { needsInput } from '../domain/runAttention';
+import { isStatus } from '../domain/status';
 import { formatUsage } from '../domain/usage';
 import type { Ticket } from '../domain/ticket';
+import { priorityName, statusLabel } from '../domain/vocabulary';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -37,13 +39,14 @@ export function isoTime(ms: number | undefined): string {
 }
 
 export function ticketRow(t: Ticket): string[] {
-  return [t.id, t.status, `P${t.priority}`, t.type, safeLine(t.title, 100)];
+  return [t.id, statusLabel(t.status), priorityName(t.priority), t.type, safeLine(t.title, 100)];
 }
 
 export function runRow(r: Run): string[] {
   const exit = r.exitCode !== undefined ? `exit ${r.exitCode}` : '';
+  const stage = isStatus(r.stage) ? statusLabel(r.stage) : safeLine(r.stage, 30);
   const marks = [needsInput(r) ? 'needs input' : '', r.attention?.loop && isLive(r) ? 'looping' : ''].filter(Boolean).join(', ');
-  return [r.id, r.ticketId, r.stage, r.status + (marks ? ` (${marks})` : ''), safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit, r.usage ? formatUsage(r.usage) : ''];
+  return [r.id, r.ticketId, stage, r.status + (marks ? ` (${marks})` : ''), safeLine(r.agent, 30), `#${r.attempt}`, isoTime(r.startedAt), exit, r.usage ? formatUsage(r.usage) : ''];
 }
 
 export function json(value: unknown): string {

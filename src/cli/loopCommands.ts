@@ -1,12 +1,9 @@
 /** `autopilot on|off` and `status`: the board's switch and its state at a glance, from a terminal. */
 import { AGENT_NAMES } from '../agents/agent';
 import { AGENTS_LEASE, publishedStatus } from '../agents/manager';
-import { parsePmReport, PM_REPORT_META } from '../agents/pm/report';
+import { ATTENTION_LABELS } from '../loop/attention';
 import { describeAutopilot, readAutopilot, setAutopilot } from '../loop/autopilotState';
-import { summarizeBoardStatus } from '../loop/boardStatus';
-import { runsNeedingInput } from '../domain/runAttention';
-import { dispatchPlan } from '../loop/queue';
-import { waitingForPerson } from '../loop/stageHandling';
+import { readBoardStatus } from '../loop/boardStatus';
 import { cliSettings } from './cliSettings';
 import { usage } from './cliError';
 import { flag, positionals, type Command } from './command';
@@ -42,19 +39,19 @@ export const statusCommand: Command = {
     const lease = board.getLease(AGENTS_LEASE);
     const settings = cliSettings(ctx, board.repoRoot);
     const running = board.isLeaseLive(lease, settings.leaseTimeoutMs());
-    const status = summarizeBoardStatus({
-      statuses: AGENT_NAMES.flatMap((name) => publishedStatus(board, name) ?? []),
-      report: parsePmReport(board.getMeta(PM_REPORT_META)),
-      autopilot: readAutopilot(board),
-      queue: dispatchPlan(board),
-      waitingForReview: waitingForPerson(board, settings.autopilotSettings()).length,
-      needsInput: runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length,
-    });
+    const status = readBoardStatus(
+      board,
+      AGENT_NAMES.flatMap((name) => publishedStatus(board, name) ?? []),
+      undefined,
+      settings.autopilotSettings(),
+    );
     if (flag(ctx.values, 'json')) {
       ctx.print(json({ ...status, runningIn: running ? (lease?.owner ?? null) : null }));
       return;
     }
     const lines = [status.headline, ''];
+    for (const item of status.attention.items) lines.push(`  ${item.ticketId}  ${ATTENTION_LABELS[item.kind].toLowerCase()}: ${safeLine(item.detail, 160)}`);
+    if (status.attention.items.length > 0) lines.push('');
     if (status.agents.length > 0) {
       lines.push(table(status.agents.map((a) => [a.name, a.state, safeLine(a.lastError ? `error: ${a.lastError}` : a.activity, 120)])));
     }

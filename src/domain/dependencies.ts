@@ -7,6 +7,7 @@ import { FactoryError } from './errors';
 import { isTicketId, ticketNumber } from './ids';
 import type { Status } from './status';
 import type { Ticket } from './ticket';
+import { statusLabel } from './vocabulary';
 
 /** More than this many dependencies on one ticket is a mistake, not a plan. */
 export const MAX_DEPENDENCIES = 50;
@@ -128,5 +129,5 @@ function lookupIn(tickets: readonly Ticket[]): TicketLookup {
 }
 
 function statusOf(status: Status | undefined): string {
-  return status ?? 'deleted';
+  return status ? statusLabel(status) : 'deleted';
 }

@@ -6,14 +6,19 @@
 import { isForwardStep, type Status } from './status';
 import { isBlockingBug, type Bug } from './ticket';
 
+/** A person dismissed the finding (false positive, test data, accepted risk): the gate lets it pass. */
+export function isDismissed(bug: Bug): boolean {
+  return bug.dismissed !== undefined;
+}
+
 /** Who files Security findings as bugs. */
 export const SECURITY_AUTHOR = 'Security';
 const LISTED = 3;
 
-/** Open critical/high bugs the Security agent filed, most severe first. */
+/** Open critical/high bugs the Security agent filed, most severe first; a dismissed one is not open. */
 export function openSecurityBlockers(bugs: readonly Bug[]): Bug[] {
   return bugs
-    .filter((b) => b.foundBy === SECURITY_AUTHOR && isBlockingBug(b))
+    .filter((b) => b.foundBy === SECURITY_AUTHOR && isBlockingBug(b) && !isDismissed(b))
     .sort((a, b) => (a.severity === b.severity ? a.createdAt - b.createdAt : a.severity === 'critical' ? -1 : 1));
 }
 

@@ -41,6 +41,8 @@ export interface Run {
   processStart?: string | undefined;
   /** Last progress an agent reported through the CLI, 0..100. */
   reportedProgress?: number | undefined;
+  /** What the agent said with its last progress report ("read the prompt"). */
+  progressNote?: string | undefined;
   note?: string | undefined;
   /** Tokens (and cost) the agent's model calls used, as read from its output; absent when unknown. */
   usage?: TokenUsage | undefined;

@@ -37,25 +37,34 @@ export interface TransitionQuery {
  * enforces it), the Tickets view (drag and drop, "Move to...") and the CLI.
  */
 export function transitionRefusal(q: TransitionQuery): string | undefined {
+  const reason = refusalReason(q, (s) => s);
+  return reason === undefined ? undefined : `${q.from} -> ${q.to}: ${reason}`;
+}
+
+/**
+ * The reason alone, with statuses written by `name` (the editor passes their labels, so a person
+ * reads "a blocked ticket goes back to Ready", not the codes).
+ */
+export function refusalReason(q: TransitionQuery, name: (s: Status) => string): string | undefined {
   const { from, to, by } = q;
-  if (from === to) return `${from} -> ${to}: the ticket is already ${to}`;
+  if (from === to) return `the ticket is already ${name(to)}`;
   if (to === 'BLOCKED') {
-    return isActive(from) || from === 'READY' ? undefined : `${from} -> BLOCKED: only a ready or active ticket can be blocked`;
+    return isActive(from) || from === 'READY' ? undefined : 'only a ready or active ticket can be blocked';
   }
   if (from === 'BLOCKED') {
     if (to === 'READY' || (q.blockedFrom !== undefined && to === q.blockedFrom)) return undefined;
-    return `BLOCKED -> ${to}: a blocked ticket goes back to READY or to ${q.blockedFrom ?? 'the status it was blocked from'}`;
+    return `a blocked ticket goes back to ${name('READY')} or to ${q.blockedFrom ? name(q.blockedFrom) : 'the status it was blocked from'}`;
   }
   if (from === 'DONE') {
-    if (to === 'READY') return by === 'user' ? undefined : 'DONE -> READY: only a user can reopen a finished ticket';
-    return `DONE -> ${to}: a finished ticket can only be reopened to READY`;
+    if (to === 'READY') return by === 'user' ? undefined : 'only a user can reopen a finished ticket';
+    return `a finished ticket can only be reopened to ${name('READY')}`;
   }
   if (from === 'BACKLOG' && to === 'DONE' && by === 'Gatherer') {
     // A gathered TODO whose comment vanished from the code was resolved there, not on the board.
     return undefined;
   }
   if ((from === 'BACKLOG' || from === 'READY') && to === 'DONE') {
-    return `${from} -> DONE: a ticket that was never worked cannot be finished`;
+    return 'a ticket that was never worked cannot be finished';
   }
   if (REVIEW_STATUSES.includes(from) && to === 'IN_DEV') return undefined;
   if (from === 'IN_DEV' && to === 'READY') return undefined;
@@ -64,7 +73,7 @@ export function transitionRefusal(q: TransitionQuery): string | undefined {
   // The pipeline setting may leave stages out: the runner and the agents skip forward over them.
   // People still move one step at a time (or drag a ticket to the stage they mean).
   if (by !== 'user' && isActive(from) && isForwardStep(from, to)) return undefined;
-  return `${from} -> ${to}: not a step of the pipeline`;
+  return 'not a step of the pipeline';
 }
 
 /** True when `to` comes after `from` in the pipeline order (BACKLOG ... DONE). */

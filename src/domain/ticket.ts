@@ -9,6 +9,16 @@ export type TicketSource = (typeof TICKET_SOURCES)[number];
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** Why a person decided a finding needs no fix: the Security gate no longer counts it. */
+export const DISMISS_REASONS = ['false-positive', 'test-data', 'accepted-risk'] as const;
+export type DismissReason = (typeof DISMISS_REASONS)[number];
+
+export interface Dismissal {
+  reason: DismissReason;
+  by: string;
+  at: number;
+}
+
 export interface Worktree {
   path: string;
   branch: string;
@@ -55,6 +65,8 @@ export interface Bug {
   fingerprint?: string | undefined;
   fixed: boolean;
   fixedAt?: number | undefined;
+  /** Set when a person dismissed the finding: it stays on record but blocks nothing. */
+  dismissed?: Dismissal | undefined;
   createdAt: number;
 }
 
@@ -99,4 +111,9 @@ export function validatePriority(priority: unknown): Priority {
 
 export function isBlockingBug(bug: Bug): boolean {
   return !bug.fixed && (bug.severity === 'critical' || bug.severity === 'high');
+}
+
+/** Neither fixed nor dismissed: something still to act on. */
+export function isOpenBug(bug: Bug): boolean {
+  return !bug.fixed && bug.dismissed === undefined;
 }

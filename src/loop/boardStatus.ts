@@ -4,30 +4,29 @@
  * the editor and the CLI say the same thing.
  */
 import type { AgentStatus } from '../agents/manager';
-import { attentionCounts, type PmReport } from '../agents/pm/report';
+import { parsePmReport, PM_REPORT_META, type PmReport } from '../agents/pm/report';
 import { queueSummary, type DispatchPlan } from '../domain/dependencies';
-import { describeAutopilot, type AutopilotState } from './autopilotState';
-import { describeWaiting } from './stageHandling';
+import type { BoardReader } from '../store/api';
+import { attentionHeadline, boardAttention, type Attention } from './attention';
+import { describeAutopilot, readAutopilot, type AutopilotState } from './autopilotState';
+import { dispatchPlan } from './queue';
+import type { StageConfig } from './stageHandling';
 
 export interface BoardStatusInput {
   statuses: readonly AgentStatus[];
   report: PmReport | undefined;
+  attention: Attention;
   autopilot: AutopilotState;
   queue: DispatchPlan;
-  /** Live runs waiting for a person (`run.attention`, see `runsNeedingInput`). */
-  needsInput?: number | undefined;
-  /** Agents of this board whose owner is gone (listed in the Agents view with Stop). */
-  orphans?: number;
-  /** Tickets in a stage only a person can finish (stageHandling.waitingForPerson). */
-  waitingForReview?: number | undefined;
 }
 
 export interface BoardStatus {
   /** The status bar's text (without its icon): what needs a person, else how many agents run. */
   headline: string;
-  /** `error` when an agent is in Error, `warning` when something needs a person. */
+  /** `error` when an agent is in Error or a critical finding is open, `warning` when something else needs a person. */
   level: 'ok' | 'warning' | 'error';
-  attention: { needsInput: number; stalled: number; stuck: number; blockers: number };
+  /** What needs a person (boardAttention): needs input, stalled, orphaned, stuck, blocked, waiting for review... */
+  attention: Attention;
   agents: { name: string; state: string; activity: string; lastError?: string | undefined }[];
   /** Board progress from the PM's last report ("42.9%"). */
   progress?: string | undefined;
@@ -41,26 +40,35 @@ export interface BoardStatus {
 }
 
 export function summarizeBoardStatus(input: BoardStatusInput): BoardStatus {
-  const attention = { needsInput: input.needsInput ?? 0, ...attentionCounts(input.report) };
-  const needs: string[] = [];
-  if (attention.needsInput) needs.push(`${attention.needsInput} needs input`);
-  if (attention.stalled) needs.push(`${attention.stalled} stalled`);
-  if (input.orphans) needs.push(`${input.orphans} orphaned`);
-  if (attention.stuck) needs.push(`${attention.stuck} stuck`);
-  if (attention.blockers) needs.push(`${attention.blockers} blocked`);
-  const waiting = describeWaiting(input.waitingForReview ?? 0);
-  if (waiting !== undefined) needs.push(waiting);
+  const { attention } = input;
+  const needs = attentionHeadline(attention);
   const running = input.statuses.filter((s) => s.state !== 'Stopped').length;
   const errors = input.statuses.some((s) => s.state === 'Error');
   return {
     headline: needs.length > 0 ? needs.join(' · ') : `${running || input.statuses.length} agents`,
-    level: errors ? 'error' : needs.length > 0 ? 'warning' : 'ok',
+    level: errors || attention.level === 'error' ? 'error' : attention.level,
     attention,
     agents: input.statuses.map((s) => ({ name: s.name, state: s.state, activity: s.activity, lastError: s.lastError })),
     progress: input.report?.boardProgress,
     autopilot: input.autopilot,
     autopilotLine: describeAutopilot(input.autopilot),
     queue: queueSummary(input.queue),
-    waitingForReview: input.waitingForReview ?? 0,
+    waitingForReview: attention.counts.review,
   };
+}
+
+/**
+ * Reads everything the status line needs from the board: the editor and the CLI call this. The
+ * editor passes the attention it keeps current; the CLI lets it be read here, from the same board
+ * records (run attention, the PM's report, the stages a person finishes).
+ */
+export function readBoardStatus(reader: BoardReader, statuses: readonly AgentStatus[], attention?: Attention, stages?: StageConfig): BoardStatus {
+  const report = parsePmReport(reader.getMeta(PM_REPORT_META));
+  return summarizeBoardStatus({
+    statuses,
+    report,
+    attention: attention ?? boardAttention(reader, { report, stages }),
+    autopilot: readAutopilot(reader),
+    queue: dispatchPlan(reader),
+  });
 }

@@ -119,6 +119,11 @@ export class Settings {
     return this.number('runs.maxAttempts');
   }
 
+  /** The Tickets view leaves out status groups without tickets. */
+  hideEmptyTicketGroups(): boolean {
+    return this.boolean('tickets.hideEmptyGroups');
+  }
+
   /**
    * `runs.budget`: the schema checks each limit's type and bounds; a key it does not know (a
    * typo like "token") is warned about once and ignored, so it never passes for a limit.

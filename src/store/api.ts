@@ -12,7 +12,7 @@ import type { NewSalvage, Salvage } from '../domain/salvage';
 import type { Actor, Status } from '../domain/status';
 import type { RunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
-import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import type { Bug, DismissReason, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 
 export interface NewTicket {
   title: string;
@@ -203,8 +203,15 @@ export interface BoardTx extends BoardReader {
    * BLOCKED and is stored as the ticket's blocked reason.
    */
   transition(id: string, expectedFrom: Status, to: Status, by: Actor, note?: string): Ticket;
+  /**
+   * A history row that is not a move (an edit, a dismissed finding): its `from` and `to` are the
+   * ticket's current status.
+   */
+  addHistoryNote(ticketId: string, by: Actor, note: string): HistoryEntry;
   addBug(b: NewBug): Bug;
   setBugFixed(bugId: string, fixed: boolean): Bug;
+  /** Records a person's decision that a finding needs no fix; an existing dismissal stays as it was. */
+  dismissBug(bugId: string, reason: DismissReason, by: Actor): Bug;
   updateBugLocation(bugId: string, file: string | undefined, line: number | undefined): Bug;
   createRun(r: NewRun): Run;
   updateRun(id: string, patch: RunPatch): Run;
@@ -212,6 +219,8 @@ export interface BoardTx extends BoardReader {
   setRunUsage(id: string, usage: TokenUsage): Run;
   /** Replaces what a run needs a person for (undefined clears it). */
   setRunAttention(id: string, attention: RunAttention | undefined): Run;
+  /** What a live run's agent reported with `progress`: the percentage, its words, and when. */
+  reportRunProgress(id: string, percent: number, note: string | undefined, at: number): Run;
   addCheckIn(c: NewCheckIn): CheckIn;
   setCheckInResolved(id: string, resolved: boolean): void;
   createConversation(c: NewConversation): Conversation;

@@ -19,8 +19,8 @@ import type { Run, RunStatus } from '../domain/run';
 import type { NewSalvage, Salvage } from '../domain/salvage';
 import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
-import { SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
-import type { Bug, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
+import { DISMISS_REASONS, SEVERITIES, TICKET_SOURCES, TICKET_TYPES, validateDescription, validatePriority, validateTitle } from '../domain/ticket';
+import type { Bug, DismissReason, HistoryEntry, Ticket, Worktree } from '../domain/ticket';
 import { parseRunAttention, type RunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
 import type {
@@ -387,6 +387,16 @@ export class BoardData implements BoardTx {
     return this.requireTicket(t.id);
   }
 
+  addHistoryNote(ticketId: string, by: Actor, note: string): HistoryEntry {
+    const t = this.requireTicket(ticketId);
+    const text = note.trim();
+    if (text.length === 0) throw new FactoryError('invalid-input', `${t.id}: a history note cannot be empty`);
+    const at = this.clock.now();
+    this.addHistory(t.id, t.status, t.status, at, by, text);
+    this.touched.add(t.id);
+    return { ticketId: t.id, from: t.status, to: t.status, at, by, note: text };
+  }
+
   // ---------------------------------------------------------------- bugs
 
   addBug(b: NewBug): Bug {
@@ -417,6 +427,20 @@ export class BoardData implements BoardTx {
     const bug = this.requireBug(bugId);
     if (bug.fixed !== fixed) {
       this.db.run('UPDATE bugs SET fixed = ?, fixed_at = ? WHERE id = ?', [fixed ? 1 : 0, fixed ? this.clock.now() : null, bug.id]);
+      this.touched.add(bug.ticketId);
+    }
+    return this.requireBug(bug.id);
+  }
+
+  dismissBug(bugId: string, reason: DismissReason, by: Actor): Bug {
+    const bug = this.requireBug(bugId);
+    if (bug.dismissed === undefined) {
+      this.db.run('UPDATE bugs SET dismissed_reason = ?, dismissed_by = ?, dismissed_at = ? WHERE id = ?', [
+        oneOf(reason, DISMISS_REASONS, 'dismissal reason'),
+        requiredText(by, 'dismissed by'),
+        this.clock.now(),
+        bug.id,
+      ]);
       this.touched.add(bug.ticketId);
     }
     return this.requireBug(bug.id);
@@ -502,6 +526,20 @@ export class BoardData implements BoardTx {
     const run = this.requireRun(id);
     const value = attention === undefined ? undefined : parseRunAttention(attention);
     this.db.run('UPDATE runs SET attention = ? WHERE id = ?', [value === undefined ? null : JSON.stringify(value), run.id]);
+    this.touched.add(run.ticketId);
+    return this.requireRun(run.id);
+  }
+
+  reportRunProgress(id: string, percent: number, note: string | undefined, at: number): Run {
+    const run = this.requireRun(id);
+    const value = finiteNumber(percent, 'progress');
+    if (value < 0 || value > 100) throw new FactoryError('invalid-input', `progress must be from 0 to 100, not ${value}`);
+    this.db.run('UPDATE runs SET reported_progress = ?, progress_note = ?, last_output_at = ? WHERE id = ?', [
+      value,
+      note?.trim() ? validateDescription(note.trim()) : null,
+      finiteNumber(at, 'progress time'),
+      run.id,
+    ]);
     this.touched.add(run.ticketId);
     return this.requireRun(run.id);
   }

@@ -7,7 +7,7 @@ import type { Salvage, SalvageSummary } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import { parseRunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
-import type { Bug, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import type { Bug, DismissReason, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease, RecordedChange } from './api';
 import type { Row } from './sqlite';
 
@@ -89,6 +89,10 @@ export function toBug(r: Row): Bug {
     fingerprint: optStr(r.fingerprint),
     fixed: num(r.fixed) !== 0,
     fixedAt: optNum(r.fixed_at),
+    // Present only on a dismissed bug, so a bug reads the same as before dismissals existed.
+    ...(r.dismissed_reason === null || r.dismissed_reason === undefined
+      ? {}
+      : { dismissed: { reason: str(r.dismissed_reason) as DismissReason, by: str(r.dismissed_by ?? 'user'), at: num(r.dismissed_at ?? 0) } }),
     createdAt: num(r.created_at),
   };
 }
@@ -112,6 +116,7 @@ export function toRun(r: Row): Run {
     logFile: optStr(r.log_file),
     processStart: optStr(r.process_start),
     reportedProgress: optNum(r.reported_progress),
+    ...(r.progress_note === null || r.progress_note === undefined ? {} : { progressNote: str(r.progress_note) }),
     note: optStr(r.note),
     usage: toUsage(r),
     attention: parseRunAttention(optJson<unknown>(r.attention)),

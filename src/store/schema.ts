@@ -311,7 +311,24 @@ const V9: Migration = {
   statements: [`ALTER TABLE runs ADD COLUMN attention TEXT`],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
+
+/**
+ * The ticket page and attention: a person's dismissal of a finding (why, who, when; the Security
+ * gate lets a dismissed finding pass) and the words of a run's last progress report, which update
+ * the run's line instead of adding a thread message.
+ */
+const V10: Migration = {
+  version: 10,
+  name: 'dismissed findings and progress notes',
+  statements: [
+    `ALTER TABLE bugs ADD COLUMN dismissed_reason TEXT`,
+    `ALTER TABLE bugs ADD COLUMN dismissed_by TEXT`,
+    `ALTER TABLE bugs ADD COLUMN dismissed_at INTEGER`,
+    `ALTER TABLE runs ADD COLUMN progress_note TEXT`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

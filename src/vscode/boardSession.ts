@@ -9,6 +9,7 @@ import { createBoard, openBoard } from '../store/sqlBoard';
 import { ContextKeys } from './constants';
 import { readOnlyBoard } from './trust/readOnlyBoard';
 import { requireTrust } from './trust/restrictedMode';
+import { sentence } from './document/untrustedText';
 import { Disposable } from './util/disposable';
 
 /** What `create` did: made a new board, or found one already there and opened it. */
@@ -74,6 +75,17 @@ export class BoardSession extends Disposable {
   }
 
   /**
+   * Closes the board and opens it again from disk, as a window reload does (the in-host tests
+   * check what a reload shows). Everyone hears the board go and come back.
+   */
+  async reopen(): Promise<Board | undefined> {
+    const board = this._board;
+    await this.setBoard(undefined, 'none');
+    await board?.close();
+    return this.open();
+  }
+
+  /**
    * Creates the board in the repository of the first workspace folder (explicit user action).
    * Where anything of a board is there already, that board is opened instead: the store refuses
    * to create over it, and so does this.
@@ -125,11 +137,11 @@ export class BoardSession extends Disposable {
     for (const warning of warnings) {
       this.shownRepairs.push(warning);
       this.log.error(warning);
-      void vscode.window.showWarningMessage(`Agent Factory: ${warning}`);
+      void vscode.window.showWarningMessage(sentence(warning));
     }
     for (const note of notes) {
       this.log.warn(note);
-      void vscode.window.showInformationMessage(`Agent Factory: ${note}`);
+      void vscode.window.showInformationMessage(sentence(note));
     }
     if (report.restored) await this.markRepairShown(board);
     else this.showOtherRepair(board);
@@ -153,7 +165,7 @@ export class BoardSession extends Disposable {
     const text = `${repairSentence(record.message)} (by another process, ${new Date(record.at).toLocaleString()})`;
     this.shownRepairs.push(text);
     this.log.error(text);
-    void vscode.window.showWarningMessage(`Agent Factory: ${text}`);
+    void vscode.window.showWarningMessage(sentence(text));
   }
 
   private async markRepairShown(board: Board): Promise<void> {

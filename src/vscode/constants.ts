@@ -32,6 +32,7 @@ export const enum Commands {
   ReplyToThread = 'agentFactory.replyToThread',
   ResolveThread = 'agentFactory.resolveThread',
   ReopenThread = 'agentFactory.reopenThread',
+  DismissFinding = 'agentFactory.dismissFinding',
   FocusAgents = 'agentFactory.agents.focus',
   ManageWorkspaceTrust = 'agentFactory.manageWorkspaceTrust',
   ReviewChanges = 'agentFactory.reviewChanges',
@@ -69,6 +70,4 @@ export const STATUS_BAR_ID = 'agentFactory.status';
 export const DOCUMENT_SCHEME = 'agent-factory';
 /** A file as it was at a commit: the left side of Review Changes' diffs. */
 export const BASE_SCHEME = 'agent-factory-base';
-/** A ticket as a resource, so the Tickets view can decorate it (the conflict radar's warning). */
-export const TICKET_RESOURCE_SCHEME = 'agent-factory-ticket';
 export const CONFIG_SECTION = 'agentFactory';

@@ -23,6 +23,7 @@ import { registerConfigureAgent } from './agents/configureAgent';
 import { AgentsTreeProvider } from './agents/agentsView';
 import { AutopilotCommands } from './agents/autopilotCommands';
 import { AgentsStatusBar } from './agents/statusBar';
+import { AttentionModel } from './attention/attentionModel';
 import { BoardSession } from './boardSession';
 import { editorSettings } from './config';
 import { Commands, CONFIG_SECTION, Views } from './constants';
@@ -47,6 +48,11 @@ export interface TestApi {
   autopilot(): Autopilot | undefined;
   statusBarText(): string;
   statusBarTooltip(): string;
+  /** The status bar item's background theme colour id, if any. */
+  statusBarBackground(): string | undefined;
+  attention: AttentionModel;
+  /** What a window reload does to the board: the runs and agents stop, the board closes and opens again. */
+  reloadBoard(): Promise<void>;
   agentsModel: AgentsModel;
   agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
@@ -76,21 +82,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
-  const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: config.leaseTimeoutMs(), clock: systemClock });
-  const model = new AgentsModel((board) => findOrphans(board, orphanContext()), undefined, () => config.leaseTimeoutMs());
-  const statusBar = new AgentsStatusBar(model);
-  const securityDiagnostics = new SecurityDiagnostics();
-  const tickets = registerTicketFeatures({ context, session, log, prompter });
-  context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
-  const agentsTree = new AgentsTreeProvider(model);
-  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
-  context.subscriptions.push(agentsView);
-
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
   // In Restricted Mode neither runs; the API is looked up once the workspace is trusted.
   const git = new VsCodeGitPort(undefined, new SimpleGitPort(), log);
   const gitApi = new GitApiSource(git, log);
   context.subscriptions.push(gitApi);
+  // What needs a person, read once for the status bar, the Tickets view and the ticket pages.
+  const attention = new AttentionModel();
+  context.subscriptions.push(attention);
+  const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: config.leaseTimeoutMs(), clock: systemClock });
+  const model = new AgentsModel(attention, (board) => findOrphans(board, orphanContext()), undefined, () => config.leaseTimeoutMs());
+  const statusBar = new AgentsStatusBar(model);
+  const securityDiagnostics = new SecurityDiagnostics();
+  const tickets = registerTicketFeatures({ context, session, log, prompter, config, git, attention });
+  context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
+  const agentsTree = new AgentsTreeProvider(model);
+  const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
+  context.subscriptions.push(agentsView);
+
   const review = registerReviewFeatures({ session, config, prompter, log });
   context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));
   const worktreeAgent = new WorktreeAgent({ git, settings: () => config.worktreeSettings(), logger: log, radar: new ConflictRadar() });
@@ -170,6 +179,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         });
       }
       securityDiagnostics.setBoard(board);
+      attention.setBoard(board);
       void stopManager().then(() => {
         if (board) startManager(board);
       });
@@ -190,13 +200,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerGuardedCommand(Commands.CreateBoard, log, async () => {
       const { board, created } = await session.create();
       void vscode.window.showInformationMessage(
-        created ? `Agent Factory: board created in ${board.dir}` : `Agent Factory: there already is a board in ${board.dir}; it is open.`,
+        created ? `Board created in ${board.dir}` : `There already is a board in ${board.dir}; it is open.`,
       );
     }),
     vscode.commands.registerCommand(Commands.ShowLog, () => log.show()),
     vscode.commands.registerCommand(Commands.OpenBoardFolder, async () => {
       const board = session.board;
-      if (!board) return void vscode.window.showInformationMessage('Agent Factory: there is no board in this workspace.');
+      if (!board) return void vscode.window.showInformationMessage('There is no board in this workspace.');
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(board.dir));
     }),
   );
@@ -219,6 +229,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       autopilot: () => autopilot.autopilot,
       statusBarText: () => statusBar.text,
       statusBarTooltip: () => statusBar.tooltipText,
+      statusBarBackground: () => statusBar.background,
+      attention,
+      reloadBoard: async () => {
+        // The board going away stops this window's runs (RunFeatures follows the session).
+        await stopManager();
+        await session.reopen();
+      },
       agentsModel: model,
       agentsTree,
       tickets: tickets.testing,

@@ -82,7 +82,7 @@ export const steps = [
       await wb.runCommand('Agent Factory: Heal Stuck Tickets');
       // A toast may already have gone by: read the notification centre, which keeps it.
       await wb.runCommand('Notifications: Show Notifications');
-      const item = wb.page.locator('.notifications-center .notification-list-item').filter({ hasText: 'stuck ticket' });
+      const item = wb.page.locator('.notifications-center .notification-list-item').filter({ hasText: /stuck ticket|can be healed/ });
       await item.first().waitFor({ state: 'visible' });
       note(`notification: "${(await item.first().innerText()).split('\n')[0]}"`);
     },

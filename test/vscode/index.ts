@@ -32,7 +32,9 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({
     ui: 'tdd',
     color: false,
-    timeout: Number(process.env.AGENT_FACTORY_TEST_TIMEOUT_MS ?? 30_000),
+    // A guard against a hang, not a speed limit: on two cores shared with other work a settings
+    // write or a window round trip alone has taken tens of seconds.
+    timeout: Number(process.env.AGENT_FACTORY_TEST_TIMEOUT_MS ?? 90_000),
     ...(process.env.AGENT_FACTORY_TEST_GREP ? { grep: process.env.AGENT_FACTORY_TEST_GREP } : {}),
   });
   const suite = process.env.AGENT_FACTORY_TEST_SUITE ?? 'suite';

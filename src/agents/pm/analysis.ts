@@ -5,7 +5,7 @@
 import { checkInType, formatPercent, type CheckInType, type Findings } from '../../domain/checkin';
 import { isTerminalRun, type Run } from '../../domain/run';
 import type { Status } from '../../domain/status';
-import type { Bug, Ticket } from '../../domain/ticket';
+import { isOpenBug, type Bug, type Ticket } from '../../domain/ticket';
 import { describeOverlap, type Overlap } from '../../radar/overlaps';
 import { formatDuration, MINUTE, type PmSettings } from './settings';
 import type { WorktreeActivity } from './signals';
@@ -56,6 +56,8 @@ export interface TicketSignals {
   worktreeMissing: boolean;
   /** Live tickets changing the same files (the conflict radar). */
   overlaps?: readonly Overlap[] | undefined;
+  /** A person moved it to IN_DEV and works on it by hand (see heldByPerson). */
+  heldByPerson?: boolean | undefined;
   now: number;
 }
 
@@ -67,7 +69,6 @@ export interface Analysis {
 }
 
 export function progressPercent(sig: TicketSignals): number {
-  const [start, span] = STAGE_RANGE[sig.ticket.status] ?? [0, 0];
   let fraction: number;
   const reported = sig.live?.run.reportedProgress;
   if (reported !== undefined) {
@@ -80,6 +81,12 @@ export function progressPercent(sig: TicketSignals): number {
   } else {
     fraction = 0;
   }
+  return pipelinePercent(sig.ticket.status, fraction);
+}
+
+/** How far through the pipeline a ticket is when its current stage is `fraction` (0..1) done. */
+export function pipelinePercent(status: Status, fraction: number): number {
+  const [start, span] = STAGE_RANGE[status] ?? [0, 0];
   const value = start + span * Math.max(0, Math.min(1, fraction));
   return Math.round(value * 10) / 10;
 }
@@ -94,7 +101,7 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
   evidence.push(`In ${ticket.status} for ${formatDuration(inStatus)}`);
 
   for (const bug of sig.bugs) {
-    if (bug.fixed) continue;
+    if (!isOpenBug(bug)) continue;
     const where = bug.file ? ` at ${bug.file}${bug.line ? `:${bug.line}` : ''}` : '';
     const text = `Open ${bug.severity} bug: ${bug.title}${where}`;
     if (bug.severity === 'critical' || bug.severity === 'high') blockers.push(text);
@@ -117,6 +124,8 @@ export function analyzeTicket(sig: TicketSignals, s: PmSettings): Analysis {
   } else if (ticket.status !== 'IN_DEV' && failed.length > 0) {
     const last = failed[failed.length - 1];
     blockers.push(`The ${ticket.status} agent's last run ended ${last.status}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ''} and nothing is working on it`);
+  } else if (ticket.status === 'IN_DEV' && sig.heldByPerson) {
+    evidence.push('Worked by hand: a person moved it to IN_DEV and no agent run has started since');
   } else if (ticket.status === 'IN_DEV') {
     concerns.push('No agent is working on it');
   }

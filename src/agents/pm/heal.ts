@@ -8,6 +8,7 @@
  * the rows as they are then: evidence gathered earlier (before slow git work, or before this
  * process stalled) is never acted on as it was.
  */
+import type { Ticket } from '../../domain/ticket';
 import type { Clock } from '../../domain/clock';
 import { runLiveness, type LivenessContext, type ProcessProbe } from '../../domain/liveness';
 import type { Run } from '../../domain/run';
@@ -27,6 +28,27 @@ export interface HealPlan {
 }
 
 export type HealedTicket = HealPlan;
+
+/** A stuck ticket still inside the grace period, and when it becomes healable. */
+export interface HealWait {
+  ticketId: string;
+  healableAt: number;
+}
+
+/**
+ * A person moved the ticket to IN_DEV themselves, with a note (`move T-4 IN_DEV --note "mine"`,
+ * or a move in the Tickets view), and no run has started since: they work on it by hand, so it is
+ * neither stuck nor healed out from under them.
+ */
+export function heldByPerson(reader: BoardReader, ticket: Ticket): boolean {
+  if (ticket.status !== 'IN_DEV') return false;
+  const move = reader
+    .history(ticket.id)
+    .filter((h) => h.from !== h.to)
+    .at(-1);
+  if (move?.to !== 'IN_DEV' || move.by !== 'user' || !move.note?.trim()) return false;
+  return !reader.listRuns({ ticketId: ticket.id }).some((r) => r.startedAt >= move.at);
+}
 
 /** What judging runs needs besides the rows: the probe, this process's own identity and stalls. */
 export interface JudgeContext extends Omit<LivenessContext, 'now'> {
@@ -77,13 +99,13 @@ export function markRunsLost(tx: BoardTx, now: number, ctx: JudgeContext): { los
 
 /**
  * IN_DEV tickets with no live run for longer than the grace period. `liveTicketIds` holds the
- * tickets that have a run still alive.
+ * tickets that have a run still alive; those still inside the grace period go to `waiting`.
  */
-export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>): HealPlan[] {
+export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>, waiting?: HealWait[]): HealPlan[] {
   const plans: HealPlan[] = [];
   const grace = settings.healGraceMinutes * MINUTE;
   for (const ticket of reader.listTickets({ status: 'IN_DEV' })) {
-    if (liveTicketIds.has(ticket.id)) continue;
+    if (liveTicketIds.has(ticket.id) || heldByPerson(reader, ticket)) continue;
     const runs = reader.listRuns({ ticketId: ticket.id });
     // Idle since it entered IN_DEV or since its last run stopped, whichever is later.
     let idleSince = ticket.statusSince;
@@ -94,7 +116,10 @@ export function planHeals(reader: BoardReader, now: number, settings: PmSettings
       if (!lastRun || r.startedAt > lastRun.startedAt) lastRun = r;
     }
     const idleFor = now - idleSince;
-    if (idleFor <= grace) continue;
+    if (idleFor <= grace) {
+      waiting?.push({ ticketId: ticket.id, healableAt: idleSince + grace + 1 });
+      continue;
+    }
     const why = lastRun && lastRun.startedAt >= ticket.statusSince
       ? `its last run ${lastRun.id} ended ${lastRun.status}${lastRun.exitCode !== undefined ? ` (exit ${lastRun.exitCode})` : ''}`
       : 'no agent run was started for it';
@@ -140,6 +165,8 @@ export interface HealOptions {
 export interface HealOutcome {
   healed: HealedTicket[];
   lost: Run[];
+  /** Stuck tickets inside the grace period, soonest healable first. */
+  waiting: HealWait[];
 }
 
 /**
@@ -153,7 +180,8 @@ export async function healStuckTickets(board: Board, opts: HealOptions): Promise
     const now = opts.clock.now();
     const ctx: JudgeContext = { self: board.ownerId, heartbeatTimeoutMs: opts.settings.heartbeatTimeoutMs, probe: opts.probe, treeAlive };
     const { lost, verdicts } = markRunsLost(tx, now, ctx);
-    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, verdicts.liveTickets));
-    return { healed, lost };
+    const waiting: HealWait[] = [];
+    const healed = applyHeals(tx, planHeals(tx, now, opts.settings, verdicts.liveTickets, waiting));
+    return { healed, lost, waiting: waiting.sort((a, b) => a.healableAt - b.healableAt) };
   });
 }

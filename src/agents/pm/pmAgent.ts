@@ -9,12 +9,12 @@ import { errorMessage } from '../../domain/errors';
 import type { ProcessProbe } from '../../domain/liveness';
 import type { Run } from '../../domain/run';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
-import type { Ticket } from '../../domain/ticket';
+import { isOpenBug, type Ticket } from '../../domain/ticket';
 import { overlapsByTicket } from '../../radar/overlaps';
 import type { BoardReader, BoardTx } from '../../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
-import { applyHeals, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
+import { applyHeals, heldByPerson, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
 import { runsWithLiveTrees, type TreeCheck } from '../../process/liveTrees';
 import { PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
@@ -238,7 +238,7 @@ export class PmAgent implements BackgroundAgent {
 
     const overlaps = overlapsByTicket(tx.listChangedFiles());
     for (const ticket of tx.listTickets({ status: ACTIVE_STATUSES })) {
-      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id)) report.stuck.push(ticket.id);
+      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id) && !heldByPerson(tx, ticket)) report.stuck.push(ticket.id);
       const latest = tx.latestCheckIn(ticket.id);
       if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(ticket.id);
       if (!g.due.has(ticket.id)) continue;
@@ -253,6 +253,7 @@ export class PmAgent implements BackgroundAgent {
           activity: g.activity.get(ticket.id),
           worktreeMissing: g.missingWorktrees.has(ticket.id),
           overlaps: overlaps.get(ticket.id),
+          heldByPerson: heldByPerson(tx, ticket),
           now,
         },
         s,
@@ -330,7 +331,7 @@ export class PmAgent implements BackgroundAgent {
     const cleared: string[] = [];
     for (const ticket of tx.listTickets({ status: 'BLOCKED' })) {
       const bugs = tx.listBugs(ticket.id);
-      const blocking = bugs.filter((b) => !b.fixed && (b.severity === 'critical' || b.severity === 'high'));
+      const blocking = bugs.filter((b) => isOpenBug(b) && (b.severity === 'critical' || b.severity === 'high'));
       const fixedSince = bugs.filter((b) => b.fixed && (b.fixedAt ?? 0) >= ticket.statusSince && (b.severity === 'critical' || b.severity === 'high'));
       const deps = [...(ticket.blockedReason ?? '').matchAll(/\bT-[1-9][0-9]{0,8}\b/g)].map((m) => m[0]).filter((id) => id !== ticket.id);
       const depsDone = deps.length > 0 && deps.every((id) => tx.getTicket(id)?.status === 'DONE');

@@ -38,9 +38,3 @@ export function parsePmReport(raw: string | undefined): PmReport | undefined {
     return undefined;
   }
 }
-
-/** How many things need a human: stalled runs, stuck tickets, open blockers. */
-export function attentionCounts(r: PmReport | undefined): { stalled: number; stuck: number; blockers: number } {
-  if (!r) return { stalled: 0, stuck: 0, blockers: 0 };
-  return { stalled: r.runs.filter((m) => m.stalled || m.overrun).length, stuck: r.stuck.length, blockers: r.blocked.length };
-}

@@ -186,7 +186,8 @@ function applyGone(tx: BoardTx, ticketId: string, finding: Finding, reason: stri
   const thread = tx.findConversation(ticketId, finding.fingerprint);
   if (thread && thread.status !== 'resolved') {
     tx.setConversationStatus(thread.id, 'resolved');
-    tx.addMessage({ conversationId: thread.id, author: SECURITY_AUTHOR, kind: 'system', body: `${reason}; marked fixed.`, metadata: { fingerprint: finding.fingerprint } });
+    const history = finding.kind.startsWith('secret/') ? ' If it was committed, the secret remains in the branch\'s history until that history is rewritten: revoke it.' : '';
+    tx.addMessage({ conversationId: thread.id, author: SECURITY_AUTHOR, kind: 'system', body: `${reason}; marked fixed.${history}`, metadata: { fingerprint: finding.fingerprint } });
   }
   const data = finding.data as Partial<SecurityFindingData> | undefined;
   return { kind: 'fixed', ticketId, rule: finding.kind, severity: data?.severity ?? 'unknown', file: finding.file, line: finding.line, shown: finding.text };

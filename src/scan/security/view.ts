@@ -4,7 +4,7 @@
  * open, on the absolute path of the file in the ticket's worktree.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Severity } from '../../domain/ticket';
+import { isOpenBug, type Severity } from '../../domain/ticket';
 import type { BoardReader } from '../../store/api';
 import { FINGERPRINT_PREFIX, SECURITY_SCANNER, type SecurityFindingData } from './model';
 
@@ -36,11 +36,11 @@ export function securityProblems(board: Pick<BoardReader, 'listFindings' | 'getT
     if (!fsPath) continue;
     let bugs = openBugs.get(f.ticketId);
     if (!bugs) {
-      bugs = new Map(board.listBugs(f.ticketId).filter((b) => !b.fixed && b.fingerprint?.startsWith(FINGERPRINT_PREFIX)).map((b) => [b.fingerprint!, b.id]));
+      bugs = new Map(board.listBugs(f.ticketId).filter((b) => isOpenBug(b) && b.fingerprint?.startsWith(FINGERPRINT_PREFIX)).map((b) => [b.fingerprint!, b.id]));
       openBugs.set(f.ticketId, bugs);
     }
     const bugId = bugs.get(f.fingerprint);
-    // A bug marked fixed by hand is a decision to accept the finding: no squiggle for it.
+    // A bug marked fixed or dismissed by hand is a decision about the finding: no squiggle for it.
     if (!bugId) continue;
     const data = (f.data ?? {}) as Partial<SecurityFindingData>;
     problems.push({

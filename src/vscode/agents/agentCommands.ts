@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
 import { AGENT_NAMES, type AgentName } from '../../agents/agent';
 import type { AgentManager, AgentStatus } from '../../agents/manager';
-import { healStuckTickets, type HealOutcome } from '../../agents/pm/heal';
+import { healStuckTickets, type HealOutcome, type HealWait } from '../../agents/pm/heal';
+import { formatDuration } from '../../domain/duration';
+import { statusLabel } from '../../domain/vocabulary';
+import { plainLabel } from '../document/untrustedText';
+import { localClockTime } from '../util/localTime';
 import { systemClock } from '../../domain/clock';
 import type { ProcessProbe } from '../../domain/liveness';
 import type { Run } from '../../domain/run';
@@ -114,25 +118,48 @@ async function healCommand(deps: AgentCommandDeps): Promise<HealOutcome | undefi
   requireTrust('Heal Stuck Tickets');
   const board = deps.session.board ?? (await deps.session.open());
   if (!board) {
-    void deps.prompter.current.info('Agent Factory: there is no board in this workspace.');
+    void deps.prompter.current.info('There is no board in this workspace.');
     return undefined;
   }
   const outcome = await healStuckTickets(board, { clock: systemClock, settings: deps.config.pmSettings(), probe: deps.probe });
   for (const run of outcome.lost) deps.log.info(`Run ${run.id} of ${run.ticketId} marked lost`);
-  const { healed } = outcome;
+  const prompter = deps.prompter.current;
+  const { healed, waiting } = outcome;
   if (healed.length === 0) {
-    void deps.prompter.current.info(outcome.lost.length ? `No stuck tickets (${outcome.lost.length} lost runs recorded).` : 'No stuck tickets.');
+    void prompter.info(nothingHealed(outcome, systemClock.now()));
     return outcome;
   }
   for (const h of healed) deps.log.info(`Healed ${h.ticketId} -> ${h.to}: ${h.reason}`);
-  const message = `Healed ${healed.length} stuck ticket${healed.length === 1 ? '' : 's'}.`;
-  void deps.prompter.current.info(message, 'Show').then(async (choice) => {
+  const ids = healed.map((h) => h.ticketId);
+  const later = waiting.length > 0 ? ` ${waitingText(waiting, systemClock.now())}` : '';
+  const message = `Healed ${healed.length} stuck ticket${healed.length === 1 ? '' : 's'}: ${ids.join(', ')}.${later}`;
+  if (healed.length === 1) {
+    const open = `Open ${ids[0]}`;
+    void prompter.info(message, open).then(async (choice) => {
+      if (choice === open) await vscode.commands.executeCommand(Commands.OpenTicket, ids[0]);
+    });
+    return outcome;
+  }
+  void prompter.info(message, 'Show').then(async (choice) => {
     if (choice !== 'Show') return;
-    const picked = await deps.prompter.current.quickPick(
-      healed.map((h) => ({ label: h.ticketId, description: `-> ${h.to}`, detail: h.reason })),
-      { placeHolder: 'Healed tickets' },
+    const picked = await prompter.quickPick(
+      healed.map((h) => ({ label: h.ticketId, description: `→ ${statusLabel(h.to)}`, detail: plainLabel(h.reason) })),
+      { placeHolder: 'Open a healed ticket' },
     );
     if (picked) await vscode.commands.executeCommand(Commands.OpenTicket, picked.label);
   });
   return outcome;
+}
+
+/** Nothing was healed: why, and when the tickets that wait become healable. */
+export function nothingHealed(outcome: HealOutcome, now: number): string {
+  const lost = outcome.lost.length > 0 ? ` (${outcome.lost.length} lost run${outcome.lost.length === 1 ? '' : 's'} recorded)` : '';
+  if (outcome.waiting.length === 0) return `No stuck tickets${lost}.`;
+  return `No ticket can be healed yet${lost}. ${waitingText(outcome.waiting, now)}`;
+}
+
+/** "T-7 becomes healable at 14:05 (in 1 min 20 s); ..." : the grace period, ticket by ticket. */
+function waitingText(waiting: readonly HealWait[], now: number): string {
+  const each = waiting.map((w) => `${w.ticketId} at ${localClockTime(w.healableAt, vscode.env.language)} (in ${formatDuration(w.healableAt - now)})`);
+  return `Within the grace period that protects a ticket that is just starting, ${waiting.length === 1 ? 'this one becomes' : 'these become'} healable: ${each.join('; ')}.`;
 }

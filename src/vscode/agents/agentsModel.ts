@@ -4,12 +4,11 @@ import { parsePmReport, PM_REPORT_META, type PmReport } from '../../agents/pm/re
 import { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { Run } from '../../domain/run';
 import { liveLandQueue, type LandQueueEntry } from '../../land/landQueue';
-import { readAutopilot } from '../../loop/autopilotState';
-import { summarizeBoardStatus, type BoardStatus } from '../../loop/boardStatus';
-import { runsNeedingInput } from '../../domain/runAttention';
-import { dispatchPlan } from '../../loop/queue';
-import { waitingForPerson, type StageConfig } from '../../loop/stageHandling';
+import type { Attention } from '../../loop/attention';
+import { readBoardStatus, type BoardStatus } from '../../loop/boardStatus';
+import type { StageConfig } from '../../loop/stageHandling';
 import type { Board } from '../../store/api';
+import type { AttentionModel } from '../attention/attentionModel';
 import { Disposable } from '../util/disposable';
 
 /**
@@ -30,18 +29,23 @@ export class AgentsModel extends Disposable {
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
   /** The stages and their agents, for the "waiting for review" count; none until the window sets it. */
-  stages: StageConfig | undefined;
+  set stages(stages: StageConfig | undefined) {
+    this.attentionModel.setStages(stages);
+  }
 
   /**
+   * @param attentionModel what needs a person on the board (one list for the status bar and the views)
    * @param findOrphans looks up this board's orphaned agents (an async look at the process table)
    */
   constructor(
+    private readonly attentionModel: AttentionModel,
     private readonly findOrphans: (board: Board) => Promise<Run[]> = async () => [],
     private readonly coalesceMs = 250,
     /** When a land whose process stopped heartbeating no longer counts (`board.leaseTimeoutSeconds`). */
     private readonly leaseTimeoutMs: () => number = () => 30_000,
   ) {
     super();
+    this._register(attentionModel.onDidChange(() => this.scheduleRefresh()));
   }
 
   bind(board: Board | undefined, manager: AgentManager | undefined): void {
@@ -49,6 +53,7 @@ export class AgentsModel extends Disposable {
     this.board = board;
     this.manager = manager;
     this.orphanRuns = [];
+    this.attentionModel.setOrphans(0);
     if (board) {
       this.bindings.add(
         board.onDidChange(() => {
@@ -83,7 +88,10 @@ export class AgentsModel extends Disposable {
         if (this.board !== board) return;
         const changed = found.map((r) => r.id).join() !== this.orphanRuns.map((r) => r.id).join();
         this.orphanRuns = found;
-        if (changed) this.scheduleRefresh();
+        if (changed) {
+          this.attentionModel.setOrphans(found.length);
+          this.scheduleRefresh();
+        }
       })
       .catch(() => undefined)
       .finally(() => {
@@ -121,8 +129,11 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    const needsInput = runsNeedingInput(board.listRuns({ status: ['queued', 'running'] })).length;
-    return summarizeBoardStatus({ statuses: this.statuses(), report: this.pmReport(), autopilot: readAutopilot(board), queue: dispatchPlan(board), orphans: this.orphanRuns.length, waitingForReview: this.stages ? waitingForPerson(board, this.stages).length : 0, needsInput });
+    return readBoardStatus(board, this.statuses(), this.attentionModel.current);
+  }
+
+  attention(): Attention {
+    return this.attentionModel.current;
   }
 
   /** The board's land queue: the land in progress, then those waiting, in order. */

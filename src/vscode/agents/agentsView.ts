@@ -4,10 +4,13 @@ import { formatDuration } from '../../agents/pm/settings';
 import type { Run } from '../../domain/run';
 import { describeLandQueue, type LandQueueEntry } from '../../land/landQueue';
 import { needsInput } from '../../domain/runAttention';
+import { isStatus } from '../../domain/status';
 import { formatUsage } from '../../domain/usage';
+import { statusLabel } from '../../domain/vocabulary';
 import { ticketUsage } from '../../runner/budget';
 import { oneLine } from '../document/untrustedText';
 import { Commands } from '../constants';
+import { localClockTime } from '../util/localTime';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { WorktreeReportEntry } from '../../agents/worktreeAgent';
 import type { AgentsModel } from './agentsModel';
@@ -34,7 +37,7 @@ const STATE_ICON: Record<AgentStatus['state'], vscode.ThemeIcon> = {
 };
 
 function time(ms: number | undefined): string {
-  return ms === undefined ? 'never' : new Date(ms).toLocaleTimeString();
+  return ms === undefined ? 'never' : localClockTime(ms, vscode.env.language);
 }
 
 /** The Agents view: the four background agents, then live runs and worktrees. */
@@ -156,15 +159,18 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
 
   private runItem(run: Run, position: number | undefined): vscode.TreeItem {
     const mark = this.model.pmReport()?.runs.find((m) => m.runId === run.id);
-    const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
+    const asks = this.model.attention().items.find((i) => i.kind === 'needsInput' && i.runId === run.id);
+    const stage = isStatus(run.stage) ? statusLabel(run.stage) : oneLine(run.stage);
+    const item = new vscode.TreeItem(`${run.ticketId} · ${stage}`);
     item.id = `run:${run.id}`;
-    const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), run.agent];
-    const waiting = needsInput(run);
+    const parts = [run.status === 'queued' ? `queued #${position ?? '?'}` : formatDuration(this.now() - run.startedAt), oneLine(run.agent)];
+    const waiting = needsInput(run) || asks !== undefined;
     const looping = run.attention?.loop !== undefined;
     if (waiting) parts.push('needs input');
     if (looping) parts.push('looping');
     else if (mark?.overrun) parts.push('overrun');
     else if (mark?.stalled) parts.push('stalled');
+    if (run.reportedProgress !== undefined) parts.push(`${Math.round(run.reportedProgress)}%${run.progressNote ? `: ${oneLine(run.progressNote).slice(0, 60)}` : ''}`);
     item.description = parts.join(' · ');
     item.iconPath = waiting
       ? new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('list.warningForeground'))
@@ -172,7 +178,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
         : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
     item.contextValue = waiting ? `run.${run.status}.needsInput` : `run.${run.status}`;
-    const lines = [`${run.id}: ${run.agent} on ${run.ticketId} (${run.stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`];
+    const lines = [`${run.id}: ${oneLine(run.agent)} on ${run.ticketId} (${stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`];
     lines.push(run.usage ? `Tokens: ${formatUsage(run.usage)}` : 'Tokens: none reported yet');
     const ticketTotal = ticketUsage(this.model.runsOfTicket(run.ticketId).map((r) => r.usage));
     if (ticketTotal) lines.push(`Ticket so far: ${formatUsage(ticketTotal)}`);
@@ -195,7 +201,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
   }
 
   private orphanItem(run: Run): vscode.TreeItem {
-    const item = new vscode.TreeItem(`${run.ticketId} · ${run.stage}`);
+    const item = new vscode.TreeItem(`${run.ticketId} · ${isStatus(run.stage) ? statusLabel(run.stage) : oneLine(run.stage)}`);
     item.id = `orphan:${run.id}`;
     item.description = [`pid ${run.pid ?? '?'}`, formatDuration(this.now() - run.startedAt), run.agent].join(' · ');
     item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));

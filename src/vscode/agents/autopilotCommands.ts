@@ -42,7 +42,7 @@ export class AutopilotCommands extends Disposable {
     requireTrust(on ? 'Start Autopilot' : 'Pause Autopilot');
     const board = this.deps.session.board;
     if (!board) {
-      void this.deps.prompter.current.warning('Agent Factory: no board is open in this window. Create one from the Tickets view first.', {});
+      void this.deps.prompter.current.warning('No board is open in this window. Create one from the Tickets view first.', {});
       return undefined;
     }
     const state = await board.write((tx) => setAutopilot(tx, on, 'user', systemClock.now()));

@@ -11,7 +11,7 @@ import { installedProfiles, type InstalledProfile } from '../../runner/profiles/
 import { isProfileName, type ProfileName } from '../../runner/profiles/profile';
 import { builtInProfile } from '../../runner/profiles/profiles';
 import { Commands, CONFIG_SECTION } from '../constants';
-import { statusLabel } from '../tickets/statusLabels';
+import { statusLabel } from '../../domain/vocabulary';
 import type { PrompterHolder } from '../ui/prompter';
 import { registerGuardedCommand } from '../util/guardedCommand';
 
@@ -53,7 +53,7 @@ async function configureAgent(deps: ConfigureAgentDeps, arg: unknown): Promise<C
   const settings = vscode.workspace.getConfiguration(CONFIG_SECTION);
   const stage = STAGES.find((s) => s === given.stage || STAGE_SETTING_NAMES[s] === given.stage) ?? (given.stage === undefined ? await pickStage(deps, settings) : undefined);
   if (stage === undefined) {
-    if (given.stage !== undefined) void prompter.warning(`Agent Factory: ${JSON.stringify(given.stage).slice(0, 40)} is not a stage that runs an agent (dev, qa, ux, security or pm).`, {});
+    if (given.stage !== undefined) void prompter.warning(`${JSON.stringify(given.stage).slice(0, 40)} is not a stage that runs an agent (dev, qa, ux, security or pm).`, {});
     return undefined;
   }
   const name = STAGE_SETTING_NAMES[stage] ?? '';
@@ -63,7 +63,7 @@ async function configureAgent(deps: ConfigureAgentDeps, arg: unknown): Promise<C
   let profile: ProfileName | undefined;
   if (given.profile !== undefined) {
     if (!isProfileName(given.profile)) {
-      void prompter.warning(`Agent Factory: there is no agent profile ${JSON.stringify(given.profile)}.`, {});
+      void prompter.warning(`There is no agent profile ${JSON.stringify(given.profile)}.`, {});
       return undefined;
     }
     profile = given.profile;
@@ -93,15 +93,15 @@ async function configureAgent(deps: ConfigureAgentDeps, arg: unknown): Promise<C
   if (!chosen) {
     const command = settings.get<unknown>(`agents.${name}.command`);
     if (command === null || command === undefined) {
-      void prompter.info(`Agent Factory: the ${statusLabel(stage)} stage runs ${CONFIG_SECTION}.agents.${name}.command, which is empty: Start opens a terminal in the ticket's worktree.`);
+      void prompter.info(`The ${statusLabel(stage)} stage runs ${CONFIG_SECTION}.agents.${name}.command, which is empty: Start opens a terminal in the ticket's worktree.`);
     } else {
-      void prompter.info(`Agent Factory: the ${statusLabel(stage)} stage runs ${CONFIG_SECTION}.agents.${name}.command.`);
+      void prompter.info(`The ${statusLabel(stage)} stage runs ${CONFIG_SECTION}.agents.${name}.command.`);
     }
   } else if (!found) {
-    void prompter.warning(`Agent Factory: the ${statusLabel(stage)} stage runs ${chosen.label}, but "${chosen.program}" is not on the PATH. Install it: ${chosen.install}`, {});
+    void prompter.warning(`The ${statusLabel(stage)} stage runs ${chosen.label}, but "${chosen.program}" is not on the PATH. Install it: ${chosen.install}`, {});
   } else {
     const version = installed.find((i) => i.profile.name === profile)?.version;
-    void prompter.info(`Agent Factory: the ${statusLabel(stage)} stage runs ${chosen.label}${version ? ` (${version})` : ''}.`);
+    void prompter.info(`The ${statusLabel(stage)} stage runs ${chosen.label}${version ? ` (${version})` : ''}.`);
   }
   return { stage, profile, model, found };
 }

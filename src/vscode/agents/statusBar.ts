@@ -1,12 +1,20 @@
 import * as vscode from 'vscode';
+import { isTicketId } from '../../domain/ids';
+import { ATTENTION_KINDS, ATTENTION_LABELS, type Attention } from '../../loop/attention';
+import type { BoardStatus } from '../../loop/boardStatus';
 import { Commands, STATUS_BAR_ID } from '../constants';
+import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import type { AgentsModel } from './agentsModel';
 
+/** Tickets listed per kind in the tooltip before "and N more". */
+const LISTED = 8;
+
 /**
- * Agents' health at a glance: "$(pulse) 4 agents", or what needs a human ("1 stalled · 2
- * stuck"), with a warning background then, and an error background when an agent is in Error.
+ * Agents' health at a glance: "$(pulse) 4 agents", or what needs a person ("1 critical finding ·
+ * 2 stalled"), with a warning background then, and an error background for a critical finding or
+ * an agent in Error. The tooltip names the tickets, each a link that opens it.
  */
 export class AgentsStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 10));
@@ -24,29 +32,31 @@ export class AgentsStatusBar extends Disposable {
     return this.item.text;
   }
 
+  private backgroundId: string | undefined;
+
+  /** The theme colour id of the background, or undefined for none (tests read it). */
+  get background(): string | undefined {
+    return this.backgroundId;
+  }
+
   render(): void {
     const status = this.model.boardStatus();
     if (!status) {
       this.item.text = '$(pulse) Agent Factory';
-      this.item.tooltip = 'Agent Factory: no board in this workspace';
-      this.item.backgroundColor = undefined;
+      this.item.tooltip = 'No board in this workspace';
+      this.setBackground(undefined);
       return;
     }
-    this.item.text = `$(pulse) ${status.headline}`;
-    this.item.backgroundColor =
-      status.level === 'error'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : status.level === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
-    const md = untrustedMarkdown();
-    md.appendMarkdown('**Agent Factory**\n\n');
-    for (const a of status.agents) md.appendMarkdown(`- ${escapeMarkdown(a.name)}: ${escapeMarkdown(a.state)} — ${escapeMarkdown(a.activity)}\n`);
-    if (status.progress !== undefined) md.appendMarkdown(`\nBoard progress: ${escapeMarkdown(status.progress)}`);
-    md.appendMarkdown(`\n\n${escapeMarkdown(status.autopilotLine)}  \n${escapeMarkdown(status.queue)}`);
-    if (this.model.note) md.appendMarkdown(`\n\n${escapeMarkdown(this.model.note)}`);
-    this.item.tooltip = md;
+    const icon = status.level === 'error' ? '$(error)' : status.level === 'warning' ? '$(warning)' : '$(pulse)';
+    this.item.text = `${icon} ${status.headline}`;
+    this.setBackground(status.level === 'error' ? 'statusBarItem.errorBackground' : status.level === 'warning' ? 'statusBarItem.warningBackground' : undefined);
+    this.item.tooltip = tooltip(status, this.model.note);
     this.item.accessibilityInformation = { label: `Agent Factory: ${status.headline}` };
+  }
+
+  private setBackground(id: string | undefined): void {
+    this.backgroundId = id;
+    this.item.backgroundColor = id === undefined ? undefined : new vscode.ThemeColor(id);
   }
 
   /** The tooltip as plain text (for tests and the accessibility of the item). */
@@ -54,4 +64,37 @@ export class AgentsStatusBar extends Disposable {
     const tooltip = this.item.tooltip;
     return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
   }
+}
+
+function tooltip(status: BoardStatus, note: string | undefined): vscode.MarkdownString {
+  // Trusted for one command only, Open Ticket, whose links carry validated ticket ids; every
+  // piece of ticket or agent text is escaped.
+  const md = untrustedMarkdown();
+  md.isTrusted = { enabledCommands: [Commands.OpenTicket] };
+  md.appendMarkdown('**Agent Factory**\n\n');
+  appendAttention(md, status.attention);
+  for (const a of status.agents) md.appendMarkdown(`- ${escapeMarkdown(a.name)}: ${escapeMarkdown(a.state)} — ${escapeMarkdown(a.activity)}\n`);
+  if (status.progress !== undefined) md.appendMarkdown(`\nBoard progress: ${escapeMarkdown(status.progress)}`);
+  md.appendMarkdown(`\n\n${escapeMarkdown(status.autopilotLine)}  \n${escapeMarkdown(status.queue)}`);
+  if (note) md.appendMarkdown(`\n\n${escapeMarkdown(note)}`);
+  return md;
+}
+
+function appendAttention(md: vscode.MarkdownString, attention: Attention): void {
+  for (const kind of ATTENTION_KINDS) {
+    const items = attention.items.filter((i) => i.kind === kind);
+    if (items.length === 0) continue;
+    md.appendMarkdown(`**${escapeMarkdown(ATTENTION_LABELS[kind])}**\n\n`);
+    for (const item of items.slice(0, LISTED)) md.appendMarkdown(`- ${ticketLink(item.ticketId)}: ${escapeMarkdown(oneLine(item.detail).slice(0, 160))}\n`);
+    if (items.length > LISTED) md.appendMarkdown(`- and ${items.length - LISTED} more\n`);
+    md.appendMarkdown('\n');
+  }
+}
+
+/** A link that opens the ticket; anything that is not a ticket id stays text. */
+export function ticketLink(ticketId: string): string {
+  if (!isTicketId(ticketId)) return escapeMarkdown(ticketId);
+  const args = encodeURIComponent(JSON.stringify([ticketId]));
+  // A validated id (T- and digits) needs no escape, and reads as itself.
+  return `[${ticketId}](command:${Commands.OpenTicket}?${args})`;
 }

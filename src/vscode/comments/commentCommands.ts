@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
 import { ENTITY_ID_PATTERN } from '../../domain/ids';
 import { errorMessage } from '../../domain/errors';
+import { findingBugOf, isOpenFinding } from '../../loop/dismissFinding';
+import type { Board } from '../../store/api';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
 import type { TicketCommentController } from './ticketCommentController';
@@ -11,10 +13,10 @@ import type { TicketCommentController } from './ticketCommentController';
  * actions matched by the thread's contextValue). Resolve and Reopen also take a conversation id,
  * so other commands and tests can call them.
  */
-export function registerCommentCommands(comments: TicketCommentController, prompter: PrompterHolder, log: Logger): vscode.Disposable {
+export function registerCommentCommands(comments: TicketCommentController, prompter: PrompterHolder, log: Logger, getBoard: () => Board | undefined): vscode.Disposable {
   const fail = (what: string, err: unknown) => {
     log.warn(`${what}: ${errorMessage(err)}`);
-    void prompter.current.warning(`Agent Factory: ${what}: ${errorMessage(err)}`, {});
+    void prompter.current.warning(`${what}: ${errorMessage(err)}`, {});
     return undefined;
   };
   const conversationId = (arg: unknown): string | undefined => {
@@ -27,10 +29,21 @@ export function registerCommentCommands(comments: TicketCommentController, promp
     if (id === undefined) return fail(resolved ? 'Could not resolve the thread' : 'Could not reopen the thread', 'it is not an Agent Factory conversation');
     try {
       await comments.setResolved(id, resolved);
+      if (resolved) remindOpenFinding(id);
       return id;
     } catch (err) {
       return fail(resolved ? 'Could not resolve the thread' : 'Could not reopen the thread', err);
     }
+  };
+  /** Resolving a finding's thread is not a decision about the finding: say what is. */
+  const remindOpenFinding = (conversationId: string): void => {
+    const board = getBoard();
+    const conversation = board?.getConversation(conversationId);
+    const bug = board && conversation ? findingBugOf(board, conversation) : undefined;
+    if (!bug || !isOpenFinding(bug)) return;
+    void prompter.current.info('The thread is resolved, but the finding stays open (and blocks the Security gate) until the code changes or it is dismissed.', 'Dismiss Finding').then((choice) => {
+      if (choice === 'Dismiss Finding') void vscode.commands.executeCommand(Commands.DismissFinding, { ticketId: bug.ticketId, bugId: bug.id });
+    });
   };
   return vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.ReplyToThread, async (reply: vscode.CommentReply) => {

@@ -2,22 +2,22 @@
  * Where a conversation's comment thread goes. Pure (node:path only), so tested in plain node.
  *
  * A conversation about a line of code (a security finding: `file` + `line`) goes on that file in
- * the ticket's worktree; every other conversation goes on the ticket document at its Check-ins
- * line. The file comes from the store, which agents write, so a path that leaves the worktree is
- * not followed: that thread falls back to the ticket document.
+ * the ticket's worktree; every other conversation goes on the ticket page, on its own line of the
+ * Conversations section (see conversationLines). The file comes from the store, which agents
+ * write, so a path that leaves the worktree is not followed: that thread falls back to the page.
  */
 import * as path from 'node:path';
 import type { Conversation } from '../../domain/conversation';
 import type { Ticket } from '../../domain/ticket';
-import { CHECK_INS_LINE } from '../document/renderTicket';
 
 export type ThreadPlacement =
   | { kind: 'document'; ticketId: string; line: number }
   | { kind: 'file'; fsPath: string; line: number };
 
-export function placeConversation(conversation: Conversation, ticket: Ticket | undefined): ThreadPlacement {
+/** `pageLine`: the conversation's line on the ticket page. */
+export function placeConversation(conversation: Conversation, ticket: Ticket | undefined, pageLine: number): ThreadPlacement {
   const fsPath = conversation.file ? fileInWorktree(ticket?.worktree?.path, conversation.file) : undefined;
-  if (fsPath === undefined) return { kind: 'document', ticketId: conversation.ticketId, line: CHECK_INS_LINE };
+  if (fsPath === undefined) return { kind: 'document', ticketId: conversation.ticketId, line: pageLine };
   const line = conversation.line !== undefined && Number.isInteger(conversation.line) && conversation.line > 0 ? conversation.line - 1 : 0;
   return { kind: 'file', fsPath, line };
 }

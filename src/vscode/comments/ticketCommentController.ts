@@ -3,9 +3,10 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
 import type { Conversation } from '../../domain/conversation';
 import { FactoryError } from '../../domain/errors';
+import { findingBugOf, isOpenFinding } from '../../loop/dismissFinding';
 import { messageAgent } from '../../loop/inbox';
 import type { Board } from '../../store/api';
-import { CHECK_INS_LINE } from '../document/renderTicket';
+import { conversationLines, CONVERSATIONS_LINE } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
@@ -22,12 +23,15 @@ interface ThreadEntry {
   /** Message ids in order: comments are rebuilt only when this changes. */
   messagesKey: string;
   status: Conversation['status'];
+  /** A Security finding that can still be dismissed. */
+  finding: boolean;
   label: string;
 }
 
 /**
- * Every conversation of the board as a comment thread: on the ticket document's Check-ins line,
- * or on the file and line of the ticket's worktree that a security finding names.
+ * Every conversation of the board as a comment thread: on its own line of the ticket page's
+ * Conversations section, or on the file and line of the ticket's worktree that a security
+ * finding names.
  *
  * Threads are built from the store when a board opens and patched in place on each store change:
  * a thread is created once per conversation id, and its `comments` get a new array only when the
@@ -88,13 +92,25 @@ export class TicketCommentController extends Disposable {
       ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId }))
       : board.listConversations();
     conversations.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const byTicket = new Map<string, Conversation[]>();
+    for (const c of conversations) {
+      const list = byTicket.get(c.ticketId);
+      if (list) list.push(c);
+      else byTicket.set(c.ticketId, [c]);
+    }
+    const pageLines = new Map<string, Map<string, number>>();
+    const pageLine = (c: Conversation): number => {
+      let lines = pageLines.get(c.ticketId);
+      if (!lines) pageLines.set(c.ticketId, (lines = conversationLines(byTicket.get(c.ticketId) ?? [])));
+      return lines.get(c.id) ?? CONVERSATIONS_LINE;
+    };
     const seen = new Set<string>();
     for (const conversation of conversations) {
       const ticket = board.getTicket(conversation.ticketId);
       if (!ticket) continue;
       seen.add(conversation.id);
       try {
-        this.upsert(board, conversation, placeConversation(conversation, ticket));
+        this.upsert(board, conversation, placeConversation(conversation, ticket, pageLine(conversation)));
       } catch (err) {
         this.log.error(`Could not show the thread of conversation ${conversation.id} on ${conversation.ticketId}: ${String(err)}`);
       }
@@ -110,6 +126,7 @@ export class TicketCommentController extends Disposable {
     const messages = board.listMessages(conversation.id);
     const messagesKey = messages.map((m) => m.id).join(',');
     const label = oneLine(conversation.title) || conversation.type;
+    const finding = isOpenFinding(findingBugOf(board, conversation));
     let entry = this.entries.get(conversation.id);
     if (entry && placementKey(entry.placement) !== placementKey(placement)) {
       if (entry.placement.kind === placement.kind && placementUri(entry.placement).toString() === placementUri(placement).toString()) {
@@ -125,18 +142,19 @@ export class TicketCommentController extends Disposable {
       const thread = this.controller.createCommentThread(placementUri(placement), lineRange(placement.line), messages.map((m) => new MessageComment(m)));
       thread.canReply = vscode.workspace.isTrusted;
       thread.label = label;
-      applyStatus(thread, conversation.status);
+      applyStatus(thread, conversation.status, finding);
       thread.collapsibleState = conversation.status === 'resolved' ? vscode.CommentThreadCollapsibleState.Collapsed : vscode.CommentThreadCollapsibleState.Expanded;
-      this.entries.set(conversation.id, { conversationId: conversation.id, ticketId: conversation.ticketId, thread, placement, messagesKey, status: conversation.status, label });
+      this.entries.set(conversation.id, { conversationId: conversation.id, ticketId: conversation.ticketId, thread, placement, messagesKey, status: conversation.status, finding, label });
       return;
     }
     if (entry.messagesKey !== messagesKey) {
       entry.thread.comments = messages.map((m) => new MessageComment(m));
       entry.messagesKey = messagesKey;
     }
-    if (entry.status !== conversation.status) {
-      applyStatus(entry.thread, conversation.status);
+    if (entry.status !== conversation.status || entry.finding !== finding) {
+      applyStatus(entry.thread, conversation.status, finding);
       entry.status = conversation.status;
+      entry.finding = finding;
     }
     if (entry.label !== label) {
       entry.thread.label = label;
@@ -210,12 +228,14 @@ export class TicketCommentController extends Disposable {
   private commentingRanges(uri: vscode.Uri): vscode.Range[] {
     // Restricted Mode shows conversations but takes no replies (the board is read-only there).
     if (!this.board || !vscode.workspace.isTrusted) return [];
-    if (ticketIdOfDocument(uri) !== undefined) return [lineRange(CHECK_INS_LINE)];
+    const key = uri.toString();
+    const threadLines = [...this.entries.values()].filter((e) => placementUri(e.placement).toString() === key).map((e) => lineRange(e.placement.line));
+    // On the page: the Conversations heading starts a new conversation; each thread's line takes replies.
+    if (ticketIdOfDocument(uri) !== undefined) return [lineRange(CONVERSATIONS_LINE), ...threadLines];
     if (uri.scheme !== 'file') return [];
     // On a file, only lines that already carry a thread: the reply box shows there, and the
     // editor gutter is not filled with "+" on every line of every file.
-    const key = uri.toString();
-    return [...this.entries.values()].filter((e) => e.placement.kind === 'file' && placementUri(e.placement).toString() === key).map((e) => lineRange(e.placement.line));
+    return threadLines;
   }
 
   private newThreadTarget(board: Board, thread: vscode.CommentThread): { ticketId: string; at: { file?: string; line?: number } } | undefined {
@@ -250,11 +270,12 @@ export class TicketCommentController extends Disposable {
   }
 }
 
-function applyStatus(thread: vscode.CommentThread, status: Conversation['status']): void {
+function applyStatus(thread: vscode.CommentThread, status: Conversation['status'], finding: boolean): void {
   const resolved = status === 'resolved';
   thread.state = resolved ? vscode.CommentThreadState.Resolved : vscode.CommentThreadState.Unresolved;
-  // Matched by package.json's `commentThread =~ /open/` and `/resolved/` for Resolve and Reopen.
-  thread.contextValue = resolved ? 'resolved' : 'open';
+  // Matched by package.json's `commentThread =~ /open/` and `/resolved/` for Resolve and Reopen,
+  // and `/finding/` for Dismiss Finding.
+  thread.contextValue = `${resolved ? 'resolved' : 'open'}${finding ? '.finding' : ''}`;
 }
 
 function placementUri(p: ThreadPlacement): vscode.Uri {

@@ -15,14 +15,13 @@ import { readTicketChanges, recordTicketChanges, type TicketChanges } from '../.
 import type { Settings } from '../../settings/settings';
 import type { Board } from '../../store/api';
 import type { BoardSession } from '../boardSession';
-import { BASE_SCHEME, Commands, DOCUMENT_SCHEME } from '../constants';
+import { BASE_SCHEME, Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
 import { requireTrust } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
 import { reportedCommand } from '../util/reportedCommand';
 import { ticketArgument } from '../util/ticketArgument';
 import { BaseContentProvider, baseUri } from './baseContent';
-import { ChangesLinkProvider } from './changesLinks';
 import { ReviewCommentController } from './reviewCommentController';
 
 export interface ReviewFeatureDeps {
@@ -41,7 +40,6 @@ export interface OpenedReview {
 /** What the in-host tests reach through the extension's test API. */
 export interface ReviewTesting {
   readonly comments: ReviewCommentController;
-  readonly links: ChangesLinkProvider;
 }
 
 export class ReviewFeatures extends Disposable {
@@ -51,9 +49,7 @@ export class ReviewFeatures extends Disposable {
     super();
     const board = (): Board | undefined => deps.session.board;
     const comments = this._register(new ReviewCommentController(board));
-    const links = new ChangesLinkProvider(board);
     this._register(vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider(board, deps.log)));
-    this._register(vscode.languages.registerDocumentLinkProvider({ scheme: DOCUMENT_SCHEME }, links));
     const guarded = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) => reportedCommand(name, deps, fn);
     this._register(
       vscode.Disposable.from(
@@ -64,7 +60,7 @@ export class ReviewFeatures extends Disposable {
         vscode.commands.registerCommand(Commands.ApproveTicket, guarded('Approve', (arg: unknown) => this.approve(arg))),
       ),
     );
-    this.testing = { comments, links };
+    this.testing = { comments };
   }
 
   private requireBoard(): Board {

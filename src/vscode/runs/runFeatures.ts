@@ -11,6 +11,7 @@ import { isTicketId } from '../../domain/ids';
 import { isLive, type Run } from '../../domain/run';
 import { verdictCommands } from '../../domain/pipeline';
 import { isActive, isStatus } from '../../domain/status';
+import { statusLabel } from '../../domain/vocabulary';
 import type { Ticket } from '../../domain/ticket';
 import type { GitPort } from '../../git/port';
 import { createRunRuntime } from '../../host/runRuntime';
@@ -20,7 +21,7 @@ import type { Board } from '../../store/api';
 import type { BoardSession } from '../boardSession';
 import type { Settings } from '../../settings/settings';
 import { Commands, CONFIG_SECTION } from '../constants';
-import { oneLine } from '../document/untrustedText';
+import { oneLine, plainLabel, sentence } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { restrictedModeError } from '../trust/restrictedMode';
 import { Disposable } from '../util/disposable';
@@ -177,14 +178,14 @@ export class RunFeatures extends Disposable {
   private async startTicketCommand(arg: unknown): Promise<StartedRun | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning(`Agent Factory: ${restrictedModeError('Start Ticket').message}`, {});
+      void prompter.warning(restrictedModeError('Start Ticket').message, {});
       return undefined;
     }
     await this.switching;
     const board = this.deps.session.board;
     const runner = this.runner;
     if (!board || !runner) {
-      void prompter.warning('Agent Factory: no board is open in this window. Create one from the Tickets view first.', {});
+      void prompter.warning('No board is open in this window. Create one from the Tickets view first.', {});
       return undefined;
     }
     const ticket = await this.ticketToStart(board, arg);
@@ -203,7 +204,7 @@ export class RunFeatures extends Disposable {
     } catch (err) {
       const message = err instanceof FactoryError ? err.message : `could not start ${ticket.id}: ${errorMessage(err)}`;
       this.deps.log.warn(`Start Ticket: ${message}`);
-      void prompter.warning(`Agent Factory: ${message}`, {});
+      void prompter.warning(sentence(message), {});
       return undefined;
     }
   }
@@ -213,7 +214,7 @@ export class RunFeatures extends Disposable {
     const id = idFrom(arg, 'ticketId');
     if (id !== undefined) {
       const ticket = isTicketId(id) ? board.getTicket(id) : undefined;
-      if (!ticket) void prompter.warning(`Agent Factory: there is no ticket ${oneLine(id).slice(0, 40)} on this board.`, {});
+      if (!ticket) void prompter.warning(`There is no ticket ${plainLabel(id).slice(0, 40)} on this board.`, {});
       return ticket;
     }
     const live = new Set(board.listRuns({ status: ['queued', 'running'] }).map((r) => r.ticketId));
@@ -221,9 +222,9 @@ export class RunFeatures extends Disposable {
       .listTickets()
       .filter((t) => (t.status === 'READY' || isActive(t.status)) && !live.has(t.id))
       .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt)
-      .map((t) => ({ label: `${t.id} ${oneLine(t.title)}`, description: t.status === 'READY' ? 'Ready' : `retry ${t.status}`, ticketId: t.id }));
+      .map((t) => ({ label: `${t.id} ${plainLabel(t.title)}`, description: t.status === 'READY' ? 'Ready' : `retry ${statusLabel(t.status)}`, ticketId: t.id }));
     if (items.length === 0) {
-      void prompter.info('Agent Factory: no ticket is ready to start (move one to READY first).');
+      void prompter.info('No ticket is ready to start (move one to READY first).');
       return undefined;
     }
     const picked = await prompter.quickPick(items, { placeHolder: 'Start which ticket?', matchOnDescription: true });
@@ -234,14 +235,14 @@ export class RunFeatures extends Disposable {
   private async cancelRunCommand(arg: unknown): Promise<Run | undefined> {
     const prompter = this.deps.prompter.current;
     if (!vscode.workspace.isTrusted) {
-      void prompter.warning(`Agent Factory: ${restrictedModeError('Cancel Run').message}`, {});
+      void prompter.warning(restrictedModeError('Cancel Run').message, {});
       return undefined;
     }
     await this.switching;
     const board = this.deps.session.board;
     const manager = this.manager;
     if (!board || !manager) {
-      void prompter.warning('Agent Factory: no board is open in this window.', {});
+      void prompter.warning('No board is open in this window.', {});
       return undefined;
     }
     let runId = idFrom(arg, 'runId') ?? (isRunNode(arg) ? arg.run.id : undefined);
@@ -249,9 +250,9 @@ export class RunFeatures extends Disposable {
       const items: RunPickItem[] = board
         .listRuns({ status: ['queued', 'running'] })
         .sort((a, b) => a.startedAt - b.startedAt)
-        .map((r) => ({ label: `${r.ticketId} ${r.stage}`, description: `${r.status} · ${oneLine(r.agent)} · ${r.id}`, runId: r.id }));
+        .map((r) => ({ label: `${r.ticketId} ${isStatus(r.stage) ? statusLabel(r.stage) : plainLabel(r.stage)}`, description: `${r.status} · ${plainLabel(r.agent)} · ${r.id}`, runId: r.id }));
       if (items.length === 0) {
-        void prompter.info('Agent Factory: no run is queued or running.');
+        void prompter.info('No run is queued or running.');
         return undefined;
       }
       runId = (await prompter.quickPick(items, { placeHolder: 'Cancel which run?' }))?.runId;
@@ -259,16 +260,16 @@ export class RunFeatures extends Disposable {
     }
     const run = board.getRun(runId);
     if (!run || !isLive(run)) {
-      void prompter.info(`Agent Factory: run ${oneLine(runId).slice(0, 40)} is not running.`);
+      void prompter.info(`Run ${oneLine(runId).slice(0, 40)} is not running.`);
       return run;
     }
     const elsewhere = manager.owns(run.id) || run.owner === board.ownerId ? '' : ' (the window running it stops its agent)';
     try {
       const ended = await manager.cancel(run.id);
-      void prompter.info(`Agent Factory: run ${run.id} of ${run.ticketId} cancelled${elsewhere}.`);
+      void prompter.info(`Run ${run.id} of ${run.ticketId} cancelled${elsewhere}.`);
       return ended;
     } catch (err) {
-      void prompter.warning(`Agent Factory: could not cancel run ${run.id}: ${errorMessage(err)}`, {});
+      void prompter.warning(`Could not cancel run ${run.id}: ${errorMessage(err)}`, {});
       return undefined;
     }
   }

@@ -7,11 +7,13 @@ import type { Ticket } from '../../domain/ticket';
 import type { Board } from '../../store/api';
 import type { TicketCommentController } from '../comments/ticketCommentController';
 import { Commands, ContextKeys } from '../constants';
-import { CHECK_INS_LINE, formatTime } from '../document/renderTicket';
+import { CONVERSATIONS_LINE } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
 import { oneLine, plainLabel } from '../document/untrustedText';
 import { requireTrust } from '../trust/restrictedMode';
 import { messageAgent, type SentMessage } from '../../loop/inbox';
+import { editTicket, type TicketEditResult } from '../../loop/ticketEdits';
+import { describeHistory } from '../../domain/vocabulary';
 import type { PrompterHolder } from '../ui/prompter';
 import { promptNewTicket } from './createTicketPrompts';
 import { promptTicketEdit } from './editTicketPrompts';
@@ -20,7 +22,7 @@ import type { MoveOutcome, TicketMover } from './ticketMover';
 import { isTicketNode, type TicketTreeNode } from './ticketTreeNodes';
 import type { TicketTreeModel } from './ticketTreeModel';
 import type { TicketTreeProvider } from './ticketTreeProvider';
-import { statusLabel } from './statusLabels';
+import { statusLabel } from '../../domain/vocabulary';
 
 export interface TicketCommandDeps {
   getBoard(): Board | undefined;
@@ -50,7 +52,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
 
   const requireBoard = (): Board | undefined => {
     const board = deps.getBoard();
-    if (!board) void prompter.current.warning('Agent Factory: no board is open in this window. Create one from the Tickets view first.', {});
+    if (!board) void prompter.current.warning('No board is open in this window. Create one from the Tickets view first.', {});
     return board;
   };
 
@@ -58,10 +60,11 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
   const ticketFor = async (arg: unknown, placeHolder: string, eligible: (t: Ticket) => boolean = () => true): Promise<Ticket | undefined> => {
     const board = requireBoard();
     if (!board) return undefined;
-    const id = isTicketNode(arg) ? arg.ticketId : typeof arg === 'string' ? arg.trim() : undefined;
+    // A tree item, an id, or the page's uri (the page's title bar passes its document).
+    const id = isTicketNode(arg) ? arg.ticketId : typeof arg === 'string' ? arg.trim() : arg instanceof vscode.Uri ? ticketIdOfDocument(arg) : undefined;
     if (id !== undefined) {
       const ticket = isTicketId(id) ? board.getTicket(id) : undefined;
-      if (!ticket) void prompter.current.warning(`Agent Factory: there is no ticket ${oneLine(id).slice(0, 40)} on this board.`, {});
+      if (!ticket) void prompter.current.warning(`There is no ticket ${plainLabel(id).slice(0, 40)} on this board.`, {});
       return ticket;
     }
     const items: TicketPickItem[] = board
@@ -69,7 +72,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
       .filter(eligible)
       .map((t) => ({ label: `${t.id} ${plainLabel(t.title)}`, description: statusLabel(t.status), ticketId: t.id }));
     if (items.length === 0) {
-      void prompter.current.info('Agent Factory: no ticket fits this command right now.');
+      void prompter.current.info('No ticket fits this command right now.');
       return undefined;
     }
     const picked = await prompter.current.quickPick(items, { placeHolder, matchOnDescription: true });
@@ -79,7 +82,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
   const pickStatus = async (ticket: Ticket, targets: Status[], placeHolder: string): Promise<Status | undefined> => {
     const items: StatusPickItem[] = targets.map((status) => ({
       label: statusLabel(status),
-      description: status === ticket.blockedFrom ? `${status}, where it was blocked from` : status,
+      description: status === ticket.blockedFrom ? 'where it was blocked from' : undefined,
       status,
     }));
     return (await prompter.current.quickPick(items, { placeHolder, title: `${ticket.id} is ${statusLabel(ticket.status)}` }))?.status;
@@ -105,7 +108,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         return await fn(...args);
       } catch (err) {
         log.error(`${name} failed: ${errorMessage(err)}`);
-        void prompter.current.warning(`Agent Factory: ${name} failed: ${errorMessage(err)}`, {});
+        void prompter.current.warning(`${name} failed: ${errorMessage(err)}`, {});
         return undefined;
       }
     };
@@ -136,17 +139,19 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
     ),
     vscode.commands.registerCommand(
       Commands.EditTicket,
-      changing('Edit Ticket', async (arg: unknown): Promise<Ticket | undefined> => {
+      changing('Edit Ticket', async (arg: unknown): Promise<TicketEditResult | undefined> => {
         const ticket = await ticketFor(arg, 'Edit which ticket?');
         const board = deps.getBoard();
         if (!ticket || !board) return undefined;
         const candidates = board.listTickets().filter((t) => t.id !== ticket.id && (t.status !== 'DONE' || ticket.dependsOn.includes(t.id)));
-        const edit = await promptTicketEdit(prompter.current, ticket, candidates);
-        if (!edit) return undefined;
-        const updated = await board.write((tx) => tx.updateTicket(ticket.id, edit.patch));
-        log.info(`${updated.id}: ${edit.what} edited`);
+        const patch = await promptTicketEdit(prompter.current, ticket, candidates);
+        if (!patch) return undefined;
+        const edited = await board.write((tx) => editTicket(tx, ticket.id, patch, 'user'));
+        if (edited.changes.length === 0) return edited;
+        log.info(`${ticket.id}: edited ${edited.changes.join('; ')}`);
         model.refreshNow();
-        return updated;
+        if (edited.toAgent) void prompter.current.info(`${ticket.id} edited; its agent finds the change in its inbox.`);
+        return edited;
       }),
     ),
     vscode.commands.registerCommand(
@@ -224,7 +229,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         if (answer !== 'Delete') return false;
         const history = board.history(ticket.id);
         log.info(`Deleting ${ticket.id} "${oneLine(ticket.title)}" (${ticket.status}); its history:`);
-        for (const h of history) log.info(`  ${ticket.id} ${formatTime(h.at)} ${h.from ?? 'created'} -> ${h.to} by ${h.by}${h.note ? `: ${oneLine(h.note)}` : ''}`);
+        for (const h of history) log.info(`  ${ticket.id} ${new Date(h.at).toISOString()} ${oneLine(describeHistory(h))}`);
         await board.write((tx) => tx.deleteTicket(ticket.id, 'user'));
         return true;
       }),
@@ -236,7 +241,7 @@ export function registerTicketCommands(deps: TicketCommandDeps): vscode.Disposab
         if (!editor) return undefined;
         const ticketId = ticketIdOfDocument(editor.document.uri) ?? '';
         const shown = deps.comments.expandThreads(ticketId);
-        const at = new vscode.Range(CHECK_INS_LINE, 0, CHECK_INS_LINE, 0);
+        const at = new vscode.Range(CONVERSATIONS_LINE, 0, CONVERSATIONS_LINE, 0);
         editor.selection = new vscode.Selection(at.start, at.start);
         editor.revealRange(at, vscode.TextEditorRevealType.AtTop);
         if (shown === 0) void prompter.current.info(`${ticketId} has no check-ins or conversations yet.`);

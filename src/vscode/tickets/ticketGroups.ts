@@ -29,10 +29,11 @@ export interface StatusGroup {
 }
 
 /**
- * Every status gets a group, even an empty one, because an empty group is still a drop target.
- * An empty board gets no groups at all so the view shows its welcome content instead.
+ * Every status gets a group, even an empty one, because an empty group is still a drop target,
+ * unless `hideEmpty` (then a status shows once it has a ticket, whatever the filter). An empty board gets no
+ * groups at all so the view shows its welcome content instead.
  */
-export function groupTickets(rows: readonly TicketRow[], filter?: TicketFilterSpec): StatusGroup[] {
+export function groupTickets(rows: readonly TicketRow[], filter?: TicketFilterSpec, hideEmpty = false): StatusGroup[] {
   if (rows.length === 0) return [];
   const groups = new Map<Status, StatusGroup>(STATUSES.map((status) => [status, { status, rows: [], total: 0 }]));
   for (const row of rows) {
@@ -42,7 +43,7 @@ export function groupTickets(rows: readonly TicketRow[], filter?: TicketFilterSp
     if (matchesTicketFilter(row.ticket, filter)) group.rows.push(row);
   }
   for (const group of groups.values()) group.rows.sort(compareRows);
-  return [...groups.values()];
+  return [...groups.values()].filter((g) => !hideEmpty || g.total > 0);
 }
 
 function compareRows(a: TicketRow, b: TicketRow): number {

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
 import { errorMessage, FactoryError } from '../../domain/errors';
-import { transitionRefusal, type Status } from '../../domain/status';
+import { refusalReason, type Status } from '../../domain/status';
 import type { Board } from '../../store/api';
 import { Commands } from '../constants';
 import type { PrompterHolder } from '../ui/prompter';
-import { statusLabel } from './statusLabels';
+import { statusLabel } from '../../domain/vocabulary';
 
 export type MoveOutcome = 'moved' | 'started' | 'refused' | 'cancelled';
 
@@ -29,8 +29,8 @@ export class TicketMover {
     if (!board) return this.refuse('No board is open in this window.');
     const ticket = board.getTicket(ticketId);
     if (!ticket) return this.refuse(`${ticketId} no longer exists on this board.`);
-    const refusal = transitionRefusal({ from: ticket.status, to, by: 'user', blockedFrom: ticket.blockedFrom });
-    if (refusal !== undefined) return this.refuse(`Cannot move ${ticketId} to ${statusLabel(to)}: ${refusal}.`);
+    const refusal = refusalReason({ from: ticket.status, to, by: 'user', blockedFrom: ticket.blockedFrom }, statusLabel);
+    if (refusal !== undefined) return this.refuse(`Cannot move ${ticketId} from ${statusLabel(ticket.status)} to ${statusLabel(to)}: ${refusal}.`);
 
     const [working] = board.listRuns({ ticketId, status: ['queued', 'running'] });
     if (working) {

@@ -7,6 +7,8 @@
 import { Emitter, type Disposable, type Event } from '../../domain/event';
 import { unmetDependencies } from '../../domain/dependencies';
 import { changeTotals } from '../../git/changeSummary';
+import type { Run } from '../../domain/run';
+import { ticketProgress } from '../../loop/ticketProgress';
 import { overlapsByTicket } from '../../radar/overlaps';
 import type { Board, RecordedChange } from '../../store/api';
 import { groupsSignature, groupTickets, type StatusGroup, type TicketRow } from './ticketGroups';
@@ -16,6 +18,7 @@ export class TicketTreeModel implements Disposable {
   private board: Board | undefined;
   private boardSubscription: Disposable | undefined;
   private filterSpec: TicketFilterSpec | undefined;
+  private hideEmpty = false;
   private groups: StatusGroup[] = [];
   private signature = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -63,6 +66,13 @@ export class TicketTreeModel implements Disposable {
     this.refreshNow(true);
   }
 
+  /** Leaves status groups without tickets out (agentFactory.tickets.hideEmptyGroups). */
+  setHideEmptyGroups(hide: boolean): void {
+    if (hide === this.hideEmpty) return;
+    this.hideEmpty = hide;
+    this.refreshNow(true);
+  }
+
   /** Asks for a refresh; several requests within `coalesceMs` become one. */
   schedule(): void {
     if (this.timer !== undefined) return;
@@ -95,14 +105,16 @@ export class TicketTreeModel implements Disposable {
     const changes = new Map<string, RecordedChange[]>();
     for (const r of recorded) changes.set(r.ticketId, [...(changes.get(r.ticketId) ?? []), r]);
     const overlaps = overlapsByTicket(recorded);
+    const running = new Map<string, Run[]>();
+    for (const run of board.listRuns({ status: 'running' })) running.set(run.ticketId, [...(running.get(run.ticketId) ?? []), run]);
     const rows: TicketRow[] = tickets.map((ticket) => ({
       ticket,
-      progress: board.latestCheckIn(ticket.id)?.findings.progressPercent,
+      progress: ticketProgress(ticket, board.latestCheckIn(ticket.id), running.get(ticket.id) ?? []),
       waitingOn: ticket.dependsOn.length > 0 ? unmetDependencies(ticket, (id) => byId.get(id)) : undefined,
       changes: changes.has(ticket.id) ? changeTotals(changes.get(ticket.id) ?? []) : undefined,
       overlaps: overlaps.get(ticket.id),
     }));
-    return groupTickets(rows, this.filterSpec);
+    return groupTickets(rows, this.filterSpec, this.hideEmpty);
   }
 
   dispose(): void {

@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
 import { formatPercent } from '../../domain/checkin';
 import type { Priority } from '../../domain/ticket';
+import type { AttentionItem } from '../../loop/attention';
 import { describeOverlap } from '../../radar/overlaps';
+import type { AttentionModel } from '../attention/attentionModel';
 import { Commands } from '../constants';
+import { ticketDocumentUri } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import { groupCountText, ticketDescription, type TicketRow } from './ticketGroups';
 import { isTicketNode, type StatusGroupNode, type TicketNode, type TicketTreeNode } from './ticketTreeNodes';
 import type { TicketTreeModel } from './ticketTreeModel';
-import { priorityName, statusLabel } from './statusLabels';
-import { ticketResourceUri } from './ticketDecorations';
+import { priorityName, statusLabel } from '../../domain/vocabulary';
 
 const PRIORITY_ICONS: Record<Priority, vscode.ThemeIcon> = {
   1: new vscode.ThemeIcon('flame', new vscode.ThemeColor('charts.red')),
@@ -29,7 +31,10 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   private groupNodes: StatusGroupNode[] = [];
   private ticketNodes = new Map<string, TicketNode>();
 
-  constructor(private readonly model: TicketTreeModel) {
+  constructor(
+    private readonly model: TicketTreeModel,
+    private readonly attention: AttentionModel,
+  ) {
     super();
     this.rebuild();
     this._register(
@@ -38,6 +43,8 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
         this.changed.fire(undefined);
       }),
     );
+    // Tooltips list what needs a person; the marks themselves come from TicketDecorations.
+    this._register(attention.onDidChange(() => this.changed.fire(undefined)));
   }
 
   private rebuild(): void {
@@ -65,7 +72,7 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getTreeItem(element: TicketTreeNode): vscode.TreeItem {
-    return element.kind === 'group' ? this.groupItem(element) : ticketItem(element.row);
+    return element.kind === 'group' ? this.groupItem(element) : ticketItem(element.row, this.attention.forTicket(element.ticketId));
   }
 
   private groupItem(node: StatusGroupNode): vscode.TreeItem {
@@ -79,26 +86,28 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 }
 
-export function ticketItem(row: TicketRow): vscode.TreeItem {
+export function ticketItem(row: TicketRow, attention: readonly AttentionItem[] = []): vscode.TreeItem {
   const { ticket } = row;
   const item = new vscode.TreeItem(`${ticket.id} ${oneLine(ticket.title)}`, vscode.TreeItemCollapsibleState.None);
   item.id = `ticket:${ticket.id}`;
+  // The page's uri: TicketDecorations marks the row (and the page's tab) when it needs a person
+  // or overlaps another ticket's files.
+  item.resourceUri = ticketDocumentUri(ticket.id);
   item.iconPath = PRIORITY_ICONS[ticket.priority];
-  // Carries the conflict radar's warning decoration (TicketDecorations).
-  item.resourceUri = ticketResourceUri(ticket.id);
   item.description = ticketDescription(row);
   item.contextValue = `ticket.${ticket.status}${ticket.worktree ? '.worktree' : ''}`;
-  item.tooltip = ticketTooltip(row);
+  item.tooltip = ticketTooltip(row, attention);
   item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [ticket.id] };
   item.accessibilityInformation = { label: `${ticket.id}, ${oneLine(ticket.title)}, ${priorityName(ticket.priority)} priority, ${statusLabel(ticket.status)}` };
   return item;
 }
 
 /** Every piece of ticket text is escaped: the tooltip renders markdown without trust or HTML. */
-export function ticketTooltip(row: TicketRow): vscode.MarkdownString {
+export function ticketTooltip(row: TicketRow, attention: readonly AttentionItem[] = []): vscode.MarkdownString {
   const { ticket } = row;
   const md = untrustedMarkdown();
   md.appendMarkdown(`**${escapeMarkdown(ticket.id)}** ${escapeMarkdown(oneLine(ticket.title))}\n\n`);
+  if (attention.length > 0) md.appendMarkdown(`${attention.map((a) => `Needs you: ${escapeMarkdown(oneLine(a.detail))}`).join('  \n')}\n\n`);
   const facts = [
     `Status: ${escapeMarkdown(statusLabel(ticket.status))}`,
     `Priority: ${escapeMarkdown(priorityName(ticket.priority))}`,

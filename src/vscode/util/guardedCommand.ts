@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../agents/agent';
 import { errorMessage } from '../../domain/errors';
+import { sentence } from '../document/untrustedText';
 
 /**
  * Registers a command whose failure is logged and shown to the user with its reason, instead of
@@ -12,7 +13,7 @@ export function registerGuardedCommand(id: string, log: Logger, fn: (...args: un
       return await fn(...args);
     } catch (err) {
       log.error(errorMessage(err));
-      void vscode.window.showErrorMessage(`Agent Factory: ${errorMessage(err)}`);
+      void vscode.window.showErrorMessage(sentence(errorMessage(err)));
       return undefined;
     }
   });

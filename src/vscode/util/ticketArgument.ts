@@ -5,7 +5,7 @@ import type { Board } from '../../store/api';
 import { ticketIdOfDocument } from '../document/ticketUri';
 import { plainLabel } from '../document/untrustedText';
 import { isTicketNode } from '../tickets/ticketTreeNodes';
-import { statusLabel } from '../tickets/statusLabels';
+import { statusLabel } from '../../domain/vocabulary';
 import type { Prompter } from '../ui/prompter';
 
 interface TicketPick extends vscode.QuickPickItem {

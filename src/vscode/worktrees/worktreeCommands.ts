@@ -5,9 +5,10 @@ import { deleteSalvage, restoreWorktree } from '../../agents/worktreeSalvages';
 import { isTicketId } from '../../domain/ids';
 import { formatBytes, type Salvage } from '../../domain/salvage';
 import type { Board } from '../../store/api';
-import { formatTime } from '../document/renderTicket';
+import { localDateTime } from '../util/localTime';
 import type { BoardSession } from '../boardSession';
 import { Commands } from '../constants';
+import { oneLine, plainLabel } from '../document/untrustedText';
 import type { PrompterHolder } from '../ui/prompter';
 import { requireTrust } from '../trust/restrictedMode';
 import { registerGuardedCommand } from '../util/guardedCommand';
@@ -49,7 +50,7 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
   if (!id) {
     const withWorktrees = board.listTickets().filter((t) => t.worktree);
     const picked = await deps.prompter.current.quickPick(
-      withWorktrees.map((t) => ({ label: t.id, description: t.title, detail: t.worktree!.path })),
+      withWorktrees.map((t) => ({ label: t.id, description: plainLabel(t.title), detail: plainLabel(t.worktree!.path) })),
       { placeHolder: 'Open the worktree of which ticket?' },
     );
     id = picked?.label;
@@ -66,9 +67,9 @@ async function openWorktree(deps: WorktreeCommandDeps, arg: unknown): Promise<vo
   const choice = await deps.prompter.current.quickPick(
     [
       { label: 'Open in Terminal', description: 'a terminal in this window, in the worktree', action: 'terminal' as const },
-      { label: 'Open in New Window', description: ticket.worktree.path, action: 'window' as const },
+      { label: 'Open in New Window', description: plainLabel(ticket.worktree.path), action: 'window' as const },
     ],
-    { placeHolder: `${id}: ${ticket.worktree.branch}` },
+    { placeHolder: `${id}: ${oneLine(ticket.worktree.branch)}` },
   );
   if (!choice) return;
   if (choice.action === 'terminal') {
@@ -88,7 +89,7 @@ async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
   const board = deps.session.board;
   if (!board) throw new Error('there is no board in this workspace');
   const plan = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Agent Factory: checking worktrees…' },
+    { location: vscode.ProgressLocation.Notification, title: 'Checking worktrees…' },
     () => deps.agent.planCleanup(board),
   );
   const removable = plan.items.filter((i) => i.decision === 'remove');
@@ -102,9 +103,9 @@ async function cleanUp(deps: WorktreeCommandDeps): Promise<void> {
   type Pick = vscode.QuickPickItem & { item?: CleanupItem };
   const picks: Pick[] = [
     ...(removable.length ? [{ label: 'Clean and merged', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...removable.map((item) => ({ label: item.ticketId ?? path.basename(item.path), description: item.branch ?? '', detail: withLeftOut(item), picked: true, item })),
+    ...removable.map((item) => ({ label: plainLabel(item.ticketId ?? path.basename(item.path)), description: plainLabel(item.branch ?? ''), detail: plainLabel(withLeftOut(item)), picked: true, item })),
     ...(confirmable.length ? [{ label: 'Work git status may not show: all of it is salvaged before removal', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...confirmable.map((item) => ({ label: item.ticketId ?? path.basename(item.path), description: item.branch ?? '', detail: withLeftOut(item), picked: false, item })),
+    ...confirmable.map((item) => ({ label: plainLabel(item.ticketId ?? path.basename(item.path)), description: plainLabel(item.branch ?? ''), detail: plainLabel(withLeftOut(item)), picked: false, item })),
   ];
   const chosen = await deps.prompter.current.quickPickMany(picks, {
     placeHolder: `Select the worktrees to remove${kept.length ? ` (${kept.length} kept: see the log)` : ''}`,
@@ -156,9 +157,9 @@ async function pickSalvage(deps: WorktreeCommandDeps, board: Board, arg: unknown
   if (ticketId && candidates.length === 1) return candidates[0];
   const picked = await deps.prompter.current.quickPick<SalvagePick>(
     candidates.map((salvage) => ({
-      label: `${salvage.ticketId ?? path.basename(salvage.worktreePath)} · ${salvage.id}`,
-      description: `${formatTime(salvage.createdAt)} · ${formatBytes(salvage.savedBytes)}${salvage.restoredAt ? ' · restored before' : ''}`,
-      detail: `${salvage.worktreePath}: ${salvage.reason}`,
+      label: plainLabel(`${salvage.ticketId ?? path.basename(salvage.worktreePath)} · ${salvage.id}`),
+      description: `${localDateTime(salvage.createdAt, vscode.env.language)} · ${formatBytes(salvage.savedBytes)}${salvage.restoredAt ? ' · restored before' : ''}`,
+      detail: plainLabel(`${salvage.worktreePath}: ${salvage.reason}`),
       salvage,
     })),
     { placeHolder: `Which salvage to ${purpose}?` },

@@ -94,6 +94,44 @@ describe('PM agent', () => {
     await reopened.close();
   });
 
+  it('says which tickets wait out the grace period and when each becomes healable', async () => {
+    const f = await fixture();
+    const id = await inDev(f);
+    f.clock.advanceMinutes(1);
+    const early = await healStuckTickets(f.board, { clock: f.clock, settings: DEFAULT_PM_SETTINGS, probe: localProcessProbe });
+    assert.deepEqual(early.healed, []);
+    const statusSince = f.board.getTicket(id)!.statusSince;
+    assert.deepEqual(early.waiting, [{ ticketId: id, healableAt: statusSince + 2 * 60_000 + 1 }]);
+    f.clock.advance(early.waiting[0].healableAt - f.clock.now());
+    const due = await healStuckTickets(f.board, { clock: f.clock, settings: DEFAULT_PM_SETTINGS, probe: localProcessProbe });
+    assert.deepEqual([due.healed.map((h) => h.ticketId), due.waiting], [[id], []], 'healable at the time it said');
+    await f.board.close();
+  });
+
+  it("leaves a ticket a person moved to IN_DEV with a note to that person, until a run starts on it", async () => {
+    const f = await fixture();
+    const id = await f.board.write((tx) => {
+      const t = tx.createTicket({ title: 'Mine', status: 'READY' }, 'user');
+      tx.transition(t.id, 'READY', 'IN_DEV', 'user', 'I am on it');
+      return t.id;
+    });
+    f.clock.advanceMinutes(30);
+    const report = await cycle(pm(), f);
+    assert.equal(f.board.getTicket(id)?.status, 'IN_DEV', 'not healed out from under the person');
+    assert.deepEqual(parsePmReport(f.board.getMeta('pm.report'))?.stuck, [], 'and not counted as stuck');
+    assert.ok(!report.summary.includes('stuck'));
+    assert.match(f.board.latestCheckIn(id)?.findings.evidence.join('\n') ?? '', /Worked by hand/);
+    const outcome = await healStuckTickets(f.board, { clock: f.clock, settings: DEFAULT_PM_SETTINGS, probe: localProcessProbe });
+    assert.deepEqual([outcome.healed, outcome.waiting], [[], []]);
+
+    // Once an agent run has started (and died), the ticket is the agents' again: normal healing.
+    await f.board.write((tx) => tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'failed' }));
+    f.clock.advanceMinutes(3);
+    await cycle(pm(), f);
+    assert.equal(f.board.getTicket(id)?.status, 'READY');
+    await f.board.close();
+  });
+
   it('heals from the command even with no PM cycle, and reports nothing to do', async () => {
     const f = await fixture();
     const id = await inDev(f);

@@ -35,7 +35,7 @@ void describe('agent-factory for a running agent', () => {
     return thread ? tb.board.listMessages(thread.id) : [];
   };
 
-  void it('note and progress land in the ticket\'s PM thread, created when missing', async () => {
+  void it('a note lands in the ticket\'s PM thread, created when missing; progress updates the run, not the thread', async () => {
     const note = await cli(['note', 'Parser skeleton in place;', 'tests next'], { cwd: tb.root, env });
     assert.equal(note.code, 0, note.stderr);
     assert.equal(note.stdout.trim(), `Noted on ${run.ticketId}.`);
@@ -46,15 +46,19 @@ void describe('agent-factory for a running agent', () => {
     assert.equal(tb.board.findConversation(run.ticketId, PM_THREAD_KEY)?.type, 'pm_checkin');
     assert.deepEqual(
       messages.map((m) => [m.author, m.kind, m.body]),
-      [
-        ['claude', 'note', 'Parser skeleton in place; tests next'],
-        ['claude', 'progress', 'Progress 40%: lexer done'],
-      ],
+      [['claude', 'note', 'Parser skeleton in place; tests next']],
     );
     const updated = tb.board.getRun(run.id);
     assert.equal(updated?.reportedProgress, 40);
+    assert.equal(updated?.progressNote, 'lexer done');
     assert.ok((updated?.lastOutputAt ?? 0) > 0, 'reports count as activity');
     assert.equal(updated?.heartbeatAt, run.heartbeatAt, 'only the owner heartbeats');
+
+    const bare = await cli(['progress', '55'], { cwd: tb.root, env });
+    assert.equal(bare.code, 0, bare.stderr);
+    await tb.board.refresh();
+    assert.deepEqual([tb.board.getRun(run.id)?.reportedProgress, tb.board.getRun(run.id)?.progressNote], [55, undefined], 'a report without words clears the old ones');
+    assert.equal((await pmMessages()).length, 1);
   });
 
   void it('heartbeat counts as activity; progress outside 0..100 is refused', async () => {
@@ -187,7 +191,8 @@ void describe('an agent reporting through agent-factory on its PATH', () => {
     const thread = tb.board.findConversation(run.ticketId, PM_THREAD_KEY);
     assert.deepEqual(
       tb.board.listMessages(thread?.id ?? '').map((m) => m.body),
-      ['starting', 'Progress 50%: halfway'],
+      ['starting'],
     );
+    assert.equal(final?.progressNote, 'halfway');
   });
 });

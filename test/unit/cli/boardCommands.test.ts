@@ -82,7 +82,7 @@ void describe('agent-factory for people and scripts', () => {
       [id],
     );
     const text = await cli(['list'], { cwd });
-    assert.match(text.stdout, new RegExp(`${id}\\s+READY\\s+P2\\s+feature\\s+Add dark mode`));
+    assert.match(text.stdout, new RegExp(`${id}\\s+Ready\\s+high\\s+feature\\s+Add dark mode`));
     assert.ok(!text.stdout.includes(escape), 'escape sequences from ticket text never reach the terminal');
     assert.match(text.stdout, /Hostile \?\[31mred\?\[0m/);
 
@@ -99,7 +99,7 @@ void describe('agent-factory for people and scripts', () => {
     const id = (await cli(['create', 'Move me', '--status', 'READY'], { cwd })).stdout.trim();
     const ok = await cli(['move', id, 'IN_DEV', '--note', 'picking it up'], { cwd });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout.trim(), `${id}: READY -> IN_DEV`);
+    assert.equal(ok.stdout.trim(), `${id}: Ready → In Development`);
 
     const illegal = await cli(['move', id, 'DONE'], { cwd });
     assert.equal(illegal.code, 4);
@@ -123,7 +123,7 @@ void describe('agent-factory for people and scripts', () => {
       [['show', 'T-x'], 2, /"T-x" is not a ticket id \(expected T-<number>, like T-12\)/],
       [['show', 'T-999'], 3, /there is no ticket T-999/],
       [['move', 'T-1', 'SOMEWHERE'], 2, /"SOMEWHERE" is not a target status; use one of BACKLOG, READY/],
-      [['create', 'x', '--priority', '9'], 2, /--priority must be 1 \(critical\) to 4 \(low\)/],
+      [['create', 'x', '--priority', '9'], 2, /--priority must be 1 \(critical\) to 4 \(low\), or its name \(critical, high, medium, low\), not "9"/],
       [['create', 'x', '--status', 'IN_DEV'], 2, /a new ticket starts in BACKLOG or READY/],
       [['create'], 2, /missing <title>/],
       [['list', '--bogus'], 2, /Unknown option '--bogus'.*see --help/],

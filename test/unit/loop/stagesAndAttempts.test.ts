@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { planDispatch } from '../../../src/domain/dependencies';
 import type { Status } from '../../../src/domain/status';
 import { attemptsExhausted, stageAttempts } from '../../../src/loop/attempts';
+import { boardAttention } from '../../../src/loop/attention';
 import { summarizeBoardStatus } from '../../../src/loop/boardStatus';
 import { stageHandling, waitingForPerson, type StageConfig } from '../../../src/loop/stageHandling';
 import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
@@ -43,7 +44,8 @@ describe('who finishes a stage, and the tickets waiting for a person', () => {
       waiting.map((t) => t.id),
       ['T-1'],
     );
-    const status = summarizeBoardStatus({ statuses: [], report: undefined, autopilot: { on: true }, queue: planDispatch([]), waitingForReview: waiting.length });
+    const status = summarizeBoardStatus({ statuses: [], report: undefined, attention: boardAttention(board, { report: undefined, stages: config(['IN_DEV']) }), autopilot: { on: true }, queue: planDispatch([]) });
+    assert.equal(status.waitingForReview, waiting.length);
     assert.equal(status.headline, '1 waiting for review');
     assert.equal(status.level, 'warning');
     assert.deepEqual(waitingForPerson(board, config(['IN_DEV'], ['IN_DEV', 'IN_SEC'])), [], 'a stage left out of the pipeline waits for nobody');

@@ -98,9 +98,10 @@ void describe('run attention', () => {
     assert.ok(!needsInput(runs[1]));
   });
   void it('puts "needs input" first in the status line', () => {
-    const status = summarizeBoardStatus({ statuses: [], report: undefined, autopilot: { on: false }, queue: { ready: [], waiting: [] }, needsInput: 1 });
-    assert.equal(status.headline, '1 needs input');
+    const attention = { items: [{ kind: 'needsInput' as const, ticketId: 'T-1', detail: 'asks', question: true }], counts: { finding: 0, needsInput: 1, stalled: 1, stuck: 0, blocked: 0, waiting: 0, review: 0 }, criticalFindings: 0, orphans: 0, tickets: ['T-1'], level: 'warning' as const };
+    const status = summarizeBoardStatus({ statuses: [], report: undefined, attention, autopilot: { on: false }, queue: { ready: [], waiting: [] } });
+    assert.equal(status.headline, '1 needs input · 1 stalled');
     assert.equal(status.level, 'warning');
-    assert.equal(status.attention.needsInput, 1);
+    assert.equal(status.attention.counts.needsInput, 1);
   });
 });

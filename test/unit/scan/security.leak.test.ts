@@ -19,7 +19,7 @@ import { gatheredLocation } from '../../../src/scan/gatherer/location';
 import { problemText, securityProblems } from '../../../src/scan/security/view';
 import { Settings } from '../../../src/settings/settings';
 import { openBoard, type SqlBoard } from '../../../src/store/sqlBoard';
-import { renderTicketDocument } from '../../../src/vscode/document/renderTicket';
+import { renderTicketPage } from '../../../src/vscode/document/renderTicket';
 import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
 import { FakeClock } from '../helpers/fakeClock';
 import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
@@ -105,7 +105,7 @@ describe('no planted secret reaches any output, not even 10 characters of it', (
 
     for (const t of board.listTickets()) {
       outputs.push(
-        renderTicketDocument({
+        renderTicketPage({
           ticket: t,
           bugs: board.listBugs(t.id),
           salvages: board.listSalvages({ ticketId: t.id }),
@@ -114,9 +114,15 @@ describe('no planted secret reaches any output, not even 10 characters of it', (
           checkIns: board.listCheckIns(t.id),
           dependencies: t.dependsOn.flatMap((id) => board.getTicket(id) ?? []),
           conversations: board.listConversations({ ticketId: t.id }),
+          threadStats: new Map(),
+          attention: [],
+          changes: board.listChangedFiles(t.id),
           securityScan: board.getSecurityScan(t.id),
           location: gatheredLocation(board, t.id),
-        }),
+          boardDir: board.dir,
+          now: Date.now(),
+          time: (ms) => new Date(ms).toISOString(),
+        }).text,
       );
       for (const c of board.listConversations({ ticketId: t.id })) for (const m of board.listMessages(c.id)) outputs.push(c.title, m.body, JSON.stringify(m.metadata));
     }

@@ -116,7 +116,7 @@ describe('a read-only board folder', () => {
       const env = { AGENT_FACTORY_BOARD: dir };
       const list = await cli(['list'], { cwd: root, env });
       assert.equal(list.code, 0, list.stderr);
-      assert.match(list.stdout, /T-1 +BACKLOG +P3 +feature +readable/);
+      assert.match(list.stdout, /T-1 +Backlog +medium +feature +readable/);
       assert.match(list.stderr, /^agent-factory: note: the board's folder .* is read-only/);
       const create = await cli(['create', 'refused'], { cwd: root, env });
       assert.equal(create.code, 1);

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Board } from '../../../src/store/api';
-import { CHECK_INS_LINE } from '../../../src/vscode/document/renderTicket';
+import { CONVERSATIONS_LINE } from '../../../src/vscode/document/renderTicket';
 import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { testWorkspace } from '../environment';
 import { ensureBoard, eventually } from '../board';
@@ -32,8 +32,8 @@ suite('Check-ins as comment threads', () => {
     const { conversationId } = await pmCheckIn(board, ticketId, 'Progress 40%. Concern: no commit for 20 minutes.');
 
     const thread = await eventually('the PM thread exists', () => threadOf(tickets, conversationId));
-    assert.equal(thread.uri.toString(), `agent-factory:/${ticketId}.md`);
-    assert.equal(thread.range.start.line, CHECK_INS_LINE);
+    assert.equal(thread.uri.toString(), `agent-factory:/${ticketId}`);
+    assert.equal(thread.range.start.line, CONVERSATIONS_LINE + 1, 'its own line under the Conversations heading');
     assert.equal(thread.label, `PM check-in on ${ticketId}`);
     assert.equal(thread.contextValue, 'open');
     assert.equal(thread.state, vscode.CommentThreadState.Unresolved);
@@ -132,8 +132,8 @@ suite('Check-ins as comment threads', () => {
     thread.collapsibleState = vscode.CommentThreadCollapsibleState.Collapsed;
     const shown = await vscode.commands.executeCommand<number>('agentFactory.showCheckIns', ticketId);
     assert.equal(shown, 1);
-    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), `agent-factory:/${ticketId}.md`);
-    assert.equal(vscode.window.activeTextEditor?.selection.active.line, CHECK_INS_LINE);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), `agent-factory:/${ticketId}`);
+    assert.equal(vscode.window.activeTextEditor?.selection.active.line, CONVERSATIONS_LINE);
     assert.equal(thread.collapsibleState, vscode.CommentThreadCollapsibleState.Expanded);
   });
 
@@ -155,6 +155,6 @@ suite('Check-ins as comment threads', () => {
 
     // A path that leaves the worktree is not followed: the thread stays on the ticket document.
     await board.write((tx) => tx.updateConversation(conversationId, { file: '../../etc/passwd' }));
-    await eventually('the thread moved to the document', () => threadOf(tickets, conversationId)?.uri.toString() === `agent-factory:/${ticketId}.md`);
+    await eventually('the thread moved to the document', () => threadOf(tickets, conversationId)?.uri.toString() === `agent-factory:/${ticketId}`);
   });
 });

@@ -92,8 +92,8 @@ suite('Gatherer in the editor', () => {
     try {
       const id = await todo();
       const doc = await vscode.workspace.openTextDocument(ticketDocumentUri(id));
-      // Shown as escaped markdown, like every text that comes from the code.
-      assert.match(doc.getText(), /^- Location: src\/gatherer-link\\\.ts:6$/m);
+      // Shown as plain text on the page's Details, like every text that comes from the code.
+      assert.match(doc.getText(), /^ {2}Location {5}src\/gatherer-link\.ts:6$/m);
       const first = await eventually('the location is a link', () => linkOf(id));
       assert.deepEqual([first.fsPath, first.fragment], [file, 'L6']);
 

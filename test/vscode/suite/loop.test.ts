@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Ticket } from '../../../src/domain/ticket';
 import type { SentMessage } from '../../../src/loop/inbox';
+import type { TicketEditResult } from '../../../src/loop/ticketEdits';
 import { readAutopilot, setAutopilot, type AutopilotState } from '../../../src/loop/autopilotState';
 import type { Board } from '../../../src/store/api';
 import { ticketDocumentUri } from '../../../src/vscode/document/ticketUri';
@@ -33,20 +34,20 @@ suite('The closed loop in the editor', () => {
     const { api, tickets } = await ticketsApi();
     const schema = await newTicket(board, 'Loop: schema first');
     const prompter = new ScriptedPrompter();
-    prompter.inputs.push({ tries: ['Loop: API on the schema'] }, { tries: [''] });
-    prompter.picks.push('Medium', 'Ready');
+    prompter.inputs.push({ tries: ['Loop: API on the schema'] });
+    prompter.picks.push('Depends on', 'Create in Ready');
     prompter.manyPicks.push([`${schema.id} `]);
     const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
     assert.ok(id, `Create Ticket returned nothing: ${prompter.warnings.map((w) => w.message).join(' | ')}`);
-    assert.ok(prompter.prompts.includes('Create Ticket (5/5): depends on'));
+    assert.ok(prompter.prompts.includes('Create Ticket: depends on'));
     assert.deepEqual(board.getTicket(id)?.dependsOn, [schema.id]);
 
     tickets.flush();
     const node = tickets.treeProvider.ticketNode(id) as TicketNode;
     assert.equal(tickets.treeProvider.getTreeItem(node).description, `waits on ${schema.id}`);
     const document = await vscode.workspace.openTextDocument(ticketDocumentUri(id));
-    assert.ok(document.getText().includes(`- Depends on: ${schema.id} Loop: schema first (Ready)`), document.getText());
-    assert.ok(document.getText().includes(`- Waiting on ${schema.id} before it can start`));
+    assert.ok(document.getText().includes(`  Depends on   ${schema.id} Loop: schema first (Ready)`), document.getText());
+    assert.ok(document.getText().includes(`waits on ${schema.id} before it can start`));
 
     // The dependency moving on re-renders the dependent's document.
     await board.write((tx) => tx.transition(schema.id, 'READY', 'IN_DEV', 'user'));
@@ -61,9 +62,12 @@ suite('The closed loop in the editor', () => {
 
     const priority = new ScriptedPrompter();
     priority.picks.push('Priority', 'Critical');
-    const edited = await withPrompter(api, priority, () => vscode.commands.executeCommand<Ticket | undefined>('agentFactory.editTicket', a.id));
-    assert.equal(edited?.priority, 1);
+    const edited = await withPrompter(api, priority, () => vscode.commands.executeCommand<TicketEditResult | undefined>('agentFactory.editTicket', a.id));
+    assert.equal(edited?.ticket.priority, 1);
     assert.equal(board.getTicket(a.id)?.priority, 1);
+    assert.equal(priority.actives[1], '$(dash) Medium', 'the current priority is preselected');
+    const history = board.history(a.id).at(-1);
+    assert.deepEqual([history?.by, history?.note], ['user', 'Edited priority medium → critical'], 'the edit is in the history');
 
     const criteria = new ScriptedPrompter();
     criteria.picks.push('Acceptance criteria', 'Add a criterion', 'Add a criterion', 'Works offline', 'Save');
@@ -79,15 +83,15 @@ suite('The closed loop in the editor', () => {
     assert.equal(board.getTicket(a.id)?.title, 'Loop: edit A, renamed');
 
     const cycle = new ScriptedPrompter();
-    cycle.picks.push('Dependencies');
+    cycle.picks.push('Depends on');
     cycle.manyPicks.push([`${b.id} `]);
-    const refused = await withPrompter(api, cycle, () => vscode.commands.executeCommand<Ticket | undefined>('agentFactory.editTicket', a.id));
+    const refused = await withPrompter(api, cycle, () => vscode.commands.executeCommand<TicketEditResult | undefined>('agentFactory.editTicket', a.id));
     assert.equal(refused, undefined);
     assert.match(cycle.warnings[0]?.message ?? '', new RegExp(`Edit Ticket failed: ${a.id} cannot depend on ${b.id}: that would make a cycle \\(${a.id} -> ${b.id} -> ${a.id}\\)`));
     assert.deepEqual(board.getTicket(a.id)?.dependsOn, []);
 
     const unhook = new ScriptedPrompter();
-    unhook.picks.push('Dependencies');
+    unhook.picks.push('Depends on');
     unhook.manyPicks.push([]);
     await withPrompter(api, unhook, () => vscode.commands.executeCommand('agentFactory.editTicket', b.id));
     assert.deepEqual(unhook.preTicked[0]?.filter((l) => l.startsWith(`${a.id} `)).length, 1, 'the current dependency showed ticked');

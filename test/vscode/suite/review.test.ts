@@ -86,9 +86,9 @@ suite('Review Changes', () => {
     assert.equal(thread.uri.fsPath, main.fsPath);
     assert.equal(thread.range?.start.line, 1);
 
-    // The ticket document lists the changes, each line a link to its diff.
+    // The ticket page lists the changes, each path a link to its diff.
     const page = await vscode.workspace.openTextDocument(ticketDocumentUri(ticket.id));
-    assert.ok(page.getText().includes('- src/main\\.js (modified, +1 −1)'), page.getText());
+    assert.ok(page.getText().includes('\n  M src/main.js  +1 −1\n'), page.getText());
     const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', page.uri);
     const targets = links.map((l) => l.target?.toString(true) ?? '').filter((t) => t.startsWith('command:agentFactory.openChange'));
     assert.equal(targets.length, 3, targets.join('\n'));

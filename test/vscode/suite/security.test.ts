@@ -126,7 +126,7 @@ suite('Security findings in the editor', () => {
   });
 
   test('a drop out of In Security waits for a scan of the worktree as it is now, and is refused while a secret is in it', async () => {
-    const p = await plant(13);
+    const p = await plant(16);
     await removeToken(p);
     const { api, tickets } = await ticketsApi();
     await p.board.write((tx) => {
@@ -144,5 +144,62 @@ suite('Security findings in the editor', () => {
     assert.equal(p.board.getTicket(p.ticketId)?.status, 'PM_REVIEW');
     const scan = p.board.getSecurityScan(p.ticketId);
     assert.deepEqual([scan?.dirty, scan?.complete, scan?.blockers], [true, true, 0]);
+  });
+
+  test('Dismiss Finding on the thread asks why, records it, and the gate, the Problems panel and the thread follow', async () => {
+    const p = await plant(13);
+    const { api, tickets } = await ticketsApi();
+    const bug = p.board.listBugs(p.ticketId).find((b) => b.foundBy === 'Security')!;
+    const conversation = p.board.findConversation(p.ticketId, bug.fingerprint!)!;
+    const thread = await eventually('the Security thread offers Dismiss Finding', () => {
+      const t = tickets.comments.thread(conversation.id);
+      return t?.contextValue === 'open.finding' ? t : undefined;
+    });
+    const prompter = new ScriptedPrompter();
+    prompter.picks.push('False positive');
+    const dismissed = await withPrompter(api, prompter, () => vscode.commands.executeCommand<{ dismissed?: { reason: string } }>('agentFactory.dismissFinding', thread));
+    assert.equal(dismissed?.dismissed?.reason, 'false-positive');
+    assert.deepEqual(prompter.offered[0], ['False positive', 'Test data', 'Accepted risk']);
+    assert.match(p.board.history(p.ticketId).at(-1)?.note ?? '', /^Dismissed the critical finding ".+" as a false positive$/);
+    await eventually('the thread is resolved and offers nothing more', () => thread.state === vscode.CommentThreadState.Resolved && thread.contextValue === 'resolved');
+    const uri = vscode.Uri.file(p.file);
+    await eventually('the Problems entry is gone', () => vscode.languages.getDiagnostics(uri).every((d) => d.source !== SECURITY_DIAGNOSTIC_SOURCE));
+    await p.board.write((tx) => {
+      tx.transition(p.ticketId, 'IN_DEV', 'IN_SEC', 'runner');
+      tx.transition(p.ticketId, 'IN_SEC', 'PM_REVIEW', 'runner');
+    });
+    assert.equal(p.board.getTicket(p.ticketId)?.status, 'PM_REVIEW', 'the Security gate let the dismissed finding pass');
+  });
+
+  test('Dismiss Finding is a quick fix on the Problems entry', async () => {
+    const p = await plant(14);
+    const { api } = await ticketsApi();
+    const uri = vscode.Uri.file(p.file);
+    const [diagnostic] = await eventually('the Security diagnostic appears', () => {
+      const ours = vscode.languages.getDiagnostics(uri).filter((d) => d.source === SECURITY_DIAGNOSTIC_SOURCE);
+      return ours.length > 0 ? ours : undefined;
+    });
+    // Code actions are asked of an open document, as the light bulb does.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range)) ?? [];
+    const fix = actions.find((a) => a.title === 'Dismiss Finding…');
+    assert.ok(fix?.command, `no Dismiss Finding quick fix among ${actions.map((a) => a.title).join(', ')}`);
+    const prompter = new ScriptedPrompter();
+    prompter.picks.push('Test data');
+    const args: unknown[] = fix.command.arguments ?? [];
+    await withPrompter(api, prompter, () => vscode.commands.executeCommand(fix.command!.command, ...args));
+    assert.equal(p.board.listBugs(p.ticketId).find((b) => b.foundBy === 'Security')?.dismissed?.reason, 'test-data');
+  });
+
+  test('resolving a Security thread without dismissing says the finding stays open', async () => {
+    const p = await plant(15);
+    const { api, tickets } = await ticketsApi();
+    const bug = p.board.listBugs(p.ticketId).find((b) => b.foundBy === 'Security')!;
+    const conversation = p.board.findConversation(p.ticketId, bug.fingerprint!)!;
+    const thread = await eventually('the Security thread exists', () => tickets.comments.thread(conversation.id));
+    const prompter = new ScriptedPrompter();
+    await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.resolveThread', thread));
+    assert.deepEqual(prompter.infos, ['The thread is resolved, but the finding stays open (and blocks the Security gate) until the code changes or it is dismissed.']);
+    assert.equal(p.board.listBugs(p.ticketId).find((b) => b.id === bug.id)?.fixed, false);
   });
 });

@@ -12,18 +12,18 @@ async function newTicket(board: Board, title: string, status: 'BACKLOG' | 'READY
 }
 
 suite('Tickets view', () => {
-  test('Create Ticket validates the title as it is typed and lands the ticket where the user chose', async () => {
+  test('Create Ticket validates the title as it is typed and lands the ticket where the user chose, with the fields the user filled in', async () => {
     const board = await ensureBoard();
     const { api, tickets } = await ticketsApi();
     const prompter = new ScriptedPrompter();
     prompter.inputs.push({ tries: ['   ', 'x'.repeat(201), 'Add retry to uploads'] }, { tries: ['Retry 3 times on 503.'] });
-    prompter.picks.push('High', 'Ready');
-    // Depends on nothing (asked only when the board has open tickets).
-    prompter.manyPicks.push([]);
+    prompter.picks.push('Description', 'Priority', 'High', 'Create in Ready');
     const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
 
     assert.ok(id, 'Create Ticket returned no ticket id');
     assert.deepEqual(prompter.validationMessages, ['a ticket title cannot be empty', 'a ticket title is at most 200 characters (this one has 201)']);
+    assert.deepEqual(prompter.offered[2], ['$(flame) Critical', '$(arrow-up) High', '$(dash) Medium', '$(arrow-down) Low'], 'the priority picker goes from most to least urgent');
+    assert.equal(prompter.actives[2], '$(dash) Medium', 'Enter keeps the current priority');
     const ticket = board.getTicket(id);
     assert.equal(ticket?.title, 'Add retry to uploads');
     assert.equal(ticket?.description, 'Retry 3 times on 503.');
@@ -39,12 +39,26 @@ suite('Tickets view', () => {
     assert.deepEqual(item.command?.arguments, [id]);
   });
 
+  test('Create Ticket needs a title and nothing else', async () => {
+    const board = await ensureBoard();
+    const { api } = await ticketsApi();
+    const prompter = new ScriptedPrompter();
+    prompter.inputs.push({ tries: ['Quick one $(whoami)'] });
+    prompter.picks.push('Create in Backlog');
+    const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
+    assert.ok(id);
+    assert.deepEqual(prompter.prompts, ['Create Ticket', 'Create Ticket: Quick one \\$(whoami)'], 'one input and one pick; the title shows as written');
+    const ticket = board.getTicket(id);
+    assert.deepEqual([ticket?.status, ticket?.priority, ticket?.type, ticket?.acceptanceCriteria], ['BACKLOG', 3, 'feature', []]);
+  });
+
   test('a cancelled Create Ticket creates nothing', async () => {
     const board = await ensureBoard();
     const { api } = await ticketsApi();
     const before = board.listTickets().length;
     const prompter = new ScriptedPrompter();
-    prompter.inputs.push({ tries: ['Never mind'] }, undefined);
+    prompter.inputs.push({ tries: ['Never mind'] });
+    prompter.picks.push(undefined);
     const id = await withPrompter(api, prompter, () => vscode.commands.executeCommand<string | undefined>('agentFactory.createTicket'));
     assert.equal(id, undefined);
     assert.equal(board.listTickets().length, before);
@@ -88,7 +102,7 @@ suite('Tickets view', () => {
     assert.deepEqual(board.getTicket(id), before.ticket);
     assert.deepEqual(board.history(id), before.history);
     assert.equal(prompter.warnings.length, 1);
-    assert.match(prompter.warnings[0].message, /Cannot move T-\d+ to Done: BACKLOG -> DONE: a ticket that was never worked cannot be finished/);
+    assert.match(prompter.warnings[0].message, /^Cannot move T-\d+ from Backlog to Done: a ticket that was never worked cannot be finished\.$/);
   });
 
   test('dropping on Blocked asks for a reason; Unblock sends it back', async () => {
@@ -171,29 +185,29 @@ suite('Tickets view', () => {
     await eventually('the view moved the ticket to Ready', () => tickets.treeProvider.ticketNode(id)?.status === 'READY');
   });
 
-  test('Open Ticket shows the ticket document, read-only, and it follows the ticket', async () => {
+  test('Open Ticket shows the ticket page, read-only plain text, and it follows the ticket', async () => {
     const board = await ensureBoard();
     const id = await newTicket(board, 'Document me');
     const editor = await vscode.commands.executeCommand<vscode.TextEditor>('agentFactory.openTicket', id);
-    assert.equal(editor.document.uri.toString(), `agent-factory:/${id}.md`);
-    assert.equal(editor.document.languageId, 'markdown');
+    assert.equal(editor.document.uri.toString(), `agent-factory:/${id}`);
+    assert.equal(editor.document.languageId, 'plaintext');
     const lines = editor.document.getText().split('\n');
-    assert.equal(lines[0], `# ${id}: Document me`);
-    assert.equal(lines[4], '## Check-ins');
-    assert.ok(lines.includes('## History'));
+    assert.equal(lines[0], `${id}  Document me`);
+    assert.match(lines[4], /^── Conversations \(0, 0 open\) ─+$/);
+    assert.ok(lines.some((l) => l.startsWith('── History ')));
 
     // Typing into it, as a user would, changes nothing: the editor is read-only.
     const before = editor.document.getText();
     await vscode.commands.executeCommand('type', { text: 'tampered ' });
-    assert.equal(editor.document.getText(), before, 'typing changed the ticket document');
+    assert.equal(editor.document.getText(), before, 'typing changed the ticket page');
     assert.equal(editor.document.isDirty, false);
 
     await board.write((tx) => tx.updateTicket(id, { title: 'Document me again', labels: ['docs'] }));
-    await eventually('the document shows the new title', () => editor.document.getText().startsWith(`# ${id}: Document me again\n`));
-    assert.match(editor.document.getText(), /- Labels: docs/);
+    await eventually('the page shows the new title', () => editor.document.getText().startsWith(`${id}  Document me again\n`));
+    assert.match(editor.document.getText(), /\n {2}Labels {7}docs\n/);
   });
 
-  test('a hostile title renders inert in the tree tooltip and the document', async () => {
+  test('a hostile title is inert in the tree tooltip and shown as written on the page', async () => {
     const board = await ensureBoard();
     const { tickets } = await ticketsApi();
     const id = await newTicket(board, HOSTILE_TITLE);
@@ -206,7 +220,25 @@ suite('Tickets view', () => {
     assert.ok(tooltip.value.includes('\\[quit\\]\\(command\\:workbench'), tooltip.value);
 
     const editor = await vscode.commands.executeCommand<vscode.TextEditor>('agentFactory.openTicket', id);
-    const title = editor.document.lineAt(0).text;
-    assert.deepEqual(unescapedMarkup(title.slice(title.indexOf(':') + 1)), [], title);
+    assert.equal(editor.document.lineAt(0).text, `${id}  ${HOSTILE_TITLE}`);
+  });
+
+  test('empty status groups can be hidden, and come back with the setting', async () => {
+    const board = await ensureBoard();
+    const { tickets } = await ticketsApi();
+    await newTicket(board, 'Keeps Backlog shown');
+    const config = vscode.workspace.getConfiguration('agentFactory');
+    const shown = () => {
+      tickets.flush();
+      return (tickets.treeProvider.getChildren() as StatusGroupNode[]).map((g) => g.status);
+    };
+    try {
+      await config.update('tickets.hideEmptyGroups', true, vscode.ConfigurationTarget.Workspace);
+      await eventually('empty groups are hidden', () => shown().every((s) => board.listTickets({ status: s }).length > 0));
+      assert.ok(shown().includes('BACKLOG'));
+    } finally {
+      await config.update('tickets.hideEmptyGroups', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await eventually('every group is back', () => shown().length === 9);
   });
 });

@@ -7,7 +7,7 @@ import type { TestApi } from '../../../src/vscode/extension';
 import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { TICKETS_MIME } from '../../../src/vscode/tickets/ticketDragAndDrop';
 import type { StatusGroupNode, TicketTreeNode } from '../../../src/vscode/tickets/ticketTreeNodes';
-import type { Prompter } from '../../../src/vscode/ui/prompter';
+import type { PickOptions, Prompter } from '../../../src/vscode/ui/prompter';
 import { testApi } from '../board';
 
 export async function ticketsApi(): Promise<{ api: TestApi; tickets: TicketTesting }> {
@@ -37,6 +37,8 @@ export class ScriptedPrompter implements Prompter {
   readonly warningAnswers: (string | undefined)[] = [];
   readonly validationMessages: string[] = [];
   readonly offered: string[][] = [];
+  /** The item each pick had preselected (the one Enter takes), if any. */
+  readonly actives: (string | undefined)[] = [];
   readonly warnings: { message: string; modal: boolean }[] = [];
   readonly infos: string[] = [];
   readonly prompts: string[] = [];
@@ -55,9 +57,10 @@ export class ScriptedPrompter implements Prompter {
     throw new Error(`every try was rejected by the input box: ${this.validationMessages.join(' | ')}`);
   }
 
-  async quickPick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+  async quickPick<T extends vscode.QuickPickItem>(items: readonly T[], options: PickOptions<T>): Promise<T | undefined> {
     this.prompts.push(options.title ?? options.placeHolder ?? '');
     this.offered.push(items.map((i) => i.label));
+    this.actives.push(options.active?.label);
     if (this.picks.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder ?? ''} (${items.map((i) => i.label).join(', ')})`);
     const wanted = this.picks.shift();
     if (wanted === undefined) return undefined;

@@ -155,8 +155,8 @@ suite('Worktrees through the VS Code Git API', () => {
     assert.ok(salvage, 'the removal left a salvage');
     assert.match(cleanup.infos.join(' '), /salvaged first/);
 
-    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(`agent-factory:/${ticket.id}.md`));
-    await eventually('the ticket page lists the salvage', () => doc.getText().includes('## Salvages') && doc.getText().includes(salvage.id));
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(`agent-factory:/${ticket.id}`));
+    await eventually('the ticket page lists the salvage', () => /^── Salvages \(1\) /m.test(doc.getText()) && doc.getText().includes(salvage.id));
 
     const restoring = new ScriptedPrompter();
     await withPrompter(testing, restoring, () => vscode.commands.executeCommand('agentFactory.restoreWorktree', ticket.id));
