@@ -3,6 +3,7 @@
 // timer minus the 1 ms it asked for. A block is time the event loop could not run anything else:
 // on the extension host, time no other extension and no typing feedback gets.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
 
 export async function measureHostBlock(work) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
