@@ -10,6 +10,7 @@
  * The limit is one for the whole board: live runs are counted from the board, and the runner
  * counts them again inside the write that records a start, so two processes never exceed it.
  */
+import { overlapWithRunning } from '../radar/overlaps';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import type { Clock } from '../domain/clock';
@@ -35,6 +36,8 @@ const START_BACKOFF_MS = 30_000;
 export interface AutopilotSettings extends StageConfig {
   maxParallel(): number;
   maxAttempts(): number;
+  /** `autopilot.avoidOverlap`: a ticket whose recorded files overlap a running ticket's waits. */
+  avoidOverlap(): boolean;
 }
 
 /** The outcome of scanning a ticket's change now (scanTicketNow). */
@@ -146,6 +149,10 @@ export class Autopilot implements Disposable {
       }
       if ((this.backoff.get(ticket.id) ?? 0) > this.deps.clock.now()) continue;
       if (await this.blockWhenExhausted(ticket, stage)) continue;
+      if (this.overlapsRunning(ticket.id)) {
+        pending++;
+        continue;
+      }
       pending++;
       if (liveNow() >= limit) continue;
       try {
@@ -163,6 +170,14 @@ export class Autopilot implements Disposable {
     }
     this.landInBackground();
     return { on, live: liveNow(), pending: pending + this.scanning.size };
+  }
+
+  /** Whether the ticket must wait: its recorded files overlap a running ticket's (the conflict radar). */
+  private overlapsRunning(ticketId: string): boolean {
+    if (!this.deps.settings.avoidOverlap()) return false;
+    const { board } = this.deps;
+    const running = new Set(board.listRuns({ status: LIVE_RUN_STATUSES }).map((r) => r.ticketId));
+    return overlapWithRunning(board.listChangedFiles(), ticketId, running, true) !== undefined;
   }
 
   /** Starts the next automatic land unless one is in flight; pokes again once it is over. */

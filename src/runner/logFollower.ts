@@ -79,13 +79,15 @@ export class LogFollower {
 
   /** Reads the rest, cuts the file to its cap a last time, and stops following. */
   async finish(): Promise<void> {
-    await this.reading;
-    await this.readNew().catch(() => undefined);
-    for (const line of this.splitter.flush()) this.options.onLine(line);
-    if (this.position > this.headBytes + this.tailBytes) await this.cut().catch(() => undefined);
+    // No read starts any more (a poke now returns at once); the one in flight is waited for, so
+    // the last read below never runs beside another one over the same bytes.
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    while (this.reading) await this.reading;
+    await this.readNew().catch(() => undefined);
+    for (const line of this.splitter.flush()) this.options.onLine(line);
+    if (this.position > this.headBytes + this.tailBytes) await this.cut().catch(() => undefined);
     await this.handle?.close();
     this.handle = undefined;
   }

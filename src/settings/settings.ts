@@ -158,6 +158,7 @@ export class Settings {
     return {
       maxParallel: () => this.maxParallel(),
       maxAttempts: () => this.maxAttempts(),
+      avoidOverlap: () => this.avoidOverlap(),
       pipeline: () => this.pipeline(),
       hasAgent: (stage) => {
         try {

@@ -280,6 +280,17 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
     };
 
     const known = new Set<string>();
+    /**
+     * Finishes a ticket as people and agents do, through the Security gate: a ticket whose change
+     * cannot be scanned (its worktree deleted, its branch gone) stays where it is, as in the product.
+     */
+    const finish = async (id: string): Promise<void> => {
+      try {
+        await fx.moveTo(id, 'DONE');
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'IllegalTransitionError' && /could not be scanned|cannot scan/.test(err.message))) throw err;
+      }
+    };
     const agentOp = async (what: 'cycle' | 'cleanup'): Promise<void> => {
       const before = await snapshotAll();
       const salvagesBefore = fx.board.listSalvages().length;
@@ -315,7 +326,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
         else if (roll < 0.45 && active.length > 0) {
           for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
             const open = tickets.filter((t) => fx.board.getTicket(t.id)?.status === 'IN_DEV');
-            if (open.length > 0) await fx.moveTo(pick(open).id, 'DONE');
+            if (open.length > 0) await finish(pick(open).id);
           }
         } else if (roll < 0.57 && live.length > 0) addWork(pick(live), pick(KINDS));
         else if (roll < 0.73 && result.worktrees < opts.worktrees) {
@@ -351,7 +362,7 @@ export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
     }
     for (const s of sleepers) s.child.kill('SIGKILL');
     await fx.moveTo(tickets[0].id, 'DONE').catch(() => undefined);
-    for (const t of tickets) if (fx.board.getTicket(t.id)?.status === 'IN_DEV') await fx.moveTo(t.id, 'DONE');
+    for (const t of tickets) if (fx.board.getTicket(t.id)?.status === 'IN_DEV') await finish(t.id);
     await new Promise((r) => setTimeout(r, 200));
     await agentOp('cleanup');
     await agentOp('cycle');

@@ -70,12 +70,11 @@ void describe('Worktree scenarios 1-4: nothing is lost', () => {
     let lost = '';
     const w = await finished(
       'Branch deleted',
-      (p, branch) => {
+      (p) => {
         kit.fx.commitIn(p, 'only-on-the-branch.txt', 'work\n');
         lost = git(p, 'rev-parse', 'HEAD');
-        git(kit.fx.repo.root, 'update-ref', '-d', `refs/heads/${branch}`);
       },
-      { unmerged: true },
+      { unmerged: true, afterDone: (_p, branch) => git(kit.fx.repo.root, 'update-ref', '-d', `refs/heads/${branch}`) },
     );
     const before = await keptByCycle(w, 'dirty');
     const { salvage } = await confirmedThenRestored(w, before);

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { installSecurityGate } from '../../../src/agents/securityGate';
 import { DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree, WorktreeAgent } from '../../../src/agents/worktreeAgent';
 import type { Salvage } from '../../../src/domain/salvage';
+import { systemClock } from '../../../src/domain/clock';
 import { PIPELINE } from '../../../src/domain/status';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { openBoard, type SqlBoard } from '../../../src/store/sqlBoard';
 import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 import { cli } from './cliProcess';
@@ -22,6 +25,8 @@ void describe('agent-factory salvages, restore, delete-salvage', () => {
     repo.commit('ignore .env');
     assert.equal((await cli(['init'], { cwd: repo.root })).code, 0);
     board = await openBoard({ dir: path.join(repo.root, '.factory'), repoRoot: repo.root, pollMs: 0, create: false });
+    // Moves into DONE scan the ticket's change first, as in every host.
+    installSecurityGate(board, { git: port, settings: () => DEFAULT_SECURITY_SETTINGS, clock: systemClock });
     const ticket = await board.write((tx) => tx.createTicket({ title: 'Salvage me', status: 'READY' }, 'user'));
     worktree = (await ensureTicketWorktree(board, port, ticket, DEFAULT_WORKTREE_SETTINGS)).path;
     writeFileSync(path.join(worktree, '.env'), 'SECRET=only-here\n');

@@ -53,12 +53,18 @@ export function scenarioKit() {
   };
 
   /** A DONE ticket whose worktree `prepare` filled in; its branch is merged into main first unless `unmerged`. */
-  const finished = async (title: string, prepare: (path: string, branch: string) => void, opts: { unmerged?: boolean } = {}): Promise<Finished> => {
+  const finished = async (
+    title: string,
+    prepare: (path: string, branch: string) => void,
+    opts: { unmerged?: boolean; afterDone?: (path: string, branch: string) => void } = {},
+  ): Promise<Finished> => {
     const t = await fx.startedIn(title, 'IN_DEV');
     fx.commitIn(t.worktree.path, `${t.id}.txt`, `committed work of ${t.id}\n`);
     if (!opts.unmerged) git(fx.repo.root, 'merge', '-q', '--no-edit', t.worktree.branch);
     prepare(t.worktree.path, t.worktree.branch);
     await fx.moveTo(t.id, 'DONE');
+    // What happens to a worktree after its ticket is DONE (the Security gate scanned it on the way).
+    opts.afterDone?.(t.worktree.path, t.worktree.branch);
     return { id: t.id, path: t.worktree.path, branch: t.worktree.branch };
   };
 
