@@ -23,6 +23,7 @@ import { restoreFromSalvage } from '../../src/git/salvage/restore';
 import { readManifest } from '../../src/git/salvage/salvage';
 import { git } from '../unit/helpers/tempRepo';
 import { makeWorktreeFixture, type WorktreeFixture } from '../unit/helpers/worktreeFixture';
+import { Rng } from './rng';
 
 export interface SoakOptions {
   seed: number;
@@ -59,18 +60,6 @@ export interface SoakResult {
   elapsedMs: number;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Tracked {
   id: string;
   path: string;
@@ -91,7 +80,8 @@ type Kind = (typeof KINDS)[number];
 
 export async function runWorktreeSoak(opts: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
-  const random = prng(opts.seed);
+  const rng = new Rng(opts.seed);
+  const random = (): number => rng.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   const log = opts.log ?? (() => undefined);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openBoard } from '../../../../src/store/sqlBoard';
 import { startChild } from './spawnChild';
 import type { Child } from './spawnChild';
+import { Rng } from '../../../soak/rng';
 
 const CHILD = join(__dirname, 'boardChild.js');
 const NAMES = ['a', 'b', 'c'];
@@ -32,20 +33,9 @@ export interface SoakResult {
   seconds: number;
 }
 
-/** mulberry32: a small seeded generator, so a run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function runCrashSoak(opts: SoakOptions): Promise<SoakResult> {
-  const rnd = random(opts.seed);
+  const rng = new Rng(opts.seed);
+  const rnd = (): number => rng.next();
   const lock = opts.lock ?? 'os';
   const checkEvery = opts.checkEvery ?? 50;
   const started = Date.now();
