@@ -8,6 +8,8 @@
  * recorded. The window that owns the agent's process sees the run end and lets the agent exit by
  * itself for a grace period.
  */
+import { PIPELINE_ENV, pipelineFromEnv } from '../domain/pipeline';
+import type { Status } from '../domain/status';
 import { SEVERITIES, type Severity } from '../domain/ticket';
 import { fileBug, recordVerdict, type BugReport, type StageVerdict } from '../loop/verdicts';
 import { runIdFrom, text } from './agentCommands';
@@ -56,11 +58,26 @@ export function bugsFromOptions(options: readonly OptionToken[]): BugReport[] {
   return bugs;
 }
 
+/**
+ * The pipeline the verdict moves the ticket along: the one of the host that started the agent
+ * (PIPELINE_ENV), else the repository's settings (a terminal opened by an older host, a person
+ * trying the command by hand).
+ */
+function stagesInUse(ctx: CommandContext, repoRoot: string): readonly Status[] {
+  const raw = ctx.where.env[PIPELINE_ENV];
+  if (raw !== undefined && raw.trim() !== '') {
+    const parsed = pipelineFromEnv(raw);
+    if ('stages' in parsed) return parsed.stages;
+    ctx.warn(`${PIPELINE_ENV} ${parsed.problem}; using the repository's settings`);
+  }
+  return cliSettings(ctx, repoRoot).pipeline();
+}
+
 async function finishStage(ctx: CommandContext, verdict: StageVerdict, bugs?: BugReport[]): Promise<void> {
   const runId = runIdFrom(ctx);
   positionals(ctx, []);
   const board = await ctx.board();
-  const pipeline = cliSettings(ctx, board.repoRoot).pipeline();
+  const pipeline = stagesInUse(ctx, board.repoRoot);
   const outcome = await board.write((tx) =>
     recordVerdict(tx, { runId, verdict, summary: stringOption(ctx.values, 'summary'), bugs, pipeline, now: ctx.clock.now() }),
   );

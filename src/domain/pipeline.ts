@@ -49,6 +49,26 @@ export function pipelineProblem(value: unknown): string | undefined {
 }
 
 /**
+ * The variable in an agent's environment that names the stages of the host that started it. Its
+ * verdicts (`agent-factory done`, `approve`) move the ticket along that host's pipeline: an editor
+ * reads the setting from user or workspace settings the CLI cannot see, and a ticket moved along
+ * another pipeline would land in a stage its host never works.
+ */
+export const PIPELINE_ENV = 'AGENT_FACTORY_PIPELINE';
+
+/** The pipeline as PIPELINE_ENV carries it: the stages joined by commas. */
+export function pipelineToEnv(pipeline: readonly Status[]): string {
+  return pipeline.join(',');
+}
+
+/** The pipeline PIPELINE_ENV carries, or why it is not one. */
+export function pipelineFromEnv(raw: string): { stages: Status[] } | { problem: string } {
+  const stages = raw.split(',').map((s) => s.trim());
+  const problem = pipelineProblem(stages);
+  return problem === undefined ? { stages: stages as Status[] } : { problem };
+}
+
+/**
  * The status a ticket moves to when stage `from` is finished: the next listed stage after it in
  * pipeline order, or DONE after the last one. READY leads to the first stage. A stage that is not
  * listed (the setting changed while a ticket was in it) is followed by the next listed one, so the

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../domain/clock';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter, type Disposable } from '../domain/event';
 import { silentLogger, type Logger } from '../domain/logger';
-import { STAGES } from '../domain/pipeline';
+import { PIPELINE_ENV, pipelineToEnv, STAGES } from '../domain/pipeline';
 import { heartbeatIntervalFor, isLive, type Run } from '../domain/run';
 import type { Status } from '../domain/status';
 import { samePath } from '../git/paths';
@@ -244,6 +244,7 @@ export class RunManager implements Disposable {
     env.AGENT_FACTORY_BOARD = this.board.dir;
     env.AGENT_FACTORY_TICKET = run.ticketId;
     env.AGENT_FACTORY_STAGE = run.stage;
+    env[PIPELINE_ENV] = pipelineToEnv(this.pipeline());
     if (promptFile !== undefined) env.AGENT_FACTORY_PROMPT_FILE = promptFile;
     if (this.cli) {
       env.AGENT_FACTORY_CLI = this.cli.script;

@@ -4,11 +4,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AGENTS_LEASE } from '../../../src/agents/manager';
-import type { Run } from '../../../src/domain/run';
 import { isProcessAlive } from '../../../src/process/processTree';
 import { runPromptFile } from '../../../src/runner/runFiles';
 import type { Board } from '../../../src/store/api';
 import { openBoard } from '../../../src/store/sqlBoard';
+import { mostLiveAtOnce } from '../helpers/liveRuns';
 import { makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 import { compiledCli, fakeAgentCommand, type Step } from '../runner/agentPaths';
 import { cli } from './cliProcess';
@@ -37,19 +37,6 @@ function serve(cwd: string, args: string[], timeoutMs = 90_000): Promise<Served>
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** The most runs that were live at one moment, from the run rows' start and end times. */
-function mostLiveAtOnce(runs: readonly Run[]): number {
-  const edges = runs.flatMap((r) => [
-    { at: r.startedAt, d: 1 },
-    { at: r.endedAt ?? Number.POSITIVE_INFINITY, d: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.d - b.d);
-  let live = 0;
-  let most = 0;
-  for (const e of edges) most = Math.max(most, (live += e.d));
-  return most;
 }
 
 void describe('agent-factory serve: the closed loop without VS Code', () => {

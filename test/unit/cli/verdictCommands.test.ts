@@ -54,6 +54,21 @@ void describe('verdicts from a running agent', () => {
     assert.match(tb.board.listMessages(findRunThread(tb.board, run.ticketId)?.id ?? '').at(-1)?.body ?? '', /reported done; ticket moved to PM_REVIEW\.\n\nSummary: Parser and tests$/);
   });
 
+  void it("done follows the pipeline of the host that started the agent over the repository's settings", async () => {
+    // An editor may hold the pipeline in user settings, which the CLI cannot read: the runner passes it.
+    settings({ 'agentFactory.pipeline': ['IN_DEV', 'IN_SEC', 'PM_REVIEW'] });
+    const { run, env } = await runIn('IN_DEV');
+    const r = await cli(['done'], { cwd: tb.root, env: { ...env, AGENT_FACTORY_PIPELINE: 'IN_DEV,IN_QA,PM_REVIEW' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${run.ticketId} moved to IN_QA. You can exit now.`);
+
+    const other = await runIn('IN_DEV');
+    const bad = await cli(['done'], { cwd: tb.root, env: { ...other.env, AGENT_FACTORY_PIPELINE: 'PM_REVIEW,IN_DEV' } });
+    assert.equal(bad.code, 0, bad.stderr);
+    assert.match(bad.stderr, /AGENT_FACTORY_PIPELINE must start with IN_DEV, not PM_REVIEW; using the repository's settings/);
+    assert.equal(bad.stdout.trim(), `${other.run.ticketId} moved to IN_SEC. You can exit now.`);
+  });
+
   void it('a malformed settings file is a warning, not a lost verdict', async () => {
     settings({});
     writeFileSync(path.join(tb.root, '.vscode', 'settings.json'), '{ "agentFactory.pipeline": [');

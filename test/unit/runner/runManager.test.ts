@@ -113,6 +113,7 @@ void describe('RunManager', () => {
     assert.equal(seen.env.AGENT_FACTORY_RUN_ID, run.id);
     assert.equal(seen.env.AGENT_FACTORY_BOARD, f.tb.dir);
     assert.equal(seen.env.AGENT_FACTORY_TICKET, run.ticketId);
+    assert.equal(seen.env.AGENT_FACTORY_PIPELINE, 'IN_DEV,IN_QA,IN_UX,IN_SEC,PM_REVIEW', 'the stages its verdicts move the ticket along');
     assert.match(runThreadBodies(f, run.ticketId).join('\n'), /succeeded: the agent exited 0; ticket moved to IN_QA/);
   });
 
