@@ -53,6 +53,11 @@ export interface TestApi {
   attention: AttentionModel;
   /** What a window reload does to the board: the runs and agents stop, the board closes and opens again. */
   reloadBoard(): Promise<void>;
+  /**
+   * Stops this window's background agents (the lease released, as when the window closes), runs
+   * `meanwhile` (another host may take the lease then), and starts them again.
+   */
+  restartAgents(meanwhile: () => Promise<void>): Promise<void>;
   agentsModel: AgentsModel;
   agentsTree: AgentsTreeProvider;
   tickets: TicketTesting;
@@ -235,6 +240,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         // The board going away stops this window's runs (RunFeatures follows the session).
         await stopManager();
         await session.reopen();
+      },
+      restartAgents: async (meanwhile) => {
+        await stopManager();
+        try {
+          await meanwhile();
+        } finally {
+          if (session.board) startManager(session.board);
+        }
       },
       agentsModel: model,
       agentsTree,

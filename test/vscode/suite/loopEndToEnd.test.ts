@@ -1,0 +1,238 @@
+// The closed loop in a real editor window, end to end: five tickets (one waiting on another)
+// worked by real agent processes through the CLI, a review agent that sends one back once, the
+// window's autopilot under one board-wide parallel limit, and the same beside `agent-factory serve`.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LIVE_RUN_STATUSES, type Run } from '../../../src/domain/run';
+import type { Status } from '../../../src/domain/status';
+import type { Ticket } from '../../../src/domain/ticket';
+import type { AutopilotEvent } from '../../../src/loop/autopilot';
+import { readAutopilot } from '../../../src/loop/autopilotState';
+import { runPromptFile } from '../../../src/runner/runFiles';
+import type { Board } from '../../../src/store/api';
+import type { TestApi } from '../../../src/vscode/extension';
+import { mostLiveAtOnce } from '../../unit/helpers/liveRuns';
+import { fakeAgentCommand, type Step } from '../../unit/runner/agentPaths';
+import { ensureBoard, eventually, testApi } from '../board';
+import { testOutputDir } from '../environment';
+import { ScriptedPrompter, withPrompter } from './ticketsTestApi';
+
+const BUG = 'The widget leaks memory on close';
+const MAX_PARALLEL = 2;
+/** Only a guard against a hang: five tickets through two agents each, on two busy cores. */
+const LOOP_BOUND_MS = 420_000;
+
+/** The settings of the loop: development and QA by real processes, then the person's review. */
+function loopSettings(reworked: Ticket, marker: string): Record<string, unknown> {
+  const dev: Step[] = [{ write: 'work.txt', text: 'work' }, { commit: 'Work' }, { cli: ['done', '--summary', 'did the work'] }];
+  const qa: Step[] = [{ firstFor: { ticket: reworked.id, marker }, then: [{ cli: ['reject', '--bug', BUG] }], else: [{ cli: ['approve'] }] }];
+  return {
+    pipeline: ['IN_DEV', 'IN_QA', 'PM_REVIEW'],
+    'runs.maxParallel': MAX_PARALLEL,
+    'agents.dev.command': fakeAgentCommand(dev),
+    'agents.qa.command': fakeAgentCommand(qa),
+  };
+}
+
+async function configure(settings: Record<string, unknown>, on: boolean): Promise<void> {
+  const config = vscode.workspace.getConfiguration('agentFactory');
+  for (const [key, value] of Object.entries(settings)) await config.update(key, on ? value : undefined, vscode.ConfigurationTarget.Global);
+}
+
+/**
+ * Tickets other suites left where the autopilot would pick them up (READY, or in a stage with an
+ * agent and none working it) are set aside: this suite counts every run on the board.
+ */
+async function setAsideOthers(board: Board): Promise<void> {
+  await eventually('no run of another suite is live', () => board.listRuns({ status: LIVE_RUN_STATUSES }).length === 0, 60_000);
+  await board.write((tx) => {
+    for (const t of tx.listTickets()) {
+      if (t.status === 'READY') tx.transition(t.id, 'READY', 'BACKLOG', 'user', 'set aside for the end-to-end loop');
+      else if (t.status === 'IN_DEV' || t.status === 'IN_QA') tx.transition(t.id, t.status, 'BLOCKED', 'user', 'set aside for the end-to-end loop');
+    }
+  });
+}
+
+/** What the window's autopilot, lease and runner did, for the failure message of a test that hangs. */
+class LoopTrace {
+  readonly lines: string[] = [];
+  private readonly started = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private subscription: vscode.Disposable | { dispose(): void } | undefined;
+
+  constructor(
+    private readonly api: TestApi,
+    private readonly board: Board,
+  ) {}
+
+  start(): void {
+    const autopilot = this.api.autopilot();
+    this.note(`autopilot ${autopilot ? 'bound' : 'missing'}; leader ${String(this.api.manager()?.isLeader)}; runner ${this.api.runs.runner() ? 'present' : 'missing'}`);
+    this.subscription = autopilot?.onDidEvent((e: AutopilotEvent) => this.note(`event ${JSON.stringify(e)}`));
+    let last = '';
+    this.timer = setInterval(() => {
+      const state = this.state();
+      if (state !== last) this.note((last = state));
+    }, 250);
+  }
+
+  private state(): string {
+    const live = this.board.listRuns({ status: LIVE_RUN_STATUSES }).map((r) => `${r.ticketId}/${r.stage}`);
+    const tickets = this.board
+      .listTickets()
+      .filter((t) => t.title.startsWith('E2E'))
+      .map((t) => `${t.id}:${t.status}`);
+    return `leader=${String(this.api.manager()?.isLeader)} autopilot=${readAutopilot(this.board).on} live=[${live.join(' ')}] ${tickets.join(' ')}`;
+  }
+
+  note(line: string): void {
+    this.lines.push(`+${((Date.now() - this.started) / 1000).toFixed(1)}s ${line}`);
+  }
+
+  /** Stops recording and keeps the trace in the test output for a post-mortem. */
+  stop(name: string): string {
+    if (this.timer) clearInterval(this.timer);
+    this.subscription?.dispose();
+    const text = this.lines.join('\n');
+    writeFileSync(path.join(testOutputDir(), `${name}.trace.txt`), text);
+    return text;
+  }
+}
+
+/** Polls until `what` holds, failing with the trace of what the loop did meanwhile. */
+async function until(trace: LoopTrace, what: string, check: () => boolean): Promise<void> {
+  try {
+    await eventually(what, check, LOOP_BOUND_MS);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${trace.lines.slice(-60).join('\n')}`);
+  }
+}
+
+interface Loop {
+  tickets: Ticket[];
+  /** The ticket QA sends back once, and the ticket that waits on the first. */
+  reworked: Ticket;
+  dependent: Ticket;
+  settings: Record<string, unknown>;
+}
+
+async function fiveTickets(board: Board, scratch: string): Promise<Loop> {
+  const tickets = await board.write((tx) => {
+    const made = [1, 2, 3, 4].map((i) => tx.createTicket({ title: `E2E ticket ${i}`, status: 'READY', priority: 3 }, 'user'));
+    // The most urgent ticket, which must still wait for the first to be DONE.
+    made.push(tx.createTicket({ title: 'E2E ticket 5, after ticket 1', status: 'READY', priority: 1, dependsOn: [made[0].id] }, 'user'));
+    return made;
+  });
+  const reworked = tickets[1];
+  return { tickets, reworked, dependent: tickets[4], settings: loopSettings(reworked, path.join(scratch, 'rejected-once')) };
+}
+
+const ourRuns = (board: Board, loop: Loop): Run[] => loop.tickets.flatMap((t) => board.listRuns({ ticketId: t.id }));
+const statusOf = (board: Board, t: Ticket): Status | undefined => board.getTicket(t.id)?.status;
+
+/** Every assertion of the loop that does not depend on who ran it. */
+function checkLoop(board: Board, loop: Loop, dependencyDoneAt: number): Run[] {
+  const [first] = loop.tickets;
+  const runs = ourRuns(board, loop);
+  const listing = runs.map((r) => `${r.ticketId} ${r.stage}#${r.attempt} ${r.status} ${r.verdict ?? ''} ${r.note ?? ''}`).join('\n');
+  assert.ok(
+    loop.tickets.every((t) => statusOf(board, t) === (t.id === first.id ? 'DONE' : 'PM_REVIEW')),
+    loop.tickets.map((t) => `${t.id} ${statusOf(board, t) ?? '?'}`).join(', '),
+  );
+  assert.ok(
+    runs.every((r) => r.status === 'succeeded'),
+    listing,
+  );
+  // Across the whole board, not only this suite's tickets: the limit is one for the board.
+  const most = mostLiveAtOnce(board.listRuns());
+  assert.ok(most <= MAX_PARALLEL, `never more than runs.maxParallel live runs (at most ${most})\n${listing}`);
+
+  assert.deepEqual(
+    runs.filter((r) => r.verdict === 'rejected').map((r) => `${r.ticketId} ${r.stage}`),
+    [`${loop.reworked.id} IN_QA`],
+    'exactly one rework',
+  );
+  const dev = runs.filter((r) => r.ticketId === loop.reworked.id && r.stage === 'IN_DEV').sort((a, b) => a.attempt - b.attempt);
+  assert.equal(dev.length, 2, listing);
+  assert.match(readFileSync(runPromptFile(board.dir, dev[1].id), 'utf8'), new RegExp(BUG), 'the bug is in the rework prompt');
+  assert.doesNotMatch(readFileSync(runPromptFile(board.dir, dev[0].id), 'utf8'), new RegExp(BUG));
+  for (const t of loop.tickets.filter((t) => t.id !== loop.reworked.id)) {
+    assert.deepEqual(
+      runs.filter((r) => r.ticketId === t.id).map((r) => r.stage),
+      ['IN_DEV', 'IN_QA'],
+      `${t.id}: one development and one QA run\n${listing}`,
+    );
+  }
+  const dependentStart = Math.min(...runs.filter((r) => r.ticketId === loop.dependent.id).map((r) => r.startedAt));
+  assert.ok(dependentStart >= dependencyDoneAt, `${loop.dependent.id} started only after ${first.id} was DONE`);
+  return runs;
+}
+
+/** Approves the first ticket's review as a person does: Approve, confirmed in the dialog. */
+async function approveFirst(api: TestApi, board: Board, loop: Loop): Promise<number> {
+  const [first] = loop.tickets;
+  const prompter = new ScriptedPrompter();
+  prompter.warningAnswers.push('Approve');
+  await withPrompter(api, prompter, () => vscode.commands.executeCommand('agentFactory.approveTicket', first.id));
+  assert.equal(statusOf(board, first), 'DONE', prompter.warnings.map((w) => w.message).join(' | '));
+  const done = board.history(first.id).find((h) => h.to === 'DONE');
+  assert.ok(done);
+  return done.at;
+}
+
+suite('The closed loop end to end in the editor', () => {
+  let board: Board;
+  let api: TestApi;
+  let scratch: string;
+  let settings: Record<string, unknown> = {};
+
+  setup(async () => {
+    board = await ensureBoard();
+    api = await testApi();
+    scratch = mkdtempSync(path.join(tmpdir(), 'af-e2e-'));
+    await setAsideOthers(board);
+  });
+
+  teardown(async () => {
+    if (readAutopilot(board).on) await vscode.commands.executeCommand('agentFactory.pauseAutopilot');
+    await configure(settings, false);
+  });
+
+  test('the window alone: off starts nothing; on, five tickets reach review within the limit, one rework, the dependency honoured', async function () {
+    this.timeout(2 * LOOP_BOUND_MS);
+    const loop = await fiveTickets(board, scratch);
+    settings = loop.settings;
+    await configure(settings, true);
+    const manager = await eventually('this window runs the agents', () => api.manager()?.isLeader && api.manager(), 60_000);
+    assert.ok(manager);
+    const autopilot = api.autopilot();
+    assert.ok(autopilot, 'the window has an autopilot');
+
+    const off = await autopilot.pass();
+    assert.deepEqual([off.on, ourRuns(board, loop).length], [false, 0], 'the autopilot is off: nothing starts');
+
+    const trace = new LoopTrace(api, board);
+    trace.start();
+    try {
+      await vscode.commands.executeCommand('agentFactory.startAutopilot');
+      const [first, ...rest] = loop.tickets;
+      const others = rest.filter((t) => t.id !== loop.dependent.id);
+      await until(trace, 'four tickets wait for review', () => [first, ...others].every((t) => statusOf(board, t) === 'PM_REVIEW'));
+      assert.equal(statusOf(board, loop.dependent), 'READY', `${loop.dependent.id} waits for ${first.id} to be DONE`);
+      await eventually('the status bar counts those waiting for review', () => / waiting for review/.test(api.statusBarText()), 30_000);
+
+      const doneAt = await approveFirst(api, board, loop);
+      await until(trace, 'the dependent ticket, freed, waits for review', () => statusOf(board, loop.dependent) === 'PM_REVIEW');
+      const runs = checkLoop(board, loop, doneAt);
+      assert.ok(
+        runs.every((r) => r.owner === board.ownerId),
+        'the window ran them',
+      );
+    } finally {
+      trace.stop('loop-window');
+    }
+  });
+});
