@@ -8,9 +8,10 @@ import { isProcessAlive } from '../../../src/process/processTree';
 import { runPromptFile } from '../../../src/runner/runFiles';
 import type { Board } from '../../../src/store/api';
 import { openBoard } from '../../../src/store/sqlBoard';
+import { processesOfBoard } from '../helpers/leftoverProcesses';
 import { mostLiveAtOnce } from '../helpers/liveRuns';
 import { makeTempRepo, type TempRepo } from '../helpers/tempRepo';
-import { compiledCli, fakeAgentCommand, type Step } from '../runner/agentPaths';
+import { compiledCli, fakeAgentCommand, waitUntil, type Step } from '../runner/agentPaths';
 import { cli } from './cliProcess';
 
 interface Served {
@@ -82,6 +83,15 @@ void describe('agent-factory serve: the closed loop without VS Code', () => {
     }
   };
 
+  /** No process of the board outlives the serves: no serve, no agent, no child of an agent (Linux: read from /proc). */
+  const nothingLeftRunning = async (): Promise<void> => {
+    if (process.platform !== 'linux') return;
+    const left = (): string[] => processesOfBoard(repo.parent, path.join(repo.root, '.factory'));
+    // A process that is exiting as serve exits is given a moment; one that stays is left behind.
+    await waitUntil(() => left().length === 0, 10_000, 'the processes of the board to end').catch(() => undefined);
+    assert.deepEqual(left(), [], 'no process is left behind');
+  };
+
   const readBoard = async <T>(fn: (board: Board) => T): Promise<T> => {
     const board = await openBoard({ dir: path.join(repo.root, '.factory'), repoRoot: repo.root, create: false, pollMs: 0 });
     try {
@@ -98,6 +108,7 @@ void describe('agent-factory serve: the closed loop without VS Code', () => {
     const idleOff = await serve(repo.root, ['--until-idle']);
     assert.equal(idleOff.code, 0, idleOff.stderr + idleOff.stdout);
     assert.equal(await readBoard((b) => b.listRuns().length), 0, 'the autopilot is off: nothing starts');
+    await nothingLeftRunning();
 
     const on = await cli(['autopilot', 'on'], { cwd: repo.root });
     assert.equal(on.code, 0, on.stderr);
@@ -106,6 +117,8 @@ void describe('agent-factory serve: the closed loop without VS Code', () => {
     assert.equal(first.code, 0, first.stderr + first.stdout);
     assert.equal(second.code, 0, second.stderr + second.stdout);
     for (const line of first.stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
+    assert.match(first.stdout + second.stdout, /Idle: /, 'one of them saw the board go idle');
+    await nothingLeftRunning();
 
     await readBoard((board) => {
       const tickets = board.listTickets();
