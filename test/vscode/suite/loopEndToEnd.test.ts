@@ -3,7 +3,7 @@
 // window's autopilot under one board-wide parallel limit, and the same beside `agent-factory serve`.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -48,10 +48,14 @@ async function configure(settings: Record<string, unknown>, on: boolean): Promis
 }
 
 /**
- * Tickets other suites left where the autopilot would pick them up (READY, or in a stage with an
- * agent and none working it) are set aside: this suite counts every run on the board.
+ * What other suites left running (a terminal a person would still work in) is stopped, and tickets
+ * they left where the autopilot would pick them up (READY, or in a stage with an agent and none
+ * working it) are set aside: the limit counts every live run on the board.
  */
-async function setAsideOthers(board: Board): Promise<void> {
+async function setAsideOthers(api: TestApi, board: Board): Promise<void> {
+  for (const run of board.listRuns({ status: LIVE_RUN_STATUSES })) {
+    if (run.owner === board.ownerId) await api.runs.runs()?.cancel(run.id, 'set aside for the end-to-end loop');
+  }
   await eventually('no run of another suite is live', () => board.listRuns({ status: LIVE_RUN_STATUSES }).length === 0, 60_000);
   await board.write((tx) => {
     for (const t of tx.listTickets()) {
@@ -68,7 +72,7 @@ class LoopTrace {
   windowLed = false;
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private subscription: vscode.Disposable | { dispose(): void } | undefined;
+  private subscription: { dispose(): void } | undefined;
 
   constructor(
     private readonly api: TestApi,
@@ -94,7 +98,7 @@ class LoopTrace {
       .listTickets()
       .filter((t) => this.ids.includes(t.id))
       .map((t) => `${t.id}:${t.status}`);
-    return `leader=${String(this.api.manager()?.isLeader)} autopilot=${readAutopilot(this.board).on} live=[${live.join(' ')}] ${tickets.join(' ')}`;
+    return `leader=${String(this.api.manager()?.isLeader)} lease=${this.board.getLease(AGENTS_LEASE)?.owner ?? 'none'} autopilot=${readAutopilot(this.board).on} live=[${live.join(' ')}] ${tickets.join(' ')}`;
   }
 
   note(line: string): void {
@@ -102,12 +106,10 @@ class LoopTrace {
   }
 
   /** Stops recording and keeps the trace in the test output for a post-mortem. */
-  stop(name: string): string {
+  stop(name: string): void {
     if (this.timer) clearInterval(this.timer);
     this.subscription?.dispose();
-    const text = this.lines.join('\n');
-    writeFileSync(path.join(testOutputDir(), `${name}.trace.txt`), text);
-    return text;
+    writeFileSync(path.join(testOutputDir(), `${name}.trace.txt`), this.lines.join('\n'));
   }
 }
 
@@ -150,8 +152,9 @@ class ServeProcess {
 
 interface Loop {
   tickets: Ticket[];
-  /** The ticket QA sends back once, and the ticket that waits on the first. */
+  /** The ticket QA sends back once. */
   reworked: Ticket;
+  /** The ticket that waits on the first. */
   dependent: Ticket;
   settings: Record<string, unknown>;
 }
@@ -170,8 +173,8 @@ async function fiveTickets(board: Board, scratch: string, name: string): Promise
 const ourRuns = (board: Board, loop: Loop): Run[] => loop.tickets.flatMap((t) => board.listRuns({ ticketId: t.id }));
 const statusOf = (board: Board, t: Ticket): Status | undefined => board.getTicket(t.id)?.status;
 
-/** Every assertion of the loop that does not depend on who ran it. */
-function checkLoop(board: Board, loop: Loop, dependencyDoneAt: number): Run[] {
+/** Every assertion of the loop that does not depend on who ran it; `since`: when the autopilot was turned on. */
+function checkLoop(board: Board, loop: Loop, since: number, dependencyDoneAt: number): Run[] {
   const [first] = loop.tickets;
   const runs = ourRuns(board, loop);
   const listing = runs.map((r) => `${r.ticketId} ${r.stage}#${r.attempt} ${r.status} ${r.verdict ?? ''} ${r.note ?? ''}`).join('\n');
@@ -183,8 +186,9 @@ function checkLoop(board: Board, loop: Loop, dependencyDoneAt: number): Run[] {
     runs.every((r) => r.status === 'succeeded'),
     listing,
   );
-  // Across the whole board, not only this suite's tickets: the limit is one for the board.
-  const most = mostLiveAtOnce(board.listRuns());
+  // Across the whole board, not only these tickets: the limit is one for the board. No run was
+  // live when the loop began (setAsideOthers), so every run that overlapped it started since.
+  const most = mostLiveAtOnce(board.listRuns().filter((r) => r.startedAt >= since));
   assert.ok(most <= MAX_PARALLEL, `never more than runs.maxParallel live runs (at most ${most})\n${listing}`);
 
   assert.deepEqual(
@@ -231,7 +235,7 @@ suite('The closed loop end to end in the editor', () => {
     board = await ensureBoard();
     api = await testApi();
     scratch = mkdtempSync(path.join(tmpdir(), 'af-e2e-'));
-    await setAsideOthers(board);
+    await setAsideOthers(api, board);
   });
 
   teardown(async () => {
@@ -239,6 +243,7 @@ suite('The closed loop end to end in the editor', () => {
     await configure(settings, false);
     await serve?.stop();
     serve = undefined;
+    rmSync(scratch, { recursive: true, force: true });
     // The suites after this one expect this window to run the agents again.
     await eventually('this window runs the agents again', () => api.manager()?.isLeader, 120_000);
   });
@@ -248,8 +253,7 @@ suite('The closed loop end to end in the editor', () => {
     const loop = await fiveTickets(board, scratch, 'window');
     settings = loop.settings;
     await configure(settings, true);
-    const manager = await eventually('this window runs the agents', () => api.manager()?.isLeader && api.manager(), 60_000);
-    assert.ok(manager);
+    await eventually('this window runs the agents', () => api.manager()?.isLeader, 60_000);
     const autopilot = api.autopilot();
     assert.ok(autopilot, 'the window has an autopilot');
 
@@ -259,6 +263,7 @@ suite('The closed loop end to end in the editor', () => {
     const trace = new LoopTrace(api, board, loop.tickets.map((t) => t.id));
     trace.start();
     try {
+      const since = Date.now();
       await vscode.commands.executeCommand('agentFactory.startAutopilot');
       const [first, ...rest] = loop.tickets;
       const others = rest.filter((t) => t.id !== loop.dependent.id);
@@ -268,7 +273,7 @@ suite('The closed loop end to end in the editor', () => {
 
       const doneAt = await approveFirst(api, board, loop);
       await until(trace, 'the dependent ticket, freed, waits for review', () => statusOf(board, loop.dependent) === 'PM_REVIEW');
-      const runs = checkLoop(board, loop, doneAt);
+      const runs = checkLoop(board, loop, since, doneAt);
       assert.ok(
         runs.every((r) => r.owner === board.ownerId),
         'the window ran them',
@@ -321,6 +326,7 @@ suite('The closed loop end to end in the editor', () => {
     trace.start();
     try {
       // The window commands; serve, holding the lease, acts.
+      const since = Date.now();
       await vscode.commands.executeCommand('agentFactory.startAutopilot');
       const [first, ...rest] = loop.tickets;
       const others = rest.filter((t) => t.id !== loop.dependent.id);
@@ -329,7 +335,7 @@ suite('The closed loop end to end in the editor', () => {
 
       const doneAt = await approveFirst(api, board, loop);
       await until(trace, 'the dependent ticket, freed, waits for review', () => statusOf(board, loop.dependent) === 'PM_REVIEW');
-      const runs = checkLoop(board, loop, doneAt);
+      const runs = checkLoop(board, loop, since, doneAt);
       assert.ok(
         runs.every((r) => r.owner === serveOwner),
         `serve ran them all\n${runs.map((r) => `${r.ticketId} ${r.stage} ${r.owner}`).join('\n')}`,
