@@ -48,14 +48,13 @@ async function configure(settings: Record<string, unknown>, on: boolean): Promis
 }
 
 /**
- * What other suites left running (a terminal a person would still work in) is stopped, and tickets
- * they left where the autopilot would pick them up (READY, or in a stage with an agent and none
- * working it) are set aside: the limit counts every live run on the board.
+ * What other suites left live (a terminal a person would still work in, rows they wrote as
+ * running) is cancelled, and tickets they left where the autopilot would pick them up (READY, or
+ * in a stage with an agent and none working it) are set aside: the limit counts every live run on
+ * the board.
  */
 async function setAsideOthers(api: TestApi, board: Board): Promise<void> {
-  for (const run of board.listRuns({ status: LIVE_RUN_STATUSES })) {
-    if (run.owner === board.ownerId) await api.runs.runs()?.cancel(run.id, 'set aside for the end-to-end loop');
-  }
+  for (const run of board.listRuns({ status: LIVE_RUN_STATUSES })) await api.runs.runs()?.cancel(run.id, 'set aside for the end-to-end loop');
   await eventually('no run of another suite is live', () => board.listRuns({ status: LIVE_RUN_STATUSES }).length === 0, 60_000);
   await board.write((tx) => {
     for (const t of tx.listTickets()) {
