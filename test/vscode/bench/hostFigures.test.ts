@@ -5,6 +5,7 @@
 // AGENT_FACTORY_BENCH_PLAN; the figures go to host-figures.json in the output folder.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
@@ -25,6 +26,8 @@ interface Plan {
   liveRuns: number;
   /** Ask the runner to open the Tickets view and time its first ticket row. */
   firstItems: boolean;
+  /** Write a CPU profile of the idle and the block minutes (idle.cpuprofile, block.cpuprofile) beside the figures. */
+  profile?: boolean;
 }
 
 export interface HostFigures {
@@ -84,6 +87,24 @@ async function hostBlock(seconds: number) {
   return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, cpuPercent };
 }
 
+/** Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`. */
+async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  if (!on) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(join(testOutputDir(), name), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function setShortestIntervals(): Promise<void> {
   const config = vscode.workspace.getConfiguration('agentFactory');
   for (const [key, value] of Object.entries(SHORTEST_INTERVALS)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
@@ -106,7 +127,7 @@ suite('Host figures (bench)', () => {
       figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
     }
     await sleep(p.settleSeconds * 1000);
-    if (p.idleSeconds > 0) figures.idle = { seconds: p.idleSeconds, cpuPercent: await idleCpu(p.idleSeconds) };
+    if (p.idleSeconds > 0) figures.idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
 
     if (p.blockSeconds > 0) {
       await setShortestIntervals();
@@ -119,7 +140,7 @@ suite('Host figures (bench)', () => {
       const runIds = started.map((s) => s.run.id);
       await eventually(`${p.liveRuns} runs are running`, () => runIds.every((id) => board.getRun(id)?.status === 'running'), 120_000);
       const before = new Map(manager.statuses().map((s) => [s.name, s.cycleCount]));
-      const block = await hostBlock(p.blockSeconds);
+      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds));
       const liveRuns = runIds.filter((id) => board.getRun(id)?.status === 'running').length;
       const cycles = Object.fromEntries(manager.statuses().map((s) => [s.name, s.cycleCount - (before.get(s.name) ?? 0)]));
       figures.block = { seconds: p.blockSeconds, ...block, liveRuns, cycles };
