@@ -13,9 +13,12 @@ import * as vscode from 'vscode';
 import type { AgentName } from '../../../src/agents/agent';
 import { ensureBoard, eventually, testApi } from '../board';
 import { testOutputDir } from '../environment';
+import { ourExtension } from '../extension';
 import { askUi } from '../uiRequest';
 
 interface Plan {
+  /** False: measure idle CPU on a workspace without a board, the extension never activated. */
+  activate: boolean;
   /** Seconds to wait after activation before measuring idle, so start-up work is over. */
   settleSeconds: number;
   /** Seconds of idle CPU measurement (0: none). */
@@ -32,8 +35,10 @@ interface Plan {
 
 export interface HostFigures {
   pid: number;
+  /** Whether Agent Factory was active during the measurements. */
+  active: boolean;
   tickets: number;
-  activationMs: number;
+  activation?: { wallMs: number; cpuMs: number };
   firstItemsMs?: number;
   idle?: { seconds: number; cpuPercent: number };
   block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
@@ -114,12 +119,20 @@ suite('Host figures (bench)', () => {
   test('measures activation, the Tickets view, idle CPU and the longest block', async function () {
     const p = plan();
     this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
+    if (!p.activate) {
+      await sleep(p.settleSeconds * 1000);
+      const idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
+      const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle };
+      writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
+      return;
+    }
     const api = await testApi();
     const board = await ensureBoard();
     const figures: HostFigures = {
       pid: process.pid,
+      active: true,
       tickets: Object.values(board.countByStatus()).reduce((sum, n) => sum + n, 0),
-      activationMs: api.activationMs,
+      activation: api.activation,
     };
     if (p.firstItems) {
       const answer = await askUi('tickets-first-items', 600_000);
