@@ -30,11 +30,14 @@ export function stageHandling(stage: Status, config: Pick<StageConfig, 'hasAgent
  * and that nobody works on now: "2 waiting for review". Oldest first.
  */
 export function waitingForPerson(reader: BoardReader, config: StageConfig): Ticket[] {
-  const pipeline = config.pipeline();
+  // Asked per stage, not per ticket, and only those stages' tickets read: the autopilot asks on
+  // every change of a board that may hold thousands of tickets.
+  const stages = config.pipeline().filter((s) => isActive(s) && stageHandling(s, config) === 'person');
+  if (stages.length === 0) return [];
   const worked = new Set(reader.listRuns({ status: LIVE }).map((r) => r.ticketId));
   return reader
-    .listTickets()
-    .filter((t) => isActive(t.status) && pipeline.includes(t.status) && !worked.has(t.id) && stageHandling(t.status, config) === 'person')
+    .listTickets({ status: stages })
+    .filter((t) => !worked.has(t.id))
     .sort((a, b) => a.updatedAt - b.updatedAt || a.createdAt - b.createdAt);
 }
 

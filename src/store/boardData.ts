@@ -188,6 +188,13 @@ export class BoardData implements BoardTx {
     return r && toCheckIn(r);
   }
 
+  latestCheckIns(): Map<string, CheckIn> {
+    const newest = this.db
+      .all('SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY created_at DESC, rowid DESC) AS place FROM checkins) WHERE place = 1')
+      .map(toCheckIn);
+    return new Map(newest.map((c) => [c.ticketId, c]));
+  }
+
   getConversation(id: string): Conversation | undefined {
     const r = this.db.get('SELECT * FROM conversations WHERE id = ?', [id]);
     return r && toConversation(r);

@@ -877,6 +877,9 @@ export class SqlBoard implements Board {
   latestCheckIn(ticketId: string): CheckIn | undefined {
     return this.data.latestCheckIn(ticketId);
   }
+  latestCheckIns(): Map<string, CheckIn> {
+    return this.data.latestCheckIns();
+  }
   getConversation(id: string): Conversation | undefined {
     return this.data.getConversation(id);
   }

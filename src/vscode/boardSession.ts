@@ -28,6 +28,9 @@ export interface CreateOutcome {
 export class BoardSession extends Disposable {
   private _board: Board | undefined;
   private readOnly: Board | undefined;
+  private opening: Promise<Board | undefined> | undefined;
+  /** Handed to the closing window's shutdown: a board that finishes opening now is closed at once. */
+  private released = false;
   private readonly changed = this._register(new vscode.EventEmitter<Board | undefined>());
   readonly onDidChangeBoard = this.changed.event;
 
@@ -58,9 +61,19 @@ export class BoardSession extends Disposable {
     return path.join(this.extensionUri.fsPath, 'dist', 'sql-wasm.wasm');
   }
 
-  /** Opens the existing board, if any. Never creates files. */
-  async open(): Promise<Board | undefined> {
-    if (this._board) return this.board;
+  /**
+   * Opens the existing board, if any. Never creates files. Callers while an open is under way get
+   * that open: one board per window, however many ask at once.
+   */
+  open(): Promise<Board | undefined> {
+    if (this._board) return Promise.resolve(this.board);
+    this.opening ??= this.openExisting().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openExisting(): Promise<Board | undefined> {
     const location = await this.locate();
     if (!location?.exists) {
       await this.setBoard(undefined, 'none');
@@ -92,6 +105,8 @@ export class BoardSession extends Disposable {
    */
   async create(): Promise<CreateOutcome> {
     requireTrust('Creating a board');
+    // An open under way (the one activation starts) decides first whether there is a board.
+    await this.opening?.catch(() => undefined);
     if (this._board) return { board: this._board, created: false };
     const location = await this.locate();
     if (!location) {
@@ -132,6 +147,11 @@ export class BoardSession extends Disposable {
   }
 
   private async useOpened(board: Board, dir: string): Promise<Board> {
+    // The window closed while the board was opening: nobody else will use or close it.
+    if (this.isDisposed || this.released) {
+      await board.close();
+      return board;
+    }
     const report = board.openReport;
     const { warnings, notes } = openReportLines(report);
     for (const warning of warnings) {
@@ -195,6 +215,7 @@ export class BoardSession extends Disposable {
    * runs and the agents wrote their last changes. Nothing is told: the window is going away.
    */
   release(): Board | undefined {
+    this.released = true;
     const board = this._board;
     this._board = undefined;
     return board;

@@ -8,6 +8,8 @@ export async function testApi(): Promise<TestApi> {
   const extension = await activated();
   const api = (extension.exports as ExtensionExports | undefined)?.testing;
   if (!api) throw new Error('the extension did not expose its test API (is the host in test mode?)');
+  // Activation starts opening the board and returns; the tests begin once the board is open.
+  await api.boardOpened;
   return api;
 }
 

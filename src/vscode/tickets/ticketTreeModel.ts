@@ -105,11 +105,12 @@ export class TicketTreeModel implements Disposable {
     const changes = new Map<string, RecordedChange[]>();
     for (const r of recorded) changes.set(r.ticketId, [...(changes.get(r.ticketId) ?? []), r]);
     const overlaps = overlapsByTicket(recorded);
+    const checkIns = board.latestCheckIns();
     const running = new Map<string, Run[]>();
     for (const run of board.listRuns({ status: 'running' })) running.set(run.ticketId, [...(running.get(run.ticketId) ?? []), run]);
     const rows: TicketRow[] = tickets.map((ticket) => ({
       ticket,
-      progress: ticketProgress(ticket, board.latestCheckIn(ticket.id), running.get(ticket.id) ?? []),
+      progress: ticketProgress(ticket, checkIns.get(ticket.id), running.get(ticket.id) ?? []),
       waitingOn: ticket.dependsOn.length > 0 ? unmetDependencies(ticket, (id) => byId.get(id)) : undefined,
       changes: changes.has(ticket.id) ? changeTotals(changes.get(ticket.id) ?? []) : undefined,
       overlaps: overlaps.get(ticket.id),

@@ -72,7 +72,16 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getTreeItem(element: TicketTreeNode): vscode.TreeItem {
-    return element.kind === 'group' ? this.groupItem(element) : ticketItem(element.row, this.attention.forTicket(element.ticketId));
+    return element.kind === 'group' ? this.groupItem(element) : ticketItem(element.row);
+  }
+
+  /**
+   * A ticket's tooltip is made when the pointer rests on its row, not for each of the thousands of
+   * rows a big board sends to the view.
+   */
+  resolveTreeItem(item: vscode.TreeItem, element: TicketTreeNode): vscode.TreeItem {
+    if (element.kind === 'ticket') item.tooltip = ticketTooltip(element.row, this.attention.forTicket(element.ticketId));
+    return item;
   }
 
   private groupItem(node: StatusGroupNode): vscode.TreeItem {
@@ -86,7 +95,7 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 }
 
-export function ticketItem(row: TicketRow, attention: readonly AttentionItem[] = []): vscode.TreeItem {
+export function ticketItem(row: TicketRow): vscode.TreeItem {
   const { ticket } = row;
   const item = new vscode.TreeItem(`${ticket.id} ${oneLine(ticket.title)}`, vscode.TreeItemCollapsibleState.None);
   item.id = `ticket:${ticket.id}`;
@@ -96,7 +105,6 @@ export function ticketItem(row: TicketRow, attention: readonly AttentionItem[] =
   item.iconPath = PRIORITY_ICONS[ticket.priority];
   item.description = ticketDescription(row);
   item.contextValue = `ticket.${ticket.status}${ticket.worktree ? '.worktree' : ''}`;
-  item.tooltip = ticketTooltip(row, attention);
   item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [ticket.id] };
   item.accessibilityInformation = { label: `${ticket.id}, ${oneLine(ticket.title)}, ${priorityName(ticket.priority)} priority, ${statusLabel(ticket.status)}` };
   return item;

@@ -211,7 +211,8 @@ suite('Tickets view', () => {
     const board = await ensureBoard();
     const { tickets } = await ticketsApi();
     const id = await newTicket(board, HOSTILE_TITLE);
-    const item = tickets.treeProvider.getTreeItem(ticketNode(tickets, id));
+    const node = ticketNode(tickets, id);
+    const item = tickets.treeProvider.resolveTreeItem(tickets.treeProvider.getTreeItem(node), node);
     const tooltip = item.tooltip as vscode.MarkdownString;
     assert.ok(tooltip instanceof vscode.MarkdownString);
     assert.ok(!tooltip.isTrusted, 'the tooltip is trusted');

@@ -1,0 +1,165 @@
+// Figures the bench (bench/vscode.mjs) takes inside a real extension host: this code runs in the
+// extension host's own process, so /proc/self is the host and the event loop measured is the one
+// every extension shares. Not part of `npm test` (the `bench` suite runs only from the bench); it
+// measures and records, it asserts nothing about speed. The plan comes from the bench through
+// AGENT_FACTORY_BENCH_PLAN; the figures go to host-figures.json in the output folder.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import * as vscode from 'vscode';
+import type { AgentName } from '../../../src/agents/agent';
+import { ensureBoard, eventually, testApi } from '../board';
+import { testOutputDir } from '../environment';
+import { ourExtension } from '../extension';
+import { askUi } from '../uiRequest';
+
+interface Plan {
+  /** False: measure idle CPU on a workspace without a board, the extension never activated. */
+  activate: boolean;
+  /** Seconds to wait after activation before measuring idle, so start-up work is over. */
+  settleSeconds: number;
+  /** Seconds of idle CPU measurement (0: none). */
+  idleSeconds: number;
+  /** Seconds of host-block measurement with every agent at its shortest interval (0: none). */
+  blockSeconds: number;
+  /** Live runs (real processes) started before the block measurement. */
+  liveRuns: number;
+  /** Ask the runner to open the Tickets view and time its first ticket row. */
+  firstItems: boolean;
+  /** Write a CPU profile of the idle and the block minutes (idle.cpuprofile, block.cpuprofile) beside the figures. */
+  profile?: boolean;
+}
+
+export interface HostFigures {
+  pid: number;
+  /** Whether Agent Factory was active during the measurements. */
+  active: boolean;
+  tickets: number;
+  activation?: { wallMs: number; cpuMs: number };
+  firstItemsMs?: number;
+  idle?: { seconds: number; cpuPercent: number };
+  block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
+}
+
+const SHORTEST_INTERVALS: Record<string, number> = { 'pm.intervalSeconds': 5, 'security.intervalSeconds': 10, 'gatherer.intervalSeconds': 30, 'worktree.intervalSeconds': 5 };
+
+function plan(): Plan {
+  const text = process.env.AGENT_FACTORY_BENCH_PLAN;
+  if (!text) throw new Error('AGENT_FACTORY_BENCH_PLAN is not set: run this through npm run bench -- vscode');
+  return JSON.parse(text) as Plan;
+}
+
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** This process's CPU time (user + system) so far, in seconds, from /proc/<pid>/stat. */
+function cpuSeconds(): number {
+  const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU of this process over `seconds` as % of one core. */
+async function idleCpu(seconds: number): Promise<number> {
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  return (100 * (cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
+}
+
+/** The longest block of this thread over `seconds`: the delay monitor's maximum and the longest gap between 1 ms timer ticks. */
+async function hostBlock(seconds: number) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let last = performance.now();
+  let maxGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last - 1);
+    last = now;
+  }, 1);
+  histogram.enable();
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const cpuPercent = (100 * (cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
+  histogram.disable();
+  clearInterval(timer);
+  return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, cpuPercent };
+}
+
+/** Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`. */
+async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  if (!on) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(join(testOutputDir(), name), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+async function setShortestIntervals(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('agentFactory');
+  for (const [key, value] of Object.entries(SHORTEST_INTERVALS)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+}
+
+suite('Host figures (bench)', () => {
+  test('measures activation, the Tickets view, idle CPU and the longest block', async function () {
+    const p = plan();
+    this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
+    if (!p.activate) {
+      await sleep(p.settleSeconds * 1000);
+      const idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
+      const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle };
+      writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
+      return;
+    }
+    const api = await testApi();
+    const board = await ensureBoard();
+    const figures: HostFigures = {
+      pid: process.pid,
+      active: true,
+      tickets: Object.values(board.countByStatus()).reduce((sum, n) => sum + n, 0),
+      activation: api.activation,
+    };
+    if (p.firstItems) {
+      const answer = await askUi('tickets-first-items', 600_000);
+      if (!answer.ok) throw new Error(`the Tickets view did not show its first ticket: ${answer.detail}`);
+      figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
+    }
+    await sleep(p.settleSeconds * 1000);
+    if (p.idleSeconds > 0) figures.idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
+
+    if (p.blockSeconds > 0) {
+      await setShortestIntervals();
+      const runner = await eventually('the runner exists', () => api.runs.runner());
+      const manager = await eventually('the agents run here', () => (api.manager()?.isLeader ? api.manager() : undefined), 60_000);
+      const ready = board.listTickets().filter((t) => t.status === 'READY').slice(0, p.liveRuns);
+      if (ready.length < p.liveRuns) throw new Error(`the board has ${ready.length} READY tickets, the plan asks for ${p.liveRuns} runs`);
+      const started = [];
+      for (const ticket of ready) started.push(await runner.startTicket(ticket.id));
+      const runIds = started.map((s) => s.run.id);
+      await eventually(`${p.liveRuns} runs are running`, () => runIds.every((id) => board.getRun(id)?.status === 'running'), 120_000);
+      const before = new Map(manager.statuses().map((s) => [s.name, s.cycleCount]));
+      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds));
+      const liveRuns = runIds.filter((id) => board.getRun(id)?.status === 'running').length;
+      const cycles = Object.fromEntries(manager.statuses().map((s) => [s.name, s.cycleCount - (before.get(s.name) ?? 0)]));
+      figures.block = { seconds: p.blockSeconds, ...block, liveRuns, cycles };
+      const runs = api.runs.runs();
+      for (const id of runIds) await runs?.stop(id, 'cancelled', 'the bench is over');
+    }
+    writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
+  });
+});
