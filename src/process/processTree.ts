@@ -14,6 +14,7 @@
  * it is asynchronous: it never holds the extension host's thread.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Stream } from 'node:stream';
 import treeKill from 'tree-kill';
 import { hasProcFs, isDeadState, listGroupMembers, readProcStat, readProcStatSync } from './procStat';
 
@@ -23,11 +24,11 @@ export interface SpawnAgentOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /**
-   * A file descriptor for the agent's stdout and stderr (its log file). Without one they are
-   * piped to this process, and the agent dies of a broken pipe at its next output if this process
-   * goes away first.
+   * Where the agent's stdout and stderr go: a file descriptor, or a stream with one (the masking
+   * log writer's input). Without one they are piped to this process, and the agent dies of a
+   * broken pipe at its next output if this process goes away first.
    */
-  output?: number | undefined;
+  output?: number | Stream | undefined;
 }
 
 /** Starts `program` with `args` as an argument array: never a shell, stdin closed. */

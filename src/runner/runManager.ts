@@ -21,6 +21,7 @@ import { heartbeatIntervalFor, isLive, type Run } from '../domain/run';
 import type { Status } from '../domain/status';
 import { samePath } from '../git/paths';
 import { worktreeGitDirs } from '../git/worktreeGitDirs';
+import { openOutputPipe } from '../process/outputPipe';
 import { isProcessAlive } from '../process/processTree';
 import type { Board } from '../store/api';
 import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
@@ -28,7 +29,7 @@ import { writeCliShim, type CliLauncher } from './cliShim';
 import { SupervisedProcess } from './processSupervisor';
 import { RunHeartbeat } from './runHeartbeat';
 import type { ExitJudge } from './exitJudgement';
-import { ensureRunDir, DEFAULT_MAX_LOG_BYTES, readTail, runLogFile } from './runFiles';
+import { ensureRunDir, DEFAULT_MAX_LOG_BYTES, readTail, runDir, runLogFile } from './runFiles';
 import { advancedBy, RunOutcomes, type ExitResult, type RunEnded, type StopReason, type StopStatus } from './runOutcomes';
 import { DEFAULT_MAX_PARALLEL, RunQueue, type LaunchRequest } from './runQueue';
 import { WorktreeWatch } from './worktreeWatch';
@@ -372,6 +373,10 @@ export class RunManager implements Disposable {
     if (entry.stop) return { code: null, signal: null };
 
     const observer = this.observeOutput?.(run, request.command);
+    const pipe = await openOutputPipe(runDir(this.board.dir, run.id)).catch((err: unknown) => {
+      this.log.warn(`Run ${run.id}: no pipe for its output (${errorMessage(err)}); it goes to the log writer through a socket`);
+      return undefined;
+    });
     let proc: SupervisedProcess;
     try {
       proc = new SupervisedProcess({
@@ -388,7 +393,7 @@ export class RunManager implements Disposable {
           observer?.line('stdout', line);
           this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, line });
         },
-      });
+      }, pipe);
     } catch (err) {
       await this.endObserver(run, observer);
       return { code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) };
