@@ -4,7 +4,8 @@
 //   process and its owner are gone;
 // - no process started by the soak is left when it ends, and none an agent started outlives its
 //   run by more than the lease timeout plus one PM cycle and a stop once its owner and agent are gone;
-// - no ticket stays IN_DEV without a live run longer than the heal grace plus one PM cycle;
+// - no ticket stays IN_DEV without a live run longer than the heal grace plus one PM cycle, unless
+//   a person moved it there with a note (theirs then, as README says, until a run starts);
 // - never two live runs of one ticket; never two hosts running the agents at once;
 // - every run that finished its stage advanced its ticket exactly once; no acknowledged write is lost.
 import { readdir, readFile } from 'node:fs/promises';
@@ -104,7 +105,7 @@ export class InvariantChecker {
     const graceMs = this.settings.healGraceMinutes * 60_000;
     const liveTickets = new Set(live.map((r) => r.ticketId));
     for (const ticket of this.board.listTickets({ status: 'IN_DEV' })) {
-      if (liveTickets.has(ticket.id)) {
+      if (liveTickets.has(ticket.id) || this.heldByPerson(ticket.id)) {
         this.idleSince.delete(ticket.id);
         continue;
       }
@@ -149,6 +150,19 @@ export class InvariantChecker {
       }
     }
     for (const id of this.leftSince.keys()) if (!left.has(id)) this.leftSince.delete(id);
+  }
+
+  /**
+   * A person's move to IN_DEV with a note is theirs (README: the PM does not heal it back) until
+   * a run starts on the ticket: the soak's own moves are such moves.
+   */
+  private heldByPerson(ticketId: string): boolean {
+    const move = this.board
+      .history(ticketId)
+      .filter((h) => h.from !== h.to)
+      .at(-1);
+    if (move?.to !== 'IN_DEV' || move.by !== 'user' || !move.note?.trim()) return false;
+    return !this.board.listRuns({ ticketId }).some((r) => r.startedAt >= move.at);
   }
 
   /** Writes under the agents lease, in time order, must never go back to an earlier term. */
