@@ -57,6 +57,8 @@ const builds = [
   { ...common, entryPoints: ['src/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   // The Security scan matches files in worker threads; the pool finds this file next to its own bundle.
   { ...common, entryPoints: ['src/scan/security/matchWorker.ts'], outfile: 'dist/matchWorker.js' },
+  // Every agent's output passes through the masking log writer; the runner finds it next to its own bundle.
+  { ...common, entryPoints: ['src/runner/logWriter.ts'], outfile: 'dist/logWriter.js' },
 ];
 
 mkdirSync(join(root, 'dist'), { recursive: true });

@@ -4,13 +4,15 @@
  * the last `)`. Elsewhere there is no /proc: every reader returns undefined.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
   /** R, S, D, Z (zombie), X (dead), T (stopped), ... */
   state: string;
   ppid: number;
   pgrp: number;
+  /** The session id: a detached agent leads its own session, which only its descendants join. */
+  session: number;
   /** Clock ticks after boot at which the process started. */
   startTicks: number;
 }
@@ -19,10 +21,10 @@ export const hasProcFs = process.platform === 'linux';
 
 export function parseProcStat(text: string): ProcStat | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // Counted from field 3 (state): ppid is field 4, pgrp 5, starttime 22.
-  const [state, ppid, pgrp, startTicks] = [fields[0], Number(fields[1]), Number(fields[2]), Number(fields[19])];
-  if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(pgrp) || !Number.isFinite(startTicks)) return undefined;
-  return { state, ppid, pgrp, startTicks };
+  // Counted from field 3 (state): ppid is field 4, pgrp 5, session 6, starttime 22.
+  const [state, ppid, pgrp, session, startTicks] = [fields[0], Number(fields[1]), Number(fields[2]), Number(fields[3]), Number(fields[19])];
+  if (state === undefined || ![ppid, pgrp, session, startTicks].every(Number.isFinite)) return undefined;
+  return { state, ppid, pgrp, session, startTicks };
 }
 
 /** One small procfs read: cheap enough inside a board transaction, never a scan. */
@@ -46,4 +48,20 @@ export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
 
 export function isDeadState(state: string | undefined): boolean {
   return state === 'Z' || state === 'X';
+}
+
+/**
+ * The live (not dead) processes of process group `pgid`, from one asynchronous look through the
+ * process table; undefined when the table cannot be read.
+ */
+export async function listGroupMembers(pgid: number): Promise<{ pid: number; stat: ProcStat }[] | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return undefined;
+  }
+  const pids = entries.filter((e) => /^[0-9]+$/.test(e)).map(Number);
+  const stats = await Promise.all(pids.map(async (pid) => ({ pid, stat: await readProcStat(pid) })));
+  return stats.filter((m): m is { pid: number; stat: ProcStat } => m.stat !== undefined && m.stat.pgrp === pgid && !isDeadState(m.stat.state));
 }

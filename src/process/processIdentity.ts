@@ -60,3 +60,16 @@ export async function processHasEnv(pid: number, name: string, value: string): P
     return false;
   }
 }
+
+/**
+ * The start time (clock ticks) a start token records, when it was taken in this boot; `other-boot`
+ * when it was taken in an earlier one (nothing of that boot still runs); undefined when unknown.
+ */
+export function startTicksThisBoot(startToken: string | undefined): number | 'other-boot' | undefined {
+  const boot = currentBootId();
+  if (startToken === undefined || boot === undefined) return undefined;
+  const slash = startToken.lastIndexOf('/');
+  if (startToken.slice(0, slash) !== boot) return 'other-boot';
+  const ticks = Number(startToken.slice(slash + 1));
+  return Number.isInteger(ticks) ? ticks : undefined;
+}

@@ -14,9 +14,9 @@
  * it is asynchronous: it never holds the extension host's thread.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import type { Stream } from 'node:stream';
 import treeKill from 'tree-kill';
-import { hasProcFs, isDeadState, readProcStat, readProcStatSync } from './procStat';
+import { hasProcFs, isDeadState, listGroupMembers, readProcStat, readProcStatSync } from './procStat';
 
 const usesProcessGroups = process.platform !== 'win32';
 
@@ -24,11 +24,11 @@ export interface SpawnAgentOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /**
-   * A file descriptor for the agent's stdout and stderr (its log file). Without one they are
-   * piped to this process, and the agent dies of a broken pipe at its next output if this process
-   * goes away first.
+   * Where the agent's stdout and stderr go: a file descriptor, or a stream with one (the masking
+   * log writer's input). Without one they are piped to this process, and the agent dies of a
+   * broken pipe at its next output if this process goes away first.
    */
-  output?: number | undefined;
+  output?: number | Stream | undefined;
 }
 
 /** Starts `program` with `args` as an argument array: never a shell, stdin closed. */
@@ -70,27 +70,27 @@ export function signalProcessTree(pid: number, signal: NodeJS.Signals): boolean 
 export async function processTreeAlive(pid: number): Promise<boolean> {
   if (!isValidPid(pid)) return false;
   if (!usesProcessGroups) return isProcessAlive(pid);
+  if (!processGroupExists(pid)) return false;
+  return !hasProcFs || hasLiveGroupMember(pid);
+}
+
+/** Whether a process group `pgid` has any process, zombies included: one signal 0, no scan. */
+export function processGroupExists(pgid: number): boolean {
+  if (!usesProcessGroups || !isValidPid(pgid)) return false;
   try {
-    process.kill(-pid, 0);
+    process.kill(-pgid, 0);
+    return true;
   } catch (err) {
     return isErrno(err, 'EPERM');
   }
-  return !hasProcFs || hasLiveGroupMember(pid);
 }
 
 async function hasLiveGroupMember(pgid: number): Promise<boolean> {
   // The leader is the usual answer: one read instead of the whole table.
   const leader = await readProcStat(pgid);
   if (leader && leader.pgrp === pgid && !isDeadState(leader.state)) return true;
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return true;
-  }
-  const pids = entries.filter((e) => /^[0-9]+$/.test(e)).map(Number);
-  const stats = await Promise.all(pids.map((p) => readProcStat(p)));
-  return stats.some((s) => s !== undefined && s.pgrp === pgid && !isDeadState(s.state));
+  const members = await listGroupMembers(pgid);
+  return members === undefined || members.length > 0;
 }
 
 /**

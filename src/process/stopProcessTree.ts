@@ -30,6 +30,11 @@ export interface StopTreeOptions {
   pollMs?: number;
   /** The liveness check (tests count its calls); defaults to the process table. */
   treeAlive?: (pid: number) => Promise<boolean>;
+  /**
+   * Delivers a signal to the tree; false when nothing was left to signal. Defaults to the whole
+   * process group; what an exited agent left behind is signalled process by process instead.
+   */
+  send?: (signal: NodeJS.Signals) => boolean;
 }
 
 export interface StopTreeResult {
@@ -48,21 +53,22 @@ export async function stopProcessTree(pid: number, options: StopTreeOptions): Pr
   const exited = options.exited ?? (() => true);
   const pollMs = Math.max(MIN_STOP_POLL_MS, options.pollMs ?? MIN_STOP_POLL_MS);
   const gone = async (): Promise<boolean> => exited() && !(await alive(pid));
+  const deliver = options.send ?? ((signal: NodeJS.Signals) => signalProcessTree(pid, signal));
 
   // A group of zombies takes signals without a complaint: look first.
   if (await gone()) return { signalled: false, killed: false, gone: true };
-  if (!send(pid, 'SIGTERM', label, log)) return { signalled: false, killed: false, gone: exited() };
+  if (!send(deliver, 'SIGTERM', label, log)) return { signalled: false, killed: false, gone: exited() };
   if (await waitFor(gone, options.graceMs, pollMs)) return { signalled: true, killed: false, gone: true };
   log.warn(`${label} ignored SIGTERM for ${formatDuration(options.graceMs)}; killing it`);
-  send(pid, 'SIGKILL', label, log);
+  send(deliver, 'SIGKILL', label, log);
   const after = await waitFor(gone, AFTER_KILL_MS, pollMs);
   if (!after) log.error(`${label} is still there after SIGKILL`);
   return { signalled: true, killed: true, gone: after };
 }
 
-function send(pid: number, signal: NodeJS.Signals, label: string, log: Logger): boolean {
+function send(deliver: (signal: NodeJS.Signals) => boolean, signal: NodeJS.Signals, label: string, log: Logger): boolean {
   try {
-    return signalProcessTree(pid, signal);
+    return deliver(signal);
   } catch (err) {
     log.error(`Could not send ${signal} to ${label}: ${errorMessage(err)}`);
     return false;

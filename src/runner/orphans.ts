@@ -2,7 +2,9 @@
  * Orphans: agents recorded for this board that still run on this machine although their owner (a
  * window or a headless host) is gone, so nobody watches them or will record how they end. They are
  * listed for a person to stop; nothing stops them by guesswork, and their runs are marked `lost`
- * only once they are stopped or gone.
+ * only once they are stopped or gone. Once such an agent exits by itself, what it left running in
+ * its process group is no agent any more: the PM stops it (process/leftovers.ts) and marks the run
+ * lost.
  */
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';

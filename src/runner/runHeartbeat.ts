@@ -1,6 +1,7 @@
 /**
  * The owner's heartbeat: one batched write, every interval, for every run this owner works on
- * (queued, being prepared, running): `heartbeatAt`, and the agent's last output time. Other
+ * (queued, being prepared, running): `heartbeatAt`, the agent's last output time, and how its
+ * agent started when the write that recorded that failed (a full disk). Other
  * machines judge the owner by it. The same write ends rows of this owner it no longer works on
  * (their outcome could not be written): no one else may call them lost while the owner lives.
  *
@@ -25,11 +26,16 @@ export interface HeartbeatDeps {
   tracked(): ReadonlySet<string>;
   /** When the run's agent last wrote output, if it did. */
   lastOutputAt(runId: string): number | undefined;
+  /** How the run's agent started, when the write that recorded it failed: written with the beat. */
+  unsavedStart(runId: string): RunStart | undefined;
   /** Ends a forgotten row inside the heartbeat's write. */
   endForgotten(tx: BoardTx, run: Run): void;
   /** After every beat (whether it wrote or not). */
   afterBeat(): void;
 }
+
+/** What the row of a run whose agent started records of it. */
+export type RunStart = Required<Pick<Run, 'pid' | 'startedAt' | 'logFile' | 'worktree'>> & Pick<Run, 'processStart'>;
 
 export class RunHeartbeat implements Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -57,7 +63,9 @@ export class RunHeartbeat implements Disposable {
             if (!run || !isLive(run)) continue;
             const lastOutputAt = this.deps.lastOutputAt(id);
             const newer = lastOutputAt !== undefined && lastOutputAt > (run.lastOutputAt ?? 0);
-            tx.updateRun(id, newer ? { heartbeatAt: now, lastOutputAt } : { heartbeatAt: now });
+            // Without its pid nobody but this owner could ever find the agent again.
+            const start = run.pid === undefined ? this.deps.unsavedStart(id) : undefined;
+            tx.updateRun(id, { heartbeatAt: now, ...(newer ? { lastOutputAt } : {}), ...(start ? { ...start, status: 'running' as const } : {}) });
           }
           // Checked again inside the write: it is what acts.
           for (const run of this.forgotten(tx, this.deps.tracked())) this.deps.endForgotten(tx, run);

@@ -21,14 +21,15 @@ import { heartbeatIntervalFor, isLive, type Run } from '../domain/run';
 import type { Status } from '../domain/status';
 import { samePath } from '../git/paths';
 import { worktreeGitDirs } from '../git/worktreeGitDirs';
+import { openOutputPipe } from '../process/outputPipe';
 import { isProcessAlive } from '../process/processTree';
 import type { Board } from '../store/api';
 import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
 import { writeCliShim, type CliLauncher } from './cliShim';
 import { SupervisedProcess } from './processSupervisor';
-import { RunHeartbeat } from './runHeartbeat';
+import { RunHeartbeat, type RunStart } from './runHeartbeat';
 import type { ExitJudge } from './exitJudgement';
-import { ensureRunDir, DEFAULT_MAX_LOG_BYTES, readTail, runLogFile } from './runFiles';
+import { ensureRunDir, DEFAULT_MAX_LOG_BYTES, readTail, runDir, runLogFile } from './runFiles';
 import { advancedBy, RunOutcomes, type ExitResult, type RunEnded, type StopReason, type StopStatus } from './runOutcomes';
 import { DEFAULT_MAX_PARALLEL, RunQueue, type LaunchRequest } from './runQueue';
 import { WorktreeWatch } from './worktreeWatch';
@@ -96,6 +97,8 @@ interface ActiveRun {
   stop?: StopReason | undefined;
   watch?: WorktreeWatch | undefined;
   doneTimer?: NodeJS.Timeout | undefined;
+  /** How the agent started, while the write that records it has not succeeded. */
+  unsavedStart?: RunStart | undefined;
   /** Resolves once the outcome is written. */
   finished: Promise<void>;
   markFinished: () => void;
@@ -159,6 +162,7 @@ export class RunManager implements Disposable {
       forgetAfterMs: timeoutMs,
       tracked: () => this.tracked(),
       lastOutputAt: (id) => this.active.get(id)?.proc?.lastOutputAt,
+      unsavedStart: (id) => this.active.get(id)?.unsavedStart,
       endForgotten: (tx, run) => this.outcomes.endForgotten(tx, run),
       afterBeat: () => this.afterBeat(),
     });
@@ -373,6 +377,10 @@ export class RunManager implements Disposable {
     if (entry.stop) return { code: null, signal: null };
 
     const observer = this.observeOutput?.(run, request.command);
+    const pipe = await openOutputPipe(runDir(this.board.dir, run.id)).catch((err: unknown) => {
+      this.log.warn(`Run ${run.id}: no pipe for its output (${errorMessage(err)}); it goes to the log writer through a socket`);
+      return undefined;
+    });
     let proc: SupervisedProcess;
     try {
       proc = new SupervisedProcess({
@@ -389,7 +397,7 @@ export class RunManager implements Disposable {
           observer?.line('stdout', line);
           this.output.fire({ runId: entry.runId, ticketId: entry.ticketId, line });
         },
-      });
+      }, pipe);
     } catch (err) {
       await this.endObserver(run, observer);
       return { code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) };
@@ -428,18 +436,18 @@ export class RunManager implements Disposable {
   }
 
   private async recordStarted(entry: ActiveRun, run: Run, proc: SupervisedProcess, worktree: string): Promise<void> {
-    const processStart = await proc.startToken();
-    const logFile = runLogFile(this.board.dir, run.id);
+    if (proc.pid === undefined) return;
+    const start: RunStart = { pid: proc.pid, processStart: await proc.startToken(), startedAt: this.clock.now(), logFile: runLogFile(this.board.dir, run.id), worktree };
     const stillWanted = await this.board
       .write((tx) => {
         const row = tx.getRun(run.id);
         if (!row || row.status !== 'queued') return false;
-        const now = this.clock.now();
-        tx.updateRun(run.id, { status: 'running', pid: proc.pid, processStart, startedAt: now, heartbeatAt: now, logFile, worktree });
+        tx.updateRun(run.id, { ...start, status: 'running', heartbeatAt: this.clock.now() });
         return true;
       })
       .catch((err: unknown) => {
-        this.log.error(`Could not record that run ${run.id} started: ${errorMessage(err)}`);
+        this.log.error(`Could not record that run ${run.id} started: ${errorMessage(err)}; the next heartbeat records it`);
+        entry.unsavedStart = start;
         return true;
       });
     if (!stillWanted) this.stopFor(entry, { status: 'cancelled', note: 'the run was ended elsewhere before its agent started' });

@@ -2,8 +2,10 @@
 // - no agent process is killed except by a cancel, an overrun, a moved ticket or a vanished worktree;
 // - no run stays queued or running longer than the lease timeout plus one PM cycle after its
 //   process and its owner are gone;
-// - no process started by the soak is left when it ends;
-// - no ticket stays IN_DEV without a live run longer than the heal grace plus one PM cycle;
+// - no process started by the soak is left when it ends, and none an agent started outlives its
+//   run by more than the lease timeout plus one PM cycle and a stop once its owner and agent are gone;
+// - no ticket stays IN_DEV without a live run longer than the heal grace plus one PM cycle, unless
+//   a person moved it there with a note (theirs then, as README says, until a run starts);
 // - never two live runs of one ticket; never two hosts running the agents at once;
 // - every run that finished its stage advanced its ticket exactly once; no acknowledged write is lost.
 import { readdir, readFile } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { isLive, type Run } from '../../src/domain/run';
 import { nextStageIn } from '../../src/domain/pipeline';
 import { isStatus } from '../../src/domain/status';
 import { isProcessAlive, processTreeAlive } from '../../src/process/processTree';
+import { isDeadState, readProcStat } from '../../src/process/procStat';
 import type { SqlBoard } from '../../src/store/sqlBoard';
 import type { JournalEntry } from '../fixtures/agents/fakeAgent';
 import type { HostEvent } from './hostProcess';
@@ -19,6 +22,8 @@ import type { SoakSettings } from './world';
 
 /** How long after an agent noted its exit a cancel may still find it alive. */
 const RACE_MARGIN_MS = 250;
+/** How often the checks look for processes left behind by agents. */
+const LEFTOVER_LOOK_MS = 2000;
 
 export interface Violation {
   at: number;
@@ -50,6 +55,8 @@ export class InvariantChecker {
   private readonly seen = new Set<string>();
   private readonly bothGoneSince = new Map<string, number>();
   private readonly idleSince = new Map<string, number>();
+  private readonly leftSince = new Map<string, number>();
+  private leftoversLookedAt = -Infinity;
 
   constructor(
     private readonly board: SqlBoard,
@@ -93,11 +100,12 @@ export class InvariantChecker {
       if (overdue > 0) this.violate(`stuck-run:${run.id}`, 'no run stays live after its process and owner are gone', `${run.id} of ${run.ticketId} still ${run.status} ${Math.round((now - since) / 1000)} s after both were gone`);
     }
     for (const id of this.bothGoneSince.keys()) if (!live.some((r) => r.id === id)) this.bothGoneSince.delete(id);
+    await this.checkLeftovers(now, availableSince);
 
     const graceMs = this.settings.healGraceMinutes * 60_000;
     const liveTickets = new Set(live.map((r) => r.ticketId));
     for (const ticket of this.board.listTickets({ status: 'IN_DEV' })) {
-      if (liveTickets.has(ticket.id)) {
+      if (liveTickets.has(ticket.id) || this.heldByPerson(ticket.id)) {
         this.idleSince.delete(ticket.id);
         continue;
       }
@@ -121,6 +129,40 @@ export class InvariantChecker {
       const overdue = now - Math.max(m.at, availableSince) - (leaseMs + cycleMs + this.slackMs);
       if (overdue > 0) this.violate(`must-end:${run.id}:${m.why}`, m.what, `${run.id} still ${run.status} ${Math.round((now - m.at) / 1000)} s after ${m.why}`);
     }
+  }
+
+  /**
+   * Processes an agent started (its run's id in their environment, in its process group) that run
+   * on after the agent exited and its owner died, whatever the run's status: the PM must stop them
+   * within the lease timeout, a cycle and a stop's grace.
+   */
+  private async checkLeftovers(now: number, availableSince: number): Promise<void> {
+    // A look through the whole process table: every few ticks is precise enough for the deadline.
+    if (now - this.leftoversLookedAt < LEFTOVER_LOOK_MS) return;
+    this.leftoversLookedAt = now;
+    const left = await leftoversByRun(this.board.listRuns());
+    const deadlineMs = (this.settings.leaseTimeoutSeconds + this.settings.pmIntervalSeconds + this.settings.stopGraceSeconds) * 1000 + this.slackMs;
+    for (const [runId, pids] of left) {
+      const since = this.leftSince.get(runId) ?? now;
+      this.leftSince.set(runId, since);
+      if (now - Math.max(since, availableSince) > deadlineMs) {
+        this.violate(`leftover:${runId}`, 'no process an agent started outlives its run once its owner and agent are gone', `run ${runId}: pid ${pids.join(', ')} still running ${Math.round((now - since) / 1000)} s after its agent and owner were gone`);
+      }
+    }
+    for (const id of this.leftSince.keys()) if (!left.has(id)) this.leftSince.delete(id);
+  }
+
+  /**
+   * A person's move to IN_DEV with a note is theirs (README: the PM does not heal it back) until
+   * a run starts on the ticket: the soak's own moves are such moves.
+   */
+  private heldByPerson(ticketId: string): boolean {
+    const move = this.board
+      .history(ticketId)
+      .filter((h) => h.from !== h.to)
+      .at(-1);
+    if (move?.to !== 'IN_DEV' || move.by !== 'user' || !move.note?.trim()) return false;
+    return !this.board.listRuns({ ticketId }).some((r) => r.startedAt >= move.at);
   }
 
   /** Writes under the agents lease, in time order, must never go back to an earlier term. */
@@ -249,6 +291,33 @@ async function readJournal(file: string): Promise<JournalEntry[]> {
         return [];
       }
     });
+}
+
+/**
+ * For every run whose agent and owner are gone: the live processes in the agent's process group
+ * whose environment names the run (one look through the process table).
+ */
+export async function leftoversByRun(runs: readonly Run[]): Promise<Map<string, number[]>> {
+  // A pid may have served several agents over the soak: each group id maps to all of its runs.
+  const candidates = new Map<number, Run[]>();
+  for (const run of runs) {
+    const ownerPid = parseOwner(run.owner).pid;
+    if (run.pid === undefined || (ownerPid !== undefined && isProcessAlive(ownerPid)) || isProcessAlive(run.pid)) continue;
+    candidates.set(run.pid, [...(candidates.get(run.pid) ?? []), run]);
+  }
+  const found = new Map<string, number[]>();
+  if (candidates.size === 0) return found;
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const stat = await readProcStat(pid);
+    const group = stat && !isDeadState(stat.state) ? candidates.get(stat.pgrp) : undefined;
+    if (!group) continue;
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0');
+    const run = group.find((r) => environ.includes(`AGENT_FACTORY_RUN_ID=${r.id}`));
+    if (run) found.set(run.id, [...(found.get(run.id) ?? []), pid]);
+  }
+  return found;
 }
 
 /** Live processes whose environment holds the soak's marker (hosts, agents, their children). */

@@ -11,7 +11,7 @@ import { parseOwner } from '../../src/domain/liveness';
 import { isProcessAlive } from '../../src/process/processTree';
 import { repoRoot } from '../unit/helpers/repoRoot';
 import { canLimitFileSize, FAULT_KINDS, inject, liveRunOf, stopGracefully, type FaultContext, type FaultKind } from './faults';
-import { InvariantChecker, processesMarked, type Ledger, type Violation } from './invariants';
+import { InvariantChecker, leftoversByRun, processesMarked, type Ledger, type Violation } from './invariants';
 import { Rng } from './rng';
 import { drawScenario } from './scenario';
 import { delay, SOAK_SETTINGS, SoakWorld } from './world';
@@ -282,7 +282,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const owner = parseOwner(r.owner).pid;
       return owner === undefined || !isProcessAlive(owner);
     });
-    if (stopped === 0 && waitingOnPm.length === 0) break;
+    // What exited agents left running after their owners died is the PM's to stop: give it its cycle.
+    const leftovers = await leftoversByRun(world.board.listRuns());
+    if (stopped === 0 && waitingOnPm.length === 0 && leftovers.size === 0) break;
     await delay(1000);
   }
   await Promise.all(world.liveHosts().map((h) => stopGracefully(h)));

@@ -16,6 +16,7 @@ import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agen
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
 import { applyHeals, heldByPerson, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
 import { runsWithLiveTrees, type TreeCheck } from '../../process/liveTrees';
+import { runsWithLeftovers, stopLeftovers } from '../../process/leftovers';
 import { PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
 import type { RunStopper, WorktreeActivity, WorktreeSignals } from './signals';
@@ -69,6 +70,15 @@ interface Gathered {
   stopped: Map<string, StopDecision>;
   /** Runs whose process tree outlived its leader. */
   treeAlive: Set<string>;
+  /** Processes this cycle stopped that exited agents left running after their owners died. */
+  leftovers: LeftoverStop[];
+}
+
+/** What the PM stopped of an exited agent's processes, for the run's note, the report and the log. */
+export interface LeftoverStop {
+  runId: string;
+  ticketId: string;
+  pids: number[];
 }
 
 export class PmAgent implements BackgroundAgent {
@@ -95,6 +105,7 @@ export class PmAgent implements BackgroundAgent {
     const { board, clock, signal } = ctx;
     await board.refresh();
     const startedAt = clock.now();
+    const leftovers = await this.stopLeftovers(ctx, s);
     const liveRows = board.listRuns({ status: ['running', 'queued'] });
     const treeAlive = await runsWithLiveTrees(liveRows, this.deps.probe, this.deps.treeAlive);
     // A first look only: the write judges again with what is true then.
@@ -143,7 +154,31 @@ export class PmAgent implements BackgroundAgent {
         await this.stopRun(ctx, run, { status: 'failed', note, bug }, stopped);
       }
     }
-    return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive };
+    return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive, leftovers };
+  }
+
+  /**
+   * Stops what exited agents left running (a grandchild in their process group) once their owner
+   * is gone too: the owner would have stopped it when its agent exited, and nobody else will. The
+   * run's own agent is not touched: while it lives it is an orphan, listed for a person.
+   */
+  private async stopLeftovers(ctx: CycleContext, s: PmSettings): Promise<LeftoverStop[]> {
+    const found = await runsWithLeftovers(ctx.board.listRuns(), this.deps.probe);
+    if (found.length === 0) return [];
+    ctx.signal.throwIfAborted();
+    await ctx.fence?.();
+    ctx.setActivity(`Stopping what ${found.length} exited agent${found.length === 1 ? '' : 's'} left running`);
+    const stops = await Promise.all(
+      found.map(async ({ run }) => {
+        const pids = await stopLeftovers(run, { graceMs: s.stopGraceMs, log: ctx.log }).catch((err: unknown) => {
+          ctx.log.error(`PM: stopping what the agent of run ${run.id} left running failed: ${errorMessage(err)}`);
+          return [];
+        });
+        if (pids.length > 0) ctx.log.info(`PM: stopped ${describeLeftovers(pids)} that the agent of run ${run.id} (${run.ticketId}) left running after it and its owner were gone`);
+        return { runId: run.id, ticketId: run.ticketId, pids };
+      }),
+    );
+    return stops.filter((l) => l.pids.length > 0);
   }
 
   /** Stops a run's agent through the stopper, after making sure this cycle still counts. */
@@ -216,6 +251,10 @@ export class PmAgent implements BackgroundAgent {
     }
     const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
     const lost = lostRuns.map((r) => r.id);
+    for (const l of g.leftovers) {
+      const run = lostRuns.find((r) => r.id === l.runId);
+      if (run) tx.updateRun(run.id, { note: `${run.note ?? 'Lost'}; the PM stopped ${describeLeftovers(l.pids)} its agent left running` });
+    }
     const { liveTickets } = verdicts;
     const healed = applyHeals(tx, planHeals(tx, now, s, liveTickets)).map((h) => h.ticketId);
     if (healed.length > 0) logHeals(ctx.log, healed);
@@ -231,6 +270,7 @@ export class PmAgent implements BackgroundAgent {
       blocked: [],
       unblockable: [],
       orphans: verdicts.orphans.filter((r) => !g.stopped.has(r.id)).map((r) => ({ runId: r.id, ticketId: r.ticketId, pid: r.pid })),
+      leftovers: g.leftovers,
     };
     for (const a of g.assessments.values()) {
       if (a.stalled || a.overrun) report.runs.push({ runId: a.run.id, ticketId: a.run.ticketId, stalled: a.stalled, overrun: a.overrun, lastProgressAt: a.lastProgressAt });
@@ -358,6 +398,10 @@ export class PmAgent implements BackgroundAgent {
   }
 }
 
+function describeLeftovers(pids: readonly number[]): string {
+  return `${pids.length} process${pids.length === 1 ? '' : 'es'} (pid ${pids.join(', ')})`;
+}
+
 function logHeals(log: Logger, healed: string[]): void {
   log.info(`PM: healed ${healed.join(', ')}`);
 }
@@ -369,6 +413,8 @@ function summarize(r: PmReport): CycleResult {
   if (r.timedOut.length) parts.push(`${r.timedOut.length} overrun stopped`);
   if (r.lost.length) parts.push(`${r.lost.length} lost`);
   if (r.orphans.length) parts.push(`${r.orphans.length} orphaned agent${r.orphans.length === 1 ? '' : 's'}`);
+  const leftovers = r.leftovers ?? [];
+  if (leftovers.length) parts.push(`stopped ${describeLeftovers(leftovers.flatMap((l) => l.pids))} left by ended agents of ${leftovers.map((l) => l.ticketId).join(', ')}`);
   if (r.healed.length) parts.push(`healed ${r.healed.join(', ')}`);
   if (r.stuck.length) parts.push(`${r.stuck.length} stuck`);
   if (r.blocked.length) parts.push(`${r.blocked.length} blocked`);

@@ -25,6 +25,8 @@ export interface PmReport {
   unblockable: string[];
   /** Runs whose agent runs on after its owner (window or host) died: stopped by a person, or by themselves. */
   orphans: { runId: string; ticketId: string; pid?: number | undefined }[];
+  /** Processes this cycle stopped that exited agents left running after their owners died. */
+  leftovers?: { runId: string; ticketId: string; pids: number[] }[] | undefined;
 }
 
 export function parsePmReport(raw: string | undefined): PmReport | undefined {

@@ -421,4 +421,37 @@ void describe('RunManager', () => {
     assert.throws(() => launch(f, waiting, []), /shut down/);
     await delay(0);
   });
+
+  void it('records how the agent started with the next heartbeat when the write that should have failed (a full disk)', async () => {
+    await f.manager.shutdown();
+    let failNext = false;
+    const board = new Proxy(f.board, {
+      get(target, prop) {
+        if (prop === 'write' && failNext) {
+          failNext = false;
+          return () => Promise.reject(new Error('the change could not be saved: EFBIG: file too large, write'));
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    f.manager = new RunManager({ board, clock: f.tb.clock, stopGraceMs: 1000 });
+    const run = await queuedRun(f);
+    const record = path.join(f.tb.root, 'unsaved-start.json');
+    failNext = true;
+    launch(f, run, [{ record }, { sleep: 60_000 }]);
+    await waitUntil(() => existsSync(record) && !failNext, 10_000, 'the agent to start and the write to fail');
+    const pid = (JSON.parse(readFileSync(record, 'utf8')) as { pid: number }).pid;
+    await waitUntil(() => f.manager.activeRunIds().includes(run.id), 10_000, 'the run to be supervised');
+    assert.equal(f.board.getRun(run.id)?.pid, undefined, 'the start was not recorded');
+    await waitUntil(async () => {
+      await f.manager.beat();
+      return f.board.getRun(run.id)?.pid !== undefined;
+    }, 10_000, 'a heartbeat to record the start');
+    const row = f.board.getRun(run.id);
+    assert.equal(row?.status, 'running');
+    assert.equal(row?.pid, pid, 'the heartbeat records the agent\'s pid, so it can be found if this owner dies');
+    assert.ok(row?.processStart, 'and its start token');
+    await f.manager.cancel(run.id);
+  });
 });
