@@ -170,7 +170,7 @@ for (const scenario of SCENARIOS) {
       reader.onDidReadEvent((e) => events.push(e));
       watch = new RunWatch({ board, events: reader.onDidReadEvent, settings: () => settings.runWatchSettings(), stop: (id, note) => runs.cancel(id, note) });
       watch.onDidNotice((n) => notices.push(n));
-      runs = new RunManager({ board, baseEnv: env, observeOutput: watch.observe(reader.observe), cli: { nodePath: process.execPath, script: compiledCli }, stopGraceMs: 5000 });
+      runs = new RunManager({ board, baseEnv: env, observeOutput: watch.observe(reader.observe), cli: { nodePath: process.execPath, script: compiledCli }, stopGraceMs: 5000, pipeline: () => settings.pipeline() });
       runner = new TicketRunner({
         board,
         runs,
@@ -178,6 +178,9 @@ for (const scenario of SCENARIOS) {
         commandFor: (stage) => settings.agentCommand(stage),
         prepareWorktree: (t) => ensureTicketWorktree(board, port, t, DEFAULT_WORKTREE_SETTINGS),
         isTrusted: () => true,
+        // The test starts each stage itself, as the autopilot does, with the model server ready
+        // for it: the runner does not chain the review after development.
+        autopilotOn: () => true,
       });
       const started = await runner.startTicket(ticket.id);
       runId = started.run.id;
