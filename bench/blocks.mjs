@@ -3,8 +3,8 @@
 // perf_hooks.monitorEventLoopDelay, the longest gap between 1 ms timer ticks and the thread's own
 // CPU time between two ticks (lib/hostBlock.mjs). On the extension host a block is time no other
 // extension and no typing feedback gets; the target is at most 16 ms.
-// PM: the first cycle (it reads the whole board), then rounds of a cycle with check-ins due, one
-// where only live runs reported in, and one where nothing changed. Gatherer: a repository of 400
+// PM: the first cycle (it reads the whole board), then the cycles that make every active ticket's
+// check-in, 25 at a time, then cycles where only live runs reported in or nothing changed. Gatherer: a repository of 400
 // files with 80 comment tags; the first cycle on the board creates tickets, later ones find
 // little or nothing new. Worktree: 6 of the active tickets have a real worktree with a change in
 // it (the conflict radar reads them too, as in every host).
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { bundle } from './lib/bundle.mjs';
 import { git } from './lib/git.mjs';
 import { fmtBlock, measureHostBlock, worstBlock } from './lib/hostBlock.mjs';
-import { cycleContext, keepRunsAlive, seedBoard } from './lib/seedBoard.mjs';
+import { boardShape, cycleContext, keepRunsAlive, seedBoard } from './lib/seedBoard.mjs';
 
 export const title = 'Longest block of the thread during each background agent cycle (PM, Gatherer, Worktree)';
 
@@ -40,7 +40,7 @@ export async function run({ root, tmp, log }) {
   const require = createRequire(import.meta.url);
   const load = (path) => require(join(build, path));
   const { openBoard } = load('store/sqlBoard.js');
-  const { PmAgent } = load('agents/pm/pmAgent.js');
+  const { PmAgent, MAX_CHECKINS_PER_CYCLE } = load('agents/pm/pmAgent.js');
   const { DEFAULT_PM_SETTINGS } = load('agents/pm/settings.js');
   const { localProcessProbe } = load('process/localProbe.js');
   const { GathererAgent } = load('agents/gathererAgent.js');
@@ -71,14 +71,19 @@ export async function run({ root, tmp, log }) {
     });
     const pmFirst = await measure(pm);
     const pmLater = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      clock.t += 16 * MIN;
-      await keepRunsAlive(board, clock);
-      pmLater.push(await measure(pm));
-      clock.t += MIN;
+    // Every active ticket's check-in falls due; cycles 30 s apart make them 25 at a time, then
+    // cycles see only live runs report in, or nothing at all.
+    clock.t += 16 * MIN;
+    for (let i = 0; i < Math.ceil(boardShape(size).active / MAX_CHECKINS_PER_CYCLE); i++) {
       await keepRunsAlive(board, clock);
       pmLater.push(await measure(pm));
       clock.t += 30_000;
+    }
+    for (let i = 0; i < ROUNDS; i++) {
+      clock.t += 15_000;
+      await keepRunsAlive(board, clock);
+      pmLater.push(await measure(pm));
+      clock.t += 15_000;
       pmLater.push(await measure(pm));
     }
     await pm.dispose?.();

@@ -3,10 +3,11 @@
 // on native SQLite (better-sqlite3) over a copy of the very same database file.
 // Measured per cycle: the thread's CPU time (everything the cycle does on the extension host's
 // thread), the durable write (from write() to resolved: lock, catch-up, the transaction, journal
-// append and fsync), wall time, and the longest block of the thread. Three kinds of cycle, after a
-// first one that reads the whole board (the PM's start): "due" (16 minutes later: every active
-// ticket's check-in is due, 25 are made), "steady" (a minute later: only the live runs' heartbeats
-// changed) and "quiet" (30 s later: nothing changed at all).
+// append and fsync), wall time, and the longest block of the thread. After a first cycle (the
+// PM's start: it reads the whole board), 16 minutes pass and every active ticket's check-in falls
+// due: the next 20 cycles, 30 s apart, make 25 check-ins each ("due", the heaviest cycles there
+// are). Then, 15 s apart and before any check-in falls due again, cycles where only the live runs
+// reported in ("steady") alternate with cycles where nothing changed at all ("quiet").
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -26,7 +27,7 @@ export async function run({ root, tmp, log }) {
   const build = await bundle(root, 'pm', ['src/store/sqlBoard.ts', 'src/store/storeWorker.ts', 'src/agents/pm/pmAgent.ts', 'src/agents/pm/settings.ts', 'src/process/localProbe.ts']);
   const require = createRequire(import.meta.url);
   const { openBoard } = require(join(build, 'store', 'sqlBoard.js'));
-  const { PmAgent } = require(join(build, 'agents', 'pm', 'pmAgent.js'));
+  const { PmAgent, MAX_CHECKINS_PER_CYCLE } = require(join(build, 'agents', 'pm', 'pmAgent.js'));
   const { DEFAULT_PM_SETTINGS } = require(join(build, 'agents', 'pm', 'settings.js'));
   const { localProcessProbe } = require(join(build, 'process', 'localProbe.js'));
   const Database = require('better-sqlite3');
@@ -64,14 +65,17 @@ export async function run({ root, tmp, log }) {
     const allDue = [];
     const steady = [];
     const quiet = [];
-    for (let i = 0; i < CYCLES; i++) {
-      clock.t += 16 * MIN;
+    clock.t += 16 * MIN;
+    for (let i = 0; i < Math.ceil(active / MAX_CHECKINS_PER_CYCLE); i++) {
       await keepRunsAlive(board, clock);
       allDue.push(await measureCycle(agent, board, clock));
-      clock.t += MIN;
+      clock.t += 30_000;
+    }
+    for (let i = 0; i < CYCLES; i++) {
+      clock.t += 15_000;
       await keepRunsAlive(board, clock);
       steady.push(await measureCycle(agent, board, clock));
-      clock.t += 30_000;
+      clock.t += 15_000;
       quiet.push(await measureCycle(agent, board, clock));
     }
     await agent.dispose?.();
@@ -96,7 +100,7 @@ export async function run({ root, tmp, log }) {
   return {
     tables: [
       {
-        title: `One PM cycle: CPU is the mean of ${CYCLES} (the thread's CPU time), write and wall the median (ms); load average ${load}`,
+        title: `One PM cycle: CPU is the mean (the thread's CPU time; ${CYCLES} steady and quiet cycles, 20 due at 10,000), write and wall the median (ms); load average ${load}`,
         columns: ['tickets', 'active', 'runs', 'first CPU', 'steady CPU', 'steady write', 'steady wall', 'due CPU', 'due write', 'quiet CPU', 'native reads', 'steady CPU / native', 'longest block', 'first cycle block'],
         rows,
       },

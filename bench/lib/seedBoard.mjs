@@ -1,5 +1,5 @@
 // A board of `size` tickets as the PM benchmarks see it: each ticket with 5 history rows or more,
-// a PM thread, 2 check-ins and 3 messages; 5% of them active (500 at 10,000), spread over the
+// a PM thread (open on the active tickets), 2 check-ins and 3 messages; 5% of them active (500 at 10,000), spread over the
 // active statuses; 10% as many runs (1,000 at 10,000) on the active tickets, 2% of those still
 // running. One transaction, then compacted, so the board opens from a plain SQLite snapshot.
 export const ACTIVE = ['IN_DEV', 'IN_QA', 'IN_UX', 'IN_SEC', 'PM_REVIEW'];
@@ -30,6 +30,8 @@ export async function seedBoard(board, clock, size) {
       const conv = tx.createConversation({ ticketId: t.id, type: 'pm_checkin', title: 'PM check-ins', key: 'pm' });
       for (let c = 0; c < 2; c++) tx.addCheckIn({ ticketId: t.id, type: 'progress', summary: 'Progress 40%', findings: FINDINGS, actionRequired: false, conversationId: conv.id });
       for (let m = 0; m < 3; m++) tx.addMessage({ conversationId: conv.id, author: 'PM', kind: 'checkin', body: `Check-in ${m}: progress 40%.` });
+      // The PM resolved the threads of the tickets that left the active statuses.
+      if (i >= active) tx.setConversationStatus(conv.id, 'resolved');
     }
     for (let r = 0; r < runs; r++) {
       const ticketId = ids[r % Math.max(1, active)];

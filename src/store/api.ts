@@ -253,6 +253,11 @@ export interface StoreChange {
   source: StoreChangeSource;
   /** Ticket ids touched, when known; empty means "anything may have changed". */
   ticketIds: string[];
+  /**
+   * True when the change touched no ticket and nothing hanging off one (only agent states, leases,
+   * meta or the scan cache): an empty `ticketIds` then means nothing, not everything.
+   */
+  noTickets?: boolean;
 }
 
 export interface OpenReport {
