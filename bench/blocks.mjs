@@ -8,6 +8,7 @@
 // files with 80 comment tags; the first cycle on the board creates tickets, later ones find
 // little or nothing new. Worktree: 6 of the active tickets have a real worktree with a change in
 // it (the conflict radar reads them too, as in every host).
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -24,6 +25,7 @@ const ROUNDS = 4;
 const FILES = 400;
 const WORKTREES = 6;
 const MIN = 60_000;
+const SPAWNS = 10;
 
 export async function run({ root, tmp, log }) {
   const build = await bundle(root, 'blocks', [
@@ -114,6 +116,10 @@ export async function run({ root, tmp, log }) {
       wLater.push(await measure(worktree));
     }
     rows.push(['Worktree', size, fmtBlock(wFirst), fmtBlock(worstBlock(wLater)), wLater.length]);
+    // What one child process costs this thread now (the board, the agents and their caches in memory).
+    const spawns = [];
+    for (let i = 0; i < SPAWNS; i++) spawns.push(await measureHostBlock(() => spawnGit(repo)));
+    rows.push(['reference: spawning `git --version`', size, '', fmtBlock(worstBlock(spawns)), SPAWNS]);
     await board.close();
   }
   const avg = loadavg().map((x) => x.toFixed(2)).join(', ');
@@ -128,8 +134,18 @@ export async function run({ root, tmp, log }) {
     notes: [
       'Target: at most 16 ms in every cycle. The first two figures also count time a loaded machine did not run the thread; the third (the thread\'s own CPU time between two 1 ms ticks, from /proc schedstat) does not.',
       'First cycle: the agent starts on this board (the PM reads the whole board once, the Gatherer creates its first tickets, the Worktree agent measures every worktree).',
+      'Reference: starting one child process blocks the thread while the kernel copies the process\'s page tables, in proportion to its memory; the Gatherer and Worktree cycles start git several times, and their longest blocks are such starts.',
     ],
   };
+}
+
+/** Starts `git --version` and waits for it to end. */
+function spawnGit(cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['--version'], { cwd, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
 }
 
 /** A repository of FILES small TypeScript files, every fifth with a TODO or FIXME, committed. */

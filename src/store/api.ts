@@ -48,6 +48,8 @@ export interface TicketPatch {
 export interface TicketFilter {
   status?: Status | readonly Status[];
   source?: TicketSource;
+  /** Only tickets with a worktree recorded (without decoding the others). */
+  hasWorktree?: boolean;
 }
 
 export interface NewBug {
