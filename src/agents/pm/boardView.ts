@@ -41,7 +41,7 @@ export interface ViewChanges {
   tickets: ReadonlySet<string>;
 }
 
-/** How many tickets a full read decodes between two turns of the event loop. */
+/** How many tickets a take outside a write reads between two turns of the event loop. */
 const BATCH = 50;
 
 export class PmBoardView implements Disposable {
@@ -72,27 +72,29 @@ export class PmBoardView implements Disposable {
   }
 
   /**
-   * Takes in what changed, outside a write: a full read decodes the tickets in batches and lets
-   * the event loop run between them (changes made meanwhile are taken at the next take).
+   * Takes in what changed, outside a write: the tickets are read in batches, and the event loop
+   * runs between them (changes made meanwhile are taken at the next take).
    */
   async take(reader: BoardReader, pause: () => Promise<void>): Promise<ViewChanges> {
-    if (!this.everything) return this.takeDirty(reader);
-    this.startFull(reader);
-    const ids = reader.listTickets({ status: ACTIVE_STATUSES }).map((t) => t.id);
+    const full = this.everything;
+    const ids = full ? this.startFull(reader) : [...this.takeDirtySet()];
     for (let i = 0; i < ids.length; i += BATCH) {
       if (i > 0) await pause();
-      // A change that came in meanwhile is read again at the next take; until then it stands as read.
-      this.readTickets(reader, ids.slice(i, i + BATCH));
+      // A change that comes in meanwhile is read again at the next take; until then it stands as read.
+      this.readTickets(reader, ids.slice(i, i + BATCH), !full);
     }
-    return { full: true, tickets: new Set() };
+    // Counted after the reads: a ticket that moved during them is counted where it is now.
+    if (full) this.counts = reader.countByStatus();
+    return { full, tickets: full ? new Set() : new Set(ids) };
   }
 
   /** Takes in what changed, synchronously (inside a write). */
   takeNow(reader: BoardReader): ViewChanges {
-    if (!this.everything) return this.takeDirty(reader);
-    this.startFull(reader);
-    this.readTickets(reader, reader.listTickets({ status: ACTIVE_STATUSES }).map((t) => t.id));
-    return { full: true, tickets: new Set() };
+    const full = this.everything;
+    const ids = full ? this.startFull(reader) : [...this.takeDirtySet()];
+    this.readTickets(reader, ids, !full);
+    if (full) this.counts = reader.countByStatus();
+    return { full, tickets: full ? new Set() : new Set(ids) };
   }
 
   /** The next take reads everything again. */
@@ -127,35 +129,32 @@ export class PmBoardView implements Disposable {
     this.following = undefined;
   }
 
-  private startFull(reader: BoardReader): void {
+  /** Starts a full read: the blocked tickets now; returns the active ones to read. */
+  private startFull(reader: BoardReader): string[] {
     this.everything = false;
     this.dirty = new Set();
     this.active.clear();
     this.blocked.clear();
     this.sorted = undefined;
+    this.counts = undefined;
     for (const t of reader.listTickets({ status: 'BLOCKED' })) this.blocked.set(t.id, blockedOf(t));
-    this.counts = reader.countByStatus();
+    return reader.listTickets({ status: ACTIVE_STATUSES }).map((t) => t.id);
   }
 
-  private takeDirty(reader: BoardReader): ViewChanges {
+  private takeDirtySet(): Set<string> {
     const changed = this.dirty;
     this.dirty = new Set();
-    if (changed.size === 0) return { full: false, tickets: changed };
-    let recount = false;
-    for (const id of changed) {
-      const before = this.active.get(id)?.ticket.status ?? this.blocked.get(id)?.ticket.status;
-      const after = reader.getTicket(id)?.status;
-      // A move between statuses this view does not keep (or a ticket made or deleted) is only seen in the counts.
-      if (before !== after || before === undefined) recount = true;
-    }
-    this.readTickets(reader, changed);
-    if (recount) this.counts = reader.countByStatus();
-    return { full: false, tickets: changed };
+    return changed;
   }
 
-  private readTickets(reader: BoardReader, ids: Iterable<string>): void {
+  /** Reads these tickets again; `counted`: the counts are kept, so a ticket's move is counted. */
+  private readTickets(reader: BoardReader, ids: readonly string[], counted: boolean): void {
+    let recount = false;
     for (const id of ids) {
       const t = reader.getTicket(id);
+      const before = this.active.get(id)?.ticket.status ?? this.blocked.get(id)?.ticket.status;
+      // A move between statuses this view does not keep (or a ticket made or deleted) shows only in the counts.
+      if (before !== t?.status || before === undefined) recount = true;
       if (this.active.delete(id)) this.sorted = undefined;
       this.blocked.delete(id);
       if (t === undefined) continue;
@@ -166,6 +165,7 @@ export class PmBoardView implements Disposable {
         this.blocked.set(id, blockedOf(t));
       }
     }
+    if (counted && recount) this.counts = reader.countByStatus();
   }
 }
 
