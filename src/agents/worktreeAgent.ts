@@ -763,14 +763,10 @@ function recordBlocker(tx: BoardTx, ticketId: string, blocker: string | undefine
 }
 
 /**
- * Who a worktree belongs to: the ticket that recorded it, a ticket whose id names the folder and
- * that has not recorded one yet (it is being started right now), or nobody when it lies inside
- * the location. Worktrees outside the location that no ticket knows are the user's own: undefined.
- */
-/**
- * Who a worktree belongs to: the ticket that recorded it (among `tickets`), else, inside the
- * worktree location, the ticket its folder is named after if that ticket records none or this
- * one (`byId` finds it; by default among `tickets`).
+ * Who a worktree belongs to: the ticket that recorded it (among `tickets`), a ticket whose id
+ * names the folder and that has not recorded one yet (it is being started right now; `byId` finds
+ * it, by default among `tickets`), or nobody when it lies inside the location. Worktrees outside
+ * the location that no ticket knows are the user's own: undefined.
  */
 function ownerOf(entry: WorktreeEntry, tickets: readonly Ticket[], location: string, byId: (id: string) => Ticket | undefined = (id) => tickets.find((t) => t.id === id)): Owner | undefined {
   const recorded = tickets.find((t) => t.worktree && samePath(t.worktree.path, entry.path));

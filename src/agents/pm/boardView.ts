@@ -27,12 +27,6 @@ export interface ActiveTicket {
   held: boolean;
 }
 
-export interface BlockedTicket {
-  ticket: Ticket;
-  /** Tickets its blocked reason names: it can be unblocked once they are DONE. */
-  waitsFor: string[];
-}
-
 /** What a take brought in. */
 export interface ViewChanges {
   /** Everything was read again: nothing may be assumed unchanged. */
@@ -54,7 +48,7 @@ export class PmBoardView implements Disposable {
   private everything = true;
   private dirty = new Set<string>();
   private readonly active = new Map<string, ActiveTicket>();
-  private readonly blocked = new Map<string, BlockedTicket>();
+  private readonly blocked = new Map<string, Ticket>();
   private sorted: ActiveTicket[] | undefined;
   private counts: Record<Status, number> | undefined;
 
@@ -108,13 +102,9 @@ export class PmBoardView implements Disposable {
     return this.sorted;
   }
 
-  activeTicket(id: string): ActiveTicket | undefined {
-    return this.active.get(id);
-  }
-
   /** Blocked tickets in board order. */
-  blockedTickets(): BlockedTicket[] {
-    return [...this.blocked.values()].sort((a, b) => ticketNumber(a.ticket.id) - ticketNumber(b.ticket.id));
+  blockedTickets(): Ticket[] {
+    return [...this.blocked.values()].sort((a, b) => ticketNumber(a.id) - ticketNumber(b.id));
   }
 
   /** Tickets per status as of the last take. */
@@ -137,7 +127,7 @@ export class PmBoardView implements Disposable {
     this.blocked.clear();
     this.sorted = undefined;
     this.counts = undefined;
-    for (const t of reader.listTickets({ status: 'BLOCKED' })) this.blocked.set(t.id, blockedOf(t));
+    for (const t of reader.listTickets({ status: 'BLOCKED' })) this.blocked.set(t.id, t);
     return reader.listTickets({ status: ACTIVE_STATUSES }).map((t) => t.id);
   }
 
@@ -152,7 +142,7 @@ export class PmBoardView implements Disposable {
     let recount = false;
     for (const id of ids) {
       const t = reader.getTicket(id);
-      const before = this.active.get(id)?.ticket.status ?? this.blocked.get(id)?.ticket.status;
+      const before = this.active.get(id)?.ticket.status ?? this.blocked.get(id)?.status;
       // A move between statuses this view does not keep (or a ticket made or deleted) shows only in the counts.
       if (before !== t?.status || before === undefined) recount = true;
       if (this.active.delete(id)) this.sorted = undefined;
@@ -162,7 +152,7 @@ export class PmBoardView implements Disposable {
         this.active.set(id, activeOf(reader, t));
         this.sorted = undefined;
       } else if (t.status === 'BLOCKED') {
-        this.blocked.set(id, blockedOf(t));
+        this.blocked.set(id, t);
       }
     }
     if (counted && recount) this.counts = reader.countByStatus();
@@ -180,17 +170,13 @@ function activeOf(reader: BoardReader, ticket: Ticket): ActiveTicket {
 }
 
 /** Since when nothing has run on an IN_DEV ticket: its move into IN_DEV or its last run's end (or heartbeat), whichever is later. */
-export function idleSince(reader: BoardReader, ticket: Ticket): number {
+function idleSince(reader: BoardReader, ticket: Ticket): number {
   let since = ticket.statusSince;
   for (const r of reader.listRuns({ ticketId: ticket.id })) {
     const ended = r.endedAt ?? r.heartbeatAt;
     if (ended > since) since = ended;
   }
   return since;
-}
-
-function blockedOf(ticket: Ticket): BlockedTicket {
-  return { ticket, waitsFor: namedTickets(ticket) };
 }
 
 /** The ticket ids a blocked reason names (other than the ticket's own). */

@@ -342,7 +342,7 @@ export class PmAgent implements BackgroundAgent {
     // active statuses with its thread open, or changed whether it can be unblocked.
     const touched = changes && !changes.full ? new Set([...changes.tickets, ...healed]) : undefined;
     this.resolveThreadsOfInactiveTickets(tx, touched);
-    const blocked = touched && !healedPlans.some((h) => h.to === 'BLOCKED') ? this.view.blockedTickets().map((b) => b.ticket) : tx.listTickets({ status: 'BLOCKED' });
+    const blocked = touched && !healedPlans.some((h) => h.to === 'BLOCKED') ? this.view.blockedTickets() : tx.listTickets({ status: 'BLOCKED' });
     const unblockable = new Map<string, string | undefined>();
     report.unblockable = this.reviewBlocked(tx, blocked, touched, unblockable);
     // The report is written when it says something new: `at` is when it last did.
