@@ -19,23 +19,12 @@ import type { Board, BoardTx } from '../../../src/store/api';
 import { openBoard, type SqlBoard } from '../../../src/store/sqlBoard';
 import { deadPid } from '../helpers/deadPid';
 import { FakeClock } from '../helpers/fakeClock';
+import { Rng } from '../../soak/rng';
 
 const roots: string[] = [];
 after(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
-
-/** mulberry32: the same history for a seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOST = localProcessProbe.hostname;
 /** The PM's own process: its runs are never judged by it. */
@@ -159,8 +148,8 @@ function randomChange(rnd: () => number, clock: FakeClock, startsNoRun = false):
       const conv = choose(tx.listConversations({ type: 'pm_checkin', status: 'open' }));
       if (conv) tx.setConversationStatus(conv.id, 'resolved');
     } else if (roll < 0.83) {
-      // A ticket waited on finishes (its TODO was resolved in the code): whoever was blocked on it
-      // can be unblocked. Or a finished one is reopened.
+      // A ticket waited on finishes (its comment tag was resolved in the code): whoever was
+      // blocked on it can be unblocked. Or a finished one is reopened.
       const t = choose(tickets.filter((x) => x.status === (r2 < 0.3 ? 'DONE' : 'BACKLOG')));
       if (t) attempt(() => (t.status === 'DONE' ? tx.transition(t.id, 'DONE', 'READY', 'user') : tx.transition(t.id, 'BACKLOG', 'DONE', 'Gatherer')));
     } else if (roll < 0.86) {
@@ -205,7 +194,8 @@ describe('PM agent, incremental', () => {
       const main = await open(join(root, 'a', '.factory'), clock);
       const midCycle: { change: Change | undefined } = { change: undefined };
       const incremental = agent(true, main.other, midCycle);
-      const rnd = random(seed);
+      const rng = new Rng(seed);
+      const rnd = (): number => rng.next();
       let fullReads = 0;
       const listTickets = main.board.listTickets.bind(main.board);
       main.board.listTickets = (filter) => {
