@@ -331,7 +331,10 @@ export class WorktreeAgent implements BackgroundAgent {
     const now = ctx.clock.now();
     const { location, base } = await this.context(repo, s, signal);
     const report: WorktreeReport = { at: now, location, base, entries: [], blockers: [], errors: [], notes: [] };
-    const tickets = board.listTickets();
+    // Only tickets with a worktree own one by record; one named by a folder's name is looked up.
+    // On a board of thousands of tickets, decoding them all each cycle would hold the thread.
+    const tickets = board.listTickets({ hasWorktree: true });
+    const named = (id: string): Ticket | undefined => board.getTicket(id);
     const note = (text: string): void => {
       report.notes!.push(text);
       ctx.log.info(`Worktree: ${text}`);
@@ -349,7 +352,7 @@ export class WorktreeAgent implements BackgroundAgent {
     const movedTo = new Map<string, string>();
     for (const entry of list.filter((e) => e.prunable && !e.main && !e.locked)) {
       signal.throwIfAborted();
-      const owner = ownerOf(entry, tickets, location);
+      const owner = ownerOf(entry, tickets, location, named);
       if (!owner) continue;
       const copy = await followMovedCopy(repo, entry.path, [location, dirname(entry.path), dirname(repo)], signal);
       if (copy) {
@@ -369,7 +372,7 @@ export class WorktreeAgent implements BackgroundAgent {
     if (report.notes!.length > 0) list = await this.git.listWorktrees(repo, { signal });
 
     // 3. Active tickets whose recorded worktree is missing: recreated, within the budget.
-    const ours = list.filter((e) => !e.main && !e.bare && !e.prunable && ownerOf(e, tickets, location));
+    const ours = list.filter((e) => !e.main && !e.bare && !e.prunable && ownerOf(e, tickets, location, named));
     const disk = ours.reduce((n, e) => n + (this.sizes.get(pathKey(e.path))?.bytes ?? 0), 0);
     const budget = new CreationBudget(s, ours.length, disk);
     const outcomes: TicketOutcome[] = [];
@@ -401,7 +404,7 @@ export class WorktreeAgent implements BackgroundAgent {
     for (const entry of list) {
       signal.throwIfAborted();
       if (entry.main || entry.bare || entry.prunable) continue;
-      const owner = ownerOf(entry, knownTickets, location);
+      const owner = ownerOf(entry, knownTickets, location, named);
       if (!owner) continue;
       ctx.setActivity(`Checking ${basename(entry.path)}`);
       report.entries.push(await this.reportEntry(entry, owner, cycle));
@@ -760,16 +763,19 @@ function recordBlocker(tx: BoardTx, ticketId: string, blocker: string | undefine
 }
 
 /**
- * Who a worktree belongs to: the ticket that recorded it, a ticket whose id names the folder and
- * that has not recorded one yet (it is being started right now), or nobody when it lies inside
- * the location. Worktrees outside the location that no ticket knows are the user's own: undefined.
+ * Who a worktree belongs to: the ticket that recorded it (among `tickets`), a ticket whose id
+ * names the folder and that has not recorded one yet (it is being started right now; `byId` finds
+ * it, by default among `tickets`), or nobody when it lies inside the location. Worktrees outside
+ * the location that no ticket knows are the user's own: undefined.
  */
-function ownerOf(entry: WorktreeEntry, tickets: readonly Ticket[], location: string): Owner | undefined {
+function ownerOf(entry: WorktreeEntry, tickets: readonly Ticket[], location: string, byId: (id: string) => Ticket | undefined = (id) => tickets.find((t) => t.id === id)): Owner | undefined {
   const recorded = tickets.find((t) => t.worktree && samePath(t.worktree.path, entry.path));
   if (recorded) return { ticket: recorded, finished: recorded.status === 'DONE' };
   if (!isInside(location, entry.path)) return undefined;
   const id = /^(T-[1-9][0-9]*)-/.exec(basename(entry.path))?.[1];
-  const named = id && isTicketId(id) ? tickets.find((t) => t.id === id && !t.worktree) : undefined;
+  const candidate = id && isTicketId(id) ? byId(id) : undefined;
+  // Looked up now, it may have recorded this very worktree since `tickets` was read.
+  const named = candidate && (!candidate.worktree || samePath(candidate.worktree.path, entry.path)) ? candidate : undefined;
   if (named) return { ticket: named, finished: named.status === 'DONE' };
   return { finished: true };
 }

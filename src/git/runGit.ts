@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { simpleGit, type SimpleGitOptions } from 'simple-git';
 import { FactoryError, errorMessage } from '../domain/errors';
+import { processStartTurn } from '../process/startTurn';
 
 export interface RunGitOptions {
   signal?: AbortSignal | undefined;
@@ -48,6 +49,8 @@ export async function runGit(cwd: string, args: readonly string[], opts: RunGitO
     ...(opts.extraEnv ? { unsafe: INHERITED_ENV_IS_TRUSTED } : {}),
   };
   try {
+    await processStartTurn();
+    if (signal?.aborted) throw cancelled(args);
     const git = simpleGit(options);
     if (opts.extraEnv) git.env({ ...process.env, ...opts.extraEnv });
     return await git.raw([...args]);

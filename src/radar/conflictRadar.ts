@@ -29,7 +29,7 @@ export class ConflictRadar {
     const { board, signal } = ctx;
     const seen = new Map<string, { base: string; files: NewRecordedChange[] }>();
     const failed = new Set<string>();
-    for (const ticket of board.listTickets()) {
+    for (const ticket of board.listTickets({ hasWorktree: true })) {
       if (!isLiveForRadar(ticket) || !ticket.worktree) continue;
       signal.throwIfAborted();
       const { path, base } = ticket.worktree;

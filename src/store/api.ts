@@ -48,6 +48,8 @@ export interface TicketPatch {
 export interface TicketFilter {
   status?: Status | readonly Status[];
   source?: TicketSource;
+  /** Only tickets with a worktree recorded (without decoding the others). */
+  hasWorktree?: boolean;
 }
 
 export interface NewBug {
@@ -255,6 +257,11 @@ export interface StoreChange {
   source: StoreChangeSource;
   /** Ticket ids touched, when known; empty means "anything may have changed". */
   ticketIds: string[];
+  /**
+   * True when the change touched no ticket and nothing hanging off one (only agent states, leases,
+   * meta or the scan cache): an empty `ticketIds` then means nothing, not everything.
+   */
+  noTickets?: boolean;
 }
 
 export interface OpenReport {

@@ -123,6 +123,7 @@ export class BoardData implements BoardTx {
 
   listTickets(filter: TicketFilter = {}): Ticket[] {
     const where = new Where().oneOf('status', filter.status).equals('source', filter.source);
+    if (filter.hasWorktree) where.raw('worktree IS NOT NULL');
     if (where.empty) return [];
     const { params } = where;
     const clause = `${where.toString()} ORDER BY num`;
@@ -138,7 +139,7 @@ export class BoardData implements BoardTx {
     const out: Ticket[] = [];
     for (const id of ids) {
       const t = this.findTicket(String(id));
-      if (t !== undefined) out.push(t);
+      if (t !== undefined && (!filter.hasWorktree || t.worktree !== undefined)) out.push(t);
     }
     return out;
   }

@@ -328,7 +328,17 @@ const V10: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+/**
+ * Gathered tickets by source, in board order: the Gatherer reads them every cycle, and on a board
+ * of thousands of tickets a scan of the whole table held the thread inside its write.
+ */
+const V11: Migration = {
+  version: 11,
+  name: 'tickets by source',
+  statements: [`CREATE INDEX tickets_source ON tickets(source, num)`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Meta keys the store itself maintains. */

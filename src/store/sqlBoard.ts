@@ -130,6 +130,13 @@ const DEFAULT_COMPACT_BYTES = 1024 * 1024;
 const WORKER_FILE = 'storeWorker.js';
 /** A statement that may change ticket rows (ticket_history and friends do not match). */
 const TICKETS_TABLE = /\btickets\b/i;
+/** A statement that writes only tables no ticket's rows live in. */
+const NO_TICKET_STATEMENT = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:meta|agent_state|leases|scanned)\b/i;
+
+/** Whether a write's statements (its tickets touched being none) left every ticket's rows alone. */
+function touchesNoTicket(sql: readonly string[]): boolean {
+  return sql.every((statement) => NO_TICKET_STATEMENT.test(statement));
+}
 /** A writer whose entry keeps losing its place gives up after this many attempts. */
 const MAX_ATTEMPTS = 20;
 
@@ -374,7 +381,7 @@ export class SqlBoard implements Board {
         let mark = performance.now();
         const release = await lock.acquire();
         t.lock += performance.now() - mark;
-        let outcome: { done: true; result: T; touched: string[]; wrote: boolean } | { done: false };
+        let outcome: { done: true; result: T; touched: string[]; wrote: boolean; noTickets?: boolean } | { done: false };
         try {
           outcome = await this.attempt(fn, t);
         } finally {
@@ -391,7 +398,7 @@ export class SqlBoard implements Board {
         t.total = performance.now() - t0;
         this.lastWriteTimings = t;
         if (outcome.wrote) {
-          this.changes.fire({ source: 'local', ticketIds: outcome.touched });
+          this.changes.fire({ source: 'local', ticketIds: outcome.touched, ...(outcome.noTickets ? { noTickets: true } : {}) });
           if (this.journal.end > this.compactBytes) this.startCompaction();
         }
         return outcome.result;
@@ -400,7 +407,7 @@ export class SqlBoard implements Board {
   }
 
   /** One try at a write, under the lock: catch up, run, append, sync, check the entry's place. */
-  private async attempt<T>(fn: (db: Db) => T, t: WriteTimings): Promise<{ done: true; result: T; touched: string[]; wrote: boolean } | { done: false }> {
+  private async attempt<T>(fn: (db: Db) => T, t: WriteTimings): Promise<{ done: true; result: T; touched: string[]; wrote: boolean; noTickets?: boolean } | { done: false }> {
     let mark = performance.now();
     await this.catchUp(true);
     t.catchUp += performance.now() - mark;
@@ -466,7 +473,7 @@ export class SqlBoard implements Board {
     } catch {
       // The change is saved; the mark only tells a later open what a lost journal held.
     }
-    return { done: true, result, touched, wrote: true };
+    return { done: true, result, touched, wrote: true, noTickets: touched.length === 0 && touchesNoTicket(recording.sql) };
   }
 
   private nextTicketNumber(): number {
@@ -600,12 +607,14 @@ export class SqlBoard implements Board {
     if (replay.applied.length > 0) {
       const tickets = new Set<string>();
       let unknown = false;
+      let noTickets = true;
       for (const e of replay.applied) {
         for (const t of e.payload.tickets) tickets.add(t);
         if (e.payload.tickets.length === 0 && e.payload.sql.some((sql) => TICKETS_TABLE.test(sql))) unknown = true;
+        if (e.payload.tickets.length > 0 || !touchesNoTicket(e.payload.sql)) noTickets = false;
       }
       this.data.forgetTickets(unknown ? undefined : tickets);
-      this.changes.fire({ source: 'external', ticketIds: unknown ? [] : [...tickets] });
+      this.changes.fire({ source: 'external', ticketIds: unknown ? [] : [...tickets], ...(noTickets ? { noTickets: true } : {}) });
     }
   }
 

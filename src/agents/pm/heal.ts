@@ -100,11 +100,21 @@ export function markRunsLost(tx: BoardTx, now: number, ctx: JudgeContext): { los
 /**
  * IN_DEV tickets with no live run for longer than the grace period. `liveTicketIds` holds the
  * tickets that have a run still alive; those still inside the grace period go to `waiting`.
+ * `only` narrows the tickets looked at to those (in board order) when the caller knows no other
+ * can be healed; by default every IN_DEV ticket is.
  */
-export function planHeals(reader: BoardReader, now: number, settings: PmSettings, liveTicketIds: ReadonlySet<string>, waiting?: HealWait[]): HealPlan[] {
+export function planHeals(
+  reader: BoardReader,
+  now: number,
+  settings: PmSettings,
+  liveTicketIds: ReadonlySet<string>,
+  waiting?: HealWait[],
+  only?: readonly string[],
+): HealPlan[] {
   const plans: HealPlan[] = [];
   const grace = settings.healGraceMinutes * MINUTE;
-  for (const ticket of reader.listTickets({ status: 'IN_DEV' })) {
+  const tickets = only === undefined ? reader.listTickets({ status: 'IN_DEV' }) : only.flatMap((id) => inDev(reader, id));
+  for (const ticket of tickets) {
     if (liveTicketIds.has(ticket.id) || heldByPerson(reader, ticket)) continue;
     const runs = reader.listRuns({ ticketId: ticket.id });
     // Idle since it entered IN_DEV or since its last run stopped, whichever is later.
@@ -135,6 +145,11 @@ export function planHeals(reader: BoardReader, now: number, settings: PmSettings
     });
   }
   return plans;
+}
+
+function inDev(reader: BoardReader, id: string): Ticket[] {
+  const ticket = reader.getTicket(id);
+  return ticket?.status === 'IN_DEV' ? [ticket] : [];
 }
 
 /** Applies the plans inside a transaction; tickets another process already moved are skipped. */

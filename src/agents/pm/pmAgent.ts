@@ -2,22 +2,31 @@
  * The PM agent. Each cycle: finds dead runs (lost) and stalled or overrun ones (an overrun is
  * stopped and marked timed_out), heals stuck IN_DEV tickets, checks in on every active ticket
  * once per check-in interval, keeps one PM thread per ticket, and reports board progress and
- * blocked tickets whose reason has cleared. All of a cycle's changes are one durable write.
+ * blocked tickets whose reason has cleared. All of a cycle's changes are one durable write, made
+ * only when something changed.
+ *
+ * A cycle reads what changed since the last one (boardView.ts): the tickets the board reports
+ * touched, the live runs, and the tickets whose check-in or self-heal fell due; the few tickets it
+ * acts on are read in full inside the write. With `incremental: false` it reads the whole board
+ * every cycle instead; a test checks over random histories that both decide the same.
  */
-import { findingsKey, formatPercent } from '../../domain/checkin';
+import { setImmediate } from 'node:timers';
+import { findingsKey, formatPercent, type CheckIn } from '../../domain/checkin';
+import type { Conversation } from '../../domain/conversation';
 import { errorMessage } from '../../domain/errors';
 import type { ProcessProbe } from '../../domain/liveness';
-import type { Run } from '../../domain/run';
+import { isLive, type Run } from '../../domain/run';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
 import { isOpenBug, type Ticket } from '../../domain/ticket';
 import { overlapsByTicket } from '../../radar/overlaps';
 import type { BoardReader, BoardTx } from '../../store/api';
 import type { BackgroundAgent, CycleContext, CycleResult, Logger } from '../agent';
 import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssessment } from './analysis';
+import { namedTickets, PmBoardView, type ViewChanges } from './boardView';
 import { applyHeals, heldByPerson, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
 import { runsWithLiveTrees, type TreeCheck } from '../../process/liveTrees';
 import { runsWithLeftovers, stopLeftovers } from '../../process/leftovers';
-import { PM_REPORT_META, type PmReport } from './report';
+import { parsePmReport, PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
 import type { RunStopper, WorktreeActivity, WorktreeSignals } from './signals';
 import { ensurePmThread, PM_AUTHOR, PM_THREAD_KEY, postToPmThread } from './thread';
@@ -33,6 +42,8 @@ export interface PmAgentDeps {
   treeAlive?: TreeCheck;
   /** Prunes old run folders (retention); called at most every PRUNE_EVERY_MS. */
   pruneRuns?(signal: AbortSignal): Promise<number>;
+  /** Read only what changed since the last cycle (the default); false reads the whole board every cycle. */
+  incremental?: boolean;
 }
 
 /** Board progress: DONE over every ticket that left the backlog. */
@@ -70,6 +81,8 @@ interface Gathered {
   stopped: Map<string, StopDecision>;
   /** Runs whose process tree outlived its leader. */
   treeAlive: Set<string>;
+  /** What changed since the last cycle's write, as taken in so far (the write takes in the rest). */
+  changes: CycleChanges;
   /** Processes this cycle stopped that exited agents left running after their owners died. */
   leftovers: LeftoverStop[];
 }
@@ -81,23 +94,76 @@ export interface LeftoverStop {
   pids: number[];
 }
 
+/** An active ticket as a cycle sees it. */
+interface ActiveView {
+  ticket: Ticket;
+  latest: CheckIn | undefined;
+  /** A person holds it in IN_DEV (see heldByPerson). */
+  held: boolean;
+}
+
+/** What a cycle's write decided, and what the next cycle may take from it. */
+interface Applied {
+  report: PmReport;
+  /** Why each blocked ticket can be unblocked (undefined: it cannot), as found in this write. */
+  unblockable: Map<string, string | undefined>;
+}
+
+/** Everything the board view took in since the last cycle's write. */
+class CycleChanges {
+  full = false;
+  readonly tickets = new Set<string>();
+
+  add(c: ViewChanges): void {
+    if (c.full) this.full = true;
+    for (const id of c.tickets) this.tickets.add(id);
+  }
+}
+
+/** How far back, after the first cycle, runs that ended are looked at for what their agents left. */
+const LEFTOVER_LOOKBACK_MS = 60 * MINUTE;
+
+const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class PmAgent implements BackgroundAgent {
   readonly name = 'PM' as const;
   readonly defaultIntervalSeconds = 30;
   /** The clock jumped inside one of this agent's cycles: its own stall, noticed then. */
   private jumpedAt: number | undefined;
   private lastPruneAt = -Infinity;
+  /** Whether a cycle looked for what exited agents left running among all runs yet. */
+  private leftoversSwept = false;
+  private readonly view = new PmBoardView();
+  /** What the last write found for each blocked ticket: an unchanged ticket keeps its answer. */
+  private unblockable = new Map<string, string | undefined>();
 
   constructor(private readonly deps: PmAgentDeps) {}
 
+  private get incremental(): boolean {
+    return this.deps.incremental !== false;
+  }
+
   async runCycle(ctx: CycleContext): Promise<CycleResult> {
     const settings = this.deps.settings();
-    ctx.setActivity('Checking runs');
-    const gathered = await this.gather(ctx, settings);
-    ctx.setActivity('Writing check-ins');
-    const report = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx));
+    let applied: Applied;
+    try {
+      ctx.setActivity('Checking runs');
+      const gathered = await this.gather(ctx, settings);
+      ctx.setActivity('Writing check-ins');
+      applied = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx));
+    } catch (err) {
+      // What the view took in was not acted on: the next cycle reads everything again.
+      this.view.invalidate();
+      throw err;
+    }
+    this.unblockable = applied.unblockable;
     await this.prune(ctx);
-    return summarize(report);
+    return summarize(applied.report);
+  }
+
+  dispose(): Promise<void> {
+    this.view.dispose();
+    return Promise.resolve();
   }
 
   /** Everything that needs I/O, done before the one write. */
@@ -117,13 +183,22 @@ export class PmAgent implements BackgroundAgent {
     const assessments = new Map<string, RunAssessment>();
     const stopped = new Map<string, StopDecision>();
 
-    const tickets = board.listTickets({ status: ACTIVE_STATUSES });
+    const changes = new CycleChanges();
+    let active: readonly ActiveView[];
+    if (this.incremental) {
+      this.view.attach(board);
+      changes.add(await this.view.take(board, pause));
+      active = this.view.activeTickets();
+    } else {
+      active = board.listTickets({ status: ACTIVE_STATUSES }).map((ticket) => ({ ticket, latest: board.latestCheckIn(ticket.id), held: false }));
+    }
     const now = clock.now();
-    const due = this.dueTickets(board, tickets, now, s);
+    const due = dueTickets(active, now, s);
     const live = liveRows.filter((r) => !deadIds.has(r.id));
-    const needActivity = new Map<string, Ticket>();
-    for (const t of tickets) if (t.worktree && (due.has(t.id) || live.some((r) => r.ticketId === t.id))) needActivity.set(t.id, t);
-    for (const t of needActivity.values()) {
+    const liveTicketIds = new Set(live.map((r) => r.ticketId));
+    const needActivity: Ticket[] = [];
+    for (const { ticket: t } of active) if (t.worktree && (due.has(t.id) || liveTicketIds.has(t.id))) needActivity.push(t);
+    for (const t of needActivity) {
       signal.throwIfAborted();
       const wt = t.worktree!;
       try {
@@ -154,7 +229,7 @@ export class PmAgent implements BackgroundAgent {
         await this.stopRun(ctx, run, { status: 'failed', note, bug }, stopped);
       }
     }
-    return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive, leftovers };
+    return { startedAt, due, assessments, activity, missingWorktrees, stopped, treeAlive, changes, leftovers };
   }
 
   /**
@@ -163,7 +238,12 @@ export class PmAgent implements BackgroundAgent {
    * run's own agent is not touched: while it lives it is an orphan, listed for a person.
    */
   private async stopLeftovers(ctx: CycleContext, s: PmSettings): Promise<LeftoverStop[]> {
-    const found = await runsWithLeftovers(ctx.board.listRuns(), this.deps.probe);
+    // The first cycle looks at every run (its owner may have died long ago); later ones at the live
+    // runs and those that ended lately, since an owner alive when its agent ended stopped the rest.
+    const since = ctx.clock.now() - LEFTOVER_LOOKBACK_MS;
+    const runs = ctx.board.listRuns().filter((r) => !this.leftoversSwept || isLive(r) || (r.endedAt ?? Infinity) >= since);
+    this.leftoversSwept = true;
+    const found = await runsWithLeftovers(runs, this.deps.probe);
     if (found.length === 0) return [];
     ctx.signal.throwIfAborted();
     await ctx.fence?.();
@@ -227,41 +307,39 @@ export class PmAgent implements BackgroundAgent {
     }
   }
 
-  /** Active tickets whose last check-in is older than the interval, most overdue first, capped. */
-  private dueTickets(reader: BoardReader, tickets: readonly Ticket[], now: number, s: PmSettings): Set<string> {
-    const overdue: { id: string; last: number }[] = [];
-    for (const t of tickets) {
-      const last = reader.latestCheckIn(t.id)?.createdAt ?? -Infinity;
-      if (now - last >= s.checkinIntervalMinutes * MINUTE) overdue.push({ id: t.id, last });
-    }
-    overdue.sort((a, b) => a.last - b.last);
-    return new Set(overdue.slice(0, MAX_CHECKINS_PER_CYCLE).map((o) => o.id));
-  }
-
-  private apply(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): PmReport {
+  private apply(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): Applied {
     const now = ctx.clock.now();
+    // What other processes changed since the cycle's reads (this write caught up with them), taken
+    // in before this write changes anything.
+    if (this.incremental) g.changes.add(this.view.takeNow(tx));
+    const changes = this.incremental ? g.changes : undefined;
     // What this cycle stopped is recorded as why it stopped, before anything is judged lost.
     const timedOut: string[] = [];
+    const ended = new Set<string>();
     for (const [id, stop] of g.stopped) {
       const run = tx.getRun(id);
       if (!run || (run.status !== 'running' && run.status !== 'queued')) continue;
       tx.updateRun(id, { status: stop.status, endedAt: now, note: stop.note });
+      ended.add(run.ticketId);
       if (stop.bug) tx.addBug({ ticketId: run.ticketId, ...stop.bug, severity: 'high', foundBy: PM_AUTHOR });
       if (stop.status === 'timed_out') timedOut.push(id);
     }
     const { lost: lostRuns, verdicts } = markRunsLost(tx, now, this.judgeContext(ctx, s, g.treeAlive, g.startedAt));
     const lost = lostRuns.map((r) => r.id);
+    for (const r of lostRuns) ended.add(r.ticketId);
     for (const l of g.leftovers) {
       const run = lostRuns.find((r) => r.id === l.runId);
       if (run) tx.updateRun(run.id, { note: `${run.note ?? 'Lost'}; the PM stopped ${describeLeftovers(l.pids)} its agent left running` });
     }
     const { liveTickets } = verdicts;
-    const healed = applyHeals(tx, planHeals(tx, now, s, liveTickets)).map((h) => h.ticketId);
+    const plans = planHeals(tx, now, s, liveTickets, undefined, changes && this.healCandidates(now, s, liveTickets, ended));
+    const healedPlans = applyHeals(tx, plans);
+    const healed = healedPlans.map((h) => h.ticketId);
     if (healed.length > 0) logHeals(ctx.log, healed);
 
     const report: PmReport = {
       at: now,
-      boardProgress: boardProgress(tx.countByStatus()),
+      boardProgress: boardProgress(changes && healed.length === 0 ? this.view.countByStatus(tx) : tx.countByStatus()),
       runs: [],
       stuck: [],
       healed,
@@ -276,12 +354,17 @@ export class PmAgent implements BackgroundAgent {
       if (a.stalled || a.overrun) report.runs.push({ runId: a.run.id, ticketId: a.run.ticketId, stalled: a.stalled, overrun: a.overrun, lastProgressAt: a.lastProgressAt });
     }
 
-    const overlaps = overlapsByTicket(tx.listChangedFiles());
-    for (const ticket of tx.listTickets({ status: ACTIVE_STATUSES })) {
-      if (ticket.status === 'IN_DEV' && !liveTickets.has(ticket.id) && !heldByPerson(tx, ticket)) report.stuck.push(ticket.id);
-      const latest = tx.latestCheckIn(ticket.id);
-      if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(ticket.id);
-      if (!g.due.has(ticket.id)) continue;
+    const active: readonly ActiveView[] = changes
+      ? this.view.activeTickets().filter((a) => !healed.includes(a.ticket.id))
+      : tx.listTickets({ status: ACTIVE_STATUSES }).map((ticket) => ({ ticket, latest: tx.latestCheckIn(ticket.id), held: heldByPerson(tx, ticket) }));
+    let overlaps: ReturnType<typeof overlapsByTicket> | undefined;
+    for (const { ticket: seen, latest, held } of active) {
+      if (seen.status === 'IN_DEV' && !liveTickets.has(seen.id) && !held) report.stuck.push(seen.id);
+      if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(seen.id);
+      if (!g.due.has(seen.id)) continue;
+      // As this write has it (a stop may have filed a bug on it).
+      const ticket = tx.getTicket(seen.id) ?? seen;
+      overlaps ??= overlapsByTicket(tx.listChangedFiles());
       const stageRuns = tx.listRuns({ ticketId: ticket.id }).filter((r) => r.stage === ticket.status && r.startedAt >= ticket.statusSince);
       const liveRun = stageRuns.find((r) => g.assessments.has(r.id));
       const analysis = analyzeTicket(
@@ -293,7 +376,7 @@ export class PmAgent implements BackgroundAgent {
           activity: g.activity.get(ticket.id),
           worktreeMissing: g.missingWorktrees.has(ticket.id),
           overlaps: overlaps.get(ticket.id),
-          heldByPerson: heldByPerson(tx, ticket),
+          heldByPerson: held,
           now,
         },
         s,
@@ -305,10 +388,32 @@ export class PmAgent implements BackgroundAgent {
       if (!blockedNow && i >= 0) report.blocked.splice(i, 1);
     }
 
-    this.resolveThreadsOfInactiveTickets(tx);
-    report.unblockable = this.reviewBlocked(tx);
-    tx.setMeta(PM_REPORT_META, JSON.stringify(report));
-    return report;
+    // Since the last write, only a ticket that changed (or was healed just now) can have left the
+    // active statuses with its thread open, or changed whether it can be unblocked.
+    const touched = changes && !changes.full ? new Set([...changes.tickets, ...healed]) : undefined;
+    this.resolveThreadsOfInactiveTickets(tx, touched);
+    const blocked = touched && !healedPlans.some((h) => h.to === 'BLOCKED') ? this.view.blockedTickets() : tx.listTickets({ status: 'BLOCKED' });
+    const unblockable = new Map<string, string | undefined>();
+    report.unblockable = this.reviewBlocked(tx, blocked, touched, unblockable);
+    // The report is written when it says something new: `at` is when it last did.
+    const previous = parsePmReport(tx.getMeta(PM_REPORT_META));
+    if (previous === undefined || JSON.stringify({ ...previous, at: 0 }) !== JSON.stringify({ ...report, at: 0 })) tx.setMeta(PM_REPORT_META, JSON.stringify(report));
+    return { report, unblockable };
+  }
+
+  /**
+   * The IN_DEV tickets a heal may move: no live run, and idle past the grace period by what the
+   * view read (a run's end only ever makes a ticket idle since later), or a run of theirs ended in
+   * this very write. planHeals reads each again inside the write.
+   */
+  private healCandidates(now: number, s: PmSettings, liveTickets: ReadonlySet<string>, ended: ReadonlySet<string>): string[] {
+    const grace = s.healGraceMinutes * MINUTE;
+    const out: string[] = [];
+    for (const { ticket, idleSince } of this.view.activeTickets()) {
+      if (ticket.status !== 'IN_DEV' || liveTickets.has(ticket.id)) continue;
+      if (ended.has(ticket.id) || now - (idleSince ?? now) > grace) out.push(ticket.id);
+    }
+    return out;
   }
 
   /**
@@ -352,9 +457,13 @@ export class PmAgent implements BackgroundAgent {
     return false;
   }
 
-  /** A PM thread resolves itself once its ticket leaves the active statuses. */
-  private resolveThreadsOfInactiveTickets(tx: BoardTx): void {
-    for (const conv of tx.listConversations({ type: 'pm_checkin', status: 'open' })) {
+  /**
+   * A PM thread resolves itself once its ticket leaves the active statuses. `only`: the tickets
+   * that may have left them since the last write (every other ticket's thread was settled then).
+   */
+  private resolveThreadsOfInactiveTickets(tx: BoardTx, only: ReadonlySet<string> | undefined): void {
+    const open = only === undefined ? tx.listConversations({ type: 'pm_checkin', status: 'open' }) : [...only].flatMap((ticketId) => openThreadsOfInactive(tx, ticketId));
+    for (const conv of open) {
       const ticket = tx.getTicket(conv.ticketId);
       if (!ticket || ACTIVE_STATUSES.includes(ticket.status) || ticket.status === 'BLOCKED') continue;
       // The move itself is in the ticket's history; the thread just stops asking for attention.
@@ -366,20 +475,20 @@ export class PmAgent implements BackgroundAgent {
   /**
    * BLOCKED tickets whose reason has cleared: every blocking bug is fixed (at least one since it
    * was blocked), or the ticket it waits for (named in the reason) is DONE. Reported once.
+   * `touched`: the tickets that changed since the last write; any other blocked ticket, waiting for
+   * none of them, keeps last write's answer, and its thread (unchanged too) already says it.
+   * Fills `found` with this write's answer for every blocked ticket.
    */
-  private reviewBlocked(tx: BoardTx): string[] {
+  private reviewBlocked(tx: BoardTx, blocked: readonly Ticket[], touched: ReadonlySet<string> | undefined, found: Map<string, string | undefined>): string[] {
     const cleared: string[] = [];
-    for (const ticket of tx.listTickets({ status: 'BLOCKED' })) {
-      const bugs = tx.listBugs(ticket.id);
-      const blocking = bugs.filter((b) => isOpenBug(b) && (b.severity === 'critical' || b.severity === 'high'));
-      const fixedSince = bugs.filter((b) => b.fixed && (b.fixedAt ?? 0) >= ticket.statusSince && (b.severity === 'critical' || b.severity === 'high'));
-      const deps = [...(ticket.blockedReason ?? '').matchAll(/\bT-[1-9][0-9]{0,8}\b/g)].map((m) => m[0]).filter((id) => id !== ticket.id);
-      const depsDone = deps.length > 0 && deps.every((id) => tx.getTicket(id)?.status === 'DONE');
-      let why: string | undefined;
-      if (blocking.length === 0 && fixedSince.length > 0) why = `the blocking bug${fixedSince.length > 1 ? 's are' : ' is'} fixed (${fixedSince.map((b) => b.title).join('; ')})`;
-      else if (depsDone) why = `${deps.join(', ')} ${deps.length > 1 ? 'are' : 'is'} DONE`;
+    for (const ticket of blocked) {
+      const deps = namedTickets(ticket);
+      const same = touched !== undefined && this.unblockable.has(ticket.id) && !touched.has(ticket.id) && !deps.some((id) => touched.has(id));
+      const why = same ? this.unblockable.get(ticket.id) : unblockReason(tx, ticket, deps);
+      found.set(ticket.id, why);
       if (!why) continue;
       cleared.push(ticket.id);
+      if (same) continue;
       const body = `${ticket.id} was blocked (${ticket.blockedReason ?? 'no reason given'}), but ${why}. It can be unblocked.`;
       const key = `unblockable:${why}`;
       const thread = tx.findConversation(ticket.id, PM_THREAD_KEY);
@@ -400,6 +509,35 @@ export class PmAgent implements BackgroundAgent {
 
 function describeLeftovers(pids: readonly number[]): string {
   return `${pids.length} process${pids.length === 1 ? '' : 'es'} (pid ${pids.join(', ')})`;
+}
+
+/** Active tickets whose last check-in is older than the interval, most overdue first, capped. */
+function dueTickets(active: readonly ActiveView[], now: number, s: PmSettings): Set<string> {
+  const overdue: { id: string; last: number }[] = [];
+  for (const { ticket, latest } of active) {
+    const last = latest?.createdAt ?? -Infinity;
+    if (now - last >= s.checkinIntervalMinutes * MINUTE) overdue.push({ id: ticket.id, last });
+  }
+  overdue.sort((a, b) => a.last - b.last);
+  return new Set(overdue.slice(0, MAX_CHECKINS_PER_CYCLE).map((o) => o.id));
+}
+
+/** The open PM threads of a ticket that is gone from the active and blocked statuses. */
+function openThreadsOfInactive(reader: BoardReader, ticketId: string): Conversation[] {
+  const ticket = reader.getTicket(ticketId);
+  if (!ticket || ACTIVE_STATUSES.includes(ticket.status) || ticket.status === 'BLOCKED') return [];
+  return reader.listConversations({ ticketId, type: 'pm_checkin', status: 'open' });
+}
+
+/** Why a blocked ticket can be unblocked now, or undefined. */
+function unblockReason(reader: BoardReader, ticket: Ticket, deps: readonly string[]): string | undefined {
+  const bugs = reader.listBugs(ticket.id);
+  const blocking = bugs.filter((b) => isOpenBug(b) && (b.severity === 'critical' || b.severity === 'high'));
+  const fixedSince = bugs.filter((b) => b.fixed && (b.fixedAt ?? 0) >= ticket.statusSince && (b.severity === 'critical' || b.severity === 'high'));
+  const depsDone = deps.length > 0 && deps.every((id) => reader.getTicket(id)?.status === 'DONE');
+  if (blocking.length === 0 && fixedSince.length > 0) return `the blocking bug${fixedSince.length > 1 ? 's are' : ' is'} fixed (${fixedSince.map((b) => b.title).join('; ')})`;
+  if (depsDone) return `${deps.join(', ')} ${deps.length > 1 ? 'are' : 'is'} DONE`;
+  return undefined;
 }
 
 function logHeals(log: Logger, healed: string[]): void {

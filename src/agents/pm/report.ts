@@ -10,6 +10,7 @@ export interface RunMark {
 }
 
 export interface PmReport {
+  /** When the PM last found something different (a report that says the same is not written again). */
   at: number;
   /** DONE / (all tickets not in BACKLOG), as a decimal percentage ("42.9%"). */
   boardProgress: string;

@@ -3,6 +3,7 @@
  * callers can parse NUL-separated records byte-exactly. Aborting the signal kills the process.
  */
 import { spawn } from 'node:child_process';
+import { processStartTurn } from '../../process/startTurn';
 import { FactoryError } from '../../domain/errors';
 
 export interface GitOutput {
@@ -23,8 +24,9 @@ export interface GitRunOptions {
  */
 const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
 
-export function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
+export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
   const { signal, okCodes = [0] } = options;
+  await processStartTurn();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(cancelled(args));
