@@ -37,6 +37,12 @@ export interface ScanTextOptions {
   rules?: readonly RiskyRule[];
   /** False for minified or generated text: secrets only. */
   riskyCode?: boolean;
+  /**
+   * Skip what cannot match (default true): secretlint for text holding none of its rules'
+   * literals (secretTriggers.ts), a risky-code rule for text holding none of its `needs`. The
+   * findings are the same either way; false runs everything, for the test that shows it.
+   */
+  prefilter?: boolean;
 }
 
 const SNIPPET_MAX = 120;
@@ -45,7 +51,8 @@ const STATEMENT_MAX_CHARS = 2000;
 const STATEMENT_MAX_LINES = 20;
 
 export async function scanText(path: string, text: string, opts: ScanTextOptions = {}): Promise<RawFinding[]> {
-  const hits = await findSecrets(path, text);
+  const prefilter = opts.prefilter !== false;
+  const hits = await findSecrets(path, text, { prefilter });
   const findings: RawFinding[] = hits
     .filter((s) => !s.placeholder)
     .map((s) => ({
@@ -63,6 +70,7 @@ export async function scanText(path: string, text: string, opts: ScanTextOptions
   const rawSecrets = hits.map((s) => s.raw);
   const lines = new LineIndex(text);
   for (const rule of rulesFor(languageOf(path), opts.rules)) {
+    if (prefilter && rule.needs.length > 0 && !rule.needs.some((literal) => text.includes(literal))) continue;
     const global = new RegExp(rule.pattern.source, withFlags(rule.pattern.flags, 'gm'));
     for (const m of text.matchAll(global)) {
       const line = lines.lineAt(m.index);
