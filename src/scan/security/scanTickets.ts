@@ -9,7 +9,7 @@ import { errorMessage, FactoryError } from '../../domain/errors';
 import type { NotScannedFile } from '../../domain/securityScan';
 import type { Ticket } from '../../domain/ticket';
 import type { Board } from '../../store/api';
-import { collectTicket, type ChangeLister, type ScanBudget, type SkipReason, type TicketScan } from './collect';
+import { collectTicket, type ChangeLister, type FileKeys, type ScanBudget, type SkipReason, type TicketScan } from './collect';
 import type { MatchPool } from './matchPool';
 import { reconcileTicket, type FindingChange } from './reconcile';
 import type { RawFinding } from './scanText';
@@ -56,8 +56,10 @@ export interface ScanTicketsOptions {
   /** Content keys the store's cache is known to hold; grows as writes land. */
   knownClean?: Set<string> | undefined;
   setActivity?: (text: string) => void;
-  /** Where files are matched (default: the process's shared pool of matching threads). */
-  matcher?: Pick<MatchPool, 'match'> | undefined;
+  /** Where files are read and matched (default: the process's shared pool of matching threads). */
+  matcher?: Pick<MatchPool, 'read'> | undefined;
+  /** Files' identities on disk and content keys, kept by the caller across scans (see CollectOptions). */
+  fileKeys?: FileKeys | undefined;
 }
 
 export function emptyStats(): ScanStats {
@@ -91,7 +93,7 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
       continue;
     }
     try {
-      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget, matcher: opts.matcher });
+      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget, matcher: opts.matcher, fileKeys: opts.fileKeys });
       scans.set(ticket.id, scan);
       stats.tickets++;
       for (const f of scan.files) {
