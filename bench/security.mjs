@@ -70,7 +70,8 @@ export async function run({ root, tmp, log }) {
   git(repo, 'commit', '-q', '-m', 'agent work');
   log(`${FILES} files, ${(bytes / 2 ** 20).toFixed(1)} MB`);
 
-  const agent = new SecurityAgent({ settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), git: new SimpleGitPort(), matcher, scanBudgetMs: 600_000 });
+  // As the hosts compose it (src/host/backgroundAgents.ts): the change is listed in the matching threads.
+  const agent = new SecurityAgent({ settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), git: matcher, matcher, scanBudgetMs: 600_000 });
   const cycleOn = async (board) => {
     const ctx = { board, clock: { now: () => Date.now() }, log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, signal: new AbortController().signal, setActivity() {} };
     const t = performance.now();

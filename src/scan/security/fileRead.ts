@@ -43,7 +43,7 @@ export type ReadResult =
   /** Same identity as `known`: the content key the caller holds still stands. */
   | { state: 'same' }
   /** Read and named. `identity` is set when it may be offered as `known` next time. */
-  | { state: 'read'; contentKey: string; identity?: string | undefined; large: boolean };
+  | { state: 'read'; contentKey: string; identity?: string | undefined };
 
 /**
  * The cache key of a file: its bytes and its name, since the name decides which rules apply
@@ -56,6 +56,11 @@ export function contentKeyOf(path: string, data: Uint8Array): string {
 /** Binary files a secret rule reads itself (a GCP `.p12` key); any other binary file is not scanned. */
 export function readsBinary(path: string): boolean {
   return path.toLowerCase().endsWith('.p12');
+}
+
+/** What a file on disk is, as far as its metadata tells: equal identities, equal content (once settled). */
+export function identityOf(stat: Stats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
 /** One file's outcome, and its bytes when it was read whole. */
@@ -71,14 +76,14 @@ export function readForScan(file: ReadFile, maxBytes: number, now: number = Date
   // A symlink may point outside the worktree and a folder is a submodule: neither is this ticket's text.
   if (!stat.isFile()) return skip('not-a-file');
   if (stat.size > maxBytes) return skip('too-large');
-  const identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+  const identity = identityOf(stat);
   if (file.known !== undefined && file.known === identity) return { result: { state: 'same' } };
   const settled = now - Math.max(stat.mtimeMs, stat.ctimeMs) > SETTLED_MS ? identity : undefined;
   if (stat.size > READ_WHOLE_BYTES) {
     const hashed = hashStreamed(file.path);
     if (hashed === undefined) return skip('not-a-file');
     if (hashed === 'binary') return skip('binary');
-    return { result: { state: 'read', contentKey: hashed.contentKey, identity: settled, large: true } };
+    return { result: { state: 'read', contentKey: hashed.contentKey, identity: settled } };
   }
   let data: Buffer;
   try {
@@ -87,7 +92,7 @@ export function readForScan(file: ReadFile, maxBytes: number, now: number = Date
     return skip('not-a-file');
   }
   if (!sniffEncoding(data.subarray(0, SNIFF_BYTES)) && !readsBinary(file.path)) return skip('binary');
-  return { result: { state: 'read', contentKey: contentKeyOf(file.path, data), identity: settled, large: false }, data };
+  return { result: { state: 'read', contentKey: contentKeyOf(file.path, data), identity: settled }, data };
 }
 
 /** A large file's content key, computed as it streams by; its text is read again only when it is new. */

@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../../domain/errors';
+import { errorMessage, FactoryError } from '../../domain/errors';
+import type { ChangedFile } from '../../git/port';
+import { SimpleGitPort } from '../../git/simpleGitPort';
 import type { ReadFile, ReadResult } from './fileRead';
 import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
@@ -118,6 +120,20 @@ export class MatchPool {
       },
       release,
     };
+  }
+
+  /**
+   * What a worktree changed against its base, as GitPort.changedFiles lists it, with git's
+   * processes started from a thread of the pool rather than this one.
+   */
+  async changedFiles(path: string, base: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ChangedFile[]> {
+    const { signal } = opts;
+    if (!this.hasScript()) return new SimpleGitPort().changedFiles(path, base, { signal });
+    signal?.throwIfAborted();
+    const reply = await this.request(this.pick(), (id) => ({ kind: 'list', id, path, base }));
+    if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
+    if (!('changed' in reply)) throw new Error('a scan thread answered a listing with something else');
+    return reply.changed;
   }
 
   private hasScript(): boolean {

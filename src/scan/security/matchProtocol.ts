@@ -1,4 +1,5 @@
 /** The messages between the Security scan and its matching threads (see matchPool.ts). */
+import type { ChangedFile } from '../../git/port';
 import type { ReadFile, ReadResult } from './fileRead';
 import type { ContentResult } from './scanContent';
 
@@ -9,6 +10,8 @@ export type MatchRequest =
   | { kind: 'read'; id: number; batch: number; files: ReadFile[]; maxBytes: number }
   /** Match the batch's files at these indices (from what the thread kept, or read again) and forget the batch. */
   | { kind: 'matchBatch'; id: number; batch: number; indices: number[] }
+  /** List what a worktree changed against its base (GitPort.changedFiles), so git's processes start from this thread. */
+  | { kind: 'list'; id: number; path: string; base: string }
   /** Forget a batch's bytes without matching anything (no reply). */
   | { kind: 'release'; batch: number };
 
@@ -16,4 +19,5 @@ export type MatchReply =
   | { id: number; ok: true; result: ContentResult }
   | { id: number; ok: true; read: ReadResult[] }
   | { id: number; ok: true; results: ContentResult[] }
+  | { id: number; ok: true; changed: ChangedFile[] }
   | { id: number; ok: false; error: string };
