@@ -44,6 +44,9 @@ import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFindin
 import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
 import type { Db, Param } from './sqlite';
 
+/** Rows per statement of markScannedMany, largest first. */
+const SCANNED_ROWS = [256, 64, 16, 4, 1];
+
 const RESERVED_META = new Set([META_SCHEMA_VERSION, META_NEXT_TICKET, META_JOURNAL_SEQ]);
 const TEXT_MAX_BYTES = 100 * 1024;
 const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['open', 'resolved', 'escalated'];
@@ -696,6 +699,20 @@ export class BoardData implements BoardTx {
       requiredText(rulesVersion, 'rules version'),
       this.clock.now(),
     ]);
+  }
+
+  markScannedMany(contentHashes: readonly string[], rulesVersion: string): void {
+    const version = requiredText(rulesVersion, 'rules version');
+    const now = this.clock.now();
+    let i = 0;
+    while (i < contentHashes.length) {
+      // A few fixed statement shapes (rows per statement), so the statement cache stays small;
+      // three parameters a row keeps the largest under SQLite's oldest limit of 999.
+      const rows = SCANNED_ROWS.find((n) => n <= contentHashes.length - i) ?? 1;
+      const chunk = contentHashes.slice(i, i + rows);
+      i += rows;
+      this.db.run(`INSERT OR REPLACE INTO scanned (content_hash, rules_version, scanned_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((hash) => [requiredText(hash, 'content hash'), version, now]));
+    }
   }
 
   recordSecurityScan(record: SecurityScanRecord): void {

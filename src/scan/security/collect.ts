@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sha256Hex } from '../common/contentHash';
 import { headCommit } from '../common/head';
 import { mapLimit } from '../common/pool';
@@ -26,6 +27,8 @@ export { contentKeyOf, READ_WHOLE_BYTES } from './fileRead';
 
 /** Files sent to a matching thread at once. */
 const BATCH_FILES = 64;
+/** Files decided (each a look-up in the store's scan cache) between turns of the event loop. */
+const DECIDE_SLICE = 16;
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {
@@ -177,6 +180,7 @@ async function collectFileOutcomes(
     const matchKeys: string[] = [];
     try {
       for (const [j, r] of read.results.entries()) {
+        if (j > 0 && j % DECIDE_SLICE === 0) await yieldToEventLoop();
         const i = batch[j];
         const path = paths[i];
         const abs = asked[j].path;
