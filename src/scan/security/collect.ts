@@ -28,7 +28,7 @@ export { contentKeyOf, READ_WHOLE_BYTES } from './fileRead';
 /** Files sent to a matching thread at once. */
 const BATCH_FILES = 64;
 /** Files decided (each a look-up in the store's scan cache) between turns of the event loop. */
-const DECIDE_SLICE = 16;
+const DECIDE_SLICE = 8;
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {

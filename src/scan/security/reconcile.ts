@@ -60,12 +60,10 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
     const change = applyPresent(tx, ticketId, file.path, file.contentKey, raw, fp, existing.get(fp), bugs);
     if (change) report.changes.push(change);
   };
-  const clean: string[] = [];
   for (const file of scan.files) {
     outcomeOf.set(file.path, file);
     if (file.state === 'unchanged-with-findings' || file.state === 'deferred') standing.add(file.path);
     if (file.state !== 'scanned') continue;
-    if (file.findings.length === 0) clean.push(file.contentKey);
     for (const raw of file.findings) {
       const id = identityHash(raw.rule, raw.identity);
       const from = renamedFrom.get(file.path);
@@ -77,7 +75,6 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
       else unplaced.push({ file, raw, id });
     }
   }
-  tx.markScannedMany(clean, SECURITY_RULES_VERSION);
   // A finding gone from one file and found in another, with no rename git could see (a move of
   // uncommitted files, a copy-and-delete): the same finding, followed rather than fixed and refiled.
   for (const { file, raw, id } of unplaced) {
