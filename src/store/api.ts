@@ -179,6 +179,8 @@ export interface BoardReader {
   listFindings(filter?: { scanner?: string; ticketId?: string; includeGone?: boolean }): Finding[];
   /** Scanner cache: was this content hash already scanned with this rule set version? */
   wasScanned(contentHash: string, rulesVersion: string): boolean;
+  /** The ones of `contentHashes` scanned with `rulesVersion`, in a few queries (a scan asks about thousands). */
+  scannedAmong(contentHashes: readonly string[], rulesVersion: string): Set<string>;
   isFingerprintDeleted(fingerprint: string): boolean;
   getAgentState(name: string): AgentState | undefined;
   getLease(name: string): Lease | undefined;

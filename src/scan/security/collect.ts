@@ -10,7 +10,6 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sha256Hex } from '../common/contentHash';
 import { headCommit } from '../common/head';
 import { mapLimit } from '../common/pool';
@@ -27,8 +26,6 @@ export { contentKeyOf, READ_WHOLE_BYTES } from './fileRead';
 
 /** Files sent to a matching thread at once. */
 const BATCH_FILES = 64;
-/** Files decided (each a look-up in the store's scan cache) between turns of the event loop. */
-const DECIDE_SLICE = 8;
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {
@@ -157,13 +154,9 @@ async function collectFileOutcomes(
   const batches: number[][] = [];
   for (let i = 0; i < paths.length; i += BATCH_FILES) batches.push(Array.from({ length: Math.min(BATCH_FILES, paths.length - i) }, (_, k) => i + k));
 
-  /** What a file read as new content comes to before matching; undefined when it needs matching. */
-  const decide = (path: string, contentKey: string): FileOutcome | undefined => {
-    if (knownClean?.has(contentKey)) return { path, state: 'unchanged-clean' };
-    if (board.wasScanned(contentKey, SECURITY_RULES_VERSION)) {
-      knownClean?.add(contentKey);
-      return { path, state: 'unchanged-clean' };
-    }
+  /** What a file comes to before matching, `clean` holding the batch's keys in the store's scan cache; undefined when it needs matching. */
+  const decide = (path: string, contentKey: string, clean: ReadonlySet<string>): FileOutcome | undefined => {
+    if (knownClean?.has(contentKey) || clean.has(contentKey)) return { path, state: 'unchanged-clean' };
     if (standing.get(path)?.has(contentKey)) return { path, state: 'unchanged-with-findings' };
     const known = memo?.get(contentKey);
     if (known) return { path, state: 'scanned', contentKey, findings: known, reused: true };
@@ -179,8 +172,11 @@ async function collectFileOutcomes(
     const toMatch: number[] = [];
     const matchKeys: string[] = [];
     try {
+      const contentKeys = read.results.map((r, j) => (r.state === 'read' ? r.contentKey : r.state === 'same' ? cached[j]!.contentKey : undefined));
+      // One look-up in the store's scan cache for the batch's keys this agent does not know yet.
+      const clean = board.scannedAmong(contentKeys.filter((k): k is string => k !== undefined && !knownClean?.has(k)), SECURITY_RULES_VERSION);
+      for (const key of clean) knownClean?.add(key);
       for (const [j, r] of read.results.entries()) {
-        if (j > 0 && j % DECIDE_SLICE === 0) await yieldToEventLoop();
         const i = batch[j];
         const path = paths[i];
         const abs = asked[j].path;
@@ -191,16 +187,13 @@ async function collectFileOutcomes(
           files[i] = { path, state: 'skipped', reason: r.reason };
           continue;
         }
-        let contentKey: string;
-        if (r.state === 'same') {
-          contentKey = cached[j]!.contentKey;
-        } else {
-          contentKey = r.contentKey;
+        const contentKey = contentKeys[j]!;
+        if (r.state === 'read') {
           if (r.identity !== undefined) fileKeys?.set(abs, { identity: r.identity, contentKey });
           else fileKeys?.delete(abs);
         }
         keys.set(path, contentKey);
-        const outcome = decide(path, contentKey);
+        const outcome = decide(path, contentKey, clean);
         if (outcome) {
           files[i] = outcome;
         } else {

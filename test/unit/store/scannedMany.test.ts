@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeTempBoard } from '../helpers/tempBoard';
 
-describe('marking many contents scanned at once', () => {
+describe('marking and looking up many scanned contents at once', () => {
   it('marks every one, for that rules version only, and another process replays it from the journal', async () => {
     const tb = await makeTempBoard();
     try {
@@ -15,6 +15,11 @@ describe('marking many contents scanned at once', () => {
         for (const h of hashes) assert.ok(b.wasScanned(h, 'rules-2'), h);
         assert.equal(b.wasScanned(hashes[0], 'rules-1'), false);
         assert.equal(b.wasScanned('sha256:other', 'rules-2'), false);
+        // Asked about all of them at once (every query shape), with strangers and a repeat among them.
+        const asked = [...hashes.slice(0, 300), 'sha256:other', hashes[0], ...Array.from({ length: 40 }, (_, i) => `sha256:x${i}`)];
+        assert.deepEqual([...b.scannedAmong(asked, 'rules-2')].sort(), hashes.slice(0, 300).sort());
+        assert.equal(b.scannedAmong(asked, 'rules-1').size, 0);
+        assert.equal(b.scannedAmong([], 'rules-2').size, 0);
       }
     } finally {
       await tb.dispose();
