@@ -68,9 +68,17 @@ export async function scanText(path: string, text: string, opts: ScanTextOptions
     }));
   if (opts.riskyCode === false) return dedupe(findings);
   const rawSecrets = hits.map((s) => s.raw);
-  const lines = new LineIndex(text);
+  let lines: LineIndex | undefined;
+  // Several rules share literals (the SQL keywords): each is looked for once.
+  const present = new Map<string, boolean>();
+  const holds = (literal: string): boolean => {
+    let found = present.get(literal);
+    if (found === undefined) present.set(literal, (found = text.includes(literal)));
+    return found;
+  };
   for (const rule of rulesFor(languageOf(path), opts.rules)) {
-    if (prefilter && rule.needs.length > 0 && !rule.needs.some((literal) => text.includes(literal))) continue;
+    if (prefilter && rule.needs.length > 0 && !rule.needs.some(holds)) continue;
+    lines ??= new LineIndex(text);
     const global = new RegExp(rule.pattern.source, withFlags(rule.pattern.flags, 'gm'));
     for (const m of text.matchAll(global)) {
       const line = lines.lineAt(m.index);
