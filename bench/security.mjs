@@ -1,7 +1,7 @@
 // The Security agent's cycle over a ticket branch with 2,000 changed files of realistic sizes
 // (1-40 KB of generated TypeScript, skewed small; 20 hold a token, 40 an eval of input), on a real
 // git repository and a real board: cold (empty scan cache) and warm (nothing changed since), each
-// a full cycle (git listing, reads, hashing, matching, one board write). The reference is
+// a full cycle (git listing, reads, hashing, matching, the board writes). The reference is
 // `git grep -P` running the same risky-code patterns plus the fixed prefixes of the secrets planted
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
 // files in the same run.
@@ -159,7 +159,7 @@ export async function run({ root, tmp, log }) {
       `Load average (1, 5, 15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}; matching threads: ${matcher.size}.`,
       'Longest block: the longest time this thread could not run anything else during the cycle (target: at most 16 ms).',
       `Planted: ${WITH_SECRET} tokens and ${WITH_EVAL} evals of input; the cold cycle found ${s.newFindings} (expected ${WITH_SECRET + WITH_EVAL}).`,
-      'Cold and warm are full cycles: git listing of the change, reading and hashing every file, matching (cold only) and the one durable board write.',
+      'Cold and warm are full cycles: git listing of the change, reading and hashing every file whose identity on disk changed (all of them cold, none warm), matching (cold only), the durable board writes; listing, reading, hashing and matching run in the matching threads.',
       'git grep only matches lines; the cycle also runs secretlint\'s full recommended preset, masks, fingerprints and records bugs and threads.',
     ],
   };
