@@ -22,8 +22,6 @@ import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import { ignoreMatcher, type SecuritySettings } from './settings';
 import { SECURITY_SCANNER, type SecurityFindingData } from './model';
 
-export { contentKeyOf, READ_WHOLE_BYTES } from './fileRead';
-
 /** Files sent to a matching thread at once. */
 const BATCH_FILES = 64;
 

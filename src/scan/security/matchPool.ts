@@ -1,10 +1,10 @@
 /**
- * The threads the Security scan reads and matches files in (secretlint and the risky-code rules),
- * so that a cold scan of thousands of files never holds the extension host's thread. Threads start on the
- * first file and end with {@link MatchPool.end} (the agents stopping, the extension deactivating);
- * they never keep a process alive on their own. A thread that dies is replaced on the next request:
- * the files it held fail with why (their ticket is scanned again next cycle), and the death is
- * logged, never a silent stall.
+ * The threads the Security scan lists changes, reads and matches files in (secretlint and the
+ * risky-code rules), so that a cold scan of thousands of files never holds the extension host's
+ * thread. Threads start on the first request and end with {@link MatchPool.end} (the agents
+ * stopping, the extension deactivating); they never keep a process alive on their own. A thread
+ * that dies is replaced on the next request: the files it held fail with why (their ticket is
+ * scanned again next cycle), and the death is logged, never a silent stall.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
