@@ -1,14 +1,14 @@
 // The Security agent's cycle over a ticket branch with 2,000 changed files of realistic sizes
 // (1-40 KB of generated TypeScript, skewed small; 20 hold a token, 40 an eval of input), on a real
 // git repository and a real board: cold (empty scan cache) and warm (nothing changed since), each
-// a full cycle (git listing, reads, hashing, matching, one board write). The reference is
+// a full cycle (git listing, reads, hashing, matching, the board writes). The reference is
 // `git grep -P` running the same risky-code patterns plus the fixed prefixes of the secrets planted
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
 // files in the same run.
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from './lib/bundle.mjs';
 import { git } from './lib/git.mjs';
@@ -23,47 +23,6 @@ const WARM_RUNS = 3;
 const GREP_RUNS = 3;
 
 
-/** mulberry32: the same files every run. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-// Assembled here so that no file of the repository holds a token-shaped literal.
-const TOKEN_PREFIX = ['gh', 'p_'].join('');
-
-function generateFile(rnd, index, size, extra) {
-  const words = ['value', 'count', 'items', 'result', 'config', 'path', 'name', 'index', 'entry', 'state'];
-  const pick = () => words[Math.floor(rnd() * words.length)];
-  const out = [`// Module ${index}: generated for the benchmark.`, `import { helper${index % 17} } from './helpers';`, ''];
-  let length = out.join('\n').length;
-  let fn = 0;
-  const insertAt = Math.floor(rnd() * 40) + 3;
-  while (length < size) {
-    const block = [
-      `export function ${pick()}${index}_${fn++}(${pick()}: number, ${pick()}: string): string {`,
-      `  const ${pick()}List = [${Math.floor(rnd() * 1000)}, ${Math.floor(rnd() * 1000)}, ${Math.floor(rnd() * 1000)}];`,
-      `  if (${pick()}List.length > ${Math.floor(rnd() * 10)}) return helper${index % 17}(String(${pick()}List[0]));`,
-      `  // keep the ${pick()} in sync with the ${pick()} of the caller`,
-      `  return \`\${${pick()}List.join(', ')} for ${pick()}\`;`,
-      '}',
-      '',
-    ];
-    if (out.length >= insertAt && extra.length > 0) block.unshift(extra.shift());
-    out.push(...block);
-    length += block.join('\n').length + 1;
-  }
-  out.push(...extra);
-  return out.join('\n');
-}
-
 export async function run({ root, tmp, log }) {
   const build = await bundle(root, 'security', [
     'src/agents/securityAgent.ts',
@@ -75,6 +34,7 @@ export async function run({ root, tmp, log }) {
     'src/scan/security/secrets.ts',
     'src/store/sqlBoard.ts',
     'src/store/storeWorker.ts',
+    'test/fixtures/security/benchCorpus.ts',
     'test/fixtures/security/riskyCorpus.ts',
     'test/fixtures/security/secretlintFixtures.ts',
   ]);
@@ -85,6 +45,7 @@ export async function run({ root, tmp, log }) {
   const { RISKY_RULES } = require(join(build, 'src', 'scan', 'security', 'rules.js'));
   const { openBoard } = require(join(build, 'src', 'store', 'sqlBoard.js'));
   const { MatchPool } = require(join(build, 'src', 'scan', 'security', 'matchPool.js'));
+  const { benchCorpus, BENCH_TOKEN_PREFIX: TOKEN_PREFIX } = require(join(build, 'test', 'fixtures', 'security', 'benchCorpus.js'));
   // The bundles keep their folders, so the pool is told where its worker's bundle is.
   const matcher = new MatchPool({ script: join(build, 'src', 'scan', 'security', 'matchWorker.js') });
   const quality = await ruleQuality(root, build, require, log);
@@ -97,24 +58,20 @@ export async function run({ root, tmp, log }) {
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'base');
   git(repo, 'switch', '-q', '-c', 'factory/T-1-bench');
-  const rnd = random(2024);
   let bytes = 0;
-  for (let i = 0; i < FILES; i++) {
-    const size = Math.round(1024 + 39 * 1024 * rnd() ** 3);
-    const extra = [];
-    if (i % (FILES / WITH_SECRET) === 0) extra.push(`export const token = "${TOKEN_PREFIX}${Array.from({ length: 36 }, () => ALNUM[Math.floor(rnd() * ALNUM.length)]).join('')}";`);
-    if (i % (FILES / WITH_EVAL) === 1) extra.push('export const run = (userInput: string) => eval(userInput);');
-    const text = generateFile(rnd, i, size, extra);
-    const dir = join(repo, 'src', `pkg${i % 40}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `module${i}.ts`), text);
-    bytes += Buffer.byteLength(text);
+  // The same files as the prefilter test (test/fixtures/security/benchCorpus.ts).
+  for (const file of benchCorpus({ files: FILES, withSecret: WITH_SECRET, withEval: WITH_EVAL })) {
+    const abs = join(repo, file.path);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, file.text);
+    bytes += Buffer.byteLength(file.text);
   }
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'agent work');
   log(`${FILES} files, ${(bytes / 2 ** 20).toFixed(1)} MB`);
 
-  const agent = new SecurityAgent({ settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), git: new SimpleGitPort(), matcher, scanBudgetMs: 600_000 });
+  // As the hosts compose it (src/host/backgroundAgents.ts): the change is listed in the matching threads.
+  const agent = new SecurityAgent({ settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), git: matcher, matcher, scanBudgetMs: 600_000 });
   const cycleOn = async (board) => {
     const ctx = { board, clock: { now: () => Date.now() }, log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, signal: new AbortController().signal, setActivity() {} };
     const t = performance.now();
@@ -202,7 +159,7 @@ export async function run({ root, tmp, log }) {
       `Load average (1, 5, 15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}; matching threads: ${matcher.size}.`,
       'Longest block: the longest time this thread could not run anything else during the cycle (target: at most 16 ms).',
       `Planted: ${WITH_SECRET} tokens and ${WITH_EVAL} evals of input; the cold cycle found ${s.newFindings} (expected ${WITH_SECRET + WITH_EVAL}).`,
-      'Cold and warm are full cycles: git listing of the change, reading and hashing every file, matching (cold only) and the one durable board write.',
+      'Cold and warm are full cycles: git listing of the change, reading and hashing every file whose identity on disk changed (all of them cold, none warm), matching (cold only), the durable board writes; listing, reading, hashing and matching run in the matching threads.',
       'git grep only matches lines; the cycle also runs secretlint\'s full recommended preset, masks, fingerprints and records bugs and threads.',
     ],
   };

@@ -10,7 +10,7 @@ import { fullChangeScanned, notScannedWhy } from '../domain/securityScan';
 import { ACTIVE_STATUSES } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
 import { headCommit } from '../scan/common/head';
-import { ScanBudget, type ChangeLister, type SkipReason } from '../scan/security/collect';
+import { ScanBudget, type ChangeLister, type FileKeys, type SkipReason } from '../scan/security/collect';
 import { openSecurityBlockers } from '../scan/security/gate';
 import { sharedMatchPool, type MatchPool } from '../scan/security/matchPool';
 import type { FindingChange } from '../scan/security/reconcile';
@@ -34,6 +34,8 @@ export interface SecurityAgentDeps {
 }
 
 const DEFAULT_SCAN_BUDGET_MS = 30_000;
+/** Files whose identity and content key the agent remembers; past this it starts over. */
+const FILE_KEYS_MAX = 200_000;
 /** How many files not scanned the summary names before "and N more". */
 const NAMED_NOT_SCANNED = 5;
 
@@ -53,6 +55,8 @@ export class SecurityAgent implements BackgroundAgent {
 
   /** Per board folder: content keys the store's scan cache holds (it only ever grows for a rules version). */
   private readonly knownClean = new Map<string, Set<string>>();
+  /** Per absolute path: the file's identity on disk and content key when last read, so an unchanged file is not read again. */
+  private readonly fileKeys: FileKeys = new Map();
 
   constructor(private readonly deps: SecurityAgentDeps) {}
 
@@ -63,6 +67,7 @@ export class SecurityAgent implements BackgroundAgent {
     await board.refresh();
     let knownClean = this.knownClean.get(board.dir);
     if (!knownClean) this.knownClean.set(board.dir, (knownClean = new Set()));
+    if (this.fileKeys.size > FILE_KEYS_MAX) this.fileKeys.clear();
     const run = await scanTickets(board, await targets(board), {
       settings: this.deps.settings(),
       git: this.deps.git,
@@ -72,6 +77,7 @@ export class SecurityAgent implements BackgroundAgent {
       budget: new ScanBudget(performance.now() + (this.deps.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS)),
       setActivity: (text) => ctx.setActivity(text),
       matcher,
+      fileKeys: this.fileKeys,
     });
     const stats: SecurityCycleStats = { ...run.stats, openBlockers: 0 };
     for (const c of run.changes) {

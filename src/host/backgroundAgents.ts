@@ -18,6 +18,7 @@ import { ConflictRadar } from '../radar/conflictRadar';
 import { pruneRunFolders } from '../runner/runRetention';
 import type { RunManager } from '../runner/runManager';
 import type { DiagnosticsPort } from '../scan/gatherer/diagnostics';
+import { sharedMatchPool } from '../scan/security/matchPool';
 import type { Board } from '../store/api';
 import type { Settings } from '../settings/settings';
 import { createPmPorts } from './pmPorts';
@@ -59,7 +60,8 @@ const FACTORIES: { [N in AgentName]: (deps: BackgroundAgentDeps) => AgentsByName
       pruneRuns: (signal) => pruneRunFolders(board, settings.runRetention(), clock.now(), signal),
     });
   },
-  Security: (deps) => new SecurityAgent({ settings: () => deps.settings.securitySettings(), git: deps.git }),
+  // The change is listed in the Security scan's threads, which start git's processes off this thread.
+  Security: (deps) => new SecurityAgent({ settings: () => deps.settings.securitySettings(), git: sharedMatchPool }),
   Gatherer: (deps) => new GathererAgent({ settings: () => deps.settings.gathererSettings(), diagnostics: deps.diagnostics }),
   Worktree: (deps) =>
     deps.worktree ?? new WorktreeAgent({ git: deps.git, settings: () => deps.settings.worktreeSettings(), logger: deps.log, clock: deps.clock, radar: new ConflictRadar() }),

@@ -183,6 +183,8 @@ export interface BoardReader {
   listFindings(filter?: { scanner?: string; ticketId?: string; includeGone?: boolean }): Finding[];
   /** Scanner cache: was this content hash already scanned with this rule set version? */
   wasScanned(contentHash: string, rulesVersion: string): boolean;
+  /** The ones of `contentHashes` scanned with `rulesVersion`, in a few queries (a scan asks about thousands). */
+  scannedAmong(contentHashes: readonly string[], rulesVersion: string): Set<string>;
   isFingerprintDeleted(fingerprint: string): boolean;
   getAgentState(name: string): AgentState | undefined;
   getLease(name: string): Lease | undefined;
@@ -236,6 +238,8 @@ export interface BoardTx extends BoardReader {
   upsertFinding(f: Omit<Finding, 'firstSeenAt' | 'lastSeenAt' | 'goneAt'>): Finding;
   markFindingGone(fingerprint: string): void;
   markScanned(contentHash: string, rulesVersion: string): void;
+  /** markScanned for many contents at once, in a few statements (a cold scan marks thousands). */
+  markScannedMany(contentHashes: readonly string[], rulesVersion: string): void;
   /** Replaces the ticket's Security scan record. */
   recordSecurityScan(record: SecurityScanRecord): void;
   setAgentState(name: string, patch: Partial<Omit<AgentState, 'name'>>): void;

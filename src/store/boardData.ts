@@ -44,6 +44,24 @@ import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFindin
 import { META_JOURNAL_SEQ, META_NEXT_TICKET, META_SCHEMA_VERSION } from './schema';
 import type { Db, Param } from './sqlite';
 
+/**
+ * Statement sizes for many content hashes at once, largest first: a few fixed shapes, so the
+ * statement cache stays small; three parameters a row keeps the largest under SQLite's oldest
+ * limit of 999.
+ */
+const CHUNK_SIZES = [256, 64, 16, 4, 1];
+
+function fixedChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  while (i < items.length) {
+    const size = CHUNK_SIZES.find((n) => n <= items.length - i) ?? 1;
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
 const RESERVED_META = new Set([META_SCHEMA_VERSION, META_NEXT_TICKET, META_JOURNAL_SEQ]);
 const TEXT_MAX_BYTES = 100 * 1024;
 const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['open', 'resolved', 'escalated'];
@@ -228,6 +246,15 @@ export class BoardData implements BoardTx {
 
   wasScanned(contentHash: string, rulesVersion: string): boolean {
     return this.db.value('SELECT 1 FROM scanned WHERE content_hash = ? AND rules_version = ?', [contentHash, rulesVersion]) !== undefined;
+  }
+
+  scannedAmong(contentHashes: readonly string[], rulesVersion: string): Set<string> {
+    const found = new Set<string>();
+    for (const chunk of fixedChunks(contentHashes)) {
+      const rows = this.db.column(`SELECT content_hash FROM scanned WHERE rules_version = ? AND content_hash IN (${chunk.map(() => '?').join(', ')})`, [rulesVersion, ...chunk]);
+      for (const hash of rows) if (typeof hash === 'string') found.add(hash);
+    }
+    return found;
   }
 
   isFingerprintDeleted(fingerprint: string): boolean {
@@ -704,6 +731,14 @@ export class BoardData implements BoardTx {
       requiredText(rulesVersion, 'rules version'),
       this.clock.now(),
     ]);
+  }
+
+  markScannedMany(contentHashes: readonly string[], rulesVersion: string): void {
+    const version = requiredText(rulesVersion, 'rules version');
+    const now = this.clock.now();
+    for (const chunk of fixedChunks(contentHashes)) {
+      this.db.run(`INSERT OR REPLACE INTO scanned (content_hash, rules_version, scanned_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((hash) => [requiredText(hash, 'content hash'), version, now]));
+    }
   }
 
   recordSecurityScan(record: SecurityScanRecord): void {

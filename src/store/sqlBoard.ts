@@ -910,6 +910,9 @@ export class SqlBoard implements Board {
   wasScanned(contentHash: string, rulesVersion: string): boolean {
     return this.data.wasScanned(contentHash, rulesVersion);
   }
+  scannedAmong(contentHashes: readonly string[], rulesVersion: string): Set<string> {
+    return this.data.scannedAmong(contentHashes, rulesVersion);
+  }
   isFingerprintDeleted(fingerprint: string): boolean {
     return this.data.isFingerprintDeleted(fingerprint);
   }

@@ -33,6 +33,7 @@ const MUTATORS: Record<Mutator, true> = {
   upsertFinding: true,
   markFindingGone: true,
   markScanned: true,
+  markScannedMany: true,
   recordSecurityScan: true,
   setAgentState: true,
   setMeta: true,

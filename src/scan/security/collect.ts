@@ -1,39 +1,29 @@
 /**
- * The I/O half of a scan: lists what a ticket changed in its worktree, reads each file once, and
- * decides per file whether it needs scanning, is known (by content) from an earlier scan, or is
- * not scanned (and why). Files up to {@link READ_WHOLE_BYTES} are read in one go; larger ones are
- * streamed, first to hash them and then, when their content is new, to match them window by
- * window. It also fingerprints the change as a whole (HEAD and every changed file's content), the
- * state the Security gate compares. Nothing here writes to the board; reconcile.ts turns the
- * outcome into one write.
+ * The I/O half of a scan: lists what a ticket changed in its worktree and decides per file whether
+ * it needs matching, is known (by content) from an earlier scan, or is not scanned (and why). The
+ * files themselves are read, hashed and matched in the matching threads, in batches (fileRead.ts,
+ * matchBatches.ts): this thread only sends names and decides on content keys. A file whose
+ * identity on disk is unchanged since the agent last read it is not read again. It also
+ * fingerprints the change as a whole (HEAD and every changed file's content), the state the
+ * Security gate compares. Nothing here writes to the board; reconcile.ts turns the outcome into
+ * one write.
  */
-import { createReadStream, lstat as lstatCallback, readFile as readFileCallback, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { basename, join } from 'node:path';
 import { sha256Hex } from '../common/contentHash';
-import { sniffEncoding } from '../common/decode';
 import { headCommit } from '../common/head';
 import { mapLimit } from '../common/pool';
 import type { BoardReader } from '../../store/api';
 import { FactoryError } from '../../domain/errors';
 import type { NotScannedReason } from '../../domain/securityScan';
+import type { ReadFile } from './fileRead';
 import { sharedMatchPool, type MatchPool } from './matchPool';
-import { SNIFF_BYTES } from './scanContent';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import { ignoreMatcher, type SecuritySettings } from './settings';
 import { SECURITY_SCANNER, type SecurityFindingData } from './model';
 
-// The callback forms: for thousands of small files they cost about a third less than
-// fs/promises, whose FileHandle makes four trips through JavaScript per file.
-const lstat = promisify(lstatCallback);
-const readFile = promisify(readFileCallback);
-
-/** Files up to this size are read whole; larger ones are streamed. */
-export const READ_WHOLE_BYTES = 1024 * 1024;
-const STREAM_CHUNK_BYTES = 256 * 1024;
+/** Files sent to a matching thread at once. */
+const BATCH_FILES = 64;
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {
@@ -76,7 +66,7 @@ export interface TicketScan {
 export interface CollectOptions {
   settings: SecuritySettings;
   signal?: AbortSignal | undefined;
-  /** Files read and scanned at once; reading overlaps with matching. */
+  /** Batches of files in flight at once; reading overlaps with matching. */
   concurrency?: number;
   /**
    * Results by content key, shared by the collections of one cycle: the store's cache is written
@@ -89,9 +79,16 @@ export interface CollectOptions {
    */
   knownClean?: Set<string>;
   budget?: ScanBudget;
-  /** Where files are matched (default: the process's shared pool of matching threads). */
-  matcher?: Pick<MatchPool, 'match'> | undefined;
+  /** Where files are read and matched (default: the process's shared pool of matching threads). */
+  matcher?: Pick<MatchPool, 'read'> | undefined;
+  /**
+   * Per absolute path, the file's identity on disk when its content key was last taken: a file
+   * whose identity is unchanged is not read again. Owned by the caller across cycles.
+   */
+  fileKeys?: FileKeys | undefined;
 }
+
+export type FileKeys = Map<string, { identity: string; contentKey: string }>;
 
 /**
  * How long one cycle may spend matching. A cycle that runs into the manager's timeout is aborted
@@ -113,14 +110,6 @@ export class ScanBudget {
     this.started++;
     return true;
   }
-}
-
-/**
- * The cache key of a file: its bytes and its name, since the name decides which rules apply
- * (language rules by extension, secretlint's .npmrc and package.json handling).
- */
-export function contentKeyOf(path: string, data: Uint8Array): string {
-  return sha256Hex(basename(path).toLowerCase(), data);
 }
 
 export async function collectTicket(
@@ -153,81 +142,75 @@ async function collectFileOutcomes(
   paths: readonly string[],
   opts: CollectOptions,
 ): Promise<{ files: FileOutcome[]; keys: Map<string, string> }> {
-  const { signal, settings, memo, knownClean, budget } = opts;
+  const { signal, settings, memo, knownClean, budget, fileKeys } = opts;
+  const matcher = opts.matcher ?? sharedMatchPool;
   const ignored = ignoreMatcher(settings.ignore);
   const maxBytes = settings.maxFileSizeKB * 1024;
   const standing = knownContent(board, ticketId);
   const keys = new Map<string, string>();
-  const files = await mapLimit(paths, opts.concurrency ?? 8, async (path): Promise<FileOutcome> => {
-    if (signal?.aborted) throw new FactoryError('cancelled', 'the security scan was stopped');
-    const abs = join(root, path);
-    const stat = await lstat(abs).catch(() => undefined);
-    const skip = (reason: SkipReason): FileOutcome => {
-      // What is not read is still part of the change: its size and time stand for its content.
-      keys.set(path, `skip:${reason}:${stat?.size ?? -1}:${stat?.mtimeMs ?? -1}`);
-      return { path, state: 'skipped', reason };
-    };
-    if (ignored(path)) return skip('ignored');
-    // A symlink may point outside the worktree and a folder is a submodule: neither is this ticket's text.
-    if (!stat?.isFile()) return skip('not-a-file');
-    if (stat.size > maxBytes) return skip('too-large');
-    const read = stat.size <= READ_WHOLE_BYTES ? await readWhole(abs) : await hashStreamed(abs, path, stat);
-    if (read === undefined) return skip('not-a-file');
-    if (read === 'binary') return skip('binary');
-    const { contentKey } = read;
-    keys.set(path, contentKey);
-    if (knownClean?.has(contentKey)) return { path, state: 'unchanged-clean' };
-    if (board.wasScanned(contentKey, SECURITY_RULES_VERSION)) {
-      knownClean?.add(contentKey);
-      return { path, state: 'unchanged-clean' };
-    }
+  const files = new Array<FileOutcome>(paths.length);
+  const batches: number[][] = [];
+  for (let i = 0; i < paths.length; i += BATCH_FILES) batches.push(Array.from({ length: Math.min(BATCH_FILES, paths.length - i) }, (_, k) => i + k));
+
+  /** What a file comes to before matching, `clean` holding the batch's keys in the store's scan cache; undefined when it needs matching. */
+  const decide = (path: string, contentKey: string, clean: ReadonlySet<string>): FileOutcome | undefined => {
+    if (knownClean?.has(contentKey) || clean.has(contentKey)) return { path, state: 'unchanged-clean' };
     if (standing.get(path)?.has(contentKey)) return { path, state: 'unchanged-with-findings' };
     const known = memo?.get(contentKey);
     if (known) return { path, state: 'scanned', contentKey, findings: known, reused: true };
     if (budget && !budget.take()) return { path, state: 'deferred' };
-    // Matching runs in a thread of the pool: the bytes are handed over, a large file is streamed there.
-    const result = await (opts.matcher ?? sharedMatchPool).match(abs, read.data);
-    memo?.set(contentKey, result.findings);
-    return { path, state: 'scanned', contentKey, findings: result.findings, reused: false };
+    return undefined;
+  };
+
+  await mapLimit(batches, opts.concurrency ?? 4, async (batch) => {
+    if (signal?.aborted) throw new FactoryError('cancelled', 'the security scan was stopped');
+    const cached = batch.map((i) => fileKeys?.get(join(root, paths[i])));
+    const asked: ReadFile[] = batch.map((i, j) => ({ path: join(root, paths[i]), ignored: ignored(paths[i]) || undefined, known: cached[j]?.identity }));
+    const read = await matcher.read(asked, maxBytes);
+    const toMatch: number[] = [];
+    const matchKeys: string[] = [];
+    try {
+      const contentKeys = read.results.map((r, j) => (r.state === 'read' ? r.contentKey : r.state === 'same' ? cached[j]!.contentKey : undefined));
+      // One look-up in the store's scan cache for the batch's keys this agent does not know yet.
+      const clean = board.scannedAmong(contentKeys.filter((k): k is string => k !== undefined && !knownClean?.has(k)), SECURITY_RULES_VERSION);
+      for (const key of clean) knownClean?.add(key);
+      for (const [j, r] of read.results.entries()) {
+        const i = batch[j];
+        const path = paths[i];
+        const abs = asked[j].path;
+        if (r.state === 'skipped') {
+          fileKeys?.delete(abs);
+          // What is not read is still part of the change: its size and time stand for its content.
+          keys.set(path, `skip:${r.reason}:${r.size}:${r.mtimeMs}`);
+          files[i] = { path, state: 'skipped', reason: r.reason };
+          continue;
+        }
+        const contentKey = contentKeys[j]!;
+        if (r.state === 'read') {
+          if (r.identity !== undefined) fileKeys?.set(abs, { identity: r.identity, contentKey });
+          else fileKeys?.delete(abs);
+        }
+        keys.set(path, contentKey);
+        const outcome = decide(path, contentKey, clean);
+        if (outcome) {
+          files[i] = outcome;
+        } else {
+          toMatch.push(j);
+          matchKeys.push(contentKey);
+        }
+      }
+    } catch (err) {
+      read.release();
+      throw err;
+    }
+    const results = await read.match(toMatch);
+    for (const [k, j] of toMatch.entries()) {
+      const findings = results[k].findings;
+      memo?.set(matchKeys[k], findings);
+      files[batch[j]] = { path: paths[batch[j]], state: 'scanned', contentKey: matchKeys[k], findings, reused: false };
+    }
   });
   return { files, keys };
-
-  async function readWhole(abs: string): Promise<{ contentKey: string; data: Uint8Array } | 'binary' | undefined> {
-    const data = await readFile(abs).catch(() => undefined);
-    if (!data) return undefined;
-    if (!sniffEncoding(data.subarray(0, SNIFF_BYTES)) && !readsBinary(abs)) return 'binary';
-    return { contentKey: contentKeyOf(abs, data), data };
-  }
-}
-
-/** Binary files a secret rule reads itself (a GCP `.p12` key); any other binary file is not scanned. */
-function readsBinary(path: string): boolean {
-  return path.toLowerCase().endsWith('.p12');
-}
-
-/** A large file's content key, computed as it streams by; its text is read again only when it is new. */
-async function hashStreamed(abs: string, path: string, stat: Stats): Promise<{ contentKey: string; data?: undefined } | 'binary' | undefined> {
-  const head = await readHead(abs).catch(() => undefined);
-  if (head === undefined) return undefined;
-  if (!sniffEncoding(head) && !readsBinary(abs)) return 'binary';
-  const hash = createHash('sha256').update(basename(path).toLowerCase()).update('\0');
-  try {
-    for await (const chunk of createReadStream(abs, { highWaterMark: STREAM_CHUNK_BYTES, end: stat.size - 1 })) hash.update(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return { contentKey: hash.update('\0').digest('hex') };
-}
-
-async function readHead(abs: string): Promise<Uint8Array> {
-  const fh = await open(abs, 'r');
-  try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /**

@@ -1,16 +1,20 @@
 /**
- * The threads the Security scan matches files in (secretlint and the risky-code rules), so that a
- * cold scan of thousands of files never holds the extension host's thread. Threads start on the
- * first file and end with {@link MatchPool.end} (the agents stopping, the extension deactivating);
- * they never keep a process alive on their own. A thread that dies is replaced on the next request:
- * the files it held fail with why (their ticket is scanned again next cycle), and the death is
- * logged, never a silent stall.
+ * The threads the Security scan lists changes, reads and matches files in (secretlint and the
+ * risky-code rules), so that a cold scan of thousands of files never holds the extension host's
+ * thread. Threads start on the first request and end with {@link MatchPool.end} (the agents
+ * stopping, the extension deactivating); they never keep a process alive on their own. A thread
+ * that dies is replaced on the next request: the files it held fail with why (their ticket is
+ * scanned again next cycle), and the death is logged, never a silent stall.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../../domain/errors';
+import { errorMessage, FactoryError } from '../../domain/errors';
+import type { ChangedFile } from '../../git/port';
+import { SimpleGitPort } from '../../git/simpleGitPort';
+import type { ReadFile, ReadResult } from './fileRead';
+import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
 import { scanContent, type ContentResult } from './scanContent';
 import { scanStreamed } from './scanStreamed';
@@ -27,9 +31,21 @@ export interface MatchPoolOptions {
   warn?: (message: string) => void;
 }
 
+type Answer = Extract<MatchReply, { ok: true }>;
+
 interface Pending {
-  resolve(result: ContentResult): void;
+  resolve(reply: Answer): void;
   reject(err: Error): void;
+}
+
+/** A batch of files read in one thread (see {@link MatchPool.read}). */
+export interface ReadBatch {
+  /** Per file, in the order asked. */
+  results: ReadResult[];
+  /** The findings of the files at these indices, in that order; the batch is forgotten after. */
+  match(indices: number[]): Promise<ContentResult[]>;
+  /** Forgets the batch without matching anything. */
+  release(): void;
 }
 
 interface Thread {
@@ -42,6 +58,9 @@ export class MatchPool {
   readonly size: number;
   private readonly script: string;
   private nextId = 1;
+  private nextBatch = 1;
+  /** Batches read on this thread when the worker script is missing. */
+  private local: BatchStore | undefined;
   /** Whether the worker script exists, checked once. */
   private scriptFound: boolean | undefined;
   /** Deaths of threads since the pool started, for tests and the log. */
@@ -63,22 +82,76 @@ export class MatchPool {
    * The findings of one file: `data` is its bytes (handed over to the thread: the caller must not
    * use them afterwards), or undefined to stream the file from `path`.
    */
-  match(path: string, data: Uint8Array | undefined): Promise<ContentResult> {
+  async match(path: string, data: Uint8Array | undefined): Promise<ContentResult> {
+    // Without the worker file (an unusual packaging) the same matching runs here, window by window.
+    if (!this.hasScript()) return data !== undefined ? scanContent(path, data) : scanStreamed(path);
+    const whole = data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+    const reply = await this.request(this.pick(), (id) => ({ kind: 'match', id, path, data }), whole ? [data.buffer] : []);
+    if (!('result' in reply)) throw new Error('a scan thread answered a match with something else');
+    return reply.result;
+  }
+
+  /**
+   * Reads a batch of files in one thread (fileRead.ts): what each is, and its content key. The
+   * thread keeps the bytes it read until {@link ReadBatch.match} or {@link ReadBatch.release}.
+   */
+  async read(files: ReadFile[], maxBytes: number): Promise<ReadBatch> {
+    const batch = this.nextBatch++;
+    if (!this.hasScript()) {
+      const store = (this.local ??= new BatchStore());
+      return { results: store.read(batch, files, maxBytes), match: (indices) => store.match(batch, indices), release: () => store.release(batch) };
+    }
+    const thread = this.pick();
+    const reply = await this.request(thread, (id) => ({ kind: 'read', id, batch, files, maxBytes }));
+    if (!('read' in reply)) throw new Error('a scan thread answered a read with something else');
+    const release = (): void => {
+      if (this.threads.includes(thread)) thread.worker.postMessage({ kind: 'release', batch } satisfies MatchRequest);
+    };
+    return {
+      results: reply.read,
+      match: async (indices) => {
+        if (indices.length === 0) {
+          release();
+          return [];
+        }
+        const answer = await this.request(thread, (id) => ({ kind: 'matchBatch', id, batch, indices }));
+        if (!('results' in answer)) throw new Error('a scan thread answered a batch with something else');
+        return answer.results;
+      },
+      release,
+    };
+  }
+
+  /**
+   * What a worktree changed against its base, as GitPort.changedFiles lists it, with git's
+   * processes started from a thread of the pool rather than this one.
+   */
+  async changedFiles(path: string, base: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ChangedFile[]> {
+    const { signal } = opts;
+    if (!this.hasScript()) return new SimpleGitPort().changedFiles(path, base, { signal });
+    signal?.throwIfAborted();
+    const reply = await this.request(this.pick(), (id) => ({ kind: 'list', id, path, base }));
+    if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
+    if (!('changed' in reply)) throw new Error('a scan thread answered a listing with something else');
+    return reply.changed;
+  }
+
+  private hasScript(): boolean {
     if (this.scriptFound === undefined) {
       this.scriptFound = existsSync(this.script);
-      if (!this.scriptFound) this.warn(`${this.script} is missing: the Security scan matches on this thread, window by window`);
+      if (!this.scriptFound) this.warn(`${this.script} is missing: the Security scan matches on this thread, window by window, and reads its files here too`);
     }
-    // Without the worker file (an unusual packaging) the same matching runs here, window by window.
-    if (!this.scriptFound) return data !== undefined ? scanContent(path, data) : scanStreamed(path);
-    const thread = this.pick();
+    return this.scriptFound;
+  }
+
+  private request(thread: Thread, make: (id: number) => MatchRequest, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    if (!this.threads.includes(thread)) return Promise.reject(new Error('the scan thread stopped before the request'));
     const id = this.nextId++;
-    return new Promise<ContentResult>((resolve, reject) => {
+    return new Promise<Answer>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       // Held while it has work, so a process waiting on a file does not end under it.
       thread.worker.ref();
-      const req: MatchRequest = { id, path, data };
-      const whole = data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-      thread.worker.postMessage(req, whole ? [data.buffer] : []);
+      thread.worker.postMessage(make(id), transfer);
     });
   }
 
@@ -114,7 +187,7 @@ export class MatchPool {
       if (!p) return;
       thread.pending.delete(reply.id);
       if (thread.pending.size === 0) worker.unref();
-      if (reply.ok) p.resolve(reply.result);
+      if (reply.ok) p.resolve(reply);
       else p.reject(new Error(reply.error));
     });
     const died = (why: string): void => {

@@ -1,12 +1,23 @@
 /** The messages between the Security scan and its matching threads (see matchPool.ts). */
+import type { ChangedFile } from '../../git/port';
+import type { ReadFile, ReadResult } from './fileRead';
 import type { ContentResult } from './scanContent';
 
-export interface MatchRequest {
-  id: number;
-  /** The file's real name (absolute): the rules look at its name, a binary-format rule reads it there. */
-  path: string;
-  /** The file's bytes; absent for a file to stream from `path`. */
-  data?: Uint8Array | undefined;
-}
+export type MatchRequest =
+  /** Match one file: `data` is its bytes, or absent for a file to stream from `path`. */
+  | { kind: 'match'; id: number; path: string; data?: Uint8Array | undefined }
+  /** Read a batch of files (fileRead.ts); the thread keeps what it read whole until `matchBatch`. */
+  | { kind: 'read'; id: number; batch: number; files: ReadFile[]; maxBytes: number }
+  /** Match the batch's files at these indices (from what the thread kept, or read again) and forget the batch. */
+  | { kind: 'matchBatch'; id: number; batch: number; indices: number[] }
+  /** List what a worktree changed against its base (GitPort.changedFiles), so git's processes start from this thread. */
+  | { kind: 'list'; id: number; path: string; base: string }
+  /** Forget a batch's bytes without matching anything (no reply). */
+  | { kind: 'release'; batch: number };
 
-export type MatchReply = { id: number; ok: true; result: ContentResult } | { id: number; ok: false; error: string };
+export type MatchReply =
+  | { id: number; ok: true; result: ContentResult }
+  | { id: number; ok: true; read: ReadResult[] }
+  | { id: number; ok: true; results: ContentResult[] }
+  | { id: number; ok: true; changed: ChangedFile[] }
+  | { id: number; ok: false; error: string };

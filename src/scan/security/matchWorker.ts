@@ -1,22 +1,48 @@
 /**
- * Entry point of the Security scan's matching threads (bundled as dist/matchWorker.js): each
- * request is one file's name and bytes (or, for a file too large to read whole, its path to stream
- * from), and the reply is its findings. secretlint and the risky-code rules run here, never on the
- * extension host's thread.
+ * Entry point of the Security scan's matching threads (bundled as dist/matchWorker.js). A thread
+ * lists a worktree's change (git's processes are started from here: starting one copies the
+ * process's page tables, tens of milliseconds in a large process), reads batches of files
+ * (fileRead.ts) and matches the ones the scan asks for; it also matches a single file handed over
+ * as bytes (or, for a file too large to read whole, its path to stream from). Listing, reading,
+ * hashing, secretlint and the risky-code rules all run here, never on the extension host's thread.
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../domain/errors';
+import { SimpleGitPort } from '../../git/simpleGitPort';
+import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
 import { scanContent } from './scanContent';
 import { scanStreamed } from './scanStreamed';
 
 const port = parentPort;
 if (port !== null) {
+  const batches = new BatchStore();
+  const git = new SimpleGitPort();
+  // One request at a time: a thread's reading and matching are synchronous stretches anyway, and
+  // in order the bytes a batch keeps are released before the next batch is read.
+  let queue: Promise<void> = Promise.resolve();
+  const reply = (message: MatchReply): void => port.postMessage(message);
   port.on('message', (req: MatchRequest) => {
-    const work = req.data !== undefined ? scanContent(req.path, req.data) : scanStreamed(req.path);
-    work.then(
-      (result) => port.postMessage({ id: req.id, ok: true, result } satisfies MatchReply),
-      (err: unknown) => port.postMessage({ id: req.id, ok: false, error: errorMessage(err) } satisfies MatchReply),
-    );
+    if (req.kind === 'release') {
+      batches.release(req.batch);
+      return;
+    }
+    if (req.kind === 'list') {
+      // Waits on git, not on this thread: it runs beside the queue.
+      git.changedFiles(req.path, req.base).then(
+        (changed) => reply({ id: req.id, ok: true, changed }),
+        (err: unknown) => reply({ id: req.id, ok: false, error: errorMessage(err) }),
+      );
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        if (req.kind === 'match') reply({ id: req.id, ok: true, result: await (req.data !== undefined ? scanContent(req.path, req.data) : scanStreamed(req.path)) });
+        else if (req.kind === 'read') reply({ id: req.id, ok: true, read: batches.read(req.batch, req.files, req.maxBytes) });
+        else if (req.kind === 'matchBatch') reply({ id: req.id, ok: true, results: await batches.match(req.batch, req.indices) });
+      } catch (err) {
+        reply({ id: req.id, ok: false, error: errorMessage(err) });
+      }
+    });
   });
 }

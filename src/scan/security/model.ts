@@ -9,7 +9,7 @@ export const FINGERPRINT_PREFIX = 'security:';
 
 /** What a finding's `data` holds; never the raw secret. */
 export interface SecurityFindingData {
-  /** Content key of the file the finding was last seen in (see contentKeyOf). */
+  /** Content key of the file the finding was last seen in (see contentKeyOf in fileRead.ts). */
   contentKey: string;
   rulesVersion: string;
   severity: Severity;

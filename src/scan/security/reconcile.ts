@@ -64,7 +64,6 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
     outcomeOf.set(file.path, file);
     if (file.state === 'unchanged-with-findings' || file.state === 'deferred') standing.add(file.path);
     if (file.state !== 'scanned') continue;
-    if (file.findings.length === 0) tx.markScanned(file.contentKey, SECURITY_RULES_VERSION);
     for (const raw of file.findings) {
       const id = identityHash(raw.rule, raw.identity);
       const from = renamedFrom.get(file.path);

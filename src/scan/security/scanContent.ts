@@ -31,6 +31,8 @@ export interface ContentResult {
 
 export interface ContentScanOptions {
   rules?: readonly RiskyRule[];
+  /** See ScanTextOptions.prefilter. */
+  prefilter?: boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export class ContentScanner {
     }
     const windowText = this.pending.slice(0, cut);
     const content = this.content as Extract<ContentKind, { kind: 'text' }>;
-    const found = await scanText(this.path, windowText, { rules: this.opts.rules, riskyCode: content.generated === undefined });
+    const found = await scanText(this.path, windowText, { rules: this.opts.rules, riskyCode: content.generated === undefined, prefilter: this.opts.prefilter });
     for (const f of found) {
       const at = { ...f, line: f.line + this.line - 1, column: f.line === 1 ? f.column + this.column : f.column };
       // A later window sees a match in the overlap with more of its statement after it.

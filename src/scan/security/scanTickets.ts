@@ -1,7 +1,8 @@
 /**
  * One Security scan over some tickets' changes: each ticket's files are collected (only new
- * content is matched), then every outcome is recorded in one write, scan records included. The
- * Security agent's cycle and the gate's scan of one ticket right before it moves both run this.
+ * content is matched), then every outcome is recorded in one write, scan records included, and
+ * the content found clean goes into the store's scan cache after it. The Security agent's cycle
+ * and the gate's scan of one ticket right before it moves both run this.
  */
 import { existsSync } from 'node:fs';
 import type { Clock } from '../../domain/clock';
@@ -9,10 +10,10 @@ import { errorMessage, FactoryError } from '../../domain/errors';
 import type { NotScannedFile } from '../../domain/securityScan';
 import type { Ticket } from '../../domain/ticket';
 import type { Board } from '../../store/api';
-import { collectTicket, type ChangeLister, type ScanBudget, type SkipReason, type TicketScan } from './collect';
+import { collectTicket, type ChangeLister, type FileKeys, type ScanBudget, type SkipReason, type TicketScan } from './collect';
 import type { MatchPool } from './matchPool';
 import { reconcileTicket, type FindingChange } from './reconcile';
-import type { RawFinding } from './scanText';
+import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import type { SecuritySettings } from './settings';
 
 export type ScanTarget = Ticket & { worktree: NonNullable<Ticket['worktree']> };
@@ -56,9 +57,14 @@ export interface ScanTicketsOptions {
   /** Content keys the store's cache is known to hold; grows as writes land. */
   knownClean?: Set<string> | undefined;
   setActivity?: (text: string) => void;
-  /** Where files are matched (default: the process's shared pool of matching threads). */
-  matcher?: Pick<MatchPool, 'match'> | undefined;
+  /** Where files are read and matched (default: the process's shared pool of matching threads). */
+  matcher?: Pick<MatchPool, 'read'> | undefined;
+  /** Files' identities on disk and content keys, kept by the caller across scans (see CollectOptions). */
+  fileKeys?: FileKeys | undefined;
 }
+
+/** Clean content keys recorded per write (see markClean). */
+const CLEAN_PER_WRITE = 256;
 
 export function emptyStats(): ScanStats {
   return {
@@ -91,7 +97,7 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
       continue;
     }
     try {
-      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget, matcher: opts.matcher });
+      const scan = await collectTicket(board, opts.git, ticket, { settings: opts.settings, signal, memo, knownClean, budget: opts.budget, matcher: opts.matcher, fileKeys: opts.fileKeys });
       scans.set(ticket.id, scan);
       stats.tickets++;
       for (const f of scan.files) {
@@ -118,8 +124,7 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
     for (const scan of scans.values()) all.push(...reconcileTicket(tx, scan, now).changes);
     return all;
   });
-  // Only now that the write landed are these keys in the store's cache.
-  for (const scan of scans.values()) for (const f of scan.files) if (f.state === 'scanned' && f.findings.length === 0) knownClean?.add(f.contentKey);
+  await markClean(board, scans.values(), knownClean);
   for (const c of changes) {
     if (c.kind === 'new') stats.newFindings++;
     else if (c.kind === 'fixed') stats.fixed++;
@@ -127,4 +132,22 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
     else stats.moved++;
   }
   return { stats, changes, scans, failed };
+}
+
+/**
+ * Records content matched clean in the store's scan cache, which every ticket and file name
+ * shares: a fact about the bytes and the rules, so it needs no transaction with the findings, and
+ * a cold scan's thousands of keys go in writes of {@link CLEAN_PER_WRITE} so that no one write
+ * holds the thread long.
+ */
+async function markClean(board: Board, scans: Iterable<TicketScan>, knownClean: Set<string> | undefined): Promise<void> {
+  const clean = new Set<string>();
+  for (const scan of scans) for (const f of scan.files) if (f.state === 'scanned' && f.findings.length === 0 && !knownClean?.has(f.contentKey)) clean.add(f.contentKey);
+  const keys = [...clean];
+  for (let i = 0; i < keys.length; i += CLEAN_PER_WRITE) {
+    const chunk = keys.slice(i, i + CLEAN_PER_WRITE);
+    await board.write((tx) => tx.markScannedMany(chunk, SECURITY_RULES_VERSION));
+    // Only now that the write landed are these keys in the store's cache.
+    for (const key of chunk) knownClean?.add(key);
+  }
 }

@@ -8,6 +8,7 @@
 import { extname } from 'node:path';
 import type { lintSource as LintSource } from '@secretlint/core' with { 'resolution-mode': 'import' };
 import { looksLikePlaceholder } from './placeholder';
+import { secretTriggerTest } from './secretTriggers';
 
 type SecretLintCoreConfig = Parameters<typeof LintSource>[0]['options']['config'];
 type SecretLintCoreResultMessage = Awaited<ReturnType<typeof LintSource>>['messages'][number];
@@ -39,6 +40,8 @@ export interface SecretHit {
 interface Secretlint {
   lintSource: typeof LintSource;
   config: SecretLintCoreConfig;
+  /** False when no rule of the preset can report anything in the text (see secretTriggers.ts); undefined when the preset has a rule the table does not know. */
+  mayHoldSecret: ((ext: string, text: string) => boolean) | undefined;
 }
 
 let loading: Promise<Secretlint> | undefined;
@@ -46,7 +49,14 @@ let loading: Promise<Secretlint> | undefined;
 /** secretlint ships as ES modules; load them once, on first use, from this CommonJS code. */
 function secretlint(): Promise<Secretlint> {
   loading ??= (async () => {
-    const [core, preset] = await Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]);
+    const [core, preset, profiler] = await Promise.all([
+      import('@secretlint/core'),
+      import('@secretlint/secretlint-rule-preset-recommend'),
+      import('@secretlint/profiler'),
+    ]);
+    // secretlint's profiler is on by default: a performance mark per rule and file, kept in the
+    // process's timeline, for a report nothing here reads.
+    profiler.secretLintProfiler.setEnabled(false);
     const config: SecretLintCoreConfig = {
       rules: [
         {
@@ -57,7 +67,7 @@ function secretlint(): Promise<Secretlint> {
         },
       ],
     };
-    return { lintSource: core.lintSource, config };
+    return { lintSource: core.lintSource, config, mayHoldSecret: secretTriggerTest(preset.rules.map((r) => r.meta.id)) };
   })();
   return loading;
 }
@@ -72,10 +82,12 @@ const GENERIC_RULES = new Set(['secret/basicauth', 'secret/database-connection-s
  * Every secret in `content`, placeholders included and marked. `path` is the file's real name
  * (absolute when known): its base name and extension decide which rules apply.
  */
-export async function findSecrets(path: string, content: string): Promise<SecretHit[]> {
-  const { lintSource, config } = await secretlint();
+export async function findSecrets(path: string, content: string, opts: { prefilter?: boolean } = {}): Promise<SecretHit[]> {
+  const { lintSource, config, mayHoldSecret } = await secretlint();
+  const ext = extname(path).toLowerCase();
+  if (opts.prefilter !== false && mayHoldSecret !== undefined && !mayHoldSecret(ext, content)) return [];
   const result = await lintSource({
-    source: { content, filePath: path, ext: extname(path).toLowerCase(), contentType: 'text' },
+    source: { content, filePath: path, ext, contentType: 'text' },
     // The data values are needed to tell the secret from its surroundings; see secretOf.
     options: { config, maskSecrets: false },
   });
