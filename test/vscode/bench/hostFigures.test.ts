@@ -65,11 +65,21 @@ function cpuSeconds(): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU of this process over `seconds` as % of one core. */
-async function idleCpu(seconds: number): Promise<number> {
+async function cpuPercentOver(seconds: number): Promise<number> {
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
   await sleep(seconds * 1000);
   return (100 * (cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
+}
+
+/** The host's CPU over an idle stretch, after `settleSeconds` for start-up work to end. */
+async function idle(p: Plan): Promise<{ seconds: number; cpuPercent: number }> {
+  await sleep(p.settleSeconds * 1000);
+  return { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => cpuPercentOver(p.idleSeconds)) };
+}
+
+function record(figures: HostFigures): void {
+  writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
 }
 
 /** The longest block of this thread over `seconds`: the delay monitor's maximum and the longest gap between 1 ms timer ticks. */
@@ -83,10 +93,7 @@ async function hostBlock(seconds: number) {
     last = now;
   }, 1);
   histogram.enable();
-  const cpu0 = cpuSeconds();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const cpuPercent = (100 * (cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
+  const cpuPercent = await cpuPercentOver(seconds);
   histogram.disable();
   clearInterval(timer);
   return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, cpuPercent };
@@ -120,10 +127,7 @@ suite('Host figures (bench)', () => {
     const p = plan();
     this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
     if (!p.activate) {
-      await sleep(p.settleSeconds * 1000);
-      const idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
-      const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle };
-      writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
+      record({ pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) });
       return;
     }
     const api = await testApi();
@@ -139,8 +143,7 @@ suite('Host figures (bench)', () => {
       if (!answer.ok) throw new Error(`the Tickets view did not show its first ticket: ${answer.detail}`);
       figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
     }
-    await sleep(p.settleSeconds * 1000);
-    if (p.idleSeconds > 0) figures.idle = { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => idleCpu(p.idleSeconds)) };
+    if (p.idleSeconds > 0) figures.idle = await idle(p);
 
     if (p.blockSeconds > 0) {
       await setShortestIntervals();
@@ -160,6 +163,6 @@ suite('Host figures (bench)', () => {
       const runs = api.runs.runs();
       for (const id of runIds) await runs?.stop(id, 'cancelled', 'the bench is over');
     }
-    writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
+    record(figures);
   });
 });
