@@ -61,7 +61,9 @@ export class TicketCommentController extends Disposable {
     this.disposeAllThreads();
     this.board = board;
     if (!board) return;
-    this.boardSubscription = board.onDidChange((change) => this.sync(change.ticketIds));
+    this.boardSubscription = board.onDidChange((change) => {
+      if (!change.noTickets) this.sync(change.ticketIds);
+    });
     this.sync([]);
   }
 

@@ -48,7 +48,9 @@ export class TicketDocumentProvider extends Disposable implements vscode.TextDoc
     this.boardSubscription?.dispose();
     this.board = board;
     this.pages.clear();
-    this.boardSubscription = board?.onDidChange((change) => this.refresh(change.ticketIds));
+    this.boardSubscription = board?.onDidChange((change) => {
+      if (!change.noTickets) this.refresh(change.ticketIds);
+    });
     this.refresh([]);
   }
 

@@ -26,7 +26,9 @@ export class SecurityDiagnostics extends Disposable {
     this.subscription?.dispose();
     this.subscription = undefined;
     this.board = board;
-    if (board) this.subscription = board.onDidChange(() => this.refresh());
+    if (board) this.subscription = board.onDidChange((change) => {
+      if (!change.noTickets) this.refresh();
+    });
     this.refresh();
   }
 

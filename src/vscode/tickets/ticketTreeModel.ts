@@ -57,7 +57,10 @@ export class TicketTreeModel implements Disposable {
     this.boardSubscription?.dispose();
     this.boardSubscription = undefined;
     this.board = board;
-    if (board) this.boardSubscription = board.onDidChange(() => this.schedule());
+    if (board) this.boardSubscription = board.onDidChange((change) => {
+        // Lease renewals and agent states change nothing this view shows.
+        if (!change.noTickets) this.schedule();
+      });
     this.refreshNow(true);
   }
 
