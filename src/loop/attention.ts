@@ -90,7 +90,11 @@ export function boardAttention(reader: BoardReader, input: AttentionInput): Atte
     if (blocker !== undefined) items.push({ kind: 'waiting', ticketId: id, detail: blocker });
   }
   if (input.stages) {
-    for (const ticket of waitingForPerson(reader, input.stages)) items.push({ kind: 'review', ticketId: ticket.id, detail: `waiting for review in ${ticket.status}` });
+    const pipeline = input.stages.pipeline();
+    for (const ticket of waitingForPerson(reader, input.stages)) {
+      const unlisted = pipeline.includes(ticket.status) ? '' : ' (agentFactory.pipeline no longer lists it)';
+      items.push({ kind: 'review', ticketId: ticket.id, detail: `waiting for review in ${ticket.status}${unlisted}` });
+    }
   }
   return summarize(items, input.orphans ?? 0);
 }

@@ -3,6 +3,7 @@
  * itself (IN_SEC without an agent: the Security agent scans the change at once), or a person.
  * The autopilot, the status bar and `agent-factory status` ask the same question here.
  */
+import { STAGES } from '../domain/pipeline';
 import { LIVE_RUN_STATUSES as LIVE } from '../domain/run';
 import { isActive, type Status } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
@@ -27,12 +28,15 @@ export function stageHandling(stage: Status, config: Pick<StageConfig, 'hasAgent
 
 /**
  * Tickets sitting in a stage that only a person can finish (no agent configured, not automatic)
- * and that nobody works on now: "2 waiting for review". Oldest first.
+ * and that nobody works on now: "2 waiting for review". A stage the pipeline does not list (it
+ * was edited while tickets were in it) is one too: nothing else would ever move them on. Oldest
+ * first.
  */
 export function waitingForPerson(reader: BoardReader, config: StageConfig): Ticket[] {
   // Asked per stage, not per ticket, and only those stages' tickets read: the autopilot asks on
   // every change of a board that may hold thousands of tickets.
-  const stages = config.pipeline().filter((s) => isActive(s) && stageHandling(s, config) === 'person');
+  const pipeline = config.pipeline();
+  const stages = STAGES.filter((s) => isActive(s) && (!pipeline.includes(s) || stageHandling(s, config) === 'person'));
   if (stages.length === 0) return [];
   const worked = new Set(reader.listRuns({ status: LIVE }).map((r) => r.ticketId));
   return reader

@@ -48,7 +48,16 @@ describe('who finishes a stage, and the tickets waiting for a person', () => {
     assert.equal(status.waitingForReview, waiting.length);
     assert.equal(status.headline, '1 waiting for review');
     assert.equal(status.level, 'warning');
-    assert.deepEqual(waitingForPerson(board, config(['IN_DEV'], ['IN_DEV', 'IN_SEC'])), [], 'a stage left out of the pipeline waits for nobody');
+    assert.deepEqual(
+      waitingForPerson(board, config(['IN_DEV'], ['IN_DEV', 'IN_SEC'])).map((t) => t.id),
+      ['T-1'],
+      'a ticket in a stage the pipeline no longer lists waits for a person: nothing else would move it on',
+    );
+    const unlisted = boardAttention(board, { report: undefined, stages: config(['IN_DEV'], ['IN_DEV', 'IN_SEC']) }).items.filter((i) => i.kind === 'review');
+    assert.deepEqual(
+      unlisted.map((i) => [i.ticketId, i.detail]),
+      [['T-1', 'waiting for review in PM_REVIEW (agentFactory.pipeline no longer lists it)']],
+    );
   });
 
   it("counts a stage's attempts since a person last moved the ticket, and says why it gives up", async () => {
