@@ -388,6 +388,8 @@ export class AgentManager {
     const timeoutMs = settings.cycleTimeoutMs();
     this.setStatus(slot, { state: 'Running', activity: 'Starting cycle', lastActiveAt: clock.now(), nextRunAt: undefined });
     await this.publish(slot);
+    // The window may have stepped down while it published: a cycle never starts without the lease.
+    if (!this.leader || this.stopping || abort.signal.aborted) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const aborted = new Promise<never>((_, reject) => {
       timer = setTimeout(() => abort.abort(new CycleTimeoutError(timeoutMs)), timeoutMs);

@@ -271,17 +271,21 @@ describe('AgentManager', () => {
     const log = { ...silentLogger, info: (message: string) => void said.push(message) };
     const m = new AgentManager({ board, clock: systemClock, log, agents: [pm], settings: settings(30, { leaseTimeoutMs: () => 3_000 }), minIntervalMs: 1 });
     m.start();
-    await until('it leads', () => m.isLeader && pm.cycles >= 1);
-    failing = true;
-    await until('it stepped down', () => !m.isLeader, 5_000);
-    assert.match(said.join('\n'), /could not renew the agents lease \(disk I\/O error\)/);
-    const cycles = pm.cycles;
-    await sleep(200);
-    assert.equal(pm.cycles, cycles, 'no cycle runs while it does not know it leads');
-    failing = false;
-    await until('it leads again', () => m.isLeader, 5_000);
-    await m.stop();
-    await real.close();
+    try {
+      await until('it leads', () => m.isLeader && pm.cycles >= 1);
+      failing = true;
+      await until('it stepped down', () => !m.isLeader, 5_000);
+      assert.match(said.join('\n'), /could not renew the agents lease \(disk I\/O error\)/);
+      const cycles = pm.cycles;
+      await sleep(200);
+      assert.equal(pm.cycles, cycles, 'no cycle runs while it does not know it leads');
+      failing = false;
+      await until('it leads again', () => m.isLeader, 5_000);
+    } finally {
+      // A failed check must not leave the manager's timers holding the test file open.
+      await m.stop();
+      await real.close();
+    }
   });
 
   it('other windows see Running while a cycle runs, and the next run time once it is over', async () => {
