@@ -61,7 +61,7 @@ void describe('RunWatch: needs input, loops and budgets on real agent processes'
       { sleep: 60_000 },
     ];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'custom' });
-    await waitUntil(() => tb.board.getRun(run.id)?.attention?.needsInput !== undefined, 10_000, 'needs input on the run');
+    await waitUntil(() => tb.board.getRun(run.id)?.attention?.needsInput !== undefined, 60_000, 'needs input on the run');
     const waiting = tb.board.getRun(run.id)?.attention?.needsInput;
     assert.equal(waiting?.source, 'output');
     assert.equal(waiting?.reason, 'Do you want to run this command? [y/N]');
@@ -81,9 +81,9 @@ void describe('RunWatch: needs input, loops and budgets on real agent processes'
       { sleep: 60_000 },
     ];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'claude-code' });
-    await waitUntil(() => tb.board.getRun(run.id)?.attention?.needsInput !== undefined, 10_000, 'needs input');
+    await waitUntil(() => tb.board.getRun(run.id)?.attention?.needsInput !== undefined, 60_000, 'needs input');
     assert.equal(tb.board.getRun(run.id)?.attention?.needsInput?.reason, 'Claude Code asks: Which database?');
-    await waitUntil(() => tb.board.getRun(run.id)?.usage !== undefined && tb.board.getRun(run.id)?.attention === undefined, 10_000, 'working again');
+    await waitUntil(() => tb.board.getRun(run.id)?.usage !== undefined && tb.board.getRun(run.id)?.attention === undefined, 60_000, 'working again');
     await manager.cancel(run.id);
   });
 
@@ -98,7 +98,7 @@ void describe('RunWatch: needs input, loops and budgets on real agent processes'
       { sleep: 60_000 },
     ];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'claude-code' });
-    await waitUntil(() => tb.board.getRun(run.id)?.attention?.loop !== undefined, 10_000, 'the loop mark');
+    await waitUntil(() => tb.board.getRun(run.id)?.attention?.loop !== undefined, 60_000, 'the loop mark');
     const loop = tb.board.getRun(run.id)?.attention?.loop;
     assert.equal(loop?.repeats, 3);
     assert.match(loop?.evidence ?? '', /^Bash \{"command":"curl -H \\"Authorization: Bearer sk-l…ij\\" http:\/\/x"\}$/);
@@ -114,7 +114,7 @@ void describe('RunWatch: needs input, loops and budgets on real agent processes'
   void it('marks the same output line repeated as looping; other lines in between reset the count', async () => {
     const steps: Step[] = [{ print: 'retrying' }, { print: 'retrying' }, { print: 'other' }, { print: 'retrying' }, { print: 'retrying' }, { print: 'retrying' }, { sleep: 60_000 }];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'custom' });
-    await waitUntil(() => tb.board.getRun(run.id)?.attention?.loop !== undefined, 10_000, 'the loop mark');
+    await waitUntil(() => tb.board.getRun(run.id)?.attention?.loop !== undefined, 60_000, 'the loop mark');
     assert.deepEqual(
       { evidence: tb.board.getRun(run.id)?.attention?.loop?.evidence, repeats: tb.board.getRun(run.id)?.attention?.loop?.repeats },
       { evidence: 'retrying', repeats: 3 },
@@ -127,7 +127,7 @@ void describe('RunWatch: needs input, loops and budgets on real agent processes'
     const steps: Step[] = [{ print: 'Working on it' }, { print: 'Which of the two files should I keep?' }, { sleep: 60_000 }];
     const run = await launch({ ...fakeAgentCommand(steps), profile: 'custom' });
     const log = path.join(tb.dir, 'runs', run.id, 'output.log');
-    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('keep?'), 10_000, 'the question in the log');
+    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('keep?'), 60_000, 'the question in the log');
     await watch.checkSilence();
     assert.equal(tb.board.getRun(run.id)?.attention, undefined, 'not before the silence lasted');
     tb.clock.advance(21_000);
