@@ -60,8 +60,36 @@ export function secretTriggerTest(ruleIds: readonly string[]): ((ext: string, te
     if (known === undefined) return undefined;
     for (const literal of known) literals.add(literal);
   }
-  const pattern = new RegExp([...literals].map(escapeRegExp).join('|'), 'i');
+  const pattern = new RegExp(anyOf([...literals].map((l) => l.toLowerCase())), 'i');
   return (ext, text) => READS_FILE.has(ext) || pattern.test(text);
+}
+
+/**
+ * A pattern matching wherever one of `literals` starts, as a trie of them (`a(?:kia|ccount)`)
+ * rather than a flat alternation: a quarter less work per character for some seventy literals. A
+ * literal that another extends stands for both, since only presence counts.
+ */
+function anyOf(literals: readonly string[]): string {
+  interface Node {
+    end: boolean;
+    next: Map<string, Node>;
+  }
+  const root: Node = { end: false, next: new Map() };
+  for (const literal of literals) {
+    let node = root;
+    for (const c of literal) {
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { end: false, next: new Map() }));
+      node = child;
+    }
+    node.end = true;
+  }
+  const emit = (node: Node): string => {
+    if (node.end) return '';
+    const branches = [...node.next].map(([c, child]) => escapeRegExp(c) + emit(child));
+    return branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`;
+  };
+  return emit(root);
 }
 
 function escapeRegExp(text: string): string {

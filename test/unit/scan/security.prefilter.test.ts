@@ -36,6 +36,12 @@ describe('the Security prefilter skips only what cannot match', () => {
     assert.deepEqual([...ids].sort(), Object.keys(SECRET_TRIGGERS).sort());
     assert.ok(secretTriggerTest(preset.rules.map((r) => r.meta.id)));
     assert.equal(secretTriggerTest([...preset.rules.map((r) => r.meta.id), '@secretlint/secretlint-rule-new-vendor']), undefined, 'an unknown rule must turn the filter off');
+    const mayHold = secretTriggerTest(preset.rules.map((r) => r.meta.id))!;
+    for (const literal of Object.values(SECRET_TRIGGERS).flat()) {
+      for (const text of [literal, literal.toLowerCase(), literal.toUpperCase(), `x = "${literal}…"`]) assert.ok(mayHold('.ts', text), `${literal} in ${text}`);
+    }
+    assert.equal(mayHold('.ts', 'export const count = items.length;\n'), false);
+    assert.ok(mayHold('.p12', ''), 'a .p12 file is read by its rule, never filtered');
   });
 
   it('finds on the benchmark corpus exactly what the full scan finds', async () => {
