@@ -122,3 +122,18 @@ export async function runsWithLeftovers(runs: readonly Run[], probe: ProcessProb
   }
   return found;
 }
+
+/**
+ * Ended runs of this machine whose agent itself still runs (the same process: pid and start time)
+ * although its owner is gone and the run ended more than `graceMs` ago: the owner stops such an
+ * agent once the grace after its verdict is over, and nobody else would. Live runs are not here:
+ * their agent is an orphan, listed for a person.
+ */
+export function endedRunsWithLiveAgents(runs: readonly Run[], probe: ProcessProbe, now: number, graceMs: number): Run[] {
+  return runs.filter((run) => {
+    if (isLive(run) || run.pid === undefined || run.endedAt === undefined || now - run.endedAt < graceMs) return false;
+    const owner = parseOwner(run.owner);
+    if (owner.host !== probe.hostname || (owner.pid !== undefined && probe.isAlive(owner.pid))) return false;
+    return probe.isAlive(run.pid) && probe.isSameProcess(run.pid, run.processStart) === true;
+  });
+}

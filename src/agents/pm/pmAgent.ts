@@ -25,7 +25,8 @@ import { analyzeTicket, assessRun, checkInMessage, type Analysis, type RunAssess
 import { namedTickets, PmBoardView, type ViewChanges } from './boardView';
 import { applyHeals, heldByPerson, judgeRuns, markRunsLost, planHeals, type JudgeContext } from './heal';
 import { runsWithLiveTrees, type TreeCheck } from '../../process/liveTrees';
-import { runsWithLeftovers, stopLeftovers } from '../../process/leftovers';
+import { endedRunsWithLiveAgents, runsWithLeftovers, stopLeftovers } from '../../process/leftovers';
+import { stopRunAgent } from '../../process/runAgent';
 import { parsePmReport, PM_REPORT_META, type PmReport } from './report';
 import { MINUTE, type PmSettings } from './settings';
 import type { RunStopper, WorktreeActivity, WorktreeSignals } from './signals';
@@ -244,10 +245,11 @@ export class PmAgent implements BackgroundAgent {
     const runs = ctx.board.listRuns().filter((r) => !this.leftoversSwept || isLive(r) || (r.endedAt ?? Infinity) >= since);
     this.leftoversSwept = true;
     const found = await runsWithLeftovers(runs, this.deps.probe);
-    if (found.length === 0) return [];
+    const endedAgents = endedRunsWithLiveAgents(runs, this.deps.probe, ctx.clock.now(), s.stopGraceMs);
+    if (found.length === 0 && endedAgents.length === 0) return [];
     ctx.signal.throwIfAborted();
     await ctx.fence?.();
-    ctx.setActivity(`Stopping what ${found.length} exited agent${found.length === 1 ? '' : 's'} left running`);
+    ctx.setActivity('Stopping what ended agents left running');
     const stops = await Promise.all(
       found.map(async ({ run }) => {
         const pids = await stopLeftovers(run, { graceMs: s.stopGraceMs, log: ctx.log }).catch((err: unknown) => {
@@ -258,6 +260,16 @@ export class PmAgent implements BackgroundAgent {
         return { runId: run.id, ticketId: run.ticketId, pids };
       }),
     );
+    // An agent that gave its verdict and ran on after its owner died: its outcome stands.
+    for (const run of endedAgents) {
+      const check = await stopRunAgent(run, { graceMs: s.stopGraceMs, log: ctx.log }).catch((err: unknown) => {
+        ctx.log.error(`PM: stopping the agent of ended run ${run.id} failed: ${errorMessage(err)}`);
+        return 'gone' as const;
+      });
+      if (check !== 'same' || run.pid === undefined) continue;
+      ctx.log.info(`PM: stopped the agent of run ${run.id} (${run.ticketId}, pid ${run.pid}), which ran on after its run ended and its owner was gone`);
+      stops.push({ runId: run.id, ticketId: run.ticketId, pids: [run.pid] });
+    }
     return stops.filter((l) => l.pids.length > 0);
   }
 

@@ -122,4 +122,30 @@ void describe('PM: what an exited agent left running after its owner died', () =
       await f.board.close();
     }
   });
+
+  void it('stops an agent that ran on after its run ended and its owner died, once the grace after its verdict is over', async () => {
+    const f = await fixture();
+    const id = await inDev(f);
+    const owner = `${localProcessProbe.hostname}:${await deadPid()}:crashed-host`;
+    const run = await f.board.write((tx) => tx.createRun({ ticketId: id, stage: 'IN_DEV', agent: 'fake', status: 'running' }));
+    const agent = spawnAgentProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: f.root, env: { ...process.env, AGENT_FACTORY_RUN_ID: run.id } });
+    const agentPid = agent.pid!;
+    try {
+      const processStart = await processStartToken(agentPid);
+      await f.board.write((tx) => tx.updateRun(run.id, { owner, pid: agentPid, processStart, status: 'succeeded', endedAt: f.clock.now(), verdict: 'done', note: 'done' }));
+      const keeper = pm({ stopGraceMs: 1000 });
+      await cycle(keeper, f);
+      assert.equal(isProcessAlive(agentPid), true, 'within the grace after its verdict it may still exit by itself');
+
+      f.clock.advance(2000);
+      const result = await cycle(keeper, f);
+      await waitUntil(() => !isProcessAlive(agentPid), 20_000, 'the agent to be stopped');
+      const ended = f.board.getRun(run.id);
+      assert.equal(ended?.status, 'succeeded', "the run's outcome stands");
+      assert.match(result.summary, new RegExp(`stopped 1 process \\(pid ${agentPid}\\) left by ended agents of ${id}`));
+    } finally {
+      agent.kill('SIGKILL');
+      await f.board.close();
+    }
+  });
 });
