@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { parseOwner, type ProcessProbe } from '../domain/liveness';
 import type { Logger } from '../domain/logger';
-import { isLive, type Run } from '../domain/run';
+import { isLive, TERMINAL_AGENT, type Run } from '../domain/run';
 import { startTicksThisBoot } from './processIdentity';
 import { hasProcFs, isDeadState, listGroupMembers, readProcStatSync } from './procStat';
 import { isProcessAlive, processGroupExists } from './processTree';
@@ -131,7 +131,8 @@ export async function runsWithLeftovers(runs: readonly Run[], probe: ProcessProb
  */
 export function endedRunsWithLiveAgents(runs: readonly Run[], probe: ProcessProbe, now: number, graceMs: number): Run[] {
   return runs.filter((run) => {
-    if (isLive(run) || run.pid === undefined || run.endedAt === undefined || now - run.endedAt < graceMs) return false;
+    // A terminal is a person's, whatever runs in it: never stopped by time.
+    if (isLive(run) || run.agent === TERMINAL_AGENT || run.pid === undefined || run.endedAt === undefined || now - run.endedAt < graceMs) return false;
     const owner = parseOwner(run.owner);
     if (owner.host !== probe.hostname || (owner.pid !== undefined && probe.isAlive(owner.pid))) return false;
     return probe.isAlive(run.pid) && probe.isSameProcess(run.pid, run.processStart) === true;
