@@ -170,7 +170,8 @@ export interface BoardReader {
   history(ticketId: string): HistoryEntry[];
   listBugs(ticketId: string): Bug[];
   getRun(id: string): Run | undefined;
-  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string }): Run[];
+  /** `liveOrEndedSince`: only runs that are live (running or queued), have no end, or ended at or after that time. */
+  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[];
   listCheckIns(ticketId: string): CheckIn[];
   latestCheckIn(ticketId: string): CheckIn | undefined;
   /** Every ticket's latest check-in, by ticket id, in one read (the Tickets view shows them all). */

@@ -103,8 +103,9 @@ class Where {
     return this;
   }
 
-  raw(condition: string): this {
+  raw(condition: string, ...params: Param[]): this {
     this.parts.push(condition);
+    this.params.push(...params);
     return this;
   }
 
@@ -192,8 +193,9 @@ export class BoardData implements BoardTx {
     return r && toRun(r);
   }
 
-  listRuns(filter: { status?: RunStatus | readonly RunStatus[]; ticketId?: string } = {}): Run[] {
+  listRuns(filter: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number } = {}): Run[] {
     const where = new Where().oneOf('status', filter.status).equals('ticket_id', filter.ticketId);
+    if (filter.liveOrEndedSince !== undefined) where.raw("(status IN ('running', 'queued') OR ended_at IS NULL OR ended_at >= ?)", filter.liveOrEndedSince);
     if (where.empty) return [];
     return this.db.all(`SELECT * FROM runs${where.toString()} ORDER BY started_at, rowid`, where.params).map(toRun);
   }

@@ -877,7 +877,7 @@ export class SqlBoard implements Board {
   getRun(id: string): Run | undefined {
     return this.data.getRun(id);
   }
-  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string }): Run[] {
+  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[] {
     return this.data.listRuns(filter);
   }
   listCheckIns(ticketId: string): CheckIn[] {

@@ -72,13 +72,17 @@ export class PmBoardView implements Disposable {
   async take(reader: BoardReader, pause: () => Promise<void>): Promise<ViewChanges> {
     const full = this.everything;
     const ids = full ? this.startFull(reader) : [...this.takeDirtySet()];
+    // Each batch, and the count, a stretch of its own (listing the tickets was one already).
     for (let i = 0; i < ids.length; i += BATCH) {
-      if (i > 0) await pause();
+      await pause();
       // A change that comes in meanwhile is read again at the next take; until then it stands as read.
       this.readTickets(reader, ids.slice(i, i + BATCH), !full);
     }
-    // Counted after the reads: a ticket that moved during them is counted where it is now.
-    if (full) this.counts = reader.countByStatus();
+    if (full) {
+      await pause();
+      // Counted after the reads: a ticket that moved during them is counted where it is now.
+      this.counts = reader.countByStatus();
+    }
     return { full, tickets: full ? new Set() : new Set(ids) };
   }
 

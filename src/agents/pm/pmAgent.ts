@@ -2,12 +2,12 @@
  * The PM agent. Each cycle: finds dead runs (lost) and stalled or overrun ones (an overrun is
  * stopped and marked timed_out), heals stuck IN_DEV tickets, checks in on every active ticket
  * once per check-in interval, keeps one PM thread per ticket, and reports board progress and
- * blocked tickets whose reason has cleared. All of a cycle's changes are one durable write, made
- * only when something changed.
+ * blocked tickets whose reason has cleared. A cycle's changes are durable writes of at most
+ * CHECKINS_PER_WRITE check-ins each, made only when something changed.
  *
  * A cycle reads what changed since the last one (boardView.ts): the tickets the board reports
  * touched, the live runs, and the tickets whose check-in or self-heal fell due; the few tickets it
- * acts on are read in full inside the write. With `incremental: false` it reads the whole board
+ * acts on are read in full inside the writes. With `incremental: false` it reads the whole board
  * every cycle instead; a test checks over random histories that both decide the same.
  */
 import { setImmediate } from 'node:timers';
@@ -15,7 +15,7 @@ import { findingsKey, formatPercent, type CheckIn } from '../../domain/checkin';
 import type { Conversation } from '../../domain/conversation';
 import { errorMessage } from '../../domain/errors';
 import type { ProcessProbe } from '../../domain/liveness';
-import { isLive, type Run } from '../../domain/run';
+import type { Run } from '../../domain/run';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../../domain/status';
 import { isOpenBug, type Ticket } from '../../domain/ticket';
 import { overlapsByTicket } from '../../radar/overlaps';
@@ -60,6 +60,11 @@ export function boardProgress(counts: Record<Status, number>): string {
  * while no single cycle holds the extension host's thread for hundreds of milliseconds.
  */
 export const MAX_CHECKINS_PER_CYCLE = 25;
+/**
+ * At most this many check-ins per write: a check-in's inserts and reads hold the thread for a
+ * fraction of a millisecond to a few, and a cycle's 25 in one write held it past a frame.
+ */
+export const CHECKINS_PER_WRITE = 5;
 /** Run folders are pruned at most this often. */
 export const PRUNE_EVERY_MS = 10 * MINUTE;
 
@@ -110,6 +115,21 @@ interface Applied {
   unblockable: Map<string, string | undefined>;
 }
 
+/** What the first of a cycle's writes found, carried to the writes that make its check-ins and the last one. */
+interface Pass {
+  /** The cycle's report so far: everything but `blocked` and `unblockable`. */
+  report: PmReport;
+  /** When the first write ran: every check-in of the cycle is judged at this moment. */
+  now: number;
+  healed: string[];
+  /** A heal moved a ticket to BLOCKED (the view has not seen it). */
+  healedToBlocked: boolean;
+  /** Whether each active ticket is blocked, in board order (check-ins update their own). */
+  blocked: Map<string, boolean>;
+  /** The active tickets whose check-in is due, in board order. */
+  due: ActiveView[];
+}
+
 /** Everything the board view took in since the last cycle's write. */
 class CycleChanges {
   full = false;
@@ -151,7 +171,7 @@ export class PmAgent implements BackgroundAgent {
       ctx.setActivity('Checking runs');
       const gathered = await this.gather(ctx, settings);
       ctx.setActivity('Writing check-ins');
-      applied = await ctx.board.write((tx) => this.apply(tx, gathered, settings, ctx));
+      applied = await this.write(ctx, gathered, settings);
     } catch (err) {
       // What the view took in was not acted on: the next cycle reads everything again.
       this.view.invalidate();
@@ -167,12 +187,43 @@ export class PmAgent implements BackgroundAgent {
     return Promise.resolve();
   }
 
-  /** Everything that needs I/O, done before the one write. */
+  /**
+   * A cycle's changes, in writes of at most CHECKINS_PER_WRITE check-ins each, so that no write
+   * holds the thread long: the first also records stops, lost runs and heals, the last resolves
+   * threads, reviews blocked tickets and writes the report. Each write takes in what other
+   * processes changed before it (a ticket is checked in as its own write has it). A write body may
+   * run more than once (the store retries it), so each one keeps its results to itself until its
+   * write resolves.
+   */
+  private async write(ctx: CycleContext, g: Gathered, s: PmSettings): Promise<Applied> {
+    let pass: Pass | undefined;
+    let done = 0;
+    for (;;) {
+      // The reads before a write and the write itself are each a stretch of the thread: not one.
+      await pause();
+      const started = pass;
+      const out = await ctx.board.write((tx) => {
+        if (started && this.incremental) g.changes.add(this.view.takeNow(tx));
+        const p = started ?? this.begin(tx, g, s, ctx);
+        const chunk = p.due.slice(done, done + CHECKINS_PER_WRITE);
+        const blocked = new Map(p.blocked);
+        for (const [id, b] of this.checkIns(tx, p, chunk, g, s)) blocked.set(id, b);
+        const next: Pass = { ...p, blocked };
+        return { pass: next, applied: done + chunk.length >= p.due.length ? this.finish(tx, next, g) : undefined };
+      });
+      if (out.applied) return out.applied;
+      pass = out.pass;
+      done += CHECKINS_PER_WRITE;
+    }
+  }
+
+  /** Everything that needs I/O, done before the writes. */
   private async gather(ctx: CycleContext, s: PmSettings): Promise<Gathered> {
     const { board, clock, signal } = ctx;
     await board.refresh();
     const startedAt = clock.now();
     const leftovers = await this.stopLeftovers(ctx, s);
+    await pause();
     const liveRows = board.listRuns({ status: ['running', 'queued'] });
     const treeAlive = await runsWithLiveTrees(liveRows, this.deps.probe, this.deps.treeAlive);
     // A first look only: the write judges again with what is true then.
@@ -242,7 +293,7 @@ export class PmAgent implements BackgroundAgent {
     // The first cycle looks at every run (its owner may have died long ago); later ones at the live
     // runs and those that ended lately, since an owner alive when its agent ended stopped the rest.
     const since = ctx.clock.now() - LEFTOVER_LOOKBACK_MS;
-    const runs = ctx.board.listRuns().filter((r) => !this.leftoversSwept || isLive(r) || (r.endedAt ?? Infinity) >= since);
+    const runs = this.leftoversSwept ? ctx.board.listRuns({ liveOrEndedSince: since }) : ctx.board.listRuns();
     this.leftoversSwept = true;
     const found = await runsWithLeftovers(runs, this.deps.probe);
     const endedAgents = endedRunsWithLiveAgents(runs, this.deps.probe, ctx.clock.now(), s.stopGraceMs);
@@ -319,7 +370,11 @@ export class PmAgent implements BackgroundAgent {
     }
   }
 
-  private apply(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): Applied {
+  /**
+   * The first of a cycle's writes, up to the check-ins: takes in what other processes changed,
+   * records stops, marks lost runs, heals, and lists the stuck, blocked and due active tickets.
+   */
+  private begin(tx: BoardTx, g: Gathered, s: PmSettings, ctx: CycleContext): Pass {
     const now = ctx.clock.now();
     // What other processes changed since the cycle's reads (this write caught up with them), taken
     // in before this write changes anything.
@@ -369,12 +424,25 @@ export class PmAgent implements BackgroundAgent {
     const active: readonly ActiveView[] = changes
       ? this.view.activeTickets().filter((a) => !healed.includes(a.ticket.id))
       : tx.listTickets({ status: ACTIVE_STATUSES }).map((ticket) => ({ ticket, latest: tx.latestCheckIn(ticket.id), held: heldByPerson(tx, ticket) }));
-    let overlaps: ReturnType<typeof overlapsByTicket> | undefined;
-    for (const { ticket: seen, latest, held } of active) {
+    const blocked = new Map<string, boolean>();
+    const due: ActiveView[] = [];
+    for (const view of active) {
+      const { ticket: seen, latest, held } = view;
       if (seen.status === 'IN_DEV' && !liveTickets.has(seen.id) && !held) report.stuck.push(seen.id);
-      if (latest && latest.type === 'blocker' && !latest.resolved) report.blocked.push(seen.id);
-      if (!g.due.has(seen.id)) continue;
-      // As this write has it (a stop may have filed a bug on it).
+      blocked.set(seen.id, latest !== undefined && latest.type === 'blocker' && !latest.resolved);
+      if (g.due.has(seen.id)) due.push(view);
+    }
+    return { report, now, healed, healedToBlocked: healedPlans.some((h) => h.to === 'BLOCKED'), blocked, due };
+  }
+
+  /**
+   * The check-ins of `due` (a slice of the pass's due tickets), in this write: each ticket as the
+   * write has it (a stop may have filed a bug on it). Returns whether each is blocked now.
+   */
+  private checkIns(tx: BoardTx, pass: Pass, due: readonly ActiveView[], g: Gathered, s: PmSettings): Map<string, boolean> {
+    const blockedNow = new Map<string, boolean>();
+    let overlaps: ReturnType<typeof overlapsByTicket> | undefined;
+    for (const { ticket: seen, held } of due) {
       const ticket = tx.getTicket(seen.id) ?? seen;
       overlaps ??= overlapsByTicket(tx.listChangedFiles());
       const stageRuns = tx.listRuns({ ticketId: ticket.id }).filter((r) => r.stage === ticket.status && r.startedAt >= ticket.statusSince);
@@ -389,22 +457,25 @@ export class PmAgent implements BackgroundAgent {
           worktreeMissing: g.missingWorktrees.has(ticket.id),
           overlaps: overlaps.get(ticket.id),
           heldByPerson: held,
-          now,
+          now: pass.now,
         },
         s,
       );
       this.recordCheckIn(tx, ticket, analysis);
-      const blockedNow = analysis.type === 'blocker';
-      const i = report.blocked.indexOf(ticket.id);
-      if (blockedNow && i < 0) report.blocked.push(ticket.id);
-      if (!blockedNow && i >= 0) report.blocked.splice(i, 1);
+      blockedNow.set(seen.id, analysis.type === 'blocker');
     }
+    return blockedNow;
+  }
 
-    // Since the last write, only a ticket that changed (or was healed just now) can have left the
-    // active statuses with its thread open, or changed whether it can be unblocked.
-    const touched = changes && !changes.full ? new Set([...changes.tickets, ...healed]) : undefined;
+  /** The end of a cycle's writes: threads of tickets that left, blocked tickets that can move on, the report. */
+  private finish(tx: BoardTx, pass: Pass, g: Gathered): Applied {
+    const changes = this.incremental ? g.changes : undefined;
+    const report: PmReport = { ...pass.report, blocked: [...pass.blocked].filter(([, b]) => b).map(([id]) => id) };
+    // Since the last cycle's writes, only a ticket that changed (or was healed just now) can have
+    // left the active statuses with its thread open, or changed whether it can be unblocked.
+    const touched = changes && !changes.full ? new Set([...changes.tickets, ...pass.healed]) : undefined;
     this.resolveThreadsOfInactiveTickets(tx, touched);
-    const blocked = touched && !healedPlans.some((h) => h.to === 'BLOCKED') ? this.view.blockedTickets() : tx.listTickets({ status: 'BLOCKED' });
+    const blocked = touched && !pass.healedToBlocked ? this.view.blockedTickets() : tx.listTickets({ status: 'BLOCKED' });
     const unblockable = new Map<string, string | undefined>();
     report.unblockable = this.reviewBlocked(tx, blocked, touched, unblockable);
     // The report is written when it says something new: `at` is when it last did.

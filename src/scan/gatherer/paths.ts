@@ -19,10 +19,16 @@ export const ATTRIBUTE_EXCLUDES: readonly string[] = [
 
 const CHUNK = 2000;
 
-/** A predicate over repository-relative paths for the exclude globs (blank ones ignored). */
+/**
+ * A predicate over repository-relative paths for the exclude globs (blank ones ignored): what
+ * `picomatch(globs, { dot: true })` answers (a path equal to a glob, or matching its expression),
+ * from the expressions alone. picomatch's own matcher over a list costs several times more to
+ * build and to ask, and a cycle's first files held the thread for about 10 ms through it.
+ */
 export function globMatcher(exclude: readonly string[]): (file: string) => boolean {
   const globs = exclude.map((g) => g.trim()).filter((g) => g.length > 0);
-  return globs.length === 0 ? () => false : picomatch(globs, { dot: true });
+  const tests = globs.map((glob) => ({ glob, re: picomatch.makeRe(glob, { dot: true }) }));
+  return (file) => file !== '' && tests.some(({ glob, re }) => file === glob || re.test(file));
 }
 
 /** The files an exclude glob leaves out; `git check-attr` runs only for the files a glob matches. */

@@ -214,4 +214,28 @@ describe('store round trip', () => {
     );
     assert.equal(board.listTickets().length, before);
   });
+
+  it('lists the runs that are live, have no end or ended since a time, in start order', async () => {
+    const { board, clock } = tb;
+    const t = await board.write((tx) => tx.createTicket({ title: 'runs by end' }, 'user'));
+    const at = clock.now();
+    const runs = await board.write((tx) => {
+      const made = (status: 'running' | 'queued' | 'failed' | 'succeeded', endedAt: number | undefined, startedAt: number) => {
+        const run = tx.createRun({ ticketId: t.id, stage: 'IN_DEV', agent: 'claude', status, startedAt });
+        return endedAt === undefined ? run : tx.updateRun(run.id, { endedAt });
+      };
+      return {
+        old: made('failed', at - 10_000, at - 50_000),
+        live: made('running', undefined, at - 40_000),
+        noEnd: made('succeeded', undefined, at - 30_000),
+        recent: made('succeeded', at - 1_000, at - 60_000),
+        queued: made('queued', undefined, at - 20_000),
+        edge: made('failed', at - 5_000, at - 10_000),
+      };
+    });
+    const listed = board.listRuns({ ticketId: t.id, liveOrEndedSince: at - 5_000 }).map((r) => r.id);
+    const expected = board.listRuns({ ticketId: t.id }).filter((r) => r.status === 'running' || r.status === 'queued' || (r.endedAt ?? Infinity) >= at - 5_000);
+    assert.deepEqual(listed, expected.map((r) => r.id));
+    assert.deepEqual(listed, [runs.recent.id, runs.live.id, runs.noEnd.id, runs.queued.id, runs.edge.id]);
+  });
 });
