@@ -13,7 +13,7 @@
 import type { ChangeKind, GitCallOptions } from './port';
 import { parseNameStatus } from './porcelain';
 import { runGit } from './runGit';
-import { SimpleGitPort } from './simpleGitPort';
+import { PLAIN_DIFF, SimpleGitPort } from './simpleGitPort';
 
 export interface ListedChange {
   /** Worktree-relative, forward slashes. */
@@ -31,8 +31,6 @@ export interface ChangeListing {
   dirty: boolean;
 }
 
-/** Same as simpleGitPort.ts: the output must not depend on the user's diff configuration. */
-const PLAIN_DIFF = ['--no-ext-diff', '--no-textconv', '--no-color', '--no-relative'];
 /** Merge-bases remembered; past this the memory starts over. */
 const MERGE_BASES_MAX = 1_000;
 
