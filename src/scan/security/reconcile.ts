@@ -9,7 +9,7 @@
 import { openSecurityBlockers } from '../../domain/gates';
 import { notScannedWhy, type NotScannedFile } from '../../domain/securityScan';
 import type { Bug } from '../../domain/ticket';
-import type { Board, BoardReader, BoardTx, Finding } from '../../store/api';
+import type { Board, BoardTx, Finding } from '../../store/api';
 import type { FileOutcome, TicketScan } from './collect';
 import { FINGERPRINT_PREFIX, identityHash, SECURITY_AUTHOR, SECURITY_SCANNER, securityFingerprint, type SecurityFindingData } from './model';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
@@ -54,10 +54,14 @@ export const PLACEMENTS_PER_WRITE = 16;
  * stopped cycle) is recognised by its fingerprint.
  */
 export async function reconcileInWrites(board: Board, scan: TicketScan, scannedAt: number): Promise<ReconcileReport> {
-  const plan = planTicket(board, scan);
-  if (!plan) return { changes: [], live: 0 };
-  const changes: FindingChange[] = [];
-  for (let i = 0; i < plan.placements.length; i += PLACEMENTS_PER_WRITE) {
+  // Planned inside the first write, on the board as it is then, like the placements after it.
+  const first = await board.write((tx) => {
+    const plan = planTicket(tx, scan);
+    return plan && { plan, changes: placeFindings(tx, plan, 0, Math.min(PLACEMENTS_PER_WRITE, plan.placements.length)) };
+  });
+  if (!first) return { changes: [], live: 0 };
+  const { plan, changes } = first;
+  for (let i = PLACEMENTS_PER_WRITE; i < plan.placements.length; i += PLACEMENTS_PER_WRITE) {
     const end = Math.min(i + PLACEMENTS_PER_WRITE, plan.placements.length);
     changes.push(...(await board.write((tx) => (tx.getTicket(plan.ticketId) ? placeFindings(tx, plan, i, end) : []))));
   }
@@ -66,15 +70,15 @@ export async function reconcileInWrites(board: Board, scan: TicketScan, scannedA
 }
 
 /** Which fingerprint each finding is recorded under, and which live findings are gone; undefined when the ticket was deleted. */
-function planTicket(reader: BoardReader, scan: TicketScan): ReconcilePlan | undefined {
-  const ticket = reader.getTicket(scan.ticketId);
+function planTicket(tx: BoardTx, scan: TicketScan): ReconcilePlan | undefined {
+  const ticket = tx.getTicket(scan.ticketId);
   // Deleted while the scan ran: nothing to hang findings on.
   if (!ticket) return undefined;
   const ticketId = ticket.id;
   const plan: ReconcilePlan = { ticketId, placements: [], gone: [] };
   const existing = new Map<string, Finding>();
   const byLocation = new Map<string, Finding>();
-  for (const f of reader.listFindings({ scanner: SECURITY_SCANNER, ticketId, includeGone: true })) {
+  for (const f of tx.listFindings({ scanner: SECURITY_SCANNER, ticketId, includeGone: true })) {
     existing.set(f.fingerprint, f);
     const id = (f.data as Partial<SecurityFindingData> | undefined)?.identityHash;
     if (typeof id === 'string') byLocation.set(locationKey(f.kind, id, f.file), f);
