@@ -2,7 +2,7 @@
  * The Security agent. Each cycle scans what every active ticket changed in its worktree, and the
  * full change of every DONE ticket whose worktree is still there and was not scanned as it is now,
  * for secrets and risky code; it reads only files whose content it has not judged before, and
- * records the outcome as findings, bugs, threads and scan records in one write.
+ * records the outcome as findings, bugs, threads and scan records, a few short writes per ticket.
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

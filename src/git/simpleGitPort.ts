@@ -24,7 +24,7 @@ import { parseNameStatus, parseNulList, parseStatus, parseWorktreeList, type Nam
 import { runGit, tryGit } from './runGit';
 
 /** Diff options that make the output independent of the user's diff configuration. */
-const PLAIN_DIFF = ['--no-ext-diff', '--no-textconv', '--no-color', '--no-relative'];
+export const PLAIN_DIFF = ['--no-ext-diff', '--no-textconv', '--no-color', '--no-relative'];
 
 export class SimpleGitPort implements GitPort {
   async defaultBranch(repo: string, opts?: GitCallOptions): Promise<string> {

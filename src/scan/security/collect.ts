@@ -14,6 +14,7 @@ import { sha256Hex } from '../common/contentHash';
 import { headCommit } from '../common/head';
 import { mapLimit } from '../common/pool';
 import type { BoardReader } from '../../store/api';
+import type { ChangeListing } from '../../git/changeListing';
 import { FactoryError } from '../../domain/errors';
 import type { NotScannedReason } from '../../domain/securityScan';
 import type { ReadFile } from './fileRead';
@@ -32,6 +33,8 @@ export interface ChangeLister {
     base: string,
     opts?: { signal?: AbortSignal },
   ): Promise<readonly { path: string; kind: string; oldPath?: string | undefined; sources?: readonly string[] }[]>;
+  /** The same files, and whether any is not committed, from fewer git processes (changeListing.ts); used when present. */
+  listChange?(path: string, base: string, opts?: { signal?: AbortSignal }): Promise<ChangeListing>;
 }
 
 export type SkipReason = NotScannedReason;
@@ -121,17 +124,23 @@ export async function collectTicket(
   const { signal } = opts;
   const root = ticket.worktree.path;
   const commit = await headCommit(root, signal);
-  const changed = await lister.changedFiles(root, ticket.worktree.base, { signal });
+  const { files: changed, dirty } = lister.listChange
+    ? await lister.listChange(root, ticket.worktree.base, { signal })
+    : layered(await lister.changedFiles(root, ticket.worktree.base, { signal }));
   const paths = changed.filter((f) => f.kind !== 'deleted').map((f) => f.path);
   const renames = new Map<string, string>();
   for (const f of changed) if (f.kind === 'renamed' && f.oldPath !== undefined) renames.set(f.oldPath, f.path);
-  const dirty = changed.some((f) => f.sources === undefined || f.sources.some((s) => s !== 'committed'));
   const { files, keys } = await collectFileOutcomes(board, ticket.id, root, paths, opts);
   const stateParts: string[] = [commit ?? ''];
   for (const f of [...changed].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     stateParts.push(f.path, f.kind, f.kind === 'deleted' ? '' : (keys.get(f.path) ?? ''));
   }
   return { ticketId: ticket.id, files, commit, state: sha256Hex(...stateParts), dirty, changed: changed.length, renames };
+}
+
+/** A layered listing's files, and whether some of the change is not committed. */
+function layered(changed: Awaited<ReturnType<ChangeLister['changedFiles']>>): { files: typeof changed; dirty: boolean } {
+  return { files: changed, dirty: changed.some((f) => f.sources === undefined || f.sources.some((s) => s !== 'committed')) };
 }
 
 /** Each file's outcome, and what identifies its content for the change's fingerprint. */

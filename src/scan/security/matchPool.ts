@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { errorMessage, FactoryError } from '../../domain/errors';
 import type { ChangedFile } from '../../git/port';
+import { ScanChangeLister, type ChangeListing } from '../../git/changeListing';
 import { SimpleGitPort } from '../../git/simpleGitPort';
 import type { ReadFile, ReadResult } from './fileRead';
 import { BatchStore } from './matchBatches';
@@ -61,6 +62,8 @@ export class MatchPool {
   private nextBatch = 1;
   /** Batches read on this thread when the worker script is missing. */
   private local: BatchStore | undefined;
+  /** Lists changes on this thread when the worker script is missing. */
+  private readonly localLister = new ScanChangeLister();
   /** Whether the worker script exists, checked once. */
   private scriptFound: boolean | undefined;
   /** Deaths of threads since the pool started, for tests and the log. */
@@ -134,6 +137,21 @@ export class MatchPool {
     if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
     if (!('changed' in reply)) throw new Error('a scan thread answered a listing with something else');
     return reply.changed;
+  }
+
+  /**
+   * What a worktree changed against its base and whether any of it is not committed, as
+   * ScanChangeLister lists it, from a thread of the pool; each thread remembers the merge-bases it
+   * found (an idle pool hands every listing to its first thread).
+   */
+  async listChange(path: string, base: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ChangeListing> {
+    const { signal } = opts;
+    if (!this.hasScript()) return this.localLister.listChange(path, base, { signal });
+    signal?.throwIfAborted();
+    const reply = await this.request(this.pick(), (id) => ({ kind: 'listChange', id, path, base }));
+    if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
+    if (!('listing' in reply)) throw new Error('a scan thread answered a listing with something else');
+    return reply.listing;
   }
 
   private hasScript(): boolean {

@@ -1,4 +1,5 @@
 /** The messages between the Security scan and its matching threads (see matchPool.ts). */
+import type { ChangeListing } from '../../git/changeListing';
 import type { ChangedFile } from '../../git/port';
 import type { ReadFile, ReadResult } from './fileRead';
 import type { ContentResult } from './scanContent';
@@ -12,6 +13,8 @@ export type MatchRequest =
   | { kind: 'matchBatch'; id: number; batch: number; indices: number[] }
   /** List what a worktree changed against its base (GitPort.changedFiles), so git's processes start from this thread. */
   | { kind: 'list'; id: number; path: string; base: string }
+  /** The same files and whether any is not committed, from fewer git processes (changeListing.ts). */
+  | { kind: 'listChange'; id: number; path: string; base: string }
   /** Forget a batch's bytes without matching anything (no reply). */
   | { kind: 'release'; batch: number };
 
@@ -20,4 +23,5 @@ export type MatchReply =
   | { id: number; ok: true; read: ReadResult[] }
   | { id: number; ok: true; results: ContentResult[] }
   | { id: number; ok: true; changed: ChangedFile[] }
+  | { id: number; ok: true; listing: ChangeListing }
   | { id: number; ok: false; error: string };

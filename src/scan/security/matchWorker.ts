@@ -8,6 +8,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../domain/errors';
+import { ScanChangeLister } from '../../git/changeListing';
 import { SimpleGitPort } from '../../git/simpleGitPort';
 import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
@@ -18,6 +19,7 @@ const port = parentPort;
 if (port !== null) {
   const batches = new BatchStore();
   const git = new SimpleGitPort();
+  const lister = new ScanChangeLister();
   // One request at a time: a thread's reading and matching are synchronous stretches anyway, and
   // in order the bytes a batch keeps are released before the next batch is read.
   let queue: Promise<void> = Promise.resolve();
@@ -31,6 +33,13 @@ if (port !== null) {
       // Waits on git, not on this thread: it runs beside the queue.
       git.changedFiles(req.path, req.base).then(
         (changed) => reply({ id: req.id, ok: true, changed }),
+        (err: unknown) => reply({ id: req.id, ok: false, error: errorMessage(err) }),
+      );
+      return;
+    }
+    if (req.kind === 'listChange') {
+      lister.listChange(req.path, req.base).then(
+        (listing) => reply({ id: req.id, ok: true, listing }),
         (err: unknown) => reply({ id: req.id, ok: false, error: errorMessage(err) }),
       );
       return;

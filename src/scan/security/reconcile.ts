@@ -1,14 +1,15 @@
 /**
- * The write half of a scan: turns one ticket's scan outcome into findings, bugs and threads inside
- * the caller's transaction, and records the scan for the Security gate. A new finding opens a bug
- * and a thread on its line; a moved one updates both, also into a renamed file (git's rename
- * detection, or the same finding gone from one file and found in another); a gone one marks the
- * bug fixed and resolves the thread; a finding that comes back reopens them.
+ * The write half of a scan: turns one ticket's scan outcome into findings, bugs and threads in
+ * a few short writes, and records the scan for the Security gate (last, so a recorded scan always
+ * has its findings). A new finding opens a bug and a thread on its line; a moved one updates both,
+ * also into a renamed file (git's rename detection, or the same finding gone from one file and
+ * found in another); a gone one marks the bug fixed and resolves the thread; a finding that comes
+ * back reopens them.
  */
 import { openSecurityBlockers } from '../../domain/gates';
 import { notScannedWhy, type NotScannedFile } from '../../domain/securityScan';
 import type { Bug } from '../../domain/ticket';
-import type { BoardTx, Finding } from '../../store/api';
+import type { Board, BoardTx, Finding } from '../../store/api';
 import type { FileOutcome, TicketScan } from './collect';
 import { FINGERPRINT_PREFIX, identityHash, SECURITY_AUTHOR, SECURITY_SCANNER, securityFingerprint, type SecurityFindingData } from './model';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
@@ -34,12 +35,47 @@ export interface ReconcileReport {
 
 const TITLE_MAX = 200;
 
-export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number): ReconcileReport {
-  const report: ReconcileReport = { changes: [], live: 0 };
+/** Where one ticket's scan outcome goes, decided from the board as it stood; nothing written yet. */
+interface ReconcilePlan {
+  ticketId: string;
+  /** Each finding found, with the fingerprint it is recorded under, in order. */
+  placements: Array<{ path: string; contentKey: string; raw: RawFinding; fp: string }>;
+  /** Live findings no longer found, with why. */
+  gone: Array<{ fp: string; reason: string }>;
+}
+
+/** One write's worth of a plan's placements: a few statements each, so the write stays short. */
+export const PLACEMENTS_PER_WRITE = 16;
+
+/**
+ * The outcome in several writes: the placements {@link PLACEMENTS_PER_WRITE} at a time, then the
+ * findings gone and the scan record, so no one write holds the thread long. Each write reads the
+ * bugs, threads and findings it touches again; a finding placed twice (a write repeated after a
+ * stopped cycle) is recognised by its fingerprint.
+ */
+export async function reconcileInWrites(board: Board, scan: TicketScan, scannedAt: number): Promise<ReconcileReport> {
+  // Planned inside the first write, on the board as it is then, like the placements after it.
+  const first = await board.write((tx) => {
+    const plan = planTicket(tx, scan);
+    return plan && { plan, changes: placeFindings(tx, plan, 0, Math.min(PLACEMENTS_PER_WRITE, plan.placements.length)) };
+  });
+  if (!first) return { changes: [], live: 0 };
+  const { plan, changes } = first;
+  for (let i = PLACEMENTS_PER_WRITE; i < plan.placements.length; i += PLACEMENTS_PER_WRITE) {
+    const end = Math.min(i + PLACEMENTS_PER_WRITE, plan.placements.length);
+    changes.push(...(await board.write((tx) => (tx.getTicket(plan.ticketId) ? placeFindings(tx, plan, i, end) : []))));
+  }
+  const end = await board.write((tx) => (tx.getTicket(plan.ticketId) ? finishTicket(tx, plan, scan, scannedAt) : { changes: [], live: 0 }));
+  return { changes: [...changes, ...end.changes], live: end.live };
+}
+
+/** Which fingerprint each finding is recorded under, and which live findings are gone; undefined when the ticket was deleted. */
+function planTicket(tx: BoardTx, scan: TicketScan): ReconcilePlan | undefined {
   const ticket = tx.getTicket(scan.ticketId);
   // Deleted while the scan ran: nothing to hang findings on.
-  if (!ticket) return report;
+  if (!ticket) return undefined;
   const ticketId = ticket.id;
+  const plan: ReconcilePlan = { ticketId, placements: [], gone: [] };
   const existing = new Map<string, Finding>();
   const byLocation = new Map<string, Finding>();
   for (const f of tx.listFindings({ scanner: SECURITY_SCANNER, ticketId, includeGone: true })) {
@@ -47,8 +83,6 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
     const id = (f.data as Partial<SecurityFindingData> | undefined)?.identityHash;
     if (typeof id === 'string') byLocation.set(locationKey(f.kind, id, f.file), f);
   }
-  const bugs = new Map<string, Bug>();
-  for (const b of tx.listBugs(ticketId)) if (b.fingerprint?.startsWith(FINGERPRINT_PREFIX)) bugs.set(b.fingerprint, b);
   const renamedFrom = new Map([...scan.renames].map(([from, to]) => [to, from]));
 
   const present = new Set<string>();
@@ -57,8 +91,7 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
   const unplaced: Array<{ file: FileOutcome & { state: 'scanned' }; raw: RawFinding; id: string }> = [];
   const place = (file: FileOutcome & { state: 'scanned' }, raw: RawFinding, fp: string): void => {
     present.add(fp);
-    const change = applyPresent(tx, ticketId, file.path, file.contentKey, raw, fp, existing.get(fp), bugs);
-    if (change) report.changes.push(change);
+    plan.placements.push({ path: file.path, contentKey: file.contentKey, raw, fp });
   };
   for (const file of scan.files) {
     outcomeOf.set(file.path, file);
@@ -86,7 +119,34 @@ export function reconcileTicket(tx: BoardTx, scan: TicketScan, scannedAt: number
 
   for (const f of existing.values()) {
     if (f.goneAt !== undefined || present.has(f.fingerprint) || standing.has(f.file)) continue;
-    const change = applyGone(tx, ticketId, f, goneReason(outcomeOf.get(f.file)), bugs.get(f.fingerprint));
+    plan.gone.push({ fp: f.fingerprint, reason: goneReason(outcomeOf.get(f.file)) });
+  }
+  return plan;
+}
+
+/** Records the plan's placements `from` to `end` (exclusive), with the bugs and threads they open, move or reopen. */
+function placeFindings(tx: BoardTx, plan: ReconcilePlan, from: number, end: number): FindingChange[] {
+  const { ticketId } = plan;
+  const bugs = new Map<string, Bug>();
+  for (const b of tx.listBugs(ticketId)) if (b.fingerprint?.startsWith(FINGERPRINT_PREFIX)) bugs.set(b.fingerprint, b);
+  const changes: FindingChange[] = [];
+  for (const p of plan.placements.slice(from, end)) {
+    const change = applyPresent(tx, ticketId, p.path, p.contentKey, p.raw, p.fp, tx.getFinding(p.fp), bugs);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+/** Marks the plan's gone findings fixed and records the scan for the Security gate. */
+function finishTicket(tx: BoardTx, plan: ReconcilePlan, scan: TicketScan, scannedAt: number): ReconcileReport {
+  const { ticketId } = plan;
+  const report: ReconcileReport = { changes: [], live: 0 };
+  const bugs = new Map<string, Bug>();
+  for (const b of tx.listBugs(ticketId)) if (b.fingerprint?.startsWith(FINGERPRINT_PREFIX)) bugs.set(b.fingerprint, b);
+  for (const g of plan.gone) {
+    const f = tx.getFinding(g.fp);
+    if (!f || f.goneAt !== undefined) continue;
+    const change = applyGone(tx, ticketId, f, g.reason, bugs.get(g.fp));
     if (change) report.changes.push(change);
   }
   report.live = tx.listFindings({ scanner: SECURITY_SCANNER, ticketId }).length;

@@ -1,8 +1,8 @@
 /**
  * One Security scan over some tickets' changes: each ticket's files are collected (only new
- * content is matched), then every outcome is recorded in one write, scan records included, and
- * the content found clean goes into the store's scan cache after it. The Security agent's cycle
- * and the gate's scan of one ticket right before it moves both run this.
+ * content is matched), then each ticket's outcome is recorded in a few short writes, its scan
+ * record in the last, and the content found clean goes into the store's scan cache after them. The
+ * Security agent's cycle and the gate's scan of one ticket right before it moves both run this.
  */
 import { existsSync } from 'node:fs';
 import type { Clock } from '../../domain/clock';
@@ -12,7 +12,7 @@ import type { Ticket } from '../../domain/ticket';
 import type { Board } from '../../store/api';
 import { collectTicket, type ChangeLister, type FileKeys, type ScanBudget, type SkipReason, type TicketScan } from './collect';
 import type { MatchPool } from './matchPool';
-import { reconcileTicket, type FindingChange } from './reconcile';
+import { reconcileInWrites, type FindingChange } from './reconcile';
 import { SECURITY_RULES_VERSION, type RawFinding } from './scanText';
 import type { SecuritySettings } from './settings';
 
@@ -118,12 +118,10 @@ export async function scanTickets(board: Board, targets: readonly ScanTarget[], 
   for (const [id, why] of failed) stats.errors.push(`${id}: ${why}`);
 
   opts.setActivity?.(`Recording findings of ${scans.size} ticket${scans.size === 1 ? '' : 's'}`);
-  const changes = scans.size === 0 ? [] : await board.write((tx) => {
-    const all: FindingChange[] = [];
-    const now = opts.clock.now();
-    for (const scan of scans.values()) all.push(...reconcileTicket(tx, scan, now).changes);
-    return all;
-  });
+  const changes: FindingChange[] = [];
+  const now = opts.clock.now();
+  // Per ticket, a few findings per write (reconcileInWrites): a cold scan's many findings must not hold the thread in one write.
+  for (const scan of scans.values()) changes.push(...(await reconcileInWrites(board, scan, now)).changes);
   await markClean(board, scans.values(), knownClean);
   for (const c of changes) {
     if (c.kind === 'new') stats.newFindings++;

@@ -406,3 +406,43 @@ describe('Security agent following files and reading awkward ones', () => {
     }
   });
 });
+
+describe('Security agent: many findings in one ticket', () => {
+  it('records them a few per write, the scan record last, with the same outcome as one write would give', async () => {
+    const w = await makeWorld();
+    try {
+      const t = await ticketWithWorktree(w, 'T9');
+      const evals = 40;
+      for (let i = 0; i < evals; i++) write(t.wt, `src/run${i}.ts`, `export const run${i} = (userInput: string) => eval(userInput);\n`);
+      commitAll(t.wt, 'many evals');
+      const writes: string[] = [];
+      const counted: Board = Object.create(w.board) as Board;
+      counted.write = (fn) =>
+        w.board.write((tx) => {
+          const before = tx.listBugs(t.id).length;
+          const scanned = tx.getSecurityScan(t.id) !== undefined;
+          const out = fn(tx);
+          writes.push(`${tx.listBugs(t.id).length - before}${!scanned && tx.getSecurityScan(t.id) !== undefined ? ' +scan' : ''}`);
+          return out;
+        });
+      const ctx: CycleContext = { board: counted, clock: w.tb.clock, log: w.log, signal: new AbortController().signal, setActivity: () => undefined };
+      const r = await w.agent.runCycle(ctx);
+      assert.equal(r.stats.newFindings, evals);
+      assert.equal(securityBugs(w.board, t.id).length, evals);
+      assert.equal(w.board.listConversations({ ticketId: t.id, type: 'security' }).length, evals);
+      // The scan record, written last, counts every blocker the earlier writes opened.
+      assert.equal(w.board.getSecurityScan(t.id)?.blockers, evals);
+      // Writes that added bugs or the scan record; the scan cache's writes add neither.
+      assert.deepEqual(writes.filter((x) => x !== '0'), ['16', '16', '8', '0 +scan']);
+
+      for (let i = 0; i < evals / 2; i++) rmSync(join(t.wt, `src/run${i}.ts`));
+      const second = await cycle(w);
+      assert.equal(second.stats.fixed, evals / 2);
+      assert.equal(second.stats.newFindings, 0);
+      assert.equal(securityBugs(w.board, t.id).filter((b) => !b.fixed).length, evals / 2);
+    } finally {
+      await w.tb.dispose();
+      w.repo.dispose();
+    }
+  });
+});

@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fromChangedFiles } from '../../../src/git/changeListing';
+import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import { MatchPool } from '../../../src/scan/security/matchPool';
 import { scanContent, WINDOW_CHARS } from '../../../src/scan/security/scanContent';
 import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
+import { git, makeTempRepo } from '../helpers/tempRepo';
 
 const s = fakeSecrets(11);
 const dir = mkdtempSync(join(tmpdir(), 'af-match-'));
@@ -70,5 +73,26 @@ describe('Security matching threads', () => {
     assert.deepEqual(await pool.match(path, Buffer.from(SOURCE)), await scanContent(path, Buffer.from(SOURCE)));
     assert.equal(pool.running, 0);
     assert.match(warnings.join('\n'), /no-such-worker\.js is missing: the Security scan matches on this thread/);
+  });
+
+  it('list a worktree\'s change in a thread, or on this thread without one, as changedFiles lists it', async () => {
+    const repo = makeTempRepo();
+    try {
+      repo.write('a.txt', 'a\n');
+      repo.commit('base');
+      git(repo.root, 'switch', '-q', '-c', 'factory/T-1-x');
+      repo.write('b.ts', 'export {}\n');
+      repo.commit('work');
+      writeFileSync(join(repo.root, 'c.ts'), 'new\n');
+      const expected = fromChangedFiles(await new SimpleGitPort().changedFiles(repo.root, 'main'));
+      assert.equal(expected.files.length, 2);
+      const pool = new MatchPool({ size: 1 });
+      assert.deepEqual(await pool.listChange(repo.root, 'main'), expected);
+      await pool.end();
+      const local = new MatchPool({ script: join(dir, 'no-such-worker.js'), warn: () => undefined });
+      assert.deepEqual(await local.listChange(repo.root, 'main'), expected);
+    } finally {
+      repo.dispose();
+    }
   });
 });
