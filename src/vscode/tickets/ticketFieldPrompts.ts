@@ -7,15 +7,7 @@ import { plainLabel } from '../document/untrustedText';
 import type { Prompter } from '../ui/prompter';
 
 /** The fields a person writes on a ticket, as Create Ticket and Edit Ticket ask for them. */
-export interface TicketFields {
-  title: string;
-  description: string;
-  acceptanceCriteria: string[];
-  priority: Priority;
-  type: TicketType;
-  labels: string[];
-  dependsOn: string[];
-}
+export type TicketFields = Pick<Ticket, 'title' | 'description' | 'acceptanceCriteria' | 'priority' | 'type' | 'labels' | 'dependsOn'>;
 
 export type TicketField = keyof TicketFields;
 
