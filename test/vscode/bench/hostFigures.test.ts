@@ -127,7 +127,10 @@ suite('Host figures (bench)', () => {
     const p = plan();
     this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
     if (!p.activate) {
-      record({ pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) });
+      const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) };
+      // The host's own longest block, Agent Factory not active: what the window does without us.
+      if (p.blockSeconds > 0) figures.block = { seconds: p.blockSeconds, ...(await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds))), liveRuns: 0, cycles: {} };
+      record(figures);
       return;
     }
     const api = await testApi();
