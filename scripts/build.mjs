@@ -59,6 +59,8 @@ const builds = [
   { ...common, entryPoints: ['src/scan/security/matchWorker.ts'], outfile: 'dist/matchWorker.js' },
   // Every agent's output passes through the masking log writer; the runner finds it next to its own bundle.
   { ...common, entryPoints: ['src/runner/logWriter.ts'], outfile: 'dist/logWriter.js' },
+  // The editor starts its git commands in this small process, not on the extension host's thread.
+  { ...common, entryPoints: ['src/git/processStarterMain.ts'], outfile: 'dist/processStarter.js' },
 ];
 
 mkdirSync(join(root, 'dist'), { recursive: true });

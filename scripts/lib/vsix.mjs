@@ -27,6 +27,7 @@ const required = [
   'extension/dist/storeWorker.js',
   'extension/dist/matchWorker.js',
   'extension/dist/logWriter.js',
+  'extension/dist/processStarter.js',
   ...['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'].map((platform) => `extension/dist/prebuilds/${platform}/fs-native-extensions.node`),
   'extension/dist/sql-wasm.wasm',
   'extension/readme.md',

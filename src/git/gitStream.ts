@@ -4,9 +4,10 @@
  * has no stdin, and buffering every blob of a worktree in memory would not scale. The arguments
  * are fixed by the caller's code; paths and contents only ever travel through stdin.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { FactoryError, errorMessage } from '../domain/errors';
+import { startProcess, type StartedProcess } from '../process/processStarter';
 
 export interface GitStreamOptions {
   signal?: AbortSignal | undefined;
@@ -14,17 +15,15 @@ export interface GitStreamOptions {
   extraEnv?: Record<string, string> | undefined;
 }
 
+/** A git whose stdin this side writes. */
+export type GitWithStdin = StartedProcess & { readonly stdin: Writable; readonly stdout: Readable };
+
 /** Starts `git <args>` in `cwd`; the caller owns stdin and stdout. Killed when `signal` aborts. */
-export function spawnGit(cwd: string, args: readonly string[], opts: GitStreamOptions = {}): { child: ChildProcessWithoutNullStreams; done: Promise<void> } {
+export function spawnGit(cwd: string, args: readonly string[], opts: GitStreamOptions = {}): { child: GitWithStdin; done: Promise<void> } {
   const { signal } = opts;
   if (signal?.aborted) throw cancelled(args);
   if (!existsSync(cwd)) throw new FactoryError('git', `git ${args[0] ?? ''}: the folder ${cwd} does not exist`);
-  const child = spawn('git', [...args], {
-    cwd,
-    env: { ...process.env, ...opts.extraEnv, GIT_TERMINAL_PROMPT: '0' },
-    windowsHide: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = startProcess('git', args, { cwd, extraEnv: { ...opts.extraEnv, GIT_TERMINAL_PROMPT: '0' }, stdin: 'pipe' }) as GitWithStdin;
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -35,8 +34,8 @@ export function spawnGit(cwd: string, args: readonly string[], opts: GitStreamOp
   const onAbort = (): void => void child.kill();
   signal?.addEventListener('abort', onAbort, { once: true });
   const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new FactoryError('git', `git ${args[0] ?? ''} could not start in ${cwd}: ${errorMessage(err)}`, { cause: err })));
-    child.once('close', (code, sig) => {
+    child.once('error', (err: Error) => reject(new FactoryError('git', `git ${args[0] ?? ''} could not start in ${cwd}: ${errorMessage(err)}`, { cause: err })));
+    child.once('close', (code: number | null, sig: NodeJS.Signals | null) => {
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(cancelled(args));
       if (code === 0) return resolve();

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { simpleGit, type SimpleGitOptions } from 'simple-git';
 import { FactoryError, errorMessage } from '../domain/errors';
+import { starterTask } from '../process/processStarter';
 import { processStartTurn } from '../process/startTurn';
 
 export interface RunGitOptions {
@@ -41,23 +42,42 @@ export async function runGit(cwd: string, args: readonly string[], opts: RunGitO
   const { signal } = opts;
   if (signal?.aborted) throw cancelled(args);
   if (!existsSync(cwd)) throw new FactoryError('git', `git ${args[0] ?? ''}: the folder ${cwd} does not exist`);
-  const options: Partial<SimpleGitOptions> = {
-    baseDir: cwd,
-    trimmed: false,
-    timeout: { block: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
-    ...(signal ? { abort: signal } : {}),
-    ...(opts.extraEnv ? { unsafe: INHERITED_ENV_IS_TRUSTED } : {}),
-  };
   try {
+    const params: GitTaskParams = { cwd, args: [...args], extraEnv: opts.extraEnv, idleTimeoutMs: opts.idleTimeoutMs };
+    // In the editor the process starter runs it (starting git from the host holds its thread).
+    const remote = starterTask(GIT_TASK, params, signal);
+    if (remote) return await remote;
     await processStartTurn();
     if (signal?.aborted) throw cancelled(args);
-    const git = simpleGit(options);
-    if (opts.extraEnv) git.env({ ...process.env, ...opts.extraEnv });
-    return await git.raw([...args]);
+    return await gitTask(params, signal);
   } catch (err) {
     if (signal?.aborted) throw cancelled(args, err);
     throw new FactoryError('git', `git ${args[0] ?? ''} failed in ${cwd}: ${errorMessage(err).trim()}`, { cause: err });
   }
+}
+
+/** The process starter's name for gitTask. */
+export const GIT_TASK = 'git';
+
+export interface GitTaskParams {
+  cwd: string;
+  args: string[];
+  extraEnv?: Record<string, string> | undefined;
+  idleTimeoutMs?: number | undefined;
+}
+
+/** One git command through simple-git, where it runs: here, or in the process starter. */
+export async function gitTask(params: GitTaskParams, signal?: AbortSignal): Promise<string> {
+  const options: Partial<SimpleGitOptions> = {
+    baseDir: params.cwd,
+    trimmed: false,
+    timeout: { block: params.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS },
+    ...(signal ? { abort: signal } : {}),
+    ...(params.extraEnv ? { unsafe: INHERITED_ENV_IS_TRUSTED } : {}),
+  };
+  const git = simpleGit(options);
+  if (params.extraEnv) git.env({ ...process.env, ...params.extraEnv });
+  return git.raw(params.args);
 }
 
 /**

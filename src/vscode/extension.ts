@@ -2,6 +2,7 @@
  * Composition root: builds the pieces of the extension and wires them together. Each feature
  * lives in its own folder; this file only decides who gets what.
  */
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { AgentManager } from '../agents/manager';
@@ -13,6 +14,7 @@ import { SimpleGitPort } from '../git/simpleGitPort';
 import { createBackgroundAgents } from '../host/backgroundAgents';
 import { shutDownInOrder } from '../host/shutdown';
 import { localProcessProbe } from '../process/localProbe';
+import { stopProcessStarter, useProcessStarter } from '../process/processStarter';
 import { StallWatch } from '../process/stallWatch';
 import { ConflictRadar } from '../radar/conflictRadar';
 import { findOrphans } from '../runner/orphans';
@@ -90,6 +92,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const cpuAtStart = process.cpuUsage();
   // Not in context.subscriptions: closing the window logs until its last step (see closeWindow).
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
+  // git starts in a small process of ours: a start from the host holds every extension's thread.
+  useProcessStarter({ script: path.join(__dirname, 'processStarter.js'), log });
   const config = editorSettings(log);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
@@ -171,7 +175,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       const runs = runFeatures.release();
       return runs
         .then((r) => shutDownInOrder({ runs: r, manager: agents, board }, 'the editor window closed', log))
-        .finally(() => log.dispose());
+        .finally(() => {
+          stopProcessStarter();
+          log.dispose();
+        });
     })();
     return closing;
   };

@@ -117,7 +117,8 @@ export async function checkoutTreeRaw(repo: string, tree: string, dest: string, 
     await done;
   } finally {
     await current?.handle?.close().catch(() => undefined);
-    if (!child.killed && child.exitCode === null) child.kill();
+    // A no-op once git has exited (its pid is never signalled after that).
+    child.kill();
   }
   if (index !== order.length) throw new FactoryError('git', `git cat-file stopped after ${index} of ${order.length} objects`);
   return wanted.length;

@@ -2,7 +2,7 @@
  * Runs one git command with an argument array (never a shell) and collects its raw output, so
  * callers can parse NUL-separated records byte-exactly. Aborting the signal kills the process.
  */
-import { spawn } from 'node:child_process';
+import { startProcess } from '../../process/processStarter';
 import { processStartTurn } from '../../process/startTurn';
 import { FactoryError } from '../../domain/errors';
 
@@ -22,7 +22,7 @@ export interface GitRunOptions {
  * Read-only commands must not take `index.lock` to refresh the index on the side: other processes
  * (the user's git, the coding agents) work in the same repository at the same time.
  */
-const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+const GIT_ENV: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
 
 export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
   const { signal, okCodes = [0] } = options;
@@ -32,16 +32,16 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
       reject(cancelled(args));
       return;
     }
-    const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = startProcess('git', args, { cwd, extraEnv: GIT_ENV, signal });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (e) => {
+    child.on('error', (e: Error) => {
       if (signal?.aborted) reject(cancelled(args));
       else reject(new FactoryError('git', `could not run git ${args[0] ?? ''} in ${cwd}: ${e.message}`, { cause: e }));
     });
-    child.on('close', (code) => {
+    child.on('close', (code: number | null) => {
       if (signal?.aborted) {
         reject(cancelled(args));
         return;

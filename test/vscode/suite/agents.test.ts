@@ -1,8 +1,27 @@
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { HealOutcome } from '../../../src/agents/pm/heal';
 import { AgentsTreeProvider } from '../../../src/vscode/agents/agentsView';
 import { ensureBoard, eventually, testApi } from '../board';
+import { ourExtension } from '../extension';
+
+/** The processes whose parent is `pid`, from /proc, with their command lines. */
+function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
+  const found: Array<{ pid: number; cmdline: string[] }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return found;
+}
 
 suite('Background agents in the editor', () => {
   test('the Agents view model lists the four agents and the lease holder runs them', async () => {
@@ -12,6 +31,14 @@ suite('Background agents in the editor', () => {
     await eventually('this window holds the agents lease', () => manager.isLeader);
     assert.deepEqual(api.agentsModel.statuses().map((s) => s.name), ['PM', 'Security', 'Gatherer', 'Worktree']);
     await eventually('the PM finished a cycle', () => api.agentsModel.statuses().find((s) => s.name === 'PM')!.cycleCount > 0);
+  });
+
+  test('git commands start in the process starter, a child of the extension host, not in the host itself', async () => {
+    await ensureBoard();
+    const api = await testApi();
+    await eventually('the Worktree agent finished a cycle (it runs git)', () => api.agentsModel.statuses().find((s) => s.name === 'Worktree')!.cycleCount > 0);
+    const starter = await eventually('a process starter runs', () => childrenOf(process.pid).find((c) => c.cmdline.some((arg) => arg.endsWith(`${sep}processStarter.js`))));
+    assert.ok(starter.cmdline.some((arg) => arg.startsWith(ourExtension().extensionPath)), `the starter is ours: ${starter.cmdline.join(' ')}`);
   });
 
   test('Heal Stuck Tickets moves a stuck IN_DEV ticket back to READY with a history row', async () => {
