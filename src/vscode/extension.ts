@@ -94,7 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
   // git starts in a small process of ours: a start from the host holds every extension's thread.
   useProcessStarter({ script: path.join(__dirname, 'processStarter.js'), log });
-  const config = editorSettings(log);
+  const config = editorSettings(log, context.subscriptions);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
   // The editor's Git API where it has what we need, simple-git for the rest (and as the fallback).
