@@ -95,9 +95,16 @@ export class Autopilot implements Disposable {
   private readonly scanning = new Set<string>();
   private landing: Promise<void> | undefined;
   private readonly landAbort = new AbortController();
+  /** Whether the autopilot was on at the last pass. */
+  private lastSeenOn: boolean | undefined;
 
   constructor(private readonly deps: AutopilotDeps) {
-    this.subscription = deps.board.onDidChange(() => this.poke());
+    this.subscription = deps.board.onDidChange((change) => {
+      // Writes that touched no ticket (agent states, leases, the scan cache: several a minute on a
+      // quiet board) give it nothing to do, unless one turned the autopilot on or off.
+      if (change.noTickets && readAutopilot(deps.board).on === this.lastSeenOn) return;
+      this.poke();
+    });
     this.timer = setInterval(() => this.poke(), deps.intervalMs ?? DEFAULT_AUTOPILOT_INTERVAL_MS);
     this.timer.unref();
   }
@@ -131,6 +138,7 @@ export class Autopilot implements Disposable {
     const { board, settings } = this.deps;
     await board.refresh();
     const on = readAutopilot(board).on;
+    this.lastSeenOn = on;
     const liveNow = (): number => board.listRuns({ status: LIVE_RUN_STATUSES }).length;
     if (!this.deps.isLeader() || this.disposed) return { on, live: liveNow(), pending: 0 };
     this.announceWaiting();

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Status } from '../../../src/domain/status';
+import { Autopilot } from '../../../src/loop/autopilot';
+import { setAutopilot } from '../../../src/loop/autopilotState';
+import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
+
+describe('the autopilot on a quiet board', () => {
+  let tb: TempBoard;
+  let autopilot: Autopilot;
+  let passes = 0;
+  beforeEach(async () => {
+    tb = await makeTempBoard();
+    passes = 0;
+    autopilot = new Autopilot({
+      board: tb.board,
+      settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
+      clock: tb.clock,
+      log: { info: () => undefined, warn: () => undefined },
+      // Asked once at the start of every pass.
+      isLeader: () => {
+        passes++;
+        return true;
+      },
+      start: async () => {
+        throw new Error('nothing is READY');
+      },
+      intervalMs: 3_600_000,
+    });
+    await autopilot.pass();
+  });
+  afterEach(async () => {
+    autopilot.dispose();
+    await tb.dispose();
+  });
+
+  it('looks at the board after writes that touch tickets or turn it on, not after the rest', async () => {
+    const after = async (write: Parameters<TempBoard['board']['write']>[0]): Promise<number> => {
+      const before = passes;
+      await tb.board.write(write);
+      await autopilot.settle();
+      return passes - before;
+    };
+    assert.equal(await after((tx) => tx.setAgentState('PM', { lastCycleAt: tb.clock.now() })), 0, 'an agent state');
+    assert.equal(await after((tx) => tx.setMeta('something', 'else')), 0, 'another meta value');
+    assert.equal(await after((tx) => tx.createTicket({ title: 'new', status: 'BACKLOG' }, 'user')), 1, 'a ticket');
+    assert.equal(await after((tx) => setAutopilot(tx, true, 'user', tb.clock.now())), 1, 'turned on');
+    assert.equal(await after((tx) => tx.setMeta('something', 'more')), 0, 'another meta value while on');
+    assert.equal(await after((tx) => setAutopilot(tx, false, 'user', tb.clock.now())), 1, 'turned off');
+  });
+});
