@@ -10,19 +10,24 @@ import { RESTRICTED_MODE_NOTE } from '../../../src/vscode/trust/restrictedMode';
 import { eventually, testApi } from '../board';
 import { testWorkspace } from '../environment';
 import { ourExtension } from '../extension';
+import { processStarters } from '../processes';
 import { askUi } from '../uiRequest';
 
 /** scripts/lib/workspace.mjs (seed `boardWithAgent`) has the dev agent write this file. */
 const marker = () => join(dirname(testWorkspace()), 'agent-ran.marker');
 const journal = () => join(testWorkspace(), '.factory', 'factory.db.journal');
 
-/** The git commands this extension host started (the spy logs `<parent pid> <args>`). */
+/**
+ * The git commands this extension host started, itself or through its process starter (the spy
+ * logs `<parent pid> <args>`).
+ */
 function gitFromThisHost(): string[] {
   const log = process.env.AGENT_FACTORY_TEST_GIT_LOG;
   if (!log) throw new Error('AGENT_FACTORY_TEST_GIT_LOG is not set: run this suite through npm run test:vscode');
+  const parents = [process.pid, ...processStarters().map((s) => s.pid)].map((pid) => `${pid} `);
   return readFileSync(log, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith(`${process.pid} `));
+    .filter((line) => parents.some((p) => line.startsWith(p)));
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

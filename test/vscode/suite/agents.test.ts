@@ -1,27 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { HealOutcome } from '../../../src/agents/pm/heal';
 import { AgentsTreeProvider } from '../../../src/vscode/agents/agentsView';
 import { ensureBoard, eventually, testApi } from '../board';
 import { ourExtension } from '../extension';
-
-/** The processes whose parent is `pid`, from /proc, with their command lines. */
-function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
-  const found: Array<{ pid: number; cmdline: string[] }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  return found;
-}
+import { processStarters } from '../processes';
 
 suite('Background agents in the editor', () => {
   test('the Agents view model lists the four agents and the lease holder runs them', async () => {
@@ -37,7 +20,7 @@ suite('Background agents in the editor', () => {
     await ensureBoard();
     const api = await testApi();
     await eventually('the Worktree agent finished a cycle (it runs git)', () => api.agentsModel.statuses().find((s) => s.name === 'Worktree')!.cycleCount > 0);
-    const starter = await eventually('a process starter runs', () => childrenOf(process.pid).find((c) => c.cmdline.some((arg) => arg.endsWith(`${sep}processStarter.js`))));
+    const starter = await eventually('a process starter runs', () => processStarters()[0]);
     assert.ok(starter.cmdline.some((arg) => arg.startsWith(ourExtension().extensionPath)), `the starter is ours: ${starter.cmdline.join(' ')}`);
   });
 
