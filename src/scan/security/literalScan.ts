@@ -35,6 +35,21 @@ function isTableLiteral(text: string): boolean {
   return true;
 }
 
+/** A literal the table does not hold: a short ASCII one as its few spellings in either case (a native search each), any other as a pattern. */
+function aloneTest(l: Literal): (text: string) => boolean {
+  if (!l.ignoreCase) return (text) => text.includes(l.text);
+  let spellings = [''];
+  for (const ch of l.text) {
+    const cases = ch.charCodeAt(0) < 128 ? [...new Set([ch.toLowerCase(), ch.toUpperCase()])] : undefined;
+    if (!cases || spellings.length * cases.length > 4) {
+      const pattern = new RegExp(l.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      return (text) => pattern.test(text);
+    }
+    spellings = spellings.flatMap((s) => cases.map((c) => s + c));
+  }
+  return (text) => spellings.some((s) => text.includes(s));
+}
+
 export class LiteralScan {
   /** One bit per trigram that starts some table literal. */
   private readonly starts = new Uint32Array((1 << TRIGRAM_BITS) / 32);
@@ -49,8 +64,7 @@ export class LiteralScan {
     this.codes = literals.map((l) => Uint8Array.from(l.text, (ch) => (l.ignoreCase ? FOLD[ch.charCodeAt(0)] : ch.charCodeAt(0))));
     literals.forEach((l, index) => {
       if (!isTableLiteral(l.text)) {
-        const pattern = new RegExp(l.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), l.ignoreCase ? 'i' : '');
-        this.alone.push({ index, test: l.ignoreCase ? (text) => pattern.test(text) : (text) => text.includes(l.text) });
+        this.alone.push({ index, test: aloneTest(l) });
         return;
       }
       const key = (FOLD[l.text.charCodeAt(0)] << 14) | (FOLD[l.text.charCodeAt(1)] << 7) | FOLD[l.text.charCodeAt(2)];
