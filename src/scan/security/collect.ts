@@ -25,11 +25,6 @@ import { SECURITY_SCANNER, type SecurityFindingData } from './model';
 
 /** Files sent to a matching thread at once. */
 const BATCH_FILES = 64;
-/**
- * Files read in an earlier cycle sent at once: most come back unchanged for the cost of an
- * `lstat`, and every batch costs a round trip to a thread and a turn of this one.
- */
-const KNOWN_BATCH_FILES = 256;
 
 /** The part of the git port a scan needs (GitPort satisfies it). */
 export interface ChangeLister {
@@ -163,12 +158,8 @@ async function collectFileOutcomes(
   const standing = knownContent(board, ticketId);
   const keys = new Map<string, string>();
   const files = new Array<FileOutcome>(paths.length);
-  const fresh: number[] = [];
-  const known: number[] = [];
-  for (let i = 0; i < paths.length; i++) (fileKeys?.has(join(root, paths[i])) ? known : fresh).push(i);
   const batches: number[][] = [];
-  for (let i = 0; i < fresh.length; i += BATCH_FILES) batches.push(fresh.slice(i, i + BATCH_FILES));
-  for (let i = 0; i < known.length; i += KNOWN_BATCH_FILES) batches.push(known.slice(i, i + KNOWN_BATCH_FILES));
+  for (let i = 0; i < paths.length; i += BATCH_FILES) batches.push(Array.from({ length: Math.min(BATCH_FILES, paths.length - i) }, (_, k) => i + k));
 
   /** What a file comes to before matching, `clean` holding the batch's keys in the store's scan cache; undefined when it needs matching. */
   const decide = (path: string, contentKey: string, clean: ReadonlySet<string>): FileOutcome | undefined => {
