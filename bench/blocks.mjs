@@ -38,6 +38,8 @@ export async function run({ root, tmp, log }) {
     'src/agents/worktreeAgent.ts',
     'src/radar/conflictRadar.ts',
     'src/git/simpleGitPort.ts',
+    'src/scan/security/matchPool.ts',
+    'src/scan/security/matchWorker.ts',
   ]);
   const require = createRequire(import.meta.url);
   const load = (path) => require(join(build, path));
@@ -48,6 +50,7 @@ export async function run({ root, tmp, log }) {
   const { GathererAgent } = load('agents/gathererAgent.js');
   const { WorktreeAgent, DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree } = load('agents/worktreeAgent.js');
   const { ConflictRadar } = load('radar/conflictRadar.js');
+  const { MatchPool } = load('scan/security/matchPool.js');
   const { SimpleGitPort } = load('git/simpleGitPort.js');
 
   const rows = [];
@@ -92,7 +95,9 @@ export async function run({ root, tmp, log }) {
     rows.push(['PM', size, fmtBlock(pmFirst), fmtBlock(worstBlock(pmLater)), fmtBound([pmFirst, ...pmLater]), pmLater.length]);
 
     log(`${size} tickets: Gatherer`);
-    const gatherer = new GathererAgent({ settings: () => ({ tags: ['TODO', 'FIXME'], maxNewPerCycle: 5, maxOpen: 50 }) });
+    // As in the hosts, the secrets in new comments are found in the Security scan's threads, started by the first cycle; the bundles keep their folders, so the pool is told where its worker is.
+    const secrets = new MatchPool({ script: join(build, 'scan', 'security', 'matchWorker.js') });
+    const gatherer = new GathererAgent({ settings: () => ({ tags: ['TODO', 'FIXME'], maxNewPerCycle: 5, maxOpen: 50 }), secrets });
     const gFirst = await measure(gatherer);
     const gLater = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -100,6 +105,7 @@ export async function run({ root, tmp, log }) {
       gLater.push(await measure(gatherer));
     }
     rows.push(['Gatherer', size, fmtBlock(gFirst), fmtBlock(worstBlock(gLater)), fmtBound([gFirst, ...gLater]), gLater.length]);
+    await secrets.end();
 
     log(`${size} tickets: Worktree (${WORKTREES} worktrees)`);
     const port = new SimpleGitPort();

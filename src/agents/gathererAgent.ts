@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FactoryError } from '../domain/errors';
 import { headCommit } from '../scan/common/head';
 import { ParsedFileCache, scanCommentTags, type FileSkip } from '../scan/gatherer/commentScan';
+import type { SecretFinder } from '../scan/gatherer/redact';
 import { DEFAULT_TAGS, normalizeTags } from '../scan/gatherer/commentTags';
 import { currentRepoFiles, groupDiagnostics, type DiagnosticsPort } from '../scan/gatherer/diagnostics';
 import { DIAGNOSTICS_KIND, type GatheredItem } from '../scan/gatherer/item';
@@ -69,6 +70,8 @@ export interface GathererAgentOptions {
   settings?: () => Partial<GathererSettings>;
   /** The editor's diagnostics; absent when running headless. */
   diagnostics?: DiagnosticsPort | undefined;
+  /** Where secrets in gathered comments are found for masking (default: the Security scan's shared threads). */
+  secrets?: SecretFinder | undefined;
 }
 
 /** Meta key holding the commit the last cycle saw, the base of the next cycle's rename detection. */
@@ -91,7 +94,7 @@ export class GathererAgent implements BackgroundAgent {
     if (!cache) this.caches.set(repoRoot, (cache = new ParsedFileCache()));
 
     ctx.setActivity(tags.length > 0 ? `Scanning for ${tags.join(', ')}` : 'Reading diagnostics');
-    const [scan, head] = await Promise.all([scanCommentTags(repoRoot, { tags, exclude: settings.exclude, signal, cache }), headCommit(repoRoot, signal)]);
+    const [scan, head] = await Promise.all([scanCommentTags(repoRoot, { tags, exclude: settings.exclude, signal, cache, secrets: this.options.secrets }), headCommit(repoRoot, signal)]);
     const observedKinds = new Set(tags.map((t) => t.toLowerCase()));
     const items: GatheredItem[] = scan.items;
 

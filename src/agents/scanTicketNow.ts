@@ -10,6 +10,7 @@ import type { SecurityScanRecord } from '../domain/securityScan';
 import type { Bug } from '../domain/ticket';
 import type { ChangeLister } from '../scan/security/collect';
 import { openSecurityBlockers } from '../scan/security/gate';
+import { sharedMatchPool, type MatchPool } from '../scan/security/matchPool';
 import type { FindingChange } from '../scan/security/reconcile';
 import { scanTickets } from '../scan/security/scanTickets';
 import type { SecuritySettings } from '../scan/security/settings';
@@ -70,4 +71,18 @@ export async function scanTicketNow(board: Board, ticketId: string, deps: ScanNo
   const pass = blockers.length === 0;
   log.info(`Security: scanned ${ticket.id} (${scan.changed} changed file${scan.changed === 1 ? '' : 's'}, ${run.stats.scanned} read): ${pass ? 'no open critical/high finding' : `${blockers.length} open critical/high finding${blockers.length === 1 ? '' : 's'}`}`);
   return { ticketId, pass, state: scan.state, record, blockers, changes: run.changes };
+}
+
+/**
+ * `git` listing each change as the Security agent's cycles do, in the Security scan's threads
+ * (ScanChangeLister: three git processes, the merge-base remembered, started off this thread),
+ * when it only has the port's `changedFiles`, which lists the same files and whether any is
+ * uncommitted from six processes started here.
+ */
+export function withLeanListing(git: ChangeLister, pool: Pick<MatchPool, 'listChange'> = sharedMatchPool): ChangeLister {
+  if (git.listChange) return git;
+  return {
+    changedFiles: (path, base, opts) => git.changedFiles(path, base, opts),
+    listChange: (path, base, opts) => pool.listChange(path, base, opts),
+  };
 }

@@ -9,7 +9,7 @@ import type { ChangeLister } from '../scan/security/collect';
 import type { SecuritySettings } from '../scan/security/settings';
 import type { Board } from '../store/api';
 import type { Logger } from './agent';
-import { scanTicketNow } from './scanTicketNow';
+import { scanTicketNow, withLeanListing } from './scanTicketNow';
 
 export interface SecurityGateDeps {
   git: ChangeLister;
@@ -22,10 +22,11 @@ export interface SecurityGateDeps {
 
 export function installSecurityGate(board: Board, deps: SecurityGateDeps): void {
   const knownClean = new Set<string>();
+  const git = withLeanListing(deps.git);
   board.setSecurityGate(async (ticketId) => {
     const refused = deps.refusal?.();
     if (refused !== undefined) return { error: refused };
-    const result = await scanTicketNow(board, ticketId, { ...deps, knownClean });
+    const result = await scanTicketNow(board, ticketId, { ...deps, git, knownClean });
     if (result.error !== undefined) return { error: result.error };
     return result.state !== undefined ? { state: result.state } : { error: 'nothing was scanned' };
   });

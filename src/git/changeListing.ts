@@ -2,16 +2,21 @@
  * The Security scan's listing of a worktree's change: the same files, kinds and renames as
  * `GitPort.changedFiles` (simpleGitPort.ts), and whether any of it is not committed, from fewer git
  * processes. `changedFiles` runs a merge-base and five listings for every call; this runs one
- * `rev-parse` (HEAD and base), one `status` and one net `diff`, with the merge-base remembered per
- * (HEAD, base head). A scan cycle lists every ticket's change, so the processes it spares add up.
+ * `rev-parse` (HEAD and base), one `status` and the committed `diff` (commit to commit, which reads
+ * no file), with the merge-base remembered per (HEAD, base head). Only when `status` names a tracked
+ * file staged or modified does the net diff against the working tree run as well: otherwise the
+ * working tree is HEAD and the committed diff is the net one. A diff against the working tree reads
+ * every file git cannot trust by its stat (all of them right after a commit of files written in the
+ * same second), so the clean case spares that second read of the whole change. A scan cycle lists
+ * every ticket's change, so the processes it spares add up.
  *
  * Whether the change is dirty is the answer `changedFiles`' layers give (some listed file changed
  * outside commits): a listed file that `status` names was staged or modified; with nothing tracked
  * in `status`, the net diff and the committed diff are one diff; only when `status` names tracked
- * files that the net diff does not is the committed diff run to tell.
+ * files that the net diff does not, the committed diff tells.
  */
 import type { ChangeKind, GitCallOptions } from './port';
-import { parseNameStatus } from './porcelain';
+import { parseNameStatus, type NameStatusEntry } from './porcelain';
 import { runGit } from './runGit';
 import { PLAIN_DIFF, SimpleGitPort } from './simpleGitPort';
 
@@ -86,10 +91,11 @@ export class ScanChangeLister {
     // Unborn HEAD or a base that does not resolve: the full listing says what is wrong, as before.
     if (!heads) return fromChangedFiles(await new SimpleGitPort().changedFiles(path, base, { signal }));
     const since = (await this.mergeBase(path, heads, signal)) ?? base;
-    const [status, net] = await Promise.all([
-      pending,
-      runGit(path, ['diff', ...PLAIN_DIFF, '--name-status', '-z', '--find-renames', since, '--'], { signal }).then(parseNameStatus),
-    ]);
+    const diff = (to: string[]): Promise<NameStatusEntry[]> =>
+      runGit(path, ['diff', ...PLAIN_DIFF, '--name-status', '-z', '--find-renames', since, ...to, '--'], { signal }).then(parseNameStatus);
+    const [status, committed] = await Promise.all([pending, diff(['HEAD'])]);
+    // With no tracked file staged or modified, the working tree is HEAD: the net diff is the committed one.
+    const net = status.tracked.size === 0 ? committed : await diff([]);
     const byPath = new Map<string, ListedChange>();
     for (const e of net) byPath.set(e.path, listed(e));
     for (const p of status.untracked) byPath.set(p, { path: p, kind: 'untracked' });
@@ -97,8 +103,8 @@ export class ScanChangeLister {
     let dirty = status.untracked.length > 0 || net.some((e) => status.tracked.has(e.path));
     if (!dirty && status.tracked.size > 0) {
       // Staged or modified files the net diff does not list: a listed file is dirty only if its commits do not account for it.
-      const committed = new Set(parseNameStatus(await runGit(path, ['diff', ...PLAIN_DIFF, '--name-status', '-z', '--find-renames', since, 'HEAD', '--'], { signal })).map((e) => e.path));
-      dirty = net.some((e) => !committed.has(e.path));
+      const inCommits = new Set(committed.map((e) => e.path));
+      dirty = net.some((e) => !inCommits.has(e.path));
     }
     return { files, dirty };
   }

@@ -3,7 +3,7 @@
  * the host's runner under the board-wide limit, only while the host holds the agents lease, and
  * passes an automatic stage with the Security agent's scan of the ticket's change.
  */
-import { scanTicketNow } from '../agents/scanTicketNow';
+import { scanTicketNow, withLeanListing } from '../agents/scanTicketNow';
 import type { Clock } from '../domain/clock';
 import type { GitPort } from '../git/port';
 import { autoLand } from '../land/autoLand';
@@ -29,7 +29,8 @@ export interface AutopilotRuntimeDeps {
 }
 
 export function createAutopilot(deps: AutopilotRuntimeDeps): Autopilot {
-  const { board, settings, clock, log, git } = deps;
+  const { board, settings, clock, log } = deps;
+  const git = deps.git && withLeanListing(deps.git);
   const scanNow = deps.scanNow ?? (git ? (ticketId: string) => scanTicketNow(board, ticketId, { git, settings: () => settings.securitySettings(), clock, log }) : undefined);
   return new Autopilot({
     board: deps.board,

@@ -5,7 +5,6 @@
 const SNIFF_BYTES = 8000;
 
 export function looksBinary(data: Uint8Array): boolean {
-  const end = Math.min(data.length, SNIFF_BYTES);
-  for (let i = 0; i < end; i++) if (data[i] === 0) return true;
-  return false;
+  // A view of the same bytes, searched natively: a fraction of a loop over them here.
+  return Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, SNIFF_BYTES)).indexOf(0) !== -1;
 }

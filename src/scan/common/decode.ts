@@ -3,6 +3,7 @@
  * endian); without one the bytes are UTF-8 unless git would call them binary. UTF-16 text is full
  * of NUL bytes, so the BOM is looked at before the binary test, never after.
  */
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { looksBinary } from './binary';
 
@@ -25,13 +26,18 @@ export function sniffEncoding(head: Uint8Array): Sniffed | undefined {
 /**
  * Decodes chunk by chunk: a character split across two chunks comes out whole. `fatal` is off, so
  * a stray invalid byte becomes U+FFFD instead of hiding the rest of the file.
+ *
+ * UTF-8 that is plain ASCII so far (most source files, whole) is read byte for byte, which is the
+ * same text: the decoder, costly to set up and slower to run, starts at the first chunk that is
+ * not, with nothing held over from before, and decodes everything after it.
  */
 export class StreamingDecoder {
-  private readonly decoder: TextDecoder;
+  private decoder: TextDecoder | undefined;
+  private ascii: boolean;
   private skip: number;
 
-  constructor(sniffed: Sniffed) {
-    this.decoder = new TextDecoder(sniffed.encoding, { fatal: false, ignoreBOM: true });
+  constructor(private readonly sniffed: Sniffed) {
+    this.ascii = sniffed.encoding === 'utf-8';
     this.skip = sniffed.bomLength;
   }
 
@@ -42,11 +48,14 @@ export class StreamingDecoder {
       bytes = bytes.subarray(cut);
       this.skip -= cut;
     }
+    if (this.ascii && isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    this.ascii = false;
+    this.decoder ??= new TextDecoder(this.sniffed.encoding, { fatal: false, ignoreBOM: true });
     return this.decoder.decode(bytes, { stream: true });
   }
 
   end(): string {
-    return this.decoder.decode();
+    return this.decoder?.decode() ?? '';
   }
 }
 

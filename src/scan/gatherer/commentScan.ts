@@ -19,7 +19,7 @@ import { gitGrepFiles } from './gitGrep';
 import { rankOfTag, type GatheredItem } from './item';
 import { commentSyntaxOf } from './languages';
 import { excludedPaths, globMatcher } from './paths';
-import { redactItemSecrets } from './redact';
+import { redactItemSecrets, type SecretFinder } from './redact';
 
 // The callback form: for many small files it costs a third less than fs/promises'.
 const readFile = promisify(readFileCallback);
@@ -49,6 +49,8 @@ export interface CommentScanOptions {
   signal?: AbortSignal | undefined;
   /** Parsed files of earlier cycles (keep one per repository). */
   cache?: ParsedFileCache | undefined;
+  /** Where secrets in new items are found for masking (default: the Security scan's shared threads). */
+  secrets?: SecretFinder | undefined;
 }
 
 export interface CommentScanReport {
@@ -106,7 +108,7 @@ export async function scanCommentTags(repoRoot: string, opts: CommentScanOptions
   for (const file of [...cache.entries.keys()]) if (!seen.has(file)) cache.entries.delete(file);
   // Only files read now are masked (in one pass of the secret rules) and fingerprinted.
   const newItems = fresh.map(({ file, parsed }) => (typeof parsed === 'string' ? [] : parsed.map((p) => toItem(file, p))));
-  await redactItemSecrets(newItems.flat());
+  await redactItemSecrets(newItems.flat(), opts.secrets);
   fresh.forEach(({ file, entry, parsed }, k) => {
     entry.result = typeof parsed === 'string' ? parsed : assignFingerprints(newItems[k]);
     cache.entries.set(file, entry);

@@ -5,15 +5,18 @@
  * anywhere (the items of unchanged files come masked from the cache).
  */
 import { redactSecrets } from '../security/mask';
-import { findSecrets } from '../security/secrets';
+import { sharedMatchPool, type MatchPool } from '../security/matchPool';
 import { normalizeText } from './fingerprint';
 import { isCommentKind, type GatheredItem } from './item';
 
-export async function redactItemSecrets(items: GatheredItem[]): Promise<void> {
+/** Where the secret rules run: the Security scan's threads, so secretlint never loads or runs on this thread. */
+export type SecretFinder = Pick<MatchPool, 'secretValues'>;
+
+export async function redactItemSecrets(items: GatheredItem[], finder: SecretFinder = sharedMatchPool): Promise<void> {
   const comments = items.filter((i) => isCommentKind(i.kind));
   if (comments.length === 0) return;
   // One text for the lot: one pass of the rules instead of one per item.
-  const raws = (await findSecrets('gathered-comments.txt', comments.map((i) => `${i.note ?? ''} ${i.text}`).join('\n'))).map((h) => h.raw);
+  const raws = await finder.secretValues('gathered-comments.txt', comments.map((i) => `${i.note ?? ''} ${i.text}`).join('\n'));
   if (raws.length === 0) return;
   for (const item of comments) {
     const text = redactSecrets(item.text, raws);

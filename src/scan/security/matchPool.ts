@@ -19,6 +19,7 @@ import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
 import { scanContent, type ContentResult } from './scanContent';
 import { scanStreamed } from './scanStreamed';
+import { findSecrets } from './secrets';
 
 /** Bundled beside the extension and the CLI (scripts/build.mjs); compiled beside this file in tests. */
 const WORKER_FILE = 'matchWorker.js';
@@ -152,6 +153,18 @@ export class MatchPool {
     if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
     if (!('listing' in reply)) throw new Error('a scan thread answered a listing with something else');
     return reply.listing;
+  }
+
+  /**
+   * The raw value of every secret the secret rules match in `text` (named `path`), placeholders
+   * included, found in a thread of the pool: what a writer of gathered text masks. secretlint is
+   * loaded and run there, never on this thread.
+   */
+  async secretValues(path: string, text: string): Promise<string[]> {
+    if (!this.hasScript()) return (await findSecrets(path, text)).map((h) => h.raw);
+    const reply = await this.request(this.pick(), (id) => ({ kind: 'secrets', id, path, text }));
+    if (!('secrets' in reply)) throw new Error('a scan thread answered a secrets request with something else');
+    return reply.secrets;
   }
 
   private hasScript(): boolean {

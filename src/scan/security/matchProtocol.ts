@@ -15,6 +15,8 @@ export type MatchRequest =
   | { kind: 'list'; id: number; path: string; base: string }
   /** The same files and whether any is not committed, from fewer git processes (changeListing.ts). */
   | { kind: 'listChange'; id: number; path: string; base: string }
+  /** The raw value of every secret the secret rules match in `text`, placeholders included (for masking what is written). */
+  | { kind: 'secrets'; id: number; path: string; text: string }
   /** Forget a batch's bytes without matching anything (no reply). */
   | { kind: 'release'; batch: number };
 
@@ -24,4 +26,5 @@ export type MatchReply =
   | { id: number; ok: true; results: ContentResult[] }
   | { id: number; ok: true; changed: ChangedFile[] }
   | { id: number; ok: true; listing: ChangeListing }
+  | { id: number; ok: true; secrets: string[] }
   | { id: number; ok: false; error: string };

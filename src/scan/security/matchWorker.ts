@@ -3,7 +3,8 @@
  * lists a worktree's change (git's processes are started from here: starting one copies the
  * process's page tables, tens of milliseconds in a large process), reads batches of files
  * (fileRead.ts) and matches the ones the scan asks for; it also matches a single file handed over
- * as bytes (or, for a file too large to read whole, its path to stream from). Listing, reading,
+ * as bytes (or, for a file too large to read whole, its path to stream from), and finds the secrets
+ * in a text others mask before writing it (the Gatherer's comments). Listing, reading,
  * hashing, secretlint and the risky-code rules all run here, never on the extension host's thread.
  */
 import { parentPort } from 'node:worker_threads';
@@ -14,6 +15,7 @@ import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
 import { scanContent } from './scanContent';
 import { scanStreamed } from './scanStreamed';
+import { findSecrets } from './secrets';
 
 const port = parentPort;
 if (port !== null) {
@@ -49,6 +51,7 @@ if (port !== null) {
         if (req.kind === 'match') reply({ id: req.id, ok: true, result: await (req.data !== undefined ? scanContent(req.path, req.data) : scanStreamed(req.path)) });
         else if (req.kind === 'read') reply({ id: req.id, ok: true, read: batches.read(req.batch, req.files, req.maxBytes) });
         else if (req.kind === 'matchBatch') reply({ id: req.id, ok: true, results: await batches.match(req.batch, req.indices) });
+        else if (req.kind === 'secrets') reply({ id: req.id, ok: true, secrets: (await findSecrets(req.path, req.text)).map((h) => h.raw) });
       } catch (err) {
         reply({ id: req.id, ok: false, error: errorMessage(err) });
       }

@@ -8,8 +8,9 @@
 import { LineIndex } from '../common/lines';
 import type { Severity } from '../../domain/ticket';
 import { maskSecret, redactSecrets, secretDigest } from './mask';
-import { languageOf, RISKY_RULES_VERSION, rulesFor, type RiskyRule } from './rules';
-import { findSecrets, SECRETLINT_VERSION } from './secrets';
+import { LiteralScan, type Literal } from './literalScan';
+import { languageOf, RISKY_RULES, RISKY_RULES_VERSION, rulesFor, type RiskyRule } from './rules';
+import { findSecrets, SECRETLINT_VERSION, secretTriggers } from './secrets';
 
 /** Anything that changes what a file yields; part of the scan cache's key. */
 export const SECURITY_RULES_VERSION = `secretlint-${SECRETLINT_VERSION}+${RISKY_RULES_VERSION}+scan-2`;
@@ -52,7 +53,11 @@ const STATEMENT_MAX_LINES = 20;
 
 export async function scanText(path: string, text: string, opts: ScanTextOptions = {}): Promise<RawFinding[]> {
   const prefilter = opts.prefilter !== false;
-  const hits = await findSecrets(path, text, { prefilter });
+  const allRules = opts.rules ?? RISKY_RULES;
+  // Every literal the prefilter asks about, secretlint's and the rules', looked for in one pass.
+  const literals = prefilter ? prefilterLiterals(allRules, await secretTriggers()) : undefined;
+  const present = literals?.scan.find(text);
+  const hits = await findSecrets(path, text, { prefilter, triggered: literals && present ? literals.triggers.some((i) => present[i]) : undefined });
   const findings: RawFinding[] = hits
     .filter((s) => !s.placeholder)
     .map((s) => ({
@@ -69,14 +74,11 @@ export async function scanText(path: string, text: string, opts: ScanTextOptions
   if (opts.riskyCode === false) return dedupe(findings);
   const rawSecrets = hits.map((s) => s.raw);
   let lines: LineIndex | undefined;
-  // Several rules share literals (the SQL keywords): each is looked for once.
-  const present = new Map<string, boolean>();
   const holds = (literal: string): boolean => {
-    let found = present.get(literal);
-    if (found === undefined) present.set(literal, (found = text.includes(literal)));
-    return found;
+    const i = literals?.needs.get(literal);
+    return i === undefined || present === undefined ? text.includes(literal) : present[i];
   };
-  for (const rule of rulesFor(languageOf(path), opts.rules)) {
+  for (const rule of rulesFor(languageOf(path), allRules)) {
     if (prefilter && rule.needs.length > 0 && !rule.needs.some(holds)) continue;
     lines ??= new LineIndex(text);
     const global = new RegExp(rule.pattern.source, withFlags(rule.pattern.flags, 'gm'));
@@ -145,6 +147,30 @@ export function dedupe(findings: RawFinding[]): RawFinding[] {
     if (!first || f.line < first.line) seen.set(key, f);
   }
   return [...seen.values()].sort((a, b) => a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : 1));
+}
+
+interface PrefilterLiterals {
+  rules: readonly RiskyRule[];
+  secretTriggers: readonly string[] | undefined;
+  scan: LiteralScan;
+  /** Indices in the scan of secretlint's literals (matched ignoring case). */
+  triggers: number[];
+  /** Index in the scan of each literal the rules need (matched as written). */
+  needs: Map<string, number>;
+}
+
+/** The last scan built: the rules and the preset's literals rarely change within a process. */
+let built: PrefilterLiterals | undefined;
+
+function prefilterLiterals(rules: readonly RiskyRule[], secretTriggers: readonly string[] | undefined): PrefilterLiterals {
+  if (built?.rules === rules && built.secretTriggers === secretTriggers) return built;
+  const list: Literal[] = [];
+  const triggers: number[] = [];
+  const needs = new Map<string, number>();
+  for (const text of secretTriggers ?? []) triggers.push(list.push({ text, ignoreCase: true }) - 1);
+  for (const rule of rules) for (const text of rule.needs) if (!needs.has(text)) needs.set(text, list.push({ text, ignoreCase: false }) - 1);
+  built = { rules, secretTriggers, scan: new LiteralScan(list), triggers, needs };
+  return built;
 }
 
 function withFlags(flags: string, extra: string): string {

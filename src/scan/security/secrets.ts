@@ -8,7 +8,7 @@
 import { extname } from 'node:path';
 import type { lintSource as LintSource } from '@secretlint/core' with { 'resolution-mode': 'import' };
 import { looksLikePlaceholder } from './placeholder';
-import { secretTriggerTest } from './secretTriggers';
+import { neverFiltered, secretTriggerLiterals, secretTriggerTest } from './secretTriggers';
 
 type SecretLintCoreConfig = Parameters<typeof LintSource>[0]['options']['config'];
 type SecretLintCoreResultMessage = Awaited<ReturnType<typeof LintSource>>['messages'][number];
@@ -42,6 +42,8 @@ interface Secretlint {
   config: SecretLintCoreConfig;
   /** False when no rule of the preset can report anything in the text (see secretTriggers.ts); undefined when the preset has a rule the table does not know. */
   mayHoldSecret: ((ext: string, text: string) => boolean) | undefined;
+  /** The literals `mayHoldSecret` looks for, for a caller that looks for them with others in one pass. */
+  triggers: readonly string[] | undefined;
 }
 
 let loading: Promise<Secretlint> | undefined;
@@ -67,7 +69,8 @@ function secretlint(): Promise<Secretlint> {
         },
       ],
     };
-    return { lintSource: core.lintSource, config, mayHoldSecret: secretTriggerTest(preset.rules.map((r) => r.meta.id)) };
+    const ids = preset.rules.map((r) => r.meta.id);
+    return { lintSource: core.lintSource, config, mayHoldSecret: secretTriggerTest(ids), triggers: secretTriggerLiterals(ids) };
   })();
   return loading;
 }
@@ -78,14 +81,29 @@ function secretlint(): Promise<Secretlint> {
  */
 const GENERIC_RULES = new Set(['secret/basicauth', 'secret/database-connection-string']);
 
+export interface FindSecretsOptions {
+  /** False runs secretlint on every text (see ScanTextOptions.prefilter). */
+  prefilter?: boolean;
+  /** Whether `content` holds one of {@link secretTriggers}, when the caller looked already. */
+  triggered?: boolean;
+}
+
+/** The literals text must hold for the preset to report anything, or undefined when the prefilter is off for this preset. */
+export async function secretTriggers(): Promise<readonly string[] | undefined> {
+  return (await secretlint()).triggers;
+}
+
 /**
  * Every secret in `content`, placeholders included and marked. `path` is the file's real name
  * (absolute when known): its base name and extension decide which rules apply.
  */
-export async function findSecrets(path: string, content: string, opts: { prefilter?: boolean } = {}): Promise<SecretHit[]> {
+export async function findSecrets(path: string, content: string, opts: FindSecretsOptions = {}): Promise<SecretHit[]> {
   const { lintSource, config, mayHoldSecret } = await secretlint();
   const ext = extname(path).toLowerCase();
-  if (opts.prefilter !== false && mayHoldSecret !== undefined && !mayHoldSecret(ext, content)) return [];
+  if (opts.prefilter !== false && mayHoldSecret !== undefined) {
+    const may = opts.triggered === undefined ? mayHoldSecret(ext, content) : opts.triggered || neverFiltered(ext);
+    if (!may) return [];
+  }
   const result = await lintSource({
     source: { content, filePath: path, ext, contentType: 'text' },
     // The data values are needed to tell the secret from its surroundings; see secretOf.

@@ -7,6 +7,7 @@ import { fromChangedFiles } from '../../../src/git/changeListing';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
 import { MatchPool } from '../../../src/scan/security/matchPool';
 import { scanContent, WINDOW_CHARS } from '../../../src/scan/security/scanContent';
+import { findSecrets } from '../../../src/scan/security/secrets';
 import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
 import { git, makeTempRepo } from '../helpers/tempRepo';
 
@@ -94,5 +95,17 @@ describe('Security matching threads', () => {
     } finally {
       repo.dispose();
     }
+  });
+
+  it('finds the secrets in a text to mask in a thread, or on this thread without one, as the secret rules find them', async () => {
+    const text = `TODO rotate ${s.githubToken} before release\nFIXME nothing secret here`;
+    const expected = (await findSecrets('gathered-comments.txt', text)).map((h) => h.raw);
+    assert.deepEqual(expected, [s.githubToken]);
+    const pool = new MatchPool({ size: 1 });
+    assert.deepEqual(await pool.secretValues('gathered-comments.txt', text), expected);
+    assert.equal(pool.running, 1, 'found in a thread');
+    await pool.end();
+    const local = new MatchPool({ script: join(dir, 'no-such-worker.js'), warn: () => undefined });
+    assert.deepEqual(await local.secretValues('gathered-comments.txt', text), expected);
   });
 });
