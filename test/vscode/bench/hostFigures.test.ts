@@ -11,6 +11,10 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import * as vscode from 'vscode';
 import type { AgentName } from '../../../src/agents/agent';
+import type { Status } from '../../../src/domain/status';
+import type { Board } from '../../../src/store/api';
+import type { TestApi } from '../../../src/vscode/extension';
+import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { ensureBoard, eventually, testApi } from '../board';
 import { testOutputDir } from '../environment';
 import { ourExtension } from '../extension';
@@ -42,6 +46,17 @@ export interface HostFigures {
   firstItemsMs?: number;
   idle?: { seconds: number; cpuPercent: number };
   block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
+  /** The longest host block from the start of this test (the board opening) to the Tickets view's first ticket row. */
+  openBlock?: BlockFigures;
+  /** The same from the click on the view to its first ticket row. */
+  clickBlock?: BlockFigures;
+  /** The longest host block over `moves` tickets moved through the store, each awaited until the view rebuilt. */
+  rebuildBlock?: BlockFigures & { moves: number };
+}
+
+interface BlockFigures {
+  maxDelayMs: number;
+  maxTimerGapMs: number;
 }
 
 const SHORTEST_INTERVALS: Record<string, number> = { 'pm.intervalSeconds': 5, 'security.intervalSeconds': 10, 'gatherer.intervalSeconds': 30, 'worktree.intervalSeconds': 5 };
@@ -82,8 +97,8 @@ function record(figures: HostFigures): void {
   writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
 }
 
-/** The longest block of this thread over `seconds`: the delay monitor's maximum and the longest gap between 1 ms timer ticks. */
-async function hostBlock(seconds: number) {
+/** Starts watching this thread for blocks: the delay monitor's maximum and the longest gap between 1 ms timer ticks, until `stop`. */
+function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   let last = performance.now();
   let maxGap = 0;
@@ -93,10 +108,53 @@ async function hostBlock(seconds: number) {
     last = now;
   }, 1);
   histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      clearInterval(timer);
+      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap };
+    },
+  };
+}
+
+/** The longest block of this thread over `seconds`. */
+async function hostBlock(seconds: number) {
+  const watch = watchBlocks();
   const cpuPercent = await cpuPercentOver(seconds);
-  histogram.disable();
-  clearInterval(timer);
-  return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, cpuPercent };
+  return { ...watch.stop(), cpuPercent };
+}
+
+/** Ends a watch, one timer turn later so a block at the very end is seen. */
+async function stopWatch(watch: ReturnType<typeof watchBlocks>): Promise<BlockFigures> {
+  await sleep(5);
+  const { maxDelayMs, maxTimerGapMs } = watch.stop();
+  return { maxDelayMs, maxTimerGapMs };
+}
+
+const REBUILD_MOVES = 6;
+
+/**
+ * Moves tickets between BACKLOG and READY through the store, one write at a time, each awaited
+ * until the Tickets view's model fired and the tree had a moment to fetch what changed.
+ */
+async function moveTickets(api: TestApi, board: Board): Promise<void> {
+  const tickets = (api as TestApi & { tickets?: TicketTesting }).tickets;
+  if (!tickets) throw new Error('the extension test API has no `tickets`');
+  const backlog = board.listTickets({ status: 'BACKLOG' }).slice(0, REBUILD_MOVES / 2);
+  const moves: [string, Status, Status][] = [];
+  for (const t of backlog) moves.push([t.id, 'BACKLOG', 'READY']);
+  for (const t of backlog) moves.push([t.id, 'READY', 'BACKLOG']);
+  for (const [id, from, to] of moves) {
+    let fired = false;
+    const sub = tickets.treeModel.onDidChange(() => (fired = true));
+    try {
+      await board.write((tx) => tx.transition(id, from, to, 'user'));
+      await eventually(`the Tickets view rebuilt after moving ${id} to ${to}`, () => fired, 60_000);
+      await sleep(1000);
+    } finally {
+      sub.dispose();
+    }
+  }
 }
 
 /** Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`. */
@@ -126,6 +184,7 @@ suite('Host figures (bench)', () => {
   test('measures activation, the Tickets view, idle CPU and the longest block', async function () {
     const p = plan();
     this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
+    const openWatch = p.activate && p.firstItems ? watchBlocks() : undefined;
     if (!p.activate) {
       record({ pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) });
       return;
@@ -138,10 +197,16 @@ suite('Host figures (bench)', () => {
       tickets: Object.values(board.countByStatus()).reduce((sum, n) => sum + n, 0),
       activation: api.activation,
     };
-    if (p.firstItems) {
+    if (p.firstItems && openWatch) {
+      const clickWatch = watchBlocks();
       const answer = await askUi('tickets-first-items', 600_000);
+      figures.clickBlock = await stopWatch(clickWatch);
+      figures.openBlock = await stopWatch(openWatch);
       if (!answer.ok) throw new Error(`the Tickets view did not show its first ticket: ${answer.detail}`);
       figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
+      const rebuildWatch = watchBlocks();
+      await moveTickets(api, board);
+      figures.rebuildBlock = { ...(await stopWatch(rebuildWatch)), moves: REBUILD_MOVES };
     }
     if (p.idleSeconds > 0) figures.idle = await idle(p);
 
