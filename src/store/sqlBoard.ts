@@ -32,7 +32,7 @@ import type { Salvage } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter } from './api';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter, TicketPage } from './api';
 import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
@@ -864,6 +864,9 @@ export class SqlBoard implements Board {
   }
   listTickets(filter?: TicketFilter): Ticket[] {
     return this.data.listTickets(filter);
+  }
+  readTickets(filter?: TicketFilter, page?: TicketPage): readonly Ticket[] {
+    return this.data.readTickets(filter, page);
   }
   countByStatus(): Record<Status, number> {
     return this.data.countByStatus();
