@@ -187,8 +187,8 @@ export interface BoardReader {
   listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[];
   listCheckIns(ticketId: string): CheckIn[];
   latestCheckIn(ticketId: string): CheckIn | undefined;
-  /** Every ticket's latest check-in, by ticket id, in one read (the Tickets view shows them all). */
-  latestCheckIns(): Map<string, CheckIn>;
+  /** Every ticket's latest check-in (or only those of `ticketIds`), by ticket id, in one read (the Tickets view shows them all). */
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn>;
   getConversation(id: string): Conversation | undefined;
   listConversations(filter?: { ticketId?: string; status?: ConversationStatus; type?: ConversationType }): Conversation[];
   findConversation(ticketId: string, key: string): Conversation | undefined;

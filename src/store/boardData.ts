@@ -212,9 +212,11 @@ export class BoardData implements BoardTx {
     return r && toCheckIn(r);
   }
 
-  latestCheckIns(): Map<string, CheckIn> {
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn> {
+    const where = new Where().oneOf('ticket_id', ticketIds);
+    if (where.empty) return new Map();
     const newest = this.db
-      .all('SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY created_at DESC, rowid DESC) AS place FROM checkins) WHERE place = 1')
+      .all(`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY created_at DESC, rowid DESC) AS place FROM checkins${where.toString()}) WHERE place = 1`, where.params)
       .map(toCheckIn);
     return new Map(newest.map((c) => [c.ticketId, c]));
   }

@@ -889,8 +889,8 @@ export class SqlBoard implements Board {
   latestCheckIn(ticketId: string): CheckIn | undefined {
     return this.data.latestCheckIn(ticketId);
   }
-  latestCheckIns(): Map<string, CheckIn> {
-    return this.data.latestCheckIns();
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn> {
+    return this.data.latestCheckIns(ticketIds);
   }
   getConversation(id: string): Conversation | undefined {
     return this.data.getConversation(id);
