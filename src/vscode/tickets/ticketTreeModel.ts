@@ -108,9 +108,12 @@ export class TicketTreeModel implements Disposable {
     while (this.job?.running === true) await this.job.done;
   }
 
-  /** The row of one ticket as last built, or undefined when it is filtered out or gone. */
+  /**
+   * The row of one ticket as last built, or undefined when it is filtered out or gone (or not
+   * read yet: a build under way fires when it ends). Unlike statusGroups it never finishes a
+   * build at once, so the marks and tooltips asked for while a big board builds cost nothing.
+   */
   row(ticketId: string): TicketRow | undefined {
-    if (this.stale) this.job?.finishNow();
     const row = this.rows.get(ticketId);
     return row !== undefined && this.matchesFilter(row) ? row : undefined;
   }

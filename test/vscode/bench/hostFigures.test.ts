@@ -57,6 +57,8 @@ export interface HostFigures {
 interface BlockFigures {
   maxDelayMs: number;
   maxTimerGapMs: number;
+  /** The thread's longest CPU time between two timer ticks. */
+  maxCpuMs?: number;
 }
 
 const SHORTEST_INTERVALS: Record<string, number> = { 'pm.intervalSeconds': 5, 'security.intervalSeconds': 10, 'gatherer.intervalSeconds': 30, 'worktree.intervalSeconds': 5 };
@@ -97,22 +99,36 @@ function record(figures: HostFigures): void {
   writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
 }
 
-/** Starts watching this thread for blocks: the delay monitor's maximum and the longest gap between 1 ms timer ticks, until `stop`. */
+/** This thread's CPU time so far in ms (the host's main thread has the process's id), from /proc/self/task/<tid>/schedstat. */
+function threadCpuMs(): number {
+  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/**
+ * Starts watching this thread for blocks until `stop`: the delay monitor's maximum, the longest
+ * gap between 1 ms timer ticks, and the thread's longest CPU time between two ticks (on a loaded
+ * machine the first two also count time the thread was not running at all).
+ */
 function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   let last = performance.now();
+  let lastCpu = threadCpuMs();
   let maxGap = 0;
+  let maxCpu = 0;
   const timer = setInterval(() => {
     const now = performance.now();
+    const cpu = threadCpuMs();
     maxGap = Math.max(maxGap, now - last - 1);
+    maxCpu = Math.max(maxCpu, cpu - lastCpu);
     last = now;
+    lastCpu = cpu;
   }, 1);
   histogram.enable();
   return {
     stop() {
       histogram.disable();
       clearInterval(timer);
-      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap };
+      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, maxCpuMs: maxCpu };
     },
   };
 }
@@ -127,8 +143,8 @@ async function hostBlock(seconds: number) {
 /** Ends a watch, one timer turn later so a block at the very end is seen. */
 async function stopWatch(watch: ReturnType<typeof watchBlocks>): Promise<BlockFigures> {
   await sleep(5);
-  const { maxDelayMs, maxTimerGapMs } = watch.stop();
-  return { maxDelayMs, maxTimerGapMs };
+  const { maxDelayMs, maxTimerGapMs, maxCpuMs } = watch.stop();
+  return { maxDelayMs, maxTimerGapMs, maxCpuMs };
 }
 
 const REBUILD_MOVES = 6;
@@ -199,13 +215,13 @@ suite('Host figures (bench)', () => {
     };
     if (p.firstItems && openWatch) {
       const clickWatch = watchBlocks();
-      const answer = await askUi('tickets-first-items', 600_000);
+      const answer = await profiled(p.profile, 'open.cpuprofile', () => askUi('tickets-first-items', 600_000));
       figures.clickBlock = await stopWatch(clickWatch);
       figures.openBlock = await stopWatch(openWatch);
       if (!answer.ok) throw new Error(`the Tickets view did not show its first ticket: ${answer.detail}`);
       figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
       const rebuildWatch = watchBlocks();
-      await moveTickets(api, board);
+      await profiled(p.profile, 'rebuild.cpuprofile', () => moveTickets(api, board));
       figures.rebuildBlock = { ...(await stopWatch(rebuildWatch)), moves: REBUILD_MOVES };
     }
     if (p.idleSeconds > 0) figures.idle = await idle(p);
