@@ -10,7 +10,7 @@ import { ticketDocumentUri } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
-import { groupCountText, ticketDescription, type TicketRow } from './ticketGroups';
+import { groupCountText, ticketDescription, type StatusGroup, type TicketRow } from './ticketGroups';
 import { SlicedJob } from './slicedJob';
 import { isTicketNode, type StatusGroupNode, type TicketNode, type TicketTreeNode } from './ticketTreeNodes';
 import type { TicketTreeModel } from './ticketTreeModel';
@@ -23,8 +23,8 @@ const PRIORITY_ICONS: Record<Priority, vscode.ThemeIcon> = {
   4: new vscode.ThemeIcon('arrow-down', new vscode.ThemeColor('charts.blue')),
 };
 
-/** Tree items made per slice of a group's first fetch. */
-const ITEMS_PER_STEP = 100;
+/** Rows whose nodes and tree items are made per step of a group's fetch. */
+const ROWS_PER_STEP = 100;
 
 /**
  * Adapts the ticket model to the tree. Items carry stable ids (`status:READY`, `ticket:T-12`),
@@ -32,8 +32,8 @@ const ITEMS_PER_STEP = 100;
  *
  * Nodes and tree items are made when VS Code asks for a group's children and kept per row: the
  * model keeps a row that did not change, so a refresh makes items only for the rows it changed,
- * and only the groups the model says changed are refreshed. A group's first fetch on a big
- * board makes its items in slices (getChildren answers with a Promise then).
+ * and only the groups the model says changed are refreshed. A big group's fetch makes its
+ * nodes and items in slices (getChildren answers with a Promise then).
  */
 export class TicketTreeProvider extends Disposable implements vscode.TreeDataProvider<TicketTreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<TicketTreeNode | TicketTreeNode[] | undefined>());
@@ -41,6 +41,7 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly groupNodes = new Map<Status, StatusGroupNode>();
   private readonly ticketNodes = new WeakMap<TicketRow, TicketNode>();
   private readonly items = new WeakMap<TicketRow, vscode.TreeItem>();
+  private readonly children = new WeakMap<StatusGroup, TicketNode[]>();
   private readonly itemJobs = new Set<SlicedJob>();
   /** The tickets whose tooltip named something that needs a person, when last refreshed. */
   private attentionTickets = new Set<string>();
@@ -82,12 +83,14 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   getChildren(element?: TicketTreeNode): TicketTreeNode[] | Promise<TicketTreeNode[]> {
     if (!element) return this.model.building ? this.model.built().then(() => this.roots()) : this.roots();
     if (element.kind !== 'group') return [];
-    const nodes = element.group.rows.map((row) => this.nodeOf(row));
-    const missing = nodes.filter((node) => !this.items.has(node.row));
-    if (missing.length <= ITEMS_PER_STEP) return nodes;
-    const job = new SlicedJob(this.makeItems(missing), () => undefined);
-    this.itemJobs.add(job);
+    const { group } = element;
+    const known = this.children.get(group);
+    if (known) return known;
+    const nodes: TicketNode[] = [];
+    const job = new SlicedJob(this.makeChildren(group, nodes), () => undefined);
     job.start();
+    if (!job.running) return nodes;
+    this.itemJobs.add(job);
     return job.done.then(() => {
       this.itemJobs.delete(job);
       return nodes;
@@ -138,11 +141,14 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
-  private *makeItems(nodes: readonly TicketNode[]): Generator<void, void, undefined> {
-    for (let i = 0; i < nodes.length; i++) {
-      this.itemOf(nodes[i].row);
-      if ((i + 1) % ITEMS_PER_STEP === 0) yield;
+  /** A group's nodes with their tree items made, a hundred rows per step; kept while the group is. */
+  private *makeChildren(group: StatusGroup, nodes: TicketNode[]): Generator<void, void, undefined> {
+    for (const row of group.rows) {
+      nodes.push(this.nodeOf(row));
+      this.itemOf(row);
+      if (nodes.length % ROWS_PER_STEP === 0) yield;
     }
+    this.children.set(group, nodes);
   }
 
   private groupItem(node: StatusGroupNode): vscode.TreeItem {
