@@ -167,17 +167,24 @@ export class TicketTreeModel implements Disposable {
    * shown changed, unless `force` (a new board or filter).
    */
   refreshNow(force = false): void {
+    this.job?.finishNow();
     this.rebuild(force);
     this.job?.finishNow();
   }
 
   /**
-   * Starts a build of what changed since the last one, running its first slice now. A build
-   * under way is folded into it: what it had not done yet is done by the new one.
+   * Starts a build of what changed since the last one, running its first slice now. A build under
+   * way is left to end, and this one waits for the next coalescing delay (changes arriving faster
+   * than a big board builds must not keep restarting it), unless `force`: then the new board or
+   * filter takes over at once, and what the build under way had not done yet is done by the new one.
    */
   private rebuild(force: boolean): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.job?.running === true && !force) {
+      this.schedule();
+      return;
+    }
     this.force ||= force;
     if (force) this.stale = true;
     if (this.job?.running === true) {
