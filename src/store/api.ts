@@ -52,6 +52,12 @@ export interface TicketFilter {
   hasWorktree?: boolean;
 }
 
+/** A stretch of tickets in number order: those numbered after `afterNumber`, at most `limit`. */
+export interface TicketPage {
+  afterNumber: number;
+  limit: number;
+}
+
 export interface NewBug {
   ticketId: string;
   title: string;
@@ -166,6 +172,13 @@ export interface Lease {
 export interface BoardReader {
   getTicket(id: string): Ticket | undefined;
   listTickets(filter?: TicketFilter): Ticket[];
+  /**
+   * The tickets as listTickets has them, without copying each one: the store's own decoded tickets,
+   * frozen and shared with every other caller, for readers that only read (the Tickets view reads
+   * all of them on every change). With `page`, one stretch of them, so a first read of a big board
+   * can be spread over several turns of the event loop.
+   */
+  readTickets(filter?: TicketFilter, page?: TicketPage): readonly Ticket[];
   countByStatus(): Record<Status, number>;
   history(ticketId: string): HistoryEntry[];
   listBugs(ticketId: string): Bug[];
@@ -174,8 +187,8 @@ export interface BoardReader {
   listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[];
   listCheckIns(ticketId: string): CheckIn[];
   latestCheckIn(ticketId: string): CheckIn | undefined;
-  /** Every ticket's latest check-in, by ticket id, in one read (the Tickets view shows them all). */
-  latestCheckIns(): Map<string, CheckIn>;
+  /** Every ticket's latest check-in (or only those of `ticketIds`), by ticket id, in one read (the Tickets view shows them all). */
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn>;
   getConversation(id: string): Conversation | undefined;
   listConversations(filter?: { ticketId?: string; status?: ConversationStatus; type?: ConversationType }): Conversation[];
   findConversation(ticketId: string, key: string): Conversation | undefined;

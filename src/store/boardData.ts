@@ -38,6 +38,7 @@ import type {
   NewTicket,
   RunPatch,
   TicketFilter,
+  TicketPage,
   TicketPatch,
 } from './api';
 import { toAgentState, toBug, toChangedFile, toCheckIn, toConversation, toFinding, toHistory, toLease, toMessage, toRun, toSalvage, toSecurityScan, toTicket } from './rows';
@@ -141,23 +142,25 @@ export class BoardData implements BoardTx {
   }
 
   listTickets(filter: TicketFilter = {}): Ticket[] {
+    return this.readTickets(filter).map(cloneTicket);
+  }
+
+  readTickets(filter: TicketFilter = {}, page?: TicketPage): readonly Ticket[] {
     const where = new Where().oneOf('status', filter.status).equals('source', filter.source);
     if (filter.hasWorktree) where.raw('worktree IS NOT NULL');
+    if (page) where.raw('num > ?', page.afterNumber);
     if (where.empty) return [];
-    const { params } = where;
-    const clause = `${where.toString()} ORDER BY num`;
+    const params = page ? [...where.params, page.limit] : where.params;
+    const clause = `${where.toString()} ORDER BY num${page ? ' LIMIT ?' : ''}`;
     const ids = this.db.column(`SELECT id FROM tickets${clause}`, params);
     let missing = 0;
     for (const id of ids) if (!this.ticketCache.has(String(id))) missing++;
     if (missing > 32) {
-      for (const r of this.db.all(`SELECT * FROM tickets${clause}`, params)) {
-        const t = toTicket(r);
-        this.ticketCache.set(t.id, t);
-      }
+      for (const r of this.db.all(`SELECT * FROM tickets${clause}`, params)) this.remember(toTicket(r));
     }
     const out: Ticket[] = [];
     for (const id of ids) {
-      const t = this.findTicket(String(id));
+      const t = this.cachedTicket(String(id));
       if (t !== undefined && (!filter.hasWorktree || t.worktree !== undefined)) out.push(t);
     }
     return out;
@@ -209,9 +212,11 @@ export class BoardData implements BoardTx {
     return r && toCheckIn(r);
   }
 
-  latestCheckIns(): Map<string, CheckIn> {
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn> {
+    const where = new Where().oneOf('ticket_id', ticketIds);
+    if (where.empty) return new Map();
     const newest = this.db
-      .all('SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY created_at DESC, rowid DESC) AS place FROM checkins) WHERE place = 1')
+      .all(`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY created_at DESC, rowid DESC) AS place FROM checkins${where.toString()}) WHERE place = 1`, where.params)
       .map(toCheckIn);
     return new Map(newest.map((c) => [c.ticketId, c]));
   }
@@ -875,14 +880,26 @@ export class BoardData implements BoardTx {
   }
 
   private findTicket(id: string): Ticket | undefined {
-    let t = this.ticketCache.get(id);
-    if (t === undefined) {
-      const r = this.db.get('SELECT * FROM tickets WHERE id = ?', [assertTicketId(id)]);
-      if (r === undefined) return undefined;
-      t = toTicket(r);
-      this.ticketCache.set(t.id, t);
-    }
-    return cloneTicket(t);
+    const t = this.cachedTicket(id);
+    return t === undefined ? undefined : cloneTicket(t);
+  }
+
+  /** The decoded ticket as cached, frozen: callers that keep or change it get a copy from findTicket. */
+  private cachedTicket(id: string): Ticket | undefined {
+    const t = this.ticketCache.get(id);
+    if (t !== undefined) return t;
+    const r = this.db.get('SELECT * FROM tickets WHERE id = ?', [assertTicketId(id)]);
+    return r === undefined ? undefined : this.remember(toTicket(r));
+  }
+
+  /** Caches a decoded ticket, frozen so that a reader of readTickets cannot change what every other reader sees. */
+  private remember(t: Ticket): Ticket {
+    Object.freeze(t.acceptanceCriteria);
+    Object.freeze(t.labels);
+    Object.freeze(t.dependsOn);
+    if (t.worktree !== undefined) Object.freeze(t.worktree);
+    this.ticketCache.set(t.id, Object.freeze(t));
+    return t;
   }
 
   private requireTicket(id: string): Ticket {

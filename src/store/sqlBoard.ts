@@ -32,7 +32,7 @@ import type { Salvage } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter } from './api';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter, TicketPage } from './api';
 import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
@@ -865,6 +865,9 @@ export class SqlBoard implements Board {
   listTickets(filter?: TicketFilter): Ticket[] {
     return this.data.listTickets(filter);
   }
+  readTickets(filter?: TicketFilter, page?: TicketPage): readonly Ticket[] {
+    return this.data.readTickets(filter, page);
+  }
   countByStatus(): Record<Status, number> {
     return this.data.countByStatus();
   }
@@ -886,8 +889,8 @@ export class SqlBoard implements Board {
   latestCheckIn(ticketId: string): CheckIn | undefined {
     return this.data.latestCheckIn(ticketId);
   }
-  latestCheckIns(): Map<string, CheckIn> {
-    return this.data.latestCheckIns();
+  latestCheckIns(ticketIds?: readonly string[]): Map<string, CheckIn> {
+    return this.data.latestCheckIns(ticketIds);
   }
   getConversation(id: string): Conversation | undefined {
     return this.data.getConversation(id);

@@ -70,13 +70,19 @@ export function ticketDescription(row: TicketRow): string {
  * thing (a run heartbeat, a check-in with the same progress) is not worth redrawing the tree.
  */
 export function groupsSignature(groups: readonly StatusGroup[]): string {
-  return JSON.stringify(
-    groups.map((g) => [
-      g.status,
-      g.total,
-      g.rows.map(({ ticket: t, progress, waitingOn, changes, overlaps }) => [
-        t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, t.dependsOn, waitingOn, progress, changes, overlaps,
-      ]),
-    ]),
-  );
+  return JSON.stringify(groups.map((g) => [g.status, g.total, g.rows.map(shownFields)]));
+}
+
+/** Everything the view shows of one row, as one string (its part of groupsSignature). */
+export function rowSignature(row: TicketRow): string {
+  return JSON.stringify(shownFields(row));
+}
+
+/** A number that orders rows as a group does: by priority, then by ticket number. */
+export function rowOrder(row: TicketRow): number {
+  return row.ticket.priority * 2 ** 44 + ticketNumber(row.ticket.id);
+}
+
+function shownFields({ ticket: t, progress, waitingOn, changes, overlaps }: TicketRow): unknown[] {
+  return [t.id, t.title, t.priority, t.type, t.source, t.labels, t.assignedAgent, t.worktree?.branch, t.blockedReason, t.dependsOn, waitingOn, progress, changes, overlaps];
 }

@@ -1,11 +1,12 @@
 import type { Status } from '../../domain/status';
 import type { StatusGroup, TicketRow } from './ticketGroups';
 
-/** A status group of the Tickets view. */
+/** A status group of the Tickets view: one node per status, kept while its group is rebuilt. */
 export interface StatusGroupNode {
   readonly kind: 'group';
   readonly status: Status;
-  readonly group: StatusGroup;
+  /** The group as last built. */
+  group: StatusGroup;
 }
 
 /** One ticket under its status group. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { formatPercent } from '../../domain/checkin';
+import type { Status } from '../../domain/status';
 import type { Priority } from '../../domain/ticket';
 import type { AttentionItem } from '../../loop/attention';
 import { describeOverlap } from '../../radar/overlaps';
@@ -9,7 +10,8 @@ import { ticketDocumentUri } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
 import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
-import { groupCountText, ticketDescription, type TicketRow } from './ticketGroups';
+import { groupCountText, ticketDescription, type StatusGroup, type TicketRow } from './ticketGroups';
+import { SlicedJob } from './slicedJob';
 import { isTicketNode, type StatusGroupNode, type TicketNode, type TicketTreeNode } from './ticketTreeNodes';
 import type { TicketTreeModel } from './ticketTreeModel';
 import { priorityName, statusLabel } from '../../domain/vocabulary';
@@ -21,58 +23,91 @@ const PRIORITY_ICONS: Record<Priority, vscode.ThemeIcon> = {
   4: new vscode.ThemeIcon('arrow-down', new vscode.ThemeColor('charts.blue')),
 };
 
+/** Rows whose nodes and tree items are made per step of a group's fetch. */
+const ROWS_PER_STEP = 100;
+
 /**
  * Adapts the ticket model to the tree. Items carry stable ids (`status:READY`, `ticket:T-12`),
  * so VS Code keeps selection and expansion across refreshes and while a ticket changes group.
+ *
+ * Nodes and tree items are made when VS Code asks for a group's children and kept per row: the
+ * model keeps a row that did not change, so a refresh makes items only for the rows it changed,
+ * and only the groups the model says changed are refreshed. A big group's fetch makes its
+ * nodes and items in slices (getChildren answers with a Promise then).
  */
 export class TicketTreeProvider extends Disposable implements vscode.TreeDataProvider<TicketTreeNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<TicketTreeNode | undefined>());
+  private readonly changed = this._register(new vscode.EventEmitter<TicketTreeNode | TicketTreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private groupNodes: StatusGroupNode[] = [];
-  private ticketNodes = new Map<string, TicketNode>();
+  private readonly groupNodes = new Map<Status, StatusGroupNode>();
+  private readonly ticketNodes = new WeakMap<TicketRow, TicketNode>();
+  private readonly items = new WeakMap<TicketRow, vscode.TreeItem>();
+  private readonly children = new WeakMap<StatusGroup, TicketNode[]>();
+  private readonly itemJobs = new Set<SlicedJob>();
+  /** The tickets whose tooltip named something that needs a person, when last refreshed. */
+  private attentionTickets = new Set<string>();
 
   constructor(
     private readonly model: TicketTreeModel,
     private readonly attention: AttentionModel,
   ) {
     super();
-    this.rebuild();
     this._register(
-      model.onDidChange(() => {
-        this.rebuild();
-        this.changed.fire(undefined);
+      model.onDidChange(({ statuses }) => {
+        const roots = this.roots();
+        if (statuses === undefined) this.changed.fire(undefined);
+        else this.changed.fire(roots.filter((node) => statuses.includes(node.status)));
       }),
     );
+    this.attentionTickets = new Set(attention.current.tickets);
     // Tooltips list what needs a person; the marks themselves come from TicketDecorations.
-    this._register(attention.onDidChange(() => this.changed.fire(undefined)));
-  }
-
-  private rebuild(): void {
-    this.groupNodes = this.model.statusGroups.map((group) => ({ kind: 'group', status: group.status, group }));
-    this.ticketNodes = new Map();
-    for (const group of this.model.statusGroups) {
-      for (const row of group.rows) this.ticketNodes.set(row.ticket.id, { kind: 'ticket', ticketId: row.ticket.id, status: group.status, row });
-    }
+    this._register(
+      attention.onDidChange(() => {
+        const now = new Set(attention.current.tickets);
+        const touched = [...new Set([...now, ...this.attentionTickets])].map((id) => this.ticketNode(id)).filter((n): n is TicketNode => n !== undefined);
+        this.attentionTickets = now;
+        if (touched.length > 0) this.changed.fire(touched);
+      }),
+    );
+    this._register({ dispose: () => this.itemJobs.forEach((job) => job.cancel()) });
   }
 
   /** The current node of a ticket, for `TreeView.reveal`. */
   ticketNode(ticketId: string): TicketNode | undefined {
-    return this.ticketNodes.get(ticketId);
+    const row = this.model.row(ticketId);
+    return row === undefined ? undefined : this.nodeOf(row);
   }
 
-  getChildren(element?: TicketTreeNode): TicketTreeNode[] {
-    if (!element) return this.groupNodes;
-    if (element.kind === 'group') return element.group.rows.map((row) => this.ticketNodes.get(row.ticket.id)).filter((n): n is TicketNode => n !== undefined);
-    return [];
+  /** The groups (without an element, as tests ask after `flush`); while the model's first build of a board runs, VS Code gets a Promise of them. */
+  getChildren(): TicketTreeNode[];
+  getChildren(element: TicketTreeNode | undefined): TicketTreeNode[] | Promise<TicketTreeNode[]>;
+  getChildren(element?: TicketTreeNode): TicketTreeNode[] | Promise<TicketTreeNode[]> {
+    if (!element) return this.model.building ? this.model.built().then(() => this.roots()) : this.roots();
+    if (element.kind !== 'group') return [];
+    const { group } = element;
+    const known = this.children.get(group);
+    if (known) return known;
+    const nodes: TicketNode[] = [];
+    const job = new SlicedJob(this.makeChildren(group, nodes), () => undefined);
+    job.start();
+    if (!job.running) return nodes;
+    this.itemJobs.add(job);
+    return job.done.then(() => {
+      this.itemJobs.delete(job);
+      return nodes;
+    });
   }
 
   getParent(element: TicketTreeNode): TicketTreeNode | undefined {
     if (!isTicketNode(element)) return undefined;
-    return this.groupNodes.find((g) => g.status === element.status);
+    return this.roots().find((g) => g.status === element.status);
   }
 
   getTreeItem(element: TicketTreeNode): vscode.TreeItem {
-    return element.kind === 'group' ? this.groupItem(element) : ticketItem(element.row);
+    if (element.kind === 'group') return this.groupItem(element);
+    const item = this.itemOf(element.row);
+    // A tooltip is resolved afresh for each showing (what needs a person changes).
+    item.tooltip = undefined;
+    return item;
   }
 
   /**
@@ -82,6 +117,38 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   resolveTreeItem(item: vscode.TreeItem, element: TicketTreeNode): vscode.TreeItem {
     if (element.kind === 'ticket') item.tooltip = ticketTooltip(element.row, this.attention.forTicket(element.ticketId));
     return item;
+  }
+
+  /** The visible groups' nodes, each holding its group as last built. */
+  private roots(): StatusGroupNode[] {
+    return this.model.statusGroups.map((group) => {
+      let node = this.groupNodes.get(group.status);
+      if (node) node.group = group;
+      else this.groupNodes.set(group.status, (node = { kind: 'group', status: group.status, group }));
+      return node;
+    });
+  }
+
+  private nodeOf(row: TicketRow): TicketNode {
+    let node = this.ticketNodes.get(row);
+    if (!node) this.ticketNodes.set(row, (node = { kind: 'ticket', ticketId: row.ticket.id, status: row.ticket.status, row }));
+    return node;
+  }
+
+  private itemOf(row: TicketRow): vscode.TreeItem {
+    let item = this.items.get(row);
+    if (!item) this.items.set(row, (item = ticketItem(row)));
+    return item;
+  }
+
+  /** A group's nodes with their tree items made, a hundred rows per step; kept while the group is. */
+  private *makeChildren(group: StatusGroup, nodes: TicketNode[]): Generator<void, void, undefined> {
+    for (const row of group.rows) {
+      nodes.push(this.nodeOf(row));
+      this.itemOf(row);
+      if (nodes.length % ROWS_PER_STEP === 0) yield;
+    }
+    this.children.set(group, nodes);
   }
 
   private groupItem(node: StatusGroupNode): vscode.TreeItem {

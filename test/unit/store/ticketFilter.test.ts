@@ -23,4 +23,24 @@ describe('listTickets filters', () => {
     assert.deepEqual(tb.board.listTickets({ hasWorktree: true, status: 'IN_DEV' }).map((t) => t.id), [c.id]);
     assert.equal(tb.board.listTickets({ hasWorktree: false }).length, 4, 'false does not filter');
   });
+
+  it('reads the same tickets without copying them, frozen, and in pages of board order', async () => {
+    const made = await tb.board.write((tx) => [1, 2, 3, 4, 5].map((i) => tx.createTicket({ title: `Ticket ${i}`, labels: ['x'], status: i % 2 ? 'READY' : 'BACKLOG' }, 'user')));
+    const read = tb.board.readTickets();
+    assert.deepEqual(read, tb.board.listTickets());
+    assert.equal(tb.board.readTickets()[0], read[0], 'the same object on every read');
+    assert.notEqual(tb.board.listTickets()[0], read[0], 'listTickets still hands out copies');
+    assert.throws(() => read[0].labels.push('y'), TypeError);
+    assert.throws(() => Object.assign(read[0], { title: 'changed' }), TypeError);
+    assert.deepEqual(tb.board.getTicket(made[0].id)?.labels, ['x'], 'nothing changed for anyone');
+    const copy = tb.board.getTicket(made[0].id);
+    copy?.labels.push('mine');
+    assert.deepEqual(tb.board.readTickets()[0].labels, ['x'], 'a copy changed leaves the shared ticket alone');
+    assert.deepEqual(tb.board.readTickets({}, { afterNumber: 0, limit: 2 }).map((t) => t.id), [made[0].id, made[1].id]);
+    assert.deepEqual(tb.board.readTickets({}, { afterNumber: 2, limit: 2 }).map((t) => t.id), [made[2].id, made[3].id]);
+    assert.deepEqual(tb.board.readTickets({ status: 'READY' }, { afterNumber: 1, limit: 10 }).map((t) => t.id), [made[2].id, made[4].id]);
+    await tb.board.write((tx) => tx.updateTicket(made[0].id, { title: 'renamed' }));
+    assert.equal(tb.board.readTickets()[0].title, 'renamed', 'a change is read again');
+    assert.equal(read[0].title, 'Ticket 1', 'what was read before stays as it was');
+  });
 });

@@ -11,6 +11,10 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { clearInterval, setInterval } from 'node:timers';
 import * as vscode from 'vscode';
 import type { AgentName } from '../../../src/agents/agent';
+import type { Status } from '../../../src/domain/status';
+import type { Board } from '../../../src/store/api';
+import type { TestApi } from '../../../src/vscode/extension';
+import type { TicketTesting } from '../../../src/vscode/tickets/index';
 import { ensureBoard, eventually, testApi } from '../board';
 import { testOutputDir } from '../environment';
 import { ourExtension } from '../extension';
@@ -42,6 +46,19 @@ export interface HostFigures {
   firstItemsMs?: number;
   idle?: { seconds: number; cpuPercent: number };
   block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
+  /** The longest host block from the start of this test (the board opening) to the Tickets view's first ticket row. */
+  openBlock?: BlockFigures;
+  /** The same from the click on the view to its first ticket row. */
+  clickBlock?: BlockFigures;
+  /** The longest host block over `moves` tickets moved through the store, each awaited until the view rebuilt. */
+  rebuildBlock?: BlockFigures & { moves: number };
+}
+
+interface BlockFigures {
+  maxDelayMs: number;
+  maxTimerGapMs: number;
+  /** The thread's longest CPU time between two timer ticks. */
+  maxCpuMs?: number;
 }
 
 const SHORTEST_INTERVALS: Record<string, number> = { 'pm.intervalSeconds': 5, 'security.intervalSeconds': 10, 'gatherer.intervalSeconds': 30, 'worktree.intervalSeconds': 5 };
@@ -82,13 +99,19 @@ function record(figures: HostFigures): void {
   writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
 }
 
+/** This thread's CPU time so far in ms (the host's main thread has the process's id), from /proc/self/task/<tid>/schedstat. */
+function threadCpuMs(): number {
+  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
 /**
- * The longest block of this thread over `seconds`: the delay monitor's maximum and the longest gap
- * between 1 ms timer ticks; beside them the longest garbage-collection pause and the longest gap
- * once the collector's pauses inside it are taken out (what code on the thread held it for; the
- * heap and its collector are shared by every extension of the host).
+ * Starts watching this thread for blocks until `stop`: the delay monitor's maximum, the longest
+ * gap between 1 ms timer ticks, and the thread's longest CPU time between two ticks (on a loaded
+ * machine the first two also count time the thread was not running at all); beside them the
+ * longest garbage-collection pause and the longest gap once the collector's pauses inside it are
+ * taken out (the heap and its collector are shared by every extension of the host).
  */
-async function hostBlock(seconds: number) {
+function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const gaps: Array<{ start: number; end: number }> = [];
   const pauses: Array<{ start: number; end: number }> = [];
@@ -97,22 +120,70 @@ async function hostBlock(seconds: number) {
   });
   gc.observe({ entryTypes: ['gc'] });
   let last = performance.now();
+  let lastCpu = threadCpuMs();
   let maxGap = 0;
+  let maxCpu = 0;
   const timer = setInterval(() => {
     const now = performance.now();
+    const cpu = threadCpuMs();
     maxGap = Math.max(maxGap, now - last - 1);
     if (now - last > 8) gaps.push({ start: last, end: now });
+    maxCpu = Math.max(maxCpu, cpu - lastCpu);
     last = now;
+    lastCpu = cpu;
   }, 1);
   histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      clearInterval(timer);
+      gc.disconnect();
+      const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+      const maxGcPauseMs = pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0);
+      const maxGapOutsideGcMs = gaps.reduce((m, g) => Math.max(m, g.end - g.start - 1 - pauses.reduce((sum, p) => sum + overlap(g, p), 0)), 0);
+      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, maxCpuMs: maxCpu, maxGcPauseMs, maxGapOutsideGcMs };
+    },
+  };
+}
+
+/** The longest block of this thread over `seconds`. */
+async function hostBlock(seconds: number) {
+  const watch = watchBlocks();
   const cpuPercent = await cpuPercentOver(seconds);
-  histogram.disable();
-  clearInterval(timer);
-  gc.disconnect();
-  const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
-  const maxGcPauseMs = pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0);
-  const maxGapOutsideGcMs = gaps.reduce((m, g) => Math.max(m, g.end - g.start - 1 - pauses.reduce((sum, p) => sum + overlap(g, p), 0)), 0);
-  return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, maxGcPauseMs, maxGapOutsideGcMs, cpuPercent };
+  return { ...watch.stop(), cpuPercent };
+}
+
+/** Ends a watch, one timer turn later so a block at the very end is seen. */
+async function stopWatch(watch: ReturnType<typeof watchBlocks>): Promise<BlockFigures> {
+  await sleep(5);
+  const { maxDelayMs, maxTimerGapMs, maxCpuMs } = watch.stop();
+  return { maxDelayMs, maxTimerGapMs, maxCpuMs };
+}
+
+const REBUILD_MOVES = 6;
+
+/**
+ * Moves tickets between BACKLOG and READY through the store, one write at a time, each awaited
+ * until the Tickets view's model fired and the tree had a moment to fetch what changed.
+ */
+async function moveTickets(api: TestApi, board: Board): Promise<void> {
+  const tickets = (api as TestApi & { tickets?: TicketTesting }).tickets;
+  if (!tickets) throw new Error('the extension test API has no `tickets`');
+  const backlog = board.listTickets({ status: 'BACKLOG' }).slice(0, REBUILD_MOVES / 2);
+  const moves: [string, Status, Status][] = [];
+  for (const t of backlog) moves.push([t.id, 'BACKLOG', 'READY']);
+  for (const t of backlog) moves.push([t.id, 'READY', 'BACKLOG']);
+  for (const [id, from, to] of moves) {
+    let fired = false;
+    const sub = tickets.treeModel.onDidChange(() => (fired = true));
+    try {
+      await board.write((tx) => tx.transition(id, from, to, 'user'));
+      await eventually(`the Tickets view rebuilt after moving ${id} to ${to}`, () => fired, 60_000);
+      await sleep(1000);
+    } finally {
+      sub.dispose();
+    }
+  }
 }
 
 /** Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`. */
@@ -142,6 +213,7 @@ suite('Host figures (bench)', () => {
   test('measures activation, the Tickets view, idle CPU and the longest block', async function () {
     const p = plan();
     this.timeout((p.settleSeconds + p.idleSeconds + p.blockSeconds + 600) * 1000);
+    const openWatch = p.activate && p.firstItems ? watchBlocks() : undefined;
     if (!p.activate) {
       const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) };
       // The host's own longest block, Agent Factory not active: what the window does without us.
@@ -157,10 +229,16 @@ suite('Host figures (bench)', () => {
       tickets: Object.values(board.countByStatus()).reduce((sum, n) => sum + n, 0),
       activation: api.activation,
     };
-    if (p.firstItems) {
-      const answer = await askUi('tickets-first-items', 600_000);
+    if (p.firstItems && openWatch) {
+      const clickWatch = watchBlocks();
+      const answer = await profiled(p.profile, 'open.cpuprofile', () => askUi('tickets-first-items', 600_000));
+      figures.clickBlock = await stopWatch(clickWatch);
+      figures.openBlock = await stopWatch(openWatch);
       if (!answer.ok) throw new Error(`the Tickets view did not show its first ticket: ${answer.detail}`);
       figures.firstItemsMs = (JSON.parse(answer.detail) as { ms: number }).ms;
+      const rebuildWatch = watchBlocks();
+      await profiled(p.profile, 'rebuild.cpuprofile', () => moveTickets(api, board));
+      figures.rebuildBlock = { ...(await stopWatch(rebuildWatch)), moves: REBUILD_MOVES };
     }
     if (p.idleSeconds > 0) figures.idle = await idle(p);
 
