@@ -52,6 +52,15 @@ export interface TicketFilter {
   hasWorktree?: boolean;
 }
 
+export interface RunFilter {
+  status?: RunStatus | readonly RunStatus[];
+  ticketId?: string;
+  /** Only runs that are live (running or queued), have no end, or ended at or after this time. */
+  liveOrEndedSince?: number;
+  /** Only runs whose agent's pid was recorded (the others have no process to look at). */
+  withPid?: boolean;
+}
+
 /** A stretch of tickets in number order: those numbered after `afterNumber`, at most `limit`. */
 export interface TicketPage {
   afterNumber: number;
@@ -183,8 +192,7 @@ export interface BoardReader {
   history(ticketId: string): HistoryEntry[];
   listBugs(ticketId: string): Bug[];
   getRun(id: string): Run | undefined;
-  /** `liveOrEndedSince`: only runs that are live (running or queued), have no end, or ended at or after that time. */
-  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[];
+  listRuns(filter?: RunFilter): Run[];
   listCheckIns(ticketId: string): CheckIn[];
   latestCheckIn(ticketId: string): CheckIn | undefined;
   /** Every ticket's latest check-in (or only those of `ticketIds`), by ticket id, in one read (the Tickets view shows them all). */

@@ -15,7 +15,7 @@ import type { Conversation, ConversationStatus, ConversationType, Message } from
 import { FactoryError, IllegalTransitionError, StatusConflictError } from '../domain/errors';
 import { assertEntityId, assertTicketId, ticketIdFromNumber } from '../domain/ids';
 import { RUN_STATUSES, VERDICTS } from '../domain/run';
-import type { Run, RunStatus } from '../domain/run';
+import type { Run } from '../domain/run';
 import type { NewSalvage, Salvage } from '../domain/salvage';
 import { isStatus, STATUSES, transitionRefusal } from '../domain/status';
 import type { Actor, Status } from '../domain/status';
@@ -36,6 +36,7 @@ import type {
   NewMessage,
   NewRun,
   NewTicket,
+  RunFilter,
   RunPatch,
   TicketFilter,
   TicketPage,
@@ -196,9 +197,10 @@ export class BoardData implements BoardTx {
     return r && toRun(r);
   }
 
-  listRuns(filter: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number } = {}): Run[] {
+  listRuns(filter: RunFilter = {}): Run[] {
     const where = new Where().oneOf('status', filter.status).equals('ticket_id', filter.ticketId);
     if (filter.liveOrEndedSince !== undefined) where.raw("(status IN ('running', 'queued') OR ended_at IS NULL OR ended_at >= ?)", filter.liveOrEndedSince);
+    if (filter.withPid) where.raw('pid IS NOT NULL');
     if (where.empty) return [];
     return this.db.all(`SELECT * FROM runs${where.toString()} ORDER BY started_at, rowid`, where.params).map(toRun);
   }

@@ -27,12 +27,12 @@ import type { Clock } from '../domain/clock';
 import type { Conversation, ConversationStatus, ConversationType, Message } from '../domain/conversation';
 import { errorMessage, FactoryError } from '../domain/errors';
 import { Emitter } from '../domain/event';
-import type { Run, RunStatus } from '../domain/run';
+import type { Run } from '../domain/run';
 import type { Salvage } from '../domain/salvage';
 import type { Status } from '../domain/status';
 import type { Bug, HistoryEntry, Ticket } from '../domain/ticket';
 import type { ScanVerdict, SecurityScanRecord } from '../domain/securityScan';
-import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, SecurityGate, StoreChange, TicketFilter, TicketPage } from './api';
+import type { AgentState, Board, BoardTx, Finding, Lease, OpenReport, RecordedChange, RunFilter, SecurityGate, StoreChange, TicketFilter, TicketPage } from './api';
 import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
@@ -880,7 +880,7 @@ export class SqlBoard implements Board {
   getRun(id: string): Run | undefined {
     return this.data.getRun(id);
   }
-  listRuns(filter?: { status?: RunStatus | readonly RunStatus[]; ticketId?: string; liveOrEndedSince?: number }): Run[] {
+  listRuns(filter?: RunFilter): Run[] {
     return this.data.listRuns(filter);
   }
   listCheckIns(ticketId: string): CheckIn[] {

@@ -293,7 +293,8 @@ export class PmAgent implements BackgroundAgent {
     // The first cycle looks at every run (its owner may have died long ago); later ones at the live
     // runs and those that ended lately, since an owner alive when its agent ended stopped the rest.
     const since = ctx.clock.now() - LEFTOVER_LOOKBACK_MS;
-    const runs = this.leftoversSwept ? ctx.board.listRuns({ liveOrEndedSince: since }) : ctx.board.listRuns();
+    // A run without a recorded pid has no process to look at (it never started, or its start was never written).
+    const runs = ctx.board.listRuns(this.leftoversSwept ? { liveOrEndedSince: since, withPid: true } : { withPid: true });
     this.leftoversSwept = true;
     const found = await runsWithLeftovers(runs, this.deps.probe);
     const endedAgents = endedRunsWithLiveAgents(runs, this.deps.probe, ctx.clock.now(), s.stopGraceMs);

@@ -215,7 +215,7 @@ describe('store round trip', () => {
     assert.equal(board.listTickets().length, before);
   });
 
-  it('lists the runs that are live, have no end or ended since a time, in start order', async () => {
+  it('lists the runs that are live, have no end or ended since a time, and those with a pid, in start order', async () => {
     const { board, clock } = tb;
     const t = await board.write((tx) => tx.createTicket({ title: 'runs by end' }, 'user'));
     const at = clock.now();
@@ -237,5 +237,12 @@ describe('store round trip', () => {
     const expected = board.listRuns({ ticketId: t.id }).filter((r) => r.status === 'running' || r.status === 'queued' || (r.endedAt ?? Infinity) >= at - 5_000);
     assert.deepEqual(listed, expected.map((r) => r.id));
     assert.deepEqual(listed, [runs.recent.id, runs.live.id, runs.noEnd.id, runs.queued.id, runs.edge.id]);
+    // withPid: only the runs whose agent's pid was recorded.
+    await board.write((tx) => {
+      tx.updateRun(runs.live.id, { pid: 4242 });
+      tx.updateRun(runs.old.id, { pid: 4343 });
+    });
+    assert.deepEqual(board.listRuns({ ticketId: t.id, withPid: true }).map((r) => r.id), [runs.old.id, runs.live.id]);
+    assert.deepEqual(board.listRuns({ ticketId: t.id, liveOrEndedSince: at - 5_000, withPid: true }).map((r) => r.id), [runs.live.id]);
   });
 });
