@@ -46,12 +46,20 @@ describe('ticket tree model', () => {
   });
 
   it('refreshes after a board write, once the coalescing delay has passed', async () => {
+    // A delay far longer than a durable write takes on a loaded machine (40 ms was not always).
+    model.dispose();
+    model = new TicketTreeModel(2_000);
     model.setBoard(temp.board);
     let refreshes = 0;
-    model.onDidChange(() => refreshes++);
+    const refreshed = new Promise<void>((resolve) =>
+      model.onDidChange(() => {
+        refreshes++;
+        resolve();
+      }),
+    );
     await temp.board.write((tx) => tx.createTicket({ title: 'new' }, 'user'));
     assert.equal(model.statusGroups.length, 0, 'still the empty board until the refresh');
-    await new Promise((r) => setTimeout(r, 120));
+    await refreshed;
     assert.equal(refreshes, 1);
     assert.deepEqual(model.statusGroups.find((g) => g.status === 'BACKLOG')?.rows.map((r) => r.ticket.title), ['new']);
   });
