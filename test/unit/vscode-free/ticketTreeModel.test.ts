@@ -36,6 +36,7 @@ describe('ticket tree model', () => {
 
   it('folds a burst of change requests into one refresh', async () => {
     model.setBoard(temp.board);
+    await model.built();
     let refreshes = 0;
     model.onDidChange(() => refreshes++);
     await temp.board.write((tx) => tx.createTicket({ title: 'new' }, 'user'));
@@ -50,6 +51,8 @@ describe('ticket tree model', () => {
     model.dispose();
     model = new TicketTreeModel(2_000);
     model.setBoard(temp.board);
+    // The first build runs in slices; it must have read the empty board before the write.
+    await model.built();
     let refreshes = 0;
     const refreshed = new Promise<void>((resolve) =>
       model.onDidChange(() => {
@@ -67,6 +70,7 @@ describe('ticket tree model', () => {
   it('does not redraw for a change the view would not show', async () => {
     const id = (await temp.board.write((tx) => tx.createTicket({ title: 'Quiet', status: 'READY' }, 'user'))).id;
     model.setBoard(temp.board);
+    await model.built();
     let refreshes = 0;
     model.onDidChange(() => refreshes++);
     await temp.board.write((tx) => tx.setMeta('unrelated', 'x'));
