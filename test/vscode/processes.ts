@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { sep } from 'node:path';
+import { readProcStatSync } from '../../src/process/procStat';
 
 /** The processes whose parent is `pid`, from /proc, with their command lines. */
 export function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
@@ -7,9 +8,7 @@ export function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] 
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+      if (readProcStatSync(Number(entry))?.ppid === pid) found.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
     } catch {
       // Gone between the listing and the read.
     }

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FactoryError } from '../../../src/domain/errors';
 import type { Logger } from '../../../src/domain/logger';
 import { gitWithInput, spawnGit } from '../../../src/git/gitStream';
 import { runGit } from '../../../src/git/runGit';
 import { processStarterPid, startProcess, stopProcessStarter, useProcessStarter } from '../../../src/process/processStarter';
+import { isProcessAlive } from '../../../src/process/processTree';
 import { runGit as runGitBytes } from '../../../src/scan/common/gitProcess';
 import { STARTER_SCRIPT } from '../helpers/starterScript';
 import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 
 
-const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+const alive = isProcessAlive;
 
 async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
