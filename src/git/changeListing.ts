@@ -17,7 +17,7 @@
  */
 import type { ChangeKind, GitCallOptions } from './port';
 import { parseNameStatus, type NameStatusEntry } from './porcelain';
-import { runGit } from './runGit';
+import { gitOutput } from './gitOutput';
 import { PLAIN_DIFF, SimpleGitPort } from './simpleGitPort';
 
 export interface ListedChange {
@@ -85,14 +85,14 @@ export class ScanChangeLister {
   async listChange(path: string, base: string, opts: GitCallOptions = {}): Promise<ChangeListing> {
     const { signal } = opts;
     // The status does not depend on the merge-base: it runs while HEAD and base are resolved.
-    const pending = runGit(path, ['--no-optional-locks', 'status', '--porcelain=v2', '-z', '--untracked-files=all', '--find-renames'], { signal }).then(parseStatusV2);
+    const pending = text(path, ['--no-optional-locks', 'status', '--porcelain=v2', '-z', '--untracked-files=all', '--find-renames'], signal).then(parseStatusV2);
     pending.catch(() => undefined);
     const heads = await this.heads(path, base, signal);
     // Unborn HEAD or a base that does not resolve: the full listing says what is wrong, as before.
     if (!heads) return fromChangedFiles(await new SimpleGitPort().changedFiles(path, base, { signal }));
     const since = (await this.mergeBase(path, heads, signal)) ?? base;
     const diff = (to: string[]): Promise<NameStatusEntry[]> =>
-      runGit(path, ['diff', ...PLAIN_DIFF, '--name-status', '-z', '--find-renames', since, ...to, '--'], { signal }).then(parseNameStatus);
+      text(path, ['diff', ...PLAIN_DIFF, '--name-status', '-z', '--find-renames', since, ...to, '--'], signal).then(parseNameStatus);
     const [status, committed] = await Promise.all([pending, diff(['HEAD'])]);
     // With no tracked file staged or modified, the working tree is HEAD: the net diff is the committed one.
     const net = status.tracked.size === 0 ? committed : await diff([]);
@@ -112,7 +112,7 @@ export class ScanChangeLister {
   /** HEAD and base as commits, from one process; undefined when either does not resolve. */
   private async heads(path: string, base: string, signal: AbortSignal | undefined): Promise<{ head: string; base: string } | undefined> {
     if (base.length === 0 || base.startsWith('-') || /[\0\n\r]/.test(base)) return undefined;
-    const out = await runGit(path, ['rev-parse', 'HEAD^{commit}', `${base}^{commit}`, '--'], { signal }).catch((err: unknown) => {
+    const out = await text(path, ['rev-parse', 'HEAD^{commit}', `${base}^{commit}`, '--'], signal).catch((err: unknown) => {
       if (signal?.aborted) throw err;
       return undefined;
     });
@@ -129,6 +129,15 @@ export class ScanChangeLister {
     this.mergeBases.set(key, found);
     return found;
   }
+}
+
+/**
+ * A read-only git command's output as text. Run directly rather than through simple-git, which
+ * waits 50 ms more after any command that printed nothing: a clean `status` or an empty `diff`,
+ * the usual answers of a cycle in which nothing changed.
+ */
+async function text(path: string, args: string[], signal: AbortSignal | undefined): Promise<string> {
+  return (await gitOutput(path, args, { signal })).stdout.toString('utf8');
 }
 
 /** The same answer from `changedFiles`' layered listing. */

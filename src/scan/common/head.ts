@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { runGit } from './gitProcess';
+import { gitOutput } from '../../git/gitOutput';
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -57,7 +57,7 @@ async function gitDirs(dir: string): Promise<{ gitDir: string; commonDir: string
 }
 
 async function revParseHead(dir: string, signal?: AbortSignal): Promise<string | undefined> {
-  const { code, stdout } = await runGit(dir, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { signal, okCodes: [0, 1, 128] });
+  const { code, stdout } = await gitOutput(dir, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { signal, okCodes: [0, 1, 128] });
   const sha = stdout.toString('utf8').trim();
   return code === 0 && SHA.test(sha) ? sha : undefined;
 }

@@ -4,7 +4,7 @@
  * `.gitattributes` marks vendored or generated excluded by pathspec. The files are then read and their comments parsed (commentScan.ts); grep only narrows
  * down which.
  */
-import { runGit } from '../common/gitProcess';
+import { gitOutput } from '../../git/gitOutput';
 import { grepPattern } from './commentTags';
 import { ATTRIBUTE_EXCLUDES } from './paths';
 
@@ -27,7 +27,7 @@ export function grepArgs(tags: readonly string[]): string[] {
 /** Repository-relative paths of the tracked text files that hold one of `tags` as a word. */
 export async function gitGrepFiles(repoRoot: string, tags: readonly string[], signal?: AbortSignal): Promise<string[]> {
   if (tags.length === 0) return [];
-  const { code, stdout } = await runGit(repoRoot, grepArgs(tags), { signal, okCodes: [0, 1] });
+  const { code, stdout } = await gitOutput(repoRoot, grepArgs(tags), { signal, okCodes: [0, 1] });
   return code === 1 ? [] : parseFileList(stdout);
 }
 

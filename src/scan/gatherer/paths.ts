@@ -7,7 +7,7 @@
  * Minified and generated content is recognised later, when the file is read.
  */
 import picomatch from 'picomatch';
-import { runGit } from '../common/gitProcess';
+import { gitOutput } from '../../git/gitOutput';
 
 /** Pathspecs that keep files marked vendored or generated out of `git grep`. */
 export const ATTRIBUTE_EXCLUDES: readonly string[] = [
@@ -45,7 +45,7 @@ async function explicitlyUnmarked(repoRoot: string, files: readonly string[], si
   for (let i = 0; i < files.length; i += CHUNK) {
     const chunk = files.slice(i, i + CHUNK);
     // Paths as arguments, after `--`: literal, never options, with NUL-separated answers.
-    const { stdout } = await runGit(repoRoot, ['--literal-pathspecs', 'check-attr', '-z', 'linguist-vendored', 'linguist-generated', '--', ...chunk], { signal });
+    const { stdout } = await gitOutput(repoRoot, ['--literal-pathspecs', 'check-attr', '-z', 'linguist-vendored', 'linguist-generated', '--', ...chunk], { signal });
     const fields = stdout.toString('utf8').split('\0');
     for (let k = 0; k + 2 < fields.length; k += 3) if (fields[k + 2] === 'unset' || fields[k + 2] === 'false') out.add(fields[k]);
   }

@@ -2,7 +2,7 @@
  * Git's rename detection between the commit the last cycle saw and now (committed renames, then
  * the working tree's), so a gathered item in a renamed file keeps its ticket.
  */
-import { runGit } from '../common/gitProcess';
+import { gitOutput } from '../../git/gitOutput';
 
 export interface RenameReport {
   /** Old path -> path now, both repository-relative. */
@@ -22,7 +22,7 @@ export async function detectRenames(repoRoot: string, previousHead: string | und
   let warning: string | undefined;
   if (head !== undefined && previousHead !== undefined && previousHead !== head) {
     try {
-      const committed = await runGit(repoRoot, diffArgs(previousHead, head), { signal });
+      const committed = await gitOutput(repoRoot, diffArgs(previousHead, head), { signal });
       for (const [from, to] of parseRenames(committed.stdout)) renames.set(from, to);
     } catch (err) {
       if (signal?.aborted) throw err;
@@ -30,8 +30,8 @@ export async function detectRenames(repoRoot: string, previousHead: string | und
     }
   }
   const [working, deleted] = await Promise.all([
-    head === undefined ? undefined : runGit(repoRoot, diffArgs(head), { signal }),
-    runGit(repoRoot, ['ls-files', '-d', '-z', '--full-name'], { signal }),
+    head === undefined ? undefined : gitOutput(repoRoot, diffArgs(head), { signal }),
+    gitOutput(repoRoot, ['ls-files', '-d', '-z', '--full-name'], { signal }),
   ]);
   const now = working === undefined ? [] : parseRenames(working.stdout);
   const byOld = new Map(now);

@@ -1,5 +1,5 @@
 /** Which of some files git would scan: tracked, or untracked but not ignored. */
-import { runGit } from '../common/gitProcess';
+import { gitOutput } from '../../git/gitOutput';
 
 const CHUNK = 200;
 
@@ -11,7 +11,7 @@ export async function filesGitSees(repoRoot: string, files: readonly string[], s
   const seen = new Set<string>();
   for (let i = 0; i < files.length; i += CHUNK) {
     const chunk = files.slice(i, i + CHUNK);
-    const { stdout } = await runGit(repoRoot, ['--literal-pathspecs', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...chunk], { signal });
+    const { stdout } = await gitOutput(repoRoot, ['--literal-pathspecs', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...chunk], { signal });
     for (const name of stdout.toString('utf8').split('\0')) if (name !== '') seen.add(name);
   }
   return seen;

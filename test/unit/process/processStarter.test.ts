@@ -7,7 +7,7 @@ import { gitWithInput, spawnGit } from '../../../src/git/gitStream';
 import { runGit } from '../../../src/git/runGit';
 import { processStarterPid, startProcess, stopProcessStarter, useProcessStarter } from '../../../src/process/processStarter';
 import { isProcessAlive } from '../../../src/process/processTree';
-import { runGit as runGitBytes } from '../../../src/scan/common/gitProcess';
+import { gitOutput as runGitBytes } from '../../../src/git/gitOutput';
 import { STARTER_SCRIPT } from '../helpers/starterScript';
 import { git, makeTempRepo, type TempRepo } from '../helpers/tempRepo';
 

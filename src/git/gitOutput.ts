@@ -1,10 +1,12 @@
 /**
- * Runs one git command with an argument array (never a shell) and collects its raw output, so
- * callers can parse NUL-separated records byte-exactly. Aborting the signal kills the process.
+ * Runs one read-only git command with an argument array (never a shell) and collects its raw
+ * output, so callers can parse NUL-separated records byte-exactly. Aborting the signal kills the
+ * process. The scans' hot listings use it rather than runGit.ts (simple-git), which also waits
+ * 50 ms after a command that printed nothing before it answers.
  */
-import { startProcess } from '../../process/processStarter';
-import { processStartTurn } from '../../process/startTurn';
-import { FactoryError } from '../../domain/errors';
+import { startProcess } from '../process/processStarter';
+import { processStartTurn } from '../process/startTurn';
+import { FactoryError } from '../domain/errors';
 
 export interface GitOutput {
   code: number;
@@ -24,7 +26,7 @@ export interface GitRunOptions {
  */
 const GIT_ENV: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
 
-export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
+export async function gitOutput(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
   const { signal, okCodes = [0] } = options;
   await processStartTurn();
   return new Promise((resolve, reject) => {
