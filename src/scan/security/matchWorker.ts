@@ -1,11 +1,13 @@
 /**
  * Entry point of the Security scan's matching threads (bundled as dist/matchWorker.js). A thread
- * lists a worktree's change (git's processes are started from here: starting one copies the
- * process's page tables, tens of milliseconds in a large process), reads batches of files
+ * lists a worktree's change where no process starter runs (the CLI and `serve`: git's processes
+ * are started from here, since starting one copies the process's page tables, tens of
+ * milliseconds in a large process), reads batches of files
  * (fileRead.ts) and matches the ones the scan asks for; it also matches a single file handed over
  * as bytes (or, for a file too large to read whole, its path to stream from), and finds the secrets
- * in a text others mask before writing it (the Gatherer's comments). Listing, reading,
- * hashing, secretlint and the risky-code rules all run here, never on the extension host's thread.
+ * in a text others mask before writing it (the Gatherer's comments). Reading, hashing, secretlint
+ * and the risky-code rules all run here, never on the extension host's thread, and at a lower
+ * priority than it.
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../domain/errors';
@@ -16,9 +18,11 @@ import type { MatchReply, MatchRequest } from './matchProtocol';
 import { scanContent } from './scanContent';
 import { scanStreamed } from './scanStreamed';
 import { findSecrets } from './secrets';
+import { lowerThisThreadPriority } from '../../process/threadPriority';
 
 const port = parentPort;
 if (port !== null) {
+  lowerThisThreadPriority();
   const batches = new BatchStore();
   const git = new SimpleGitPort();
   const lister = new ScanChangeLister();
