@@ -65,6 +65,15 @@ export function stopProcessStarter(): void {
   c?.close();
 }
 
+/**
+ * Whether this process's commands start in a process starter (the editor, until the starter has
+ * died too often). Work that runs in a thread only so that starting git does not hold this one can
+ * then stay here.
+ */
+export function usesProcessStarter(): boolean {
+  return settings !== undefined;
+}
+
 /** The starter's pid while one runs (for the log and tests). */
 export function processStarterPid(): number | undefined {
   return connection?.pid;

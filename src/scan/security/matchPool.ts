@@ -1,7 +1,9 @@
 /**
  * The threads the Security scan lists changes, reads and matches files in (secretlint and the
  * risky-code rules), so that a cold scan of thousands of files never holds the extension host's
- * thread. Threads start on the first request and end with {@link MatchPool.end} (the agents
+ * thread; in the editor, whose git starts in the process starter, changes are listed on the
+ * host's thread instead (see listsHere). The threads run at a lower priority than the host's
+ * (threadPriority.ts). Threads start on the first request and end with {@link MatchPool.end} (the agents
  * stopping, the extension deactivating); they never keep a process alive on their own. A thread
  * that dies is replaced on the next request: the files it held fail with why (their ticket is
  * scanned again next cycle), and the death is logged, never a silent stall.
@@ -14,6 +16,7 @@ import { errorMessage, FactoryError } from '../../domain/errors';
 import type { ChangedFile } from '../../git/port';
 import { ScanChangeLister, type ChangeListing } from '../../git/changeListing';
 import { SimpleGitPort } from '../../git/simpleGitPort';
+import { usesProcessStarter } from '../../process/processStarter';
 import type { ReadFile, ReadResult } from './fileRead';
 import { BatchStore } from './matchBatches';
 import type { MatchReply, MatchRequest } from './matchProtocol';
@@ -128,11 +131,11 @@ export class MatchPool {
 
   /**
    * What a worktree changed against its base, as GitPort.changedFiles lists it, with git's
-   * processes started from a thread of the pool rather than this one.
+   * processes started from a thread of the pool rather than this one (see listsHere).
    */
   async changedFiles(path: string, base: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ChangedFile[]> {
     const { signal } = opts;
-    if (!this.hasScript()) return new SimpleGitPort().changedFiles(path, base, { signal });
+    if (this.listsHere()) return new SimpleGitPort().changedFiles(path, base, { signal });
     signal?.throwIfAborted();
     const reply = await this.request(this.pick(), (id) => ({ kind: 'list', id, path, base }));
     if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
@@ -147,7 +150,7 @@ export class MatchPool {
    */
   async listChange(path: string, base: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<ChangeListing> {
     const { signal } = opts;
-    if (!this.hasScript()) return this.localLister.listChange(path, base, { signal });
+    if (this.listsHere()) return this.localLister.listChange(path, base, { signal });
     signal?.throwIfAborted();
     const reply = await this.request(this.pick(), (id) => ({ kind: 'listChange', id, path, base }));
     if (signal?.aborted) throw new FactoryError('cancelled', 'the listing of the change was stopped');
@@ -165,6 +168,16 @@ export class MatchPool {
     const reply = await this.request(this.pick(), (id) => ({ kind: 'secrets', id, path, text }));
     if (!('secrets' in reply)) throw new Error('a scan thread answered a secrets request with something else');
     return reply.secrets;
+  }
+
+  /**
+   * Listings run on this thread when there is no thread script, or when this process starts its
+   * commands in a process starter (the editor): git's processes then start there. Started from one
+   * of the pool's threads instead, each would copy the whole extension host's page tables, and
+   * the host's thread waits for that copy whenever it touches new memory meanwhile.
+   */
+  private listsHere(): boolean {
+    return !this.hasScript() || usesProcessStarter();
   }
 
   private hasScript(): boolean {

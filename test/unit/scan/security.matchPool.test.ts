@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fromChangedFiles } from '../../../src/git/changeListing';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import { processStarterPid, stopProcessStarter, useProcessStarter } from '../../../src/process/processStarter';
 import { MatchPool } from '../../../src/scan/security/matchPool';
 import { scanContent, WINDOW_CHARS } from '../../../src/scan/security/scanContent';
 import { findSecrets } from '../../../src/scan/security/secrets';
 import { fakeSecrets } from '../../fixtures/security/fakeSecrets';
+import { STARTER_SCRIPT } from '../helpers/starterScript';
 import { git, makeTempRepo } from '../helpers/tempRepo';
 
 const s = fakeSecrets(11);
@@ -95,6 +97,31 @@ describe('Security matching threads', () => {
     } finally {
       repo.dispose();
     }
+  });
+
+  it('lists on this thread when this process starts its commands in a process starter: git starts there, no thread forks the process', async () => {
+    const repo = makeTempRepo();
+    const logged: string[] = [];
+    const log = { trace() {}, debug() {}, info() {}, warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+    try {
+      repo.write('a.txt', 'a\n');
+      repo.commit('base');
+      git(repo.root, 'switch', '-q', '-c', 'factory/T-1-x');
+      repo.write('b.ts', 'export {}\n');
+      repo.commit('work');
+      const expected = fromChangedFiles(await new SimpleGitPort().changedFiles(repo.root, 'main'));
+      useProcessStarter({ script: STARTER_SCRIPT, log });
+      const pool = new MatchPool({ size: 1 });
+      assert.deepEqual(await pool.listChange(repo.root, 'main'), expected);
+      assert.deepEqual(fromChangedFiles(await pool.changedFiles(repo.root, 'main')), expected);
+      assert.equal(pool.running, 0, 'no matching thread started for the listings');
+      assert.ok(processStarterPid() !== undefined, 'git started in the process starter');
+      await pool.end();
+    } finally {
+      stopProcessStarter();
+      repo.dispose();
+    }
+    assert.deepEqual(logged, []);
   });
 
   it('finds the secrets in a text to mask in a thread, or on this thread without one, as the secret rules find them', async () => {
