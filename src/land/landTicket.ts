@@ -17,7 +17,7 @@ import { errorMessage, FactoryError, StatusConflictError } from '../domain/error
 import { assertTicketId } from '../domain/ids';
 import type { Ticket } from '../domain/ticket';
 import { redactSecrets } from '../scan/security/mask';
-import { findSecrets } from '../scan/security/secrets';
+import { sharedMatchPool } from '../scan/security/matchPool';
 import type { Board } from '../store/api';
 import { describeCommand, runCheck } from './landCheck';
 import {
@@ -287,11 +287,10 @@ class Lander {
   }
 }
 
-/** The text with every secret secretlint finds in it masked. */
+/** The text with every secret secretlint finds in it masked, found in the scan threads (secretlint is not loaded on this one). */
 async function maskSecretsIn(text: string): Promise<string> {
   if (text.trim() === '') return text;
-  const hits = await findSecrets('land-check.log', text);
-  return redactSecrets(text, hits.map((h) => h.raw));
+  return redactSecrets(text, await sharedMatchPool.secretValues('land-check.log', text));
 }
 
 function squashMessage(ticket: Ticket, branch: string): string {
