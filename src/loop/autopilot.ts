@@ -210,9 +210,10 @@ export class Autopilot implements Disposable {
     const { board, settings } = this.deps;
     const pipeline = settings.pipeline();
     const worked = new Set(board.listRuns({ status: LIVE_RUN_STATUSES }).map((r) => r.ticketId));
-    const inStage = board
-      .listTickets()
-      .filter((t) => isActive(t.status) && pipeline.includes(t.status) && !worked.has(t.id) && stageHandling(t.status, settings) !== 'person')
+    const stages = pipeline.filter(isActive);
+    // The store's own tickets, read and not copied: on a big board a copy of every ticket held the thread.
+    const inStage = (stages.length === 0 ? [] : board.readTickets({ status: stages }))
+      .filter((t) => !worked.has(t.id) && stageHandling(t.status, settings) !== 'person')
       .sort(compareForDispatch);
     return [...inStage, ...dispatchPlan(board).ready.filter((t) => !worked.has(t.id))];
   }

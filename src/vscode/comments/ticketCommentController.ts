@@ -244,7 +244,7 @@ export class TicketCommentController extends Disposable {
     const documentTicket = ticketIdOfDocument(thread.uri);
     if (documentTicket !== undefined) return board.getTicket(documentTicket) ? { ticketId: documentTicket, at: {} } : undefined;
     if (thread.uri.scheme !== 'file') return undefined;
-    for (const ticket of board.listTickets()) {
+    for (const ticket of board.readTickets({ hasWorktree: true })) {
       if (!ticket.worktree) continue;
       const relative = path.relative(ticket.worktree.path, thread.uri.fsPath);
       if (relative.length === 0 || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) continue;
