@@ -7,8 +7,9 @@ import { isTicketNode, type TicketTreeNode } from './ticketTreeNodes';
 export const TICKETS_MIME = 'application/vnd.code.tree.agentfactory.tickets';
 
 /**
- * Dragging tickets onto a status group (or onto a ticket in it) moves them there, validated by
- * the transition table in the mover. The data carries ticket ids only, as JSON.
+ * Dragging tickets onto a status group (or onto a range or a ticket in it) moves them there,
+ * validated by the transition table in the mover. The data carries ticket ids only, as JSON: a
+ * range dragged along carries nothing.
  */
 export class TicketDragAndDropController implements vscode.TreeDragAndDropController<TicketTreeNode> {
   readonly dropMimeTypes = [TICKETS_MIME];

@@ -12,7 +12,8 @@ import { Disposable } from '../util/disposable';
 import { escapeMarkdown, untrustedMarkdown } from '../util/markdown';
 import { groupCountText, ticketDescription, type StatusGroup, type TicketRow } from './ticketGroups';
 import { SlicedJob } from './slicedJob';
-import { isTicketNode, type StatusGroupNode, type TicketNode, type TicketTreeNode } from './ticketTreeNodes';
+import type { StatusGroupNode, TicketNode, TicketRangeNode, TicketTreeNode } from './ticketTreeNodes';
+import { rangeAt, rangeLabel, TICKET_RANGE_SIZE, ticketRanges } from './ticketRanges';
 import type { TicketTreeModel } from './ticketTreeModel';
 import { priorityName, statusLabel } from '../../domain/vocabulary';
 
@@ -23,25 +24,34 @@ const PRIORITY_ICONS: Record<Priority, vscode.ThemeIcon> = {
   4: new vscode.ThemeIcon('arrow-down', new vscode.ThemeColor('charts.blue')),
 };
 
-/** Rows whose nodes and tree items are made per step of a group's fetch. */
+/** Rows whose nodes and tree items are made per step of a group's or range's fetch. */
 const ROWS_PER_STEP = 100;
 
 /**
- * Adapts the ticket model to the tree. Items carry stable ids (`status:READY`, `ticket:T-12`),
- * so VS Code keeps selection and expansion across refreshes and while a ticket changes group.
+ * Adapts the ticket model to the tree. Items carry stable ids (`status:READY`, `ticket:T-12`,
+ * `range:BACKLOG:0`), so VS Code keeps selection and expansion across refreshes and while a
+ * ticket changes group.
  *
  * Nodes and tree items are made when VS Code asks for a group's children and kept per row: the
  * model keeps a row that did not change, so a refresh makes items only for the rows it changed,
- * and only the groups the model says changed are refreshed. A big group's fetch makes its
+ * and only the groups the model says changed are refreshed. A group of more than
+ * TICKET_RANGE_SIZE tickets holds ranges of them instead (VS Code's own tree code takes a node's
+ * children in one block of the host's thread); a change that leaves every ticket of such a group
+ * where it was refreshes only the ranges whose tickets look different. A big fetch makes its
  * nodes and items in slices (getChildren answers with a Promise then).
  */
 export class TicketTreeProvider extends Disposable implements vscode.TreeDataProvider<TicketTreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<TicketTreeNode | TicketTreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly groupNodes = new Map<Status, StatusGroupNode>();
+  /** Range nodes by `status:index`. */
+  private readonly rangeNodes = new Map<string, TicketRangeNode>();
   private readonly ticketNodes = new WeakMap<TicketRow, TicketNode>();
   private readonly items = new WeakMap<TicketRow, vscode.TreeItem>();
-  private readonly children = new WeakMap<StatusGroup, TicketNode[]>();
+  /** A group's ticket nodes: all of them, or those of each range by its index. */
+  private readonly children = new WeakMap<StatusGroup, Map<number, TicketNode[]>>();
+  /** Where each ticket of a group is in it, worked out when a ticket's range is asked for. */
+  private readonly positions = new WeakMap<StatusGroup, Map<string, number>>();
   private readonly itemJobs = new Set<SlicedJob>();
   /** The tickets whose tooltip named something that needs a person, when last refreshed. */
   private attentionTickets = new Set<string>();
@@ -53,9 +63,14 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
     super();
     this._register(
       model.onDidChange(({ statuses }) => {
+        const before = new Map([...this.groupNodes].map(([status, node]) => [status, node.group]));
         const roots = this.roots();
-        if (statuses === undefined) this.changed.fire(undefined);
-        else this.changed.fire(roots.filter((node) => statuses.includes(node.status)));
+        if (statuses === undefined) {
+          this.changed.fire(undefined);
+          return;
+        }
+        const touched = roots.filter((node) => statuses.includes(node.status)).flatMap((node) => this.touched(node, before.get(node.status)));
+        if (touched.length > 0) this.changed.fire(touched);
       }),
     );
     this.attentionTickets = new Set(attention.current.tickets);
@@ -82,28 +97,34 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
   getChildren(element: TicketTreeNode | undefined): TicketTreeNode[] | Promise<TicketTreeNode[]>;
   getChildren(element?: TicketTreeNode): TicketTreeNode[] | Promise<TicketTreeNode[]> {
     if (!element) return this.model.building ? this.model.built().then(() => this.roots()) : this.roots();
-    if (element.kind !== 'group') return [];
+    if (element.kind === 'ticket') return [];
+    if (element.kind === 'range') {
+      const { group } = element.parent;
+      const range = rangeAt(group.rows.length, element.index * TICKET_RANGE_SIZE);
+      // A range its group no longer has (VS Code may ask once more before its refresh) holds nothing.
+      return range ? this.ticketChildren(group, range.index, range.start, range.end) : [];
+    }
     const { group } = element;
-    const known = this.children.get(group);
-    if (known) return known;
-    const nodes: TicketNode[] = [];
-    const job = new SlicedJob(this.makeChildren(group, nodes), () => undefined);
-    job.start();
-    if (!job.running) return nodes;
-    this.itemJobs.add(job);
-    return job.done.then(() => {
-      this.itemJobs.delete(job);
-      return nodes;
-    });
+    const ranges = ticketRanges(group.rows.length);
+    if (ranges.length > 0) return ranges.map((range) => this.rangeNode(element, range.index));
+    return this.ticketChildren(group, -1, 0, group.rows.length);
   }
 
   getParent(element: TicketTreeNode): TicketTreeNode | undefined {
-    if (!isTicketNode(element)) return undefined;
-    return this.roots().find((g) => g.status === element.status);
+    if (element.kind === 'group') return undefined;
+    if (element.kind === 'range') return element.parent;
+    // The ticket as last built: a node VS Code kept may be of before it moved.
+    const status = this.model.row(element.ticketId)?.ticket.status ?? element.status;
+    const groupNode = this.roots().find((g) => g.status === status);
+    if (!groupNode) return undefined;
+    const { group } = groupNode;
+    const range = rangeAt(group.rows.length, this.positionOf(group, element.ticketId));
+    return range ? this.rangeNode(groupNode, range.index) : groupNode;
   }
 
   getTreeItem(element: TicketTreeNode): vscode.TreeItem {
     if (element.kind === 'group') return this.groupItem(element);
+    if (element.kind === 'range') return rangeItem(element);
     const item = this.itemOf(element.row);
     // A tooltip is resolved afresh for each showing (what needs a person changes).
     item.tooltip = undefined;
@@ -129,6 +150,31 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
     });
   }
 
+  private rangeNode(parent: StatusGroupNode, index: number): TicketRangeNode {
+    const key = `${parent.status}:${index}`;
+    let node = this.rangeNodes.get(key);
+    if (!node) this.rangeNodes.set(key, (node = { kind: 'range', status: parent.status, index, parent }));
+    return node;
+  }
+
+  /**
+   * What to refresh of a group the model rebuilt: the group (and so everything under it) when its
+   * count or its tickets' places changed, else only the ranges whose tickets look different.
+   */
+  private touched(node: StatusGroupNode, before: StatusGroup | undefined): TicketTreeNode[] {
+    const now = node.group;
+    const ranges = ticketRanges(now.rows.length);
+    if (!before || ranges.length === 0 || before.total !== now.total || before.rows.length !== now.rows.length) return [node];
+    if (now.rows.some((row, i) => row.ticket.id !== before.rows[i].ticket.id)) return [node];
+    return ranges.filter((r) => now.rows.slice(r.start, r.end).some((row, i) => row !== before.rows[r.start + i])).map((r) => this.rangeNode(node, r.index));
+  }
+
+  private positionOf(group: StatusGroup, ticketId: string): number {
+    let positions = this.positions.get(group);
+    if (!positions) this.positions.set(group, (positions = new Map(group.rows.map((row, i) => [row.ticket.id, i]))));
+    return positions.get(ticketId) ?? -1;
+  }
+
   private nodeOf(row: TicketRow): TicketNode {
     let node = this.ticketNodes.get(row);
     if (!node) this.ticketNodes.set(row, (node = { kind: 'ticket', ticketId: row.ticket.id, status: row.ticket.status, row }));
@@ -141,14 +187,32 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
-  /** A group's nodes with their tree items made, a hundred rows per step; kept while the group is. */
-  private *makeChildren(group: StatusGroup, nodes: TicketNode[]): Generator<void, void, undefined> {
-    for (const row of group.rows) {
+  /** The nodes of a group's rows `start` to `end - 1` (`slot` -1 for all of them, else the range's index), kept while the group is. */
+  private ticketChildren(group: StatusGroup, slot: number, start: number, end: number): TicketNode[] | Promise<TicketNode[]> {
+    const known = this.children.get(group)?.get(slot);
+    if (known) return known;
+    const nodes: TicketNode[] = [];
+    const job = new SlicedJob(this.makeChildren(group, slot, start, end, nodes), () => undefined);
+    job.start();
+    if (!job.running) return nodes;
+    this.itemJobs.add(job);
+    return job.done.then(() => {
+      this.itemJobs.delete(job);
+      return nodes;
+    });
+  }
+
+  /** Nodes with their tree items made, a hundred rows per step. */
+  private *makeChildren(group: StatusGroup, slot: number, start: number, end: number, nodes: TicketNode[]): Generator<void, void, undefined> {
+    for (let i = start; i < end; i++) {
+      const row = group.rows[i];
       nodes.push(this.nodeOf(row));
       this.itemOf(row);
       if (nodes.length % ROWS_PER_STEP === 0) yield;
     }
-    this.children.set(group, nodes);
+    let slots = this.children.get(group);
+    if (!slots) this.children.set(group, (slots = new Map<number, TicketNode[]>()));
+    slots.set(slot, nodes);
   }
 
   private groupItem(node: StatusGroupNode): vscode.TreeItem {
@@ -160,6 +224,26 @@ export class TicketTreeProvider extends Disposable implements vscode.TreeDataPro
     item.tooltip = `${statusLabel(node.status)} (${node.status}): ${item.description} ticket(s). Drop a ticket here to move it.`;
     return item;
   }
+}
+
+/**
+ * A range of a big group, collapsed until opened. Its label holds ticket ids and a count only;
+ * its accessible name says what it is (and does not pass for a ticket's row).
+ */
+export function rangeItem(node: TicketRangeNode): vscode.TreeItem {
+  const { rows } = node.parent.group;
+  const range = rangeAt(rows.length, node.index * TICKET_RANGE_SIZE);
+  const status = statusLabel(node.status);
+  const item = new vscode.TreeItem(range ? rangeLabel(rows, range) : '', vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `range:${node.status}:${node.index}`;
+  item.contextValue = `range.${node.status}`;
+  if (range) {
+    const first = rows[range.start].ticket.id;
+    const last = rows[range.end - 1].ticket.id;
+    item.tooltip = `${status}: tickets ${range.start + 1} to ${range.end} of ${rows.length}, ${first} to ${last} in the group's order. Drop a ticket here to move it to ${status}.`;
+    item.accessibilityInformation = { label: `Tickets ${first} to ${last}, ${range.end - range.start} of ${rows.length} in ${status}` };
+  }
+  return item;
 }
 
 export function ticketItem(row: TicketRow): vscode.TreeItem {

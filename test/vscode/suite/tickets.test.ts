@@ -2,8 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Board } from '../../../src/store/api';
 import { ensureBoard, eventually } from '../board';
-import type { StatusGroupNode } from '../../../src/vscode/tickets/ticketTreeNodes';
-import { dragTo, ScriptedPrompter, ticketNode, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
+import { TICKETS_MIME } from '../../../src/vscode/tickets/ticketDragAndDrop';
+import { TICKET_RANGE_SIZE } from '../../../src/vscode/tickets/ticketRanges';
+import type { StatusGroupNode, TicketNode, TicketRangeNode, TicketTreeNode } from '../../../src/vscode/tickets/ticketTreeNodes';
+import { dragTo, group, ScriptedPrompter, ticketNode, ticketsApi, unescapedMarkup, withPrompter } from './ticketsTestApi';
 
 const HOSTILE_TITLE = '[quit](command:workbench.action.quit) <img src=x onerror=alert(1)> ```fence```';
 
@@ -90,6 +92,76 @@ suite('Tickets view', () => {
       const node = tickets.treeProvider.ticketNode(id);
       return node?.status === 'READY';
     });
+  });
+
+  test('a group of more tickets than a range holds shows ranges, and reveal, drop and refresh work through them', async function () {
+    this.timeout(180_000);
+    const board = await ensureBoard();
+    const { api, tickets } = await ticketsApi();
+    const made = await board.write((tx) => Array.from({ length: TICKET_RANGE_SIZE + 20 }, (_, i) => tx.createTicket({ title: `Bulk ${i} $(zap) [x](command:workbench.action.quit)` }, 'user').id));
+    const kindOf = (node: TicketTreeNode) => (node.kind === 'ticket' ? `ticket:${node.ticketId}` : node.kind === 'range' ? `range:${node.status}:${node.index}` : `status:${node.status}`);
+    try {
+      const backlog = group(tickets, 'BACKLOG');
+      const order = backlog.group.rows.map((r) => r.ticket.id);
+      const ranges = await tickets.treeProvider.getChildren(backlog);
+      assert.ok(ranges.every((n): n is TicketRangeNode => n.kind === 'range'), 'the big group holds ranges only');
+      assert.equal(ranges.length, Math.ceil(order.length / TICKET_RANGE_SIZE));
+      assert.equal(tickets.treeProvider.getTreeItem(backlog).description, String(order.length), 'the group counts all its tickets');
+      const shown: string[] = [];
+      for (const range of ranges) {
+        const item = tickets.treeProvider.getTreeItem(range);
+        const inside = (await tickets.treeProvider.getChildren(range)) as TicketNode[];
+        assert.ok(inside.length > 0 && inside.length <= TICKET_RANGE_SIZE);
+        assert.equal(item.label, `${inside[0].ticketId} – ${inside[inside.length - 1].ticketId} (${inside.length})`);
+        assert.equal(item.id, `range:BACKLOG:${range.index}`);
+        assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+        assert.equal(tickets.treeProvider.getParent(range), backlog);
+        shown.push(...inside.map((n) => n.ticketId));
+      }
+      assert.deepEqual(shown, order, 'the ranges hold every ticket once, in the group order');
+
+      const last = made[made.length - 1];
+      const node = ticketNode(tickets, last) as TicketNode;
+      const parent = tickets.treeProvider.getParent(node);
+      assert.ok(parent?.kind === 'range', `${last} is not under a range`);
+      assert.ok(((await tickets.treeProvider.getChildren(parent)) as TicketNode[]).some((n) => n.ticketId === last));
+      const item = tickets.treeProvider.getTreeItem(node);
+      assert.deepEqual([item.id, item.label, item.contextValue], [`ticket:${last}`, `${last} Bulk ${made.length - 1} $(zap) [x](command:workbench.action.quit)`, 'ticket.BACKLOG']);
+
+      await tickets.treeView.reveal(node, { select: true, focus: false });
+      await eventually(`${last} is selected inside its range`, () => tickets.treeView.selection.map(kindOf).join() === `ticket:${last}`);
+
+      // A change that leaves every ticket in its place refreshes its range, not the group.
+      const fired: string[] = [];
+      const sub = tickets.treeProvider.onDidChangeTreeData((e) => fired.push(...(e === undefined ? ['everything'] : (Array.isArray(e) ? e : [e]).map(kindOf))));
+      try {
+        await board.write((tx) => tx.updateTicket(last, { title: 'Renamed in its range' }));
+        tickets.flush();
+        await eventually('the range was refreshed', () => fired.includes(kindOf(parent)));
+      } finally {
+        sub.dispose();
+      }
+      assert.ok(!fired.includes('status:BACKLOG') && !fired.includes('everything'), fired.join());
+      assert.equal(tickets.treeProvider.getParent(ticketNode(tickets, last)), parent, 'the range node is kept');
+
+      // A range is a drop target for its status, and dragging it carries nothing.
+      const dragged = new vscode.DataTransfer();
+      tickets.dragAndDrop.handleDrag([parent], dragged);
+      assert.equal(dragged.get(TICKETS_MIME), undefined);
+      const ready = (await board.write((tx) => tx.createTicket({ title: 'Dropped on a range', status: 'READY' }, 'user'))).id;
+      made.push(ready);
+      const prompter = new ScriptedPrompter();
+      await withPrompter(api, prompter, () => dragTo(tickets, ready, parent));
+      assert.equal(board.getTicket(ready)?.status, 'BACKLOG');
+      assert.deepEqual(prompter.warnings, []);
+      await eventually('the view shows the dropped ticket in a Backlog range', () => {
+        tickets.flush();
+        const moved = tickets.treeProvider.ticketNode(ready);
+        return moved !== undefined && tickets.treeProvider.getParent(moved)?.kind === 'range';
+      });
+    } finally {
+      await board.write((tx) => made.forEach((id) => tx.deleteTicket(id, 'user')));
+    }
   });
 
   test('an illegal drop changes nothing and says why', async () => {

@@ -146,10 +146,10 @@ export function ticketNode(tickets: TicketTesting, id: string): TicketTreeNode {
   return node;
 }
 
-/** Drags `id` in the view and drops it on the `to` group, as the tree does. */
-export async function dragTo(tickets: TicketTesting, id: string, to: Status): Promise<void> {
+/** Drags `id` in the view and drops it on the `to` group (or on a node of the view), as the tree does. */
+export async function dragTo(tickets: TicketTesting, id: string, to: Status | TicketTreeNode): Promise<void> {
   const dataTransfer = new vscode.DataTransfer();
   tickets.dragAndDrop.handleDrag([ticketNode(tickets, id)], dataTransfer);
   assert.equal(await dataTransfer.get(TICKETS_MIME)?.asString(), JSON.stringify([id]));
-  await tickets.dragAndDrop.handleDrop(group(tickets, to), dataTransfer, new vscode.CancellationTokenSource().token);
+  await tickets.dragAndDrop.handleDrop(typeof to === 'string' ? group(tickets, to) : to, dataTransfer, new vscode.CancellationTokenSource().token);
 }
