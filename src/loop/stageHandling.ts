@@ -39,8 +39,9 @@ export function waitingForPerson(reader: BoardReader, config: StageConfig): Tick
   const stages = STAGES.filter((s) => isActive(s) && (!pipeline.includes(s) || stageHandling(s, config) === 'person'));
   if (stages.length === 0) return [];
   const worked = new Set(reader.listRuns({ status: LIVE }).map((r) => r.ticketId));
+  // The store's own tickets, not copies: asked on every change, for stages that may hold hundreds.
   return reader
-    .listTickets({ status: stages })
+    .readTickets({ status: stages })
     .filter((t) => !worked.has(t.id))
     .sort((a, b) => a.updatedAt - b.updatedAt || a.createdAt - b.createdAt);
 }
