@@ -105,7 +105,13 @@ export class Autopilot implements Disposable {
       if (change.noTickets && readAutopilot(deps.board).on === this.lastSeenOn) return;
       this.poke();
     });
-    this.timer = setInterval(() => this.poke(), deps.intervalMs ?? DEFAULT_AUTOPILOT_INTERVAL_MS);
+    this.timer = setInterval(() => {
+      // Off, it only says what waits for a person, which changes with the board and the agents'
+      // cycles, and those poke it: the timer is for what a running autopilot waits on (back-offs,
+      // free places). Turning it on is a board write.
+      if (this.lastSeenOn === false) return;
+      this.poke();
+    }, deps.intervalMs ?? DEFAULT_AUTOPILOT_INTERVAL_MS);
     this.timer.unref();
   }
 

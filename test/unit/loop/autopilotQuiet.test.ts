@@ -49,3 +49,39 @@ describe('the autopilot on a quiet board', () => {
     assert.equal(await after((tx) => setAutopilot(tx, false, 'user', tb.clock.now())), 1, 'turned off');
   });
 });
+
+describe('the autopilot\'s timer', () => {
+  it('looks at the board on its timer only while the autopilot is on', async () => {
+    const tb = await makeTempBoard();
+    let passes = 0;
+    const autopilot = new Autopilot({
+      board: tb.board,
+      settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
+      clock: tb.clock,
+      log: { info: () => undefined, warn: () => undefined },
+      isLeader: () => {
+        passes++;
+        return true;
+      },
+      start: async () => {
+        throw new Error('nothing is READY');
+      },
+      intervalMs: 10,
+    });
+    try {
+      await autopilot.pass();
+      const off = passes;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await autopilot.settle();
+      assert.equal(passes, off, 'no pass on the timer while off');
+      await tb.board.write((tx) => setAutopilot(tx, true, 'user', tb.clock.now()));
+      await autopilot.settle();
+      const on = passes;
+      for (let waited = 0; passes <= on && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(passes > on, 'the timer makes passes while on');
+    } finally {
+      autopilot.dispose();
+      await tb.dispose();
+    }
+  });
+});
