@@ -4,7 +4,8 @@
 // a full cycle (git listing, reads, hashing, matching, the board writes). The reference is
 // `git grep -P` running the same risky-code patterns plus the fixed prefixes of the secrets planted
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
-// files in the same run.
+// files in the same run. Composed as in the editor (git started in the process starter), with one
+// cold cycle as the CLI and `serve` run it.
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -40,6 +41,9 @@ export async function run({ root, tmp, log }) {
     'test/fixtures/security/secretlintFixtures.ts',
   ]);
   const require = createRequire(import.meta.url);
+  // As the editor composes it: the agent, its matching threads and the process starter from one
+  // bundle, so that turning the starter on reaches the modules the agent runs.
+  const editor = await bundleEditor(root);
   // With entries outside src/, esbuild keeps the folders below the repository; the store's worker stays beside sqlBoard.js.
   const { SecurityAgent } = require(join(build, 'src', 'agents', 'securityAgent.js'));
   const { SimpleGitPort } = require(join(build, 'src', 'git', 'simpleGitPort.js'));
@@ -78,12 +82,21 @@ export async function run({ root, tmp, log }) {
   git(repo, 'commit', '-q', '-m', 'agent work');
   log(`${FILES} files, ${(bytes / 2 ** 20).toFixed(1)} MB`);
 
-  // As the hosts compose it (src/host/backgroundAgents.ts): the change is listed in the matching threads.
+  // As the hosts compose it (src/host/backgroundAgents.ts). In the editor, git starts in the
+  // process starter and the change is listed on the host's thread; the CLI and `serve` list it in
+  // the matching threads (one row below).
+  const { useProcessStarter, stopProcessStarter } = require(editor.module);
+  const editorMatcher = new (require(editor.module).MatchPool)({ script: join(build, 'src', 'scan', 'security', 'matchWorker.js') });
+  const EditorAgent = require(editor.module).SecurityAgent;
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  useProcessStarter({ script: editor.starter, log: quiet });
   // A new agent for each cold cycle: an agent remembers the files it has read (a window that has
   // scanned them before), and a cold cycle is one that has seen nothing.
-  const newAgent = () => new SecurityAgent({ settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), git: matcher, matcher, scanBudgetMs: 600_000 });
+  const agentSettings = { settings: () => ({ maxFileSizeKB: 1024, ignore: ['**/node_modules/**'] }), scanBudgetMs: 600_000 };
+  const newAgent = () => new EditorAgent({ ...agentSettings, git: editorMatcher, matcher: editorMatcher });
+  const newCliAgent = () => new SecurityAgent({ ...agentSettings, git: matcher, matcher });
   const cycleOn = async (board, agent) => {
-    const ctx = { board, clock: { now: () => Date.now() }, log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, signal: new AbortController().signal, setActivity() {} };
+    const ctx = { board, clock: { now: () => Date.now() }, log: quiet, signal: new AbortController().signal, setActivity() {} };
     const t = performance.now();
     const elu = performance.eventLoopUtilization();
     const { result, blockMs, gapMs, cpuMs } = await measureHostBlock(() => agent.runCycle(ctx));
@@ -108,6 +121,9 @@ export async function run({ root, tmp, log }) {
   const warmup = await freshBoard('warmup');
   await cycleOn(warmup, newAgent());
   await warmup.close();
+  const warmupCli = await freshBoard('warmup-cli');
+  await cycleOn(warmupCli, newCliAgent());
+  await warmupCli.close();
 
   log('cold cycle, 10,000-ticket board');
   const big = await freshBoard('board-10000', 9_999);
@@ -123,7 +139,13 @@ export async function run({ root, tmp, log }) {
     warm.push(await cycleOn(board, agent));
   }
   await board.close();
+  log('cold cycle, 1,000-ticket board, listed in the matching threads');
+  const cliBoard = await freshBoard('board-cli', 999);
+  const coldCli = await cycleOn(cliBoard, newCliAgent());
+  await cliBoard.close();
   await matcher.end();
+  await editorMatcher.end();
+  stopProcessStarter();
 
   // What the git layer's listing of the change alone costs, for reading the cycle's figures.
   const listTimes = [];
@@ -170,6 +192,7 @@ export async function run({ root, tmp, log }) {
         rows: [
           ['Security cycle, cold, 1,000-ticket board', cold.ms.toFixed(0), mbps(cold.ms), s.scanned, s.unchanged, s.newFindings, `${(cold.ms / grepMs).toFixed(1)}x`, cold.hostMs.toFixed(0), fmtBlock(cold)],
           ['Security cycle, cold, 10,000-ticket board', cold10k.ms.toFixed(0), mbps(cold10k.ms), cold10k.result.stats.scanned, cold10k.result.stats.unchanged, cold10k.result.stats.newFindings, `${(cold10k.ms / grepMs).toFixed(1)}x`, cold10k.hostMs.toFixed(0), fmtBlock(cold10k)],
+          ['Security cycle, cold, 1,000-ticket board, as the CLI and serve run it', coldCli.ms.toFixed(0), mbps(coldCli.ms), coldCli.result.stats.scanned, coldCli.result.stats.unchanged, coldCli.result.stats.newFindings, `${(coldCli.ms / grepMs).toFixed(1)}x`, coldCli.hostMs.toFixed(0), fmtBlock(coldCli)],
           [`Security cycle, warm (median of ${WARM_RUNS})`, warmMs.toFixed(0), mbps(warmMs), w.scanned, w.unchanged, 0, `${(warmMs / grepMs).toFixed(1)}x`, median(warm.map((x) => x.hostMs)).toFixed(0), fmtBlock({ blockMs: Math.max(...warm.map((x) => x.blockMs)), gapMs: Math.max(...warm.map((x) => x.gapMs)), cpuMs: warm.some((x) => x.cpuMs === undefined) ? undefined : Math.max(...warm.map((x) => x.cpuMs)) })],
           [`git grep -P / -F, same patterns (median of ${GREP_RUNS})`, grepMs.toFixed(0), mbps(grepMs), FILES, '', grepHits, '1.0x', '', ''],
           [`  listing the change for other agents, GitPort.changedFiles (median of ${WARM_RUNS})`, median(listTimes).toFixed(0), '', '', '', '', `${(median(listTimes) / grepMs).toFixed(1)}x`, '', ''],
@@ -182,6 +205,7 @@ export async function run({ root, tmp, log }) {
       `Load average (1, 5, 15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}; matching threads: ${matcher.size}.`,
       'Longest block: the longest time this thread could not run anything else during the cycle (target: at most 16 ms); the first two also count time a loaded machine did not run the thread, the third (its own CPU time between two 1 ms ticks) does not.',
       `Planted: ${WITH_SECRET} tokens and ${WITH_EVAL} evals of input; the cold cycle found ${s.newFindings} (expected ${WITH_SECRET + WITH_EVAL}).`,
+      'Composed as in the editor: git starts in the process starter and the change is listed on this thread; the CLI and serve start no starter and list it in the matching threads (their row).',
       'Cold and warm are full cycles: git listing of the change, reading and hashing every file whose identity on disk changed (all of them cold, none warm), matching (cold only), the durable board writes; listing, reading, hashing and matching run in the matching threads.',
       'git grep only matches lines; the cycle also runs secretlint\'s full recommended preset, masks, fingerprints and records bugs and threads.',
     ],
@@ -254,4 +278,30 @@ function grep(repo, args) {
     if (err.status === 1) return 0;
     throw err;
   }
+}
+
+/**
+ * The agent, the matching threads' pool and the process starter's switch in one bundle (one copy
+ * of the starter's module, as in the extension), and the starter's own program beside it.
+ */
+async function bundleEditor(root) {
+  const esbuild = await import('esbuild');
+  const outdir = join(root, '.bench', 'build', 'security-editor');
+  mkdirSync(outdir, { recursive: true });
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', absWorkingDir: root, external: ['sql.js', 'fs-native-extensions', 'better-sqlite3'] };
+  await esbuild.build({
+    ...common,
+    stdin: {
+      contents: [
+        "export { SecurityAgent } from './src/agents/securityAgent';",
+        "export { MatchPool } from './src/scan/security/matchPool';",
+        "export { useProcessStarter, stopProcessStarter } from './src/process/processStarter';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: join(outdir, 'editor.js'),
+  });
+  await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'git', 'processStarterMain.ts')], outfile: join(outdir, 'processStarter.js') });
+  return { module: join(outdir, 'editor.js'), starter: join(outdir, 'processStarter.js') };
 }
