@@ -26,6 +26,10 @@ export const quietSettings = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'git.autofetch': false,
+  // code-server looks for ports to forward by starting `ls` and `ps` in a shell from the extension
+  // host every few seconds: CPU and blocks of its own in every window, and not done by VS Code on
+  // the desktop.
+  'remote.autoForwardPorts': false,
 };
 
 /**
