@@ -42,7 +42,32 @@ export class BranchGoneError extends FactoryError {
   }
 }
 
+/** This process's materializations in flight, by repository and folder. */
+const inFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * One materialization of a folder at a time in this process: two starts of one ticket (a click and
+ * the autopilot) would both try to create it, and the loser, failing on the branch the winner has
+ * just made, can look before the winner's worktree is registered. Waiting its turn, it finds it
+ * there. Other processes are covered by the look after a failed creation.
+ */
 export async function materializeWorktree(git: GitPort, repo: string, want: Worktree, opts: MaterializeOptions): Promise<MaterializeResult> {
+  const key = `${repo}\0${want.path}`;
+  const before = inFlight.get(key);
+  const mine = (async () => {
+    await before?.catch(() => undefined);
+    // The listing handed in may be older than the turn before ours.
+    return materializeOnce(git, repo, want, before ? { ...opts, list: undefined } : opts);
+  })();
+  inFlight.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (inFlight.get(key) === mine) inFlight.delete(key);
+  }
+}
+
+async function materializeOnce(git: GitPort, repo: string, want: Worktree, opts: MaterializeOptions): Promise<MaterializeResult> {
   const { signal } = opts;
   const call = { signal };
   let list = opts.list ?? (await git.listWorktrees(repo, call));
