@@ -38,6 +38,8 @@ interface Scenario {
   offered: string[];
   /** Whether the CLI's machine output carries token usage (and then a cost). */
   reports: 'tokens and cost' | 'tokens' | 'nothing';
+  /** Its usage comes only as its turn ends, in its last event: a stop for the budget can find it gone. */
+  usageAtEnd?: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -65,6 +67,7 @@ const SCENARIOS: Scenario[] = [
     tools: ['apply_patch', 'exec_command', 'exec_command', 'exec_command', 'exec_command'],
     offered: ['apply_patch', 'exec_command'],
     reports: 'tokens',
+    usageAtEnd: true,
   },
   {
     // Optional: installed by `node scripts/agent-clis.mjs --all`. Offline mode with a model
@@ -99,6 +102,7 @@ const SCENARIOS: Scenario[] = [
     tools: ['write_file', 'run_shell_command', 'run_shell_command', 'run_shell_command', 'run_shell_command'],
     offered: ['write_file', 'run_shell_command'],
     reports: 'tokens',
+    usageAtEnd: true,
   },
 ];
 
@@ -298,8 +302,8 @@ for (const scenario of SCENARIOS) {
       const output = readFileSync(path.join(board.dir, 'runs', started.run.id, 'output.log'), 'utf8');
       const blocked = board.getTicket(budgetTicket.id);
       assert.equal(blocked?.status, 'BLOCKED', output);
-      if (scenario.api === 'openai' && run?.status === 'succeeded') {
-        // Codex reports its usage only as its turn ends: a process already gone keeps its exit.
+      if (scenario.usageAtEnd === true && run?.status === 'succeeded') {
+        // Codex and Gemini report their usage only as their turn ends: a process already gone keeps its exit.
         assert.equal(blocked?.blockedFrom, 'IN_SEC');
       } else {
         assert.equal(run?.status, 'cancelled', output);
