@@ -5,6 +5,25 @@ import { Autopilot } from '../../../src/loop/autopilot';
 import { setAutopilot } from '../../../src/loop/autopilotState';
 import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
 
+/** An autopilot on `tb` with nothing to start, calling `onPass` at the start of every pass. */
+function quietAutopilot(tb: TempBoard, intervalMs: number, onPass: () => void): Autopilot {
+  return new Autopilot({
+    board: tb.board,
+    settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
+    clock: tb.clock,
+    log: { info: () => undefined, warn: () => undefined },
+    // Asked once at the start of every pass.
+    isLeader: () => {
+      onPass();
+      return true;
+    },
+    start: async () => {
+      throw new Error('nothing is READY');
+    },
+    intervalMs,
+  });
+}
+
 describe('the autopilot on a quiet board', () => {
   let tb: TempBoard;
   let autopilot: Autopilot;
@@ -12,21 +31,7 @@ describe('the autopilot on a quiet board', () => {
   beforeEach(async () => {
     tb = await makeTempBoard();
     passes = 0;
-    autopilot = new Autopilot({
-      board: tb.board,
-      settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
-      clock: tb.clock,
-      log: { info: () => undefined, warn: () => undefined },
-      // Asked once at the start of every pass.
-      isLeader: () => {
-        passes++;
-        return true;
-      },
-      start: async () => {
-        throw new Error('nothing is READY');
-      },
-      intervalMs: 3_600_000,
-    });
+    autopilot = quietAutopilot(tb, 3_600_000, () => passes++);
     await autopilot.pass();
   });
   afterEach(async () => {
@@ -54,20 +59,7 @@ describe('the autopilot\'s timer', () => {
   it('looks at the board on its timer only while the autopilot is on', async () => {
     const tb = await makeTempBoard();
     let passes = 0;
-    const autopilot = new Autopilot({
-      board: tb.board,
-      settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
-      clock: tb.clock,
-      log: { info: () => undefined, warn: () => undefined },
-      isLeader: () => {
-        passes++;
-        return true;
-      },
-      start: async () => {
-        throw new Error('nothing is READY');
-      },
-      intervalMs: 10,
-    });
+    const autopilot = quietAutopilot(tb, 10, () => passes++);
     try {
       await autopilot.pass();
       const off = passes;

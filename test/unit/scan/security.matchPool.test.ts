@@ -19,6 +19,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const SOURCE = ['export const run = (userInput: string) => eval(userInput);', `const token = "${s.githubToken}";`, 'export const x = 1;', ''].join('\n');
 
+/** A repository on a ticket branch with one committed file of its own. */
+function ticketBranchRepo(): ReturnType<typeof makeTempRepo> {
+  const repo = makeTempRepo();
+  repo.write('a.txt', 'a\n');
+  repo.commit('base');
+  git(repo.root, 'switch', '-q', '-c', 'factory/T-1-x');
+  repo.write('b.ts', 'export {}\n');
+  repo.commit('work');
+  return repo;
+}
+
 describe('Security matching threads', () => {
   it('start on the first file, find what matching on this thread finds, and end on request', async () => {
     const pool = new MatchPool({ size: 2 });
@@ -79,13 +90,8 @@ describe('Security matching threads', () => {
   });
 
   it('list a worktree\'s change in a thread, or on this thread without one, as changedFiles lists it', async () => {
-    const repo = makeTempRepo();
+    const repo = ticketBranchRepo();
     try {
-      repo.write('a.txt', 'a\n');
-      repo.commit('base');
-      git(repo.root, 'switch', '-q', '-c', 'factory/T-1-x');
-      repo.write('b.ts', 'export {}\n');
-      repo.commit('work');
       writeFileSync(join(repo.root, 'c.ts'), 'new\n');
       const expected = fromChangedFiles(await new SimpleGitPort().changedFiles(repo.root, 'main'));
       assert.equal(expected.files.length, 2);
@@ -100,15 +106,10 @@ describe('Security matching threads', () => {
   });
 
   it('lists on this thread when this process starts its commands in a process starter: git starts there, no thread forks the process', async () => {
-    const repo = makeTempRepo();
+    const repo = ticketBranchRepo();
     const logged: string[] = [];
     const log = { trace() {}, debug() {}, info() {}, warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
     try {
-      repo.write('a.txt', 'a\n');
-      repo.commit('base');
-      git(repo.root, 'switch', '-q', '-c', 'factory/T-1-x');
-      repo.write('b.ts', 'export {}\n');
-      repo.commit('work');
       const expected = fromChangedFiles(await new SimpleGitPort().changedFiles(repo.root, 'main'));
       useProcessStarter({ script: STARTER_SCRIPT, log });
       const pool = new MatchPool({ size: 1 });
