@@ -42,6 +42,7 @@ describe('background thread priority', { skip: !linux && 'a thread has a priorit
        parentPort.once('message', () => process.exit(0));`,
       { eval: true },
     );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const { tid, nice } = await new Promise<{ tid: number; nice: number | undefined }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -53,7 +54,7 @@ describe('background thread priority', { skip: !linux && 'a thread has a priorit
       assert.equal(getPriority(0), before);
     } finally {
       worker.postMessage('done');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await exited;
     }
   });
 
@@ -69,11 +70,13 @@ describe('background thread priority', { skip: !linux && 'a thread has a priorit
        parentPort.postMessage(Number(out.trim()));`,
       { eval: true },
     );
+    // Listened for first: the thread ends as soon as it has answered.
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const childNice = await new Promise<number>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
     assert.equal(childNice, Math.min(19, before + BACKGROUND_NICE_STEPS));
   });
 
@@ -92,12 +95,12 @@ describe('background thread priority', { skip: !linux && 'a thread has a priorit
 
   it('leaves the process\'s shared thread pool at the process\'s priority when a lowered thread is the first to use it', () => {
     const module = require.resolve('../../../src/process/threadPriority');
-    // A fresh process whose first thread-pool work comes from the lowered thread.
+    // A fresh process whose first thread-pool work comes from the lowered thread, which stays until the process ends.
     const script = `
       const { Worker } = require('node:worker_threads');
       const { readdirSync, readFileSync } = require('node:fs');
       const nices = () => readdirSync('/proc/self/task').map((t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); });
-      const w = new Worker("require(${JSON.stringify(module).replace(/"/g, '\\"')}).lowerThisThreadPriority(); require('node:fs').readFile(__filename, () => require('node:worker_threads').parentPort.postMessage(0));", { eval: true });
+      const w = new Worker("require(${JSON.stringify(module).replace(/"/g, '\\"')}).lowerThisThreadPriority(); const port = require('node:worker_threads').parentPort; port.on('message', () => undefined); require('node:fs').readFile(__filename, () => port.postMessage(0));", { eval: true });
       w.once('message', () => { process.stdout.write(JSON.stringify(nices())); process.exit(0); });`;
     const nices = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as number[];
     const base = getPriority(0);
