@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundle } from './lib/bundle.mjs';
+import { bundle, bundleTogether } from './lib/bundle.mjs';
 import { git } from './lib/git.mjs';
 import { fmtBlock, measureHostBlock } from './lib/hostBlock.mjs';
 
@@ -43,7 +43,14 @@ export async function run({ root, tmp, log }) {
   const require = createRequire(import.meta.url);
   // As the editor composes it: the agent, its matching threads and the process starter from one
   // bundle, so that turning the starter on reaches the modules the agent runs.
-  const editor = await bundleEditor(root);
+  const editor = {
+    module: await bundleTogether(root, 'security-editor', {
+      'src/agents/securityAgent.ts': ['SecurityAgent'],
+      'src/scan/security/matchPool.ts': ['MatchPool'],
+      'src/process/processStarter.ts': ['useProcessStarter', 'stopProcessStarter'],
+    }),
+    starter: join(await bundle(root, 'security-starter', ['src/git/processStarterMain.ts']), 'processStarterMain.js'),
+  };
   // With entries outside src/, esbuild keeps the folders below the repository; the store's worker stays beside sqlBoard.js.
   const { SecurityAgent } = require(join(build, 'src', 'agents', 'securityAgent.js'));
   const { SimpleGitPort } = require(join(build, 'src', 'git', 'simpleGitPort.js'));
@@ -278,30 +285,4 @@ function grep(repo, args) {
     if (err.status === 1) return 0;
     throw err;
   }
-}
-
-/**
- * The agent, the matching threads' pool and the process starter's switch in one bundle (one copy
- * of the starter's module, as in the extension), and the starter's own program beside it.
- */
-async function bundleEditor(root) {
-  const esbuild = await import('esbuild');
-  const outdir = join(root, '.bench', 'build', 'security-editor');
-  mkdirSync(outdir, { recursive: true });
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', absWorkingDir: root, external: ['sql.js', 'fs-native-extensions', 'better-sqlite3'] };
-  await esbuild.build({
-    ...common,
-    stdin: {
-      contents: [
-        "export { SecurityAgent } from './src/agents/securityAgent';",
-        "export { MatchPool } from './src/scan/security/matchPool';",
-        "export { useProcessStarter, stopProcessStarter } from './src/process/processStarter';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: join(outdir, 'editor.js'),
-  });
-  await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'git', 'processStarterMain.ts')], outfile: join(outdir, 'processStarter.js') });
-  return { module: join(outdir, 'editor.js'), starter: join(outdir, 'processStarter.js') };
 }
