@@ -74,10 +74,11 @@ export async function scanTicketNow(board: Board, ticketId: string, deps: ScanNo
 }
 
 /**
- * `git` listing each change as the Security agent's cycles do, in the Security scan's threads
- * (ScanChangeLister: three git processes, the merge-base remembered, started off this thread),
+ * `git` listing each change as the Security agent's cycles do, through the Security scan's pool
+ * (ScanChangeLister: three git processes, the merge-base remembered, none started from this
+ * thread: in the editor they start in the process starter, elsewhere in the pool's threads),
  * when it only has the port's `changedFiles`, which lists the same files and whether any is
- * uncommitted from six processes started here.
+ * uncommitted from six processes.
  */
 export function withLeanListing(git: ChangeLister, pool: Pick<MatchPool, 'listChange'> = sharedMatchPool): ChangeLister {
   if (git.listChange) return git;
