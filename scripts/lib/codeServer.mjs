@@ -27,9 +27,11 @@ export const quietSettings = {
   'update.mode': 'none',
   'git.autofetch': false,
   // code-server looks for ports to forward by starting `ls` and `ps` in a shell from the extension
-  // host every few seconds: CPU and blocks of its own in every window, and not done by VS Code on
-  // the desktop.
+  // host every few seconds and reading /proc: CPU and blocks of its own in every window, and not
+  // done by VS Code on the desktop. Turning auto-forwarding off is not enough: code-server has a
+  // tunnel provider, and with one the host keeps looking unless the ports' source is the output.
   'remote.autoForwardPorts': false,
+  'remote.autoForwardPortsSource': 'output',
 };
 
 /**
