@@ -7,16 +7,17 @@
 // check-in, 25 at a time, then cycles where only live runs reported in or nothing changed. Gatherer: a repository of 400
 // files with 80 comment tags; the first cycle on the board creates tickets, later ones find
 // little or nothing new. Worktree: 6 of the active tickets have a real worktree with a change in
-// it (the conflict radar reads them too, as in every host).
+// it (the conflict radar reads them too, as in every host). Composed as in the editor (git started in
+// the process starter), with the Worktree cycles measured again as the CLI and `serve` run them.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { bundle } from './lib/bundle.mjs';
+import { bundle, bundleTogether } from './lib/bundle.mjs';
 import { git } from './lib/git.mjs';
 import { fmtBlock, measureHostBlock, worstBlock } from './lib/hostBlock.mjs';
-import { boardShape, cycleContext, keepRunsAlive, seedBoard } from './lib/seedBoard.mjs';
+import { boardShape, cycleContext, keepRunsAlive, quietLog, seedBoard } from './lib/seedBoard.mjs';
 
 export const title = 'Longest block of the thread during each background agent cycle (PM, Gatherer, Worktree)';
 
@@ -28,30 +29,30 @@ const MIN = 60_000;
 const SPAWNS = 10;
 
 export async function run({ root, tmp, log }) {
-  const build = await bundle(root, 'blocks', [
-    'src/store/sqlBoard.ts',
-    'src/store/storeWorker.ts',
-    'src/agents/pm/pmAgent.ts',
-    'src/agents/pm/settings.ts',
-    'src/process/localProbe.ts',
-    'src/agents/gathererAgent.ts',
-    'src/agents/worktreeAgent.ts',
-    'src/radar/conflictRadar.ts',
-    'src/git/simpleGitPort.ts',
-    'src/scan/security/matchPool.ts',
-    'src/scan/security/matchWorker.ts',
-  ]);
-  const require = createRequire(import.meta.url);
-  const load = (path) => require(join(build, path));
-  const { openBoard } = load('store/sqlBoard.js');
-  const { PmAgent, MAX_CHECKINS_PER_CYCLE } = load('agents/pm/pmAgent.js');
-  const { DEFAULT_PM_SETTINGS } = load('agents/pm/settings.js');
-  const { localProcessProbe } = load('process/localProbe.js');
-  const { GathererAgent } = load('agents/gathererAgent.js');
-  const { WorktreeAgent, DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree } = load('agents/worktreeAgent.js');
-  const { ConflictRadar } = load('radar/conflictRadar.js');
-  const { MatchPool } = load('scan/security/matchPool.js');
-  const { SimpleGitPort } = load('git/simpleGitPort.js');
+  // As the editor composes them: the agents, the store, the scan's threads and the process starter
+  // from one bundle, so that turning the starter on reaches every module that starts git. The
+  // store's worker sits beside the bundle, where the store looks for it.
+  const module = await bundleTogether(root, 'blocks', {
+    'src/store/sqlBoard.ts': ['openBoard'],
+    'src/agents/pm/pmAgent.ts': ['PmAgent', 'MAX_CHECKINS_PER_CYCLE'],
+    'src/agents/pm/settings.ts': ['DEFAULT_PM_SETTINGS'],
+    'src/process/localProbe.ts': ['localProcessProbe'],
+    'src/agents/gathererAgent.ts': ['GathererAgent'],
+    'src/agents/worktreeAgent.ts': ['WorktreeAgent', 'DEFAULT_WORKTREE_SETTINGS', 'ensureTicketWorktree'],
+    'src/radar/conflictRadar.ts': ['ConflictRadar'],
+    'src/git/simpleGitPort.ts': ['SimpleGitPort'],
+    'src/scan/security/matchPool.ts': ['MatchPool'],
+    'src/process/processStarter.ts': ['useProcessStarter', 'stopProcessStarter'],
+  });
+  await bundle(root, 'blocks', ['src/store/storeWorker.ts']);
+  const matchWorker = join(await bundle(root, 'blocks-match', ['src/scan/security/matchWorker.ts']), 'matchWorker.js');
+  const starter = join(await bundle(root, 'blocks-starter', ['src/git/processStarterMain.ts']), 'processStarterMain.js');
+  const {
+    openBoard, PmAgent, MAX_CHECKINS_PER_CYCLE, DEFAULT_PM_SETTINGS, localProcessProbe, GathererAgent,
+    WorktreeAgent, DEFAULT_WORKTREE_SETTINGS, ensureTicketWorktree, ConflictRadar, MatchPool, SimpleGitPort,
+    useProcessStarter, stopProcessStarter,
+  } = createRequire(import.meta.url)(module);
+  useProcessStarter({ script: starter, log: quietLog });
 
   const rows = [];
   for (const size of SIZES) {
@@ -96,7 +97,7 @@ export async function run({ root, tmp, log }) {
 
     log(`${size} tickets: Gatherer`);
     // As in the hosts, the secrets in new comments are found in the Security scan's threads, started by the first cycle; the bundles keep their folders, so the pool is told where its worker is.
-    const secrets = new MatchPool({ script: join(build, 'scan', 'security', 'matchWorker.js') });
+    const secrets = new MatchPool({ script: matchWorker });
     const gatherer = new GathererAgent({ settings: () => ({ tags: ['TODO', 'FIXME'], maxNewPerCycle: 5, maxOpen: 50 }), secrets });
     const gFirst = await measure(gatherer);
     const gLater = [];
@@ -122,12 +123,22 @@ export async function run({ root, tmp, log }) {
       wLater.push(await measure(worktree));
     }
     rows.push(['Worktree', size, fmtBlock(wFirst), fmtBlock(worstBlock(wLater)), fmtBound([wFirst, ...wLater]), wLater.length]);
+    // The CLI and `serve` start no process starter: git starts on this thread.
+    stopProcessStarter();
+    const direct = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      clock.t += MIN;
+      direct.push(await measure(worktree));
+    }
+    useProcessStarter({ script: starter, log: quietLog });
+    rows.push(['Worktree, git started here (CLI, serve)', size, '', fmtBlock(worstBlock(direct)), fmtBound(direct), direct.length]);
     // What one child process costs this thread now (the board, the agents and their caches in memory).
     const spawns = [];
     for (let i = 0; i < SPAWNS; i++) spawns.push(await measureHostBlock(() => spawnGit(repo)));
     rows.push(['reference: spawning `git --version`', size, '', fmtBlock(worstBlock(spawns)), fmtBound(spawns), SPAWNS]);
     await board.close();
   }
+  stopProcessStarter();
   const avg = loadavg().map((x) => x.toFixed(2)).join(', ');
   return {
     tables: [
@@ -141,6 +152,7 @@ export async function run({ root, tmp, log }) {
       'Target: at most 16 ms in every cycle. The first two figures also count time a loaded machine did not run the thread; the third (the thread\'s own CPU time between two 1 ms ticks, from /proc schedstat) does not.',
       'First cycle: the agent starts on this board (the PM reads the whole board once, the Gatherer creates its first tickets, the Worktree agent measures every worktree).',
       'At most: in each cycle the longest block is at most the smaller of its monitorEventLoopDelay and on-CPU figures (the first counts time the machine did not run the thread, the second can add up short blocks inside one late tick); the worst of those over every cycle, first included.',
+      'Composed as in the editor: git starts in the process starter, so the thread only sends it a message. The CLI and serve start git on their own thread (the "git started here" row, same agent, later cycles).',
       'Reference: starting one child process blocks the thread while the kernel copies the process\'s page tables, in proportion to its memory; the Gatherer and Worktree cycles start git many times (one start per turn of the event loop).',
     ],
   };
