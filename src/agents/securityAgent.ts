@@ -106,8 +106,10 @@ export class SecurityAgent implements BackgroundAgent {
  */
 async function targets(board: Board): Promise<ScanTarget[]> {
   const out: ScanTarget[] = [];
-  for (const ticket of board.listTickets({ status: ACTIVE_STATUSES })) if (hasWorktree(ticket)) out.push(ticket);
-  for (const ticket of board.listTickets({ status: 'DONE' })) {
+  // Only tickets with a worktree are read: a board's DONE tickets may number thousands, and
+  // decoding them all at once would hold the thread.
+  for (const ticket of board.listTickets({ status: ACTIVE_STATUSES, hasWorktree: true })) if (hasWorktree(ticket)) out.push(ticket);
+  for (const ticket of board.listTickets({ status: 'DONE', hasWorktree: true })) {
     // A worktree already cleaned up has nothing left to read; the scans it had while active stand.
     if (!hasWorktree(ticket) || !existsSync(ticket.worktree.path)) continue;
     if (!fullChangeScanned(board.getSecurityScan(ticket.id), await headCommit(ticket.worktree.path).catch(() => undefined))) out.push(ticket);

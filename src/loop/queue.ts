@@ -4,5 +4,7 @@ import type { BoardReader } from '../store/api';
 
 /** READY tickets that can start, in order, and those waiting on dependencies. */
 export function dispatchPlan(reader: BoardReader): DispatchPlan {
-  return planDispatch(reader.listTickets({ status: 'READY' }), (id) => reader.getTicket(id));
+  // The store's own tickets, not copies: the status bar and the Agents view ask on every change,
+  // and a board may hold a thousand READY tickets.
+  return planDispatch(reader.readTickets({ status: 'READY' }), (id) => reader.getTicket(id));
 }

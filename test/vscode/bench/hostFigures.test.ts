@@ -99,6 +99,10 @@ function record(figures: HostFigures): void {
   writeFileSync(join(testOutputDir(), 'host-figures.json'), JSON.stringify(figures, null, 2));
 }
 
+/** Ticks of the watch's timer after which the thread had been on the CPU this long, kept for profiles. */
+const LONG_CPU_MS = 10;
+const longTicks: Array<{ start: number; end: number; cpuMs: number }> = [];
+
 /** This thread's CPU time so far in ms (the host's main thread has the process's id), from /proc/self/task/<tid>/schedstat. */
 function threadCpuMs(): number {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
@@ -129,6 +133,7 @@ function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPaus
     maxGap = Math.max(maxGap, now - last - 1);
     if (now - last > 8) gaps.push({ start: last, end: now });
     maxCpu = Math.max(maxCpu, cpu - lastCpu);
+    if (cpu - lastCpu > LONG_CPU_MS) longTicks.push({ start: last, end: now, cpuMs: cpu - lastCpu });
     last = now;
     lastCpu = cpu;
   }, 1);
@@ -186,7 +191,11 @@ async function moveTickets(api: TestApi, board: Board): Promise<void> {
   }
 }
 
-/** Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`. */
+/**
+ * Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`
+ * and beside it (`name.longs.json`) the long ticks of any block watch meanwhile, in ms from the
+ * profile's start, so the profile's samples of each long block can be found.
+ */
 async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>): Promise<T> {
   if (!on) return work();
   const session = new Session();
@@ -195,11 +204,14 @@ async function profiled<T>(on: boolean | undefined, name: string, work: () => Pr
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
   await post('Profiler.enable');
   await post('Profiler.start');
+  const startedAt = performance.now();
   try {
     return await work();
   } finally {
     const { profile } = (await post('Profiler.stop')) as { profile: unknown };
     writeFileSync(join(testOutputDir(), name), JSON.stringify(profile));
+    const longs = longTicks.filter((l) => l.end >= startedAt).map((l) => ({ ...l, start: l.start - startedAt, end: l.end - startedAt }));
+    writeFileSync(join(testOutputDir(), `${name}.longs.json`), JSON.stringify({ longs }, null, 1));
     session.disconnect();
   }
 }
