@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fullChangeScanned, notScannedWhy } from '../domain/securityScan';
 import { ACTIVE_STATUSES } from '../domain/status';
 import type { Ticket } from '../domain/ticket';
@@ -87,7 +88,12 @@ export class SecurityAgent implements BackgroundAgent {
     }
     for (const e of stats.errors) log.warn(`Security: ${e}`);
     for (const n of stats.notScanned) log.info(`Security: ${n.ticketId}: ${n.path} not scanned: ${notScannedWhy(n.reason)}`);
-    for (const t of board.listTickets({ status: ACTIVE_STATUSES })) stats.openBlockers += openSecurityBlockers(board, t.id).length;
+    // One query per active ticket (hundreds on a big board): the thread is given back between every few.
+    let counted = 0;
+    for (const t of board.readTickets({ status: ACTIVE_STATUSES })) {
+      stats.openBlockers += openSecurityBlockers(board, t.id).length;
+      if (++counted % BLOCKERS_PER_TURN === 0) await yieldToEventLoop();
+    }
     const summary = summarize(stats);
     log.info(`Security: ${summary}`);
     return { summary, attention: stats.openBlockers > 0 || stats.errors.length > 0, stats, changes: run.changes };
@@ -104,6 +110,9 @@ export class SecurityAgent implements BackgroundAgent {
  * scan was not of their full change as it stands (committed, clean, at HEAD): the Worktree agent
  * removes a finished worktree only after that scan.
  */
+/** Active tickets whose open blockers a cycle counts in one turn of the event loop. */
+const BLOCKERS_PER_TURN = 50;
+
 async function targets(board: Board): Promise<ScanTarget[]> {
   const out: ScanTarget[] = [];
   // Only tickets with a worktree are read: a board's DONE tickets may number thousands, and

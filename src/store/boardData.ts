@@ -147,7 +147,9 @@ export class BoardData implements BoardTx {
   }
 
   readTickets(filter: TicketFilter = {}, page?: TicketPage): readonly Ticket[] {
-    const where = new Where().oneOf('status', filter.status).equals('source', filter.source);
+    // With a worktree asked for, the status is a filter (`+status` keeps SQLite off the status
+    // index): the few tickets with a worktree come from their own index (tickets_worktree).
+    const where = new Where().oneOf(filter.hasWorktree ? '+status' : 'status', filter.status).equals('source', filter.source);
     if (filter.hasWorktree) where.raw('worktree IS NOT NULL');
     if (page) where.raw('num > ?', page.afterNumber);
     if (where.empty) return [];

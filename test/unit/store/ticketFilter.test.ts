@@ -22,6 +22,31 @@ describe('listTickets filters', () => {
     assert.deepEqual(tb.board.listTickets({ hasWorktree: true }).map((t) => t.id), [a.id, c.id]);
     assert.deepEqual(tb.board.listTickets({ hasWorktree: true, status: 'IN_DEV' }).map((t) => t.id), [c.id]);
     assert.equal(tb.board.listTickets({ hasWorktree: false }).length, 4, 'false does not filter');
+    assert.deepEqual(tb.board.listTickets({ hasWorktree: true, status: ['READY', 'IN_DEV'] }).map((t) => t.id), [a.id, c.id]);
+    assert.deepEqual(tb.board.readTickets({ hasWorktree: true, status: 'DONE' }), []);
+  });
+
+  it('reads the tickets with a worktree through their own index, whatever the statuses asked for', async () => {
+    await tb.board.write((tx) => {
+      for (let i = 0; i < 50; i++) tx.createTicket({ title: `Ticket ${i}` }, 'user');
+    });
+    const plans: string[] = [];
+    const db = (tb.board as unknown as { db: { all(sql: string, params?: unknown[]): Record<string, unknown>[]; column(sql: string, params?: unknown[]): unknown[] } }).db;
+    const column = db.column.bind(db);
+    db.column = (sql, params) => {
+      plans.push(db.all(`EXPLAIN QUERY PLAN ${sql}`, params).map((r) => String(r.detail)).join('; '));
+      return column(sql, params);
+    };
+    try {
+      tb.board.readTickets({ hasWorktree: true });
+      tb.board.readTickets({ hasWorktree: true, status: ['DONE', 'IN_DEV', 'READY'] });
+      tb.board.readTickets({ status: ['DONE', 'IN_DEV'] });
+    } finally {
+      db.column = column;
+    }
+    assert.match(plans[0], /USING INDEX tickets_worktree/);
+    assert.match(plans[1], /USING INDEX tickets_worktree/);
+    assert.doesNotMatch(plans[2], /tickets_worktree/, 'without a worktree asked for, the status index serves');
   });
 
   it('reads the same tickets without copying them, frozen, and in pages of board order', async () => {
