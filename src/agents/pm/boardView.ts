@@ -36,7 +36,7 @@ export interface ViewChanges {
 }
 
 /** How many tickets a take outside a write reads between two turns of the event loop. */
-const BATCH = 50;
+const BATCH = 20;
 
 export class PmBoardView implements Disposable {
   /**

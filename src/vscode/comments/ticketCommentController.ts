@@ -29,9 +29,13 @@ interface ThreadEntry {
 }
 
 /**
- * Every conversation of the board as a comment thread: on its own line of the ticket page's
+ * The board's conversations as comment threads: on its own line of the ticket page's
  * Conversations section, or on the file and line of the ticket's worktree that a security
- * finding names.
+ * finding names. Every conversation still open (or escalated) has its thread, so the Comments
+ * panel lists what waits on someone; a resolved one gets its thread when its ticket's page is
+ * open, and a thread once shown stays. A board of thousands of tickets holds thousands of
+ * resolved check-in threads, and making them all at once held the extension host for 100 ms and
+ * more each time a board opened.
  *
  * Threads are built from the store when a board opens and patched in place on each store change:
  * a thread is created once per conversation id, and its `comments` get a new array only when the
@@ -42,9 +46,13 @@ export class TicketCommentController extends Disposable {
   private board: Board | undefined;
   private boardSubscription: vscode.Disposable | undefined;
   private readonly entries = new Map<string, ThreadEntry>();
+  /** Tickets whose page was opened in this window: all their conversations have threads. */
+  private readonly pages = new Set<string>();
 
   constructor(private readonly log: Logger) {
     super();
+    for (const document of vscode.workspace.textDocuments) this.notePage(document.uri);
+    this._register(vscode.workspace.onDidOpenTextDocument((document) => this.notePage(document.uri)));
     this.controller = this._register(vscode.comments.createCommentController(COMMENT_CONTROLLER_ID, 'Agent Factory'));
     this.controller.options = {
       prompt: 'Reply to the agents',
@@ -82,6 +90,19 @@ export class TicketCommentController extends Disposable {
     return undefined;
   }
 
+  /** A ticket page opened: its resolved conversations get their threads too. */
+  private notePage(uri: vscode.Uri): void {
+    const ticketId = ticketIdOfDocument(uri);
+    if (ticketId === undefined || this.pages.has(ticketId)) return;
+    this.pages.add(ticketId);
+    this.sync([ticketId]);
+  }
+
+  /** Whether a conversation has a thread: still open, on an opened page, or shown already. */
+  private shows(conversation: Conversation): boolean {
+    return conversation.status !== 'resolved' || this.pages.has(conversation.ticketId) || this.entries.has(conversation.id);
+  }
+
   /**
    * Brings threads in line with the store for the given tickets (all tickets when empty).
    * Cheap and idempotent: store reads are in memory, and unchanged threads are not touched.
@@ -90,12 +111,13 @@ export class TicketCommentController extends Disposable {
     const board = this.board;
     if (!board || this.isDisposed) return;
     const scope = ticketIds.length === 0 ? undefined : new Set(ticketIds);
-    const conversations = scope
-      ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId }))
-      : board.listConversations();
-    conversations.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    // Every conversation of the tickets concerned is listed, for the lines of the page; only
+    // those with a thread are looked at further.
+    const listed = scope ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId })) : board.listConversations();
+    listed.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const conversations = listed.filter((c) => this.shows(c));
     const byTicket = new Map<string, Conversation[]>();
-    for (const c of conversations) {
+    for (const c of listed) {
       const list = byTicket.get(c.ticketId);
       if (list) list.push(c);
       else byTicket.set(c.ticketId, [c]);
@@ -218,6 +240,10 @@ export class TicketCommentController extends Disposable {
 
   /** Expands the ticket's threads on its document (Show Check-ins). */
   expandThreads(ticketId: string): number {
+    if (!this.pages.has(ticketId)) {
+      this.pages.add(ticketId);
+      this.sync([ticketId]);
+    }
     let count = 0;
     for (const entry of this.entries.values()) {
       if (entry.ticketId !== ticketId || entry.placement.kind !== 'document') continue;

@@ -18,7 +18,7 @@ export class SlicedJob {
   constructor(
     private readonly steps: Iterator<unknown, unknown, undefined>,
     private readonly onError: (err: unknown) => void,
-    private readonly sliceMs = 8,
+    private readonly sliceMs = 4,
   ) {}
 
   get running(): boolean {

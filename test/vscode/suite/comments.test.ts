@@ -106,6 +106,35 @@ suite('Check-ins as comment threads', () => {
     assert.equal(thread.contextValue, 'open');
   });
 
+  test('a resolved conversation gets its thread when its ticket page opens, and a shown thread stays when resolved', async () => {
+    const board = await ensureBoard();
+    const { tickets } = await ticketsApi();
+    const [closed, open] = await board.write((tx) => [1, 2].map((i) => tx.createTicket({ title: `Resolved long ago ${i}`, status: 'READY' }, 'user').id));
+    const old = await pmCheckIn(board, closed, 'Done here.');
+    const later = await pmCheckIn(board, closed, 'Still done.');
+    assert.equal(later.conversationId, old.conversationId);
+    await board.write((tx) => tx.setConversationStatus(old.conversationId, 'resolved'));
+    const question = await board.write((tx) => tx.createConversation({ ticketId: closed, type: 'user_question', title: 'Open question', key: 'q' }));
+    await board.write((tx) => tx.addMessage({ conversationId: question.id, author: 'user', kind: 'reply', body: 'Why?' }));
+    // As on the next activation, with thousands of such tickets: only what is still open gets a thread.
+    tickets.comments.setBoard(undefined);
+    tickets.comments.setBoard(board);
+    assert.equal(threadOf(tickets, old.conversationId), undefined, 'a resolved thread was made for a page nobody opened');
+    const openThread = threadOf(tickets, question.id);
+    assert.equal(openThread?.range.start.line, CONVERSATIONS_LINE + 2, 'the open one keeps its line below the resolved one');
+
+    await vscode.commands.executeCommand('agentFactory.openTicket', closed);
+    const shown = await eventually('the resolved thread shows once its page is open', () => threadOf(tickets, old.conversationId));
+    assert.equal(shown.state, vscode.CommentThreadState.Resolved);
+    assert.equal(shown.range.start.line, CONVERSATIONS_LINE + 1);
+
+    const { conversationId } = await pmCheckIn(board, open, 'Concern: no tests.');
+    const thread = await eventually('the thread exists', () => threadOf(tickets, conversationId));
+    await vscode.commands.executeCommand('agentFactory.resolveThread', thread);
+    assert.equal(threadOf(tickets, conversationId), thread, 'resolving took the thread away');
+    assert.equal(thread.state, vscode.CommentThreadState.Resolved);
+  });
+
   test('hostile message text renders inert', async () => {
     const board = await ensureBoard();
     const { tickets } = await ticketsApi();
