@@ -9,6 +9,7 @@ import type { Board } from '../../store/api';
 import { conversationLines, CONVERSATIONS_LINE } from '../document/renderTicket';
 import { ticketDocumentUri, ticketIdOfDocument } from '../document/ticketUri';
 import { oneLine } from '../document/untrustedText';
+import { SlicedJob } from '../tickets/slicedJob';
 import { Disposable } from '../util/disposable';
 import { MessageComment } from './messageComment';
 import { placeConversation, placementKey, type ThreadPlacement } from './threadPlacement';
@@ -46,6 +47,8 @@ export class TicketCommentController extends Disposable {
   private board: Board | undefined;
   private boardSubscription: vscode.Disposable | undefined;
   private readonly entries = new Map<string, ThreadEntry>();
+  /** The running sync of every ticket, if one is. */
+  private fullSync: SlicedJob | undefined;
   /** Tickets whose page was opened in this window: all their conversations have threads. */
   private readonly pages = new Set<string>();
 
@@ -104,18 +107,36 @@ export class TicketCommentController extends Disposable {
   }
 
   /**
-   * Brings threads in line with the store for the given tickets (all tickets when empty).
-   * Cheap and idempotent: store reads are in memory, and unchanged threads are not touched.
+   * Brings threads in line with the store for the given tickets, at once; with none given, every
+   * ticket, in slices of a few ms (a board may hold thousands of conversations) that a later
+   * full sync replaces. Idempotent: unchanged threads are not touched.
    */
   sync(ticketIds: readonly string[]): void {
     const board = this.board;
     if (!board || this.isDisposed) return;
-    const scope = ticketIds.length === 0 ? undefined : new Set(ticketIds);
+    if (ticketIds.length > 0) {
+      for (const step of this.syncSteps(board, new Set(ticketIds))) void step;
+      return;
+    }
+    this.fullSync?.cancel();
+    const job = new SlicedJob(this.syncSteps(board, undefined), (err) => this.log.error(`Could not show the board's conversations: ${String(err)}`));
+    this.fullSync = job;
+    job.start();
+  }
+
+  /** Settles when the threads of every ticket are made (the last full sync ended). */
+  synced(): Promise<void> {
+    return this.fullSync?.done ?? Promise.resolve();
+  }
+
+  /** The work of a sync, one conversation a step. */
+  private *syncSteps(board: Board, scope: ReadonlySet<string> | undefined): Generator<void, void, undefined> {
+    // Threads made meanwhile by syncs of single tickets are theirs to keep or remove.
+    const before = scope ? undefined : new Set(this.entries.keys());
     // Every conversation of the tickets concerned is listed, for the lines of the page; only
     // those with a thread are looked at further.
     const listed = scope ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId })) : board.listConversations();
     listed.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-    const conversations = listed.filter((c) => this.shows(c));
     const byTicket = new Map<string, Conversation[]>();
     for (const c of listed) {
       const list = byTicket.get(c.ticketId);
@@ -129,7 +150,10 @@ export class TicketCommentController extends Disposable {
       return lines.get(c.id) ?? CONVERSATIONS_LINE;
     };
     const seen = new Set<string>();
-    for (const conversation of conversations) {
+    for (const conversation of listed) {
+      if (!this.shows(conversation)) continue;
+      yield;
+      if (this.board !== board || this.isDisposed) return;
       const ticket = board.getTicket(conversation.ticketId);
       if (!ticket) continue;
       seen.add(conversation.id);
@@ -140,7 +164,7 @@ export class TicketCommentController extends Disposable {
       }
     }
     for (const [id, entry] of this.entries) {
-      if (seen.has(id) || (scope && !scope.has(entry.ticketId))) continue;
+      if (seen.has(id) || (scope ? !scope.has(entry.ticketId) : !before?.has(id))) continue;
       entry.thread.dispose();
       this.entries.delete(id);
     }
@@ -285,6 +309,8 @@ export class TicketCommentController extends Disposable {
   }
 
   private disposeAllThreads(): void {
+    this.fullSync?.cancel();
+    this.fullSync = undefined;
     for (const entry of this.entries.values()) entry.thread.dispose();
     this.entries.clear();
   }

@@ -81,6 +81,7 @@ suite('Check-ins as comment threads', () => {
     tickets.comments.setBoard(undefined);
     assert.equal(threadOf(tickets, conversationId), undefined);
     tickets.comments.setBoard(board);
+    await tickets.comments.synced();
     const rebuilt = threadOf(tickets, conversationId);
     assert.deepEqual(rebuilt?.comments.map((c) => c.author.name), ['PM', 'You']);
   });
@@ -119,6 +120,7 @@ suite('Check-ins as comment threads', () => {
     // As on the next activation, with thousands of such tickets: only what is still open gets a thread.
     tickets.comments.setBoard(undefined);
     tickets.comments.setBoard(board);
+    await tickets.comments.synced();
     assert.equal(threadOf(tickets, old.conversationId), undefined, 'a resolved thread was made for a page nobody opened');
     const openThread = threadOf(tickets, question.id);
     assert.equal(openThread?.range.start.line, CONVERSATIONS_LINE + 2, 'the open one keeps its line below the resolved one');
