@@ -26,6 +26,8 @@ export class AgentsModel extends Disposable {
   private orphanRuns: Run[] = [];
   private orphanLook: Promise<void> | undefined;
   private orphanAgain = false;
+  /** The board's status line as of the last change (see boardStatus). */
+  private status: BoardStatus | undefined;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
   /** The stages and their agents, for the "waiting for review" count; none until the window sets it. */
@@ -50,6 +52,7 @@ export class AgentsModel extends Disposable {
 
   bind(board: Board | undefined, manager: AgentManager | undefined): void {
     this.bindings.clear();
+    this.status = undefined;
     this.board = board;
     this.manager = manager;
     this.orphanRuns = [];
@@ -129,7 +132,10 @@ export class AgentsModel extends Disposable {
   boardStatus(): BoardStatus | undefined {
     const board = this.board;
     if (!board) return undefined;
-    return readBoardStatus(board, this.statuses(), this.attentionModel.current);
+    // Read once per change: the status bar and the Agents view both ask on every refresh, and
+    // the queue sorts every READY ticket.
+    this.status ??= readBoardStatus(board, this.statuses(), this.attentionModel.current);
+    return this.status;
   }
 
   attention(): Attention {
@@ -146,6 +152,8 @@ export class AgentsModel extends Disposable {
   }
 
   scheduleRefresh(): void {
+    // Whatever asked for a refresh may change the board's status line.
+    this.status = undefined;
     if (this.pending || this.isDisposed) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
