@@ -105,14 +105,14 @@ export class SecurityAgent implements BackgroundAgent {
   }
 }
 
+/** Active tickets whose open blockers a cycle counts in one turn of the event loop. */
+const BLOCKERS_PER_TURN = 50;
+
 /**
  * Active tickets with a worktree, and DONE tickets whose worktree is still there and whose last
  * scan was not of their full change as it stands (committed, clean, at HEAD): the Worktree agent
  * removes a finished worktree only after that scan.
  */
-/** Active tickets whose open blockers a cycle counts in one turn of the event loop. */
-const BLOCKERS_PER_TURN = 50;
-
 async function targets(board: Board): Promise<ScanTarget[]> {
   const out: ScanTarget[] = [];
   // Only tickets with a worktree are read: a board's DONE tickets may number thousands, and
