@@ -198,10 +198,13 @@ export class InvariantChecker {
   }
 
   private checkKills(journal: JournalEntry[], ledger: Ledger, runs: Run[]): void {
-    const agents = new Map<number, { runId?: string | undefined; exited: boolean; termed: boolean }>();
+    const agents = new Map<number, { runId?: string | undefined; exited: boolean; exitedClean: boolean; termed: boolean }>();
     for (const e of journal) {
-      const agent = agents.get(e.pid) ?? { runId: e.runId, exited: false, termed: false };
-      if (e.event === 'exit') agent.exited = true;
+      const agent = agents.get(e.pid) ?? { runId: e.runId, exited: false, exitedClean: false, termed: false };
+      if (e.event === 'exit') {
+        agent.exited = true;
+        agent.exitedClean = e.code === 0;
+      }
       if (e.event === 'term') agent.termed = true;
       agents.set(e.pid, agent);
     }
@@ -215,6 +218,9 @@ export class InvariantChecker {
         run?.status === 'timed_out' ||
         (run?.status === 'failed' && /worktree disappeared/.test(note)) ||
         (run?.status === 'lost' && /orphaned agent was stopped/.test(note)) ||
+        // Asked to stop (its host shut down) and done first: it reported its verdict and exited 0
+        // within the grace period, so nothing of it was killed and its work counts.
+        (run?.status === 'succeeded' && agent.exitedClean) ||
         // An orphan's agent stopped by a person's Stop, or by the PM because its ticket moved or
         // its worktree vanished: the run may have been marked lost by whoever saw it gone first.
         (run !== undefined && (ledger.stoppedOrphans.has(run.id) || ledger.movedUnderRuns.some((m) => m.runId === run.id) || ledger.deletedWorktrees.some((d) => d.runId === run.id)));
