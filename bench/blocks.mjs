@@ -7,8 +7,9 @@
 // check-in, 25 at a time, then cycles where only live runs reported in or nothing changed. Gatherer: a repository of 400
 // files with 80 comment tags; the first cycle on the board creates tickets, later ones find
 // little or nothing new. Worktree: 6 of the active tickets have a real worktree with a change in
-// it (the conflict radar reads them too, as in every host). Composed as in the editor (git started in
-// the process starter), with the Worktree cycles measured again as the CLI and `serve` run them.
+// it (the conflict radar reads them too, as in every host). Composed as the editor and `serve` compose them (git
+// started in the process starter), with the Worktree cycles measured again with git started on
+// this thread, as a host does once its starter has died three times in a minute.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -123,7 +124,7 @@ export async function run({ root, tmp, log }) {
       wLater.push(await measure(worktree));
     }
     rows.push(['Worktree', size, fmtBlock(wFirst), fmtBlock(worstBlock(wLater)), fmtBound([wFirst, ...wLater]), wLater.length]);
-    // The CLI and `serve` start no process starter: git starts on this thread.
+    // Without a process starter (a host whose starter died three times in a minute): git starts on this thread.
     stopProcessStarter();
     const direct = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -131,7 +132,7 @@ export async function run({ root, tmp, log }) {
       direct.push(await measure(worktree));
     }
     useProcessStarter({ script: starter, log: quietLog });
-    rows.push(['Worktree, git started here (CLI, serve)', size, '', fmtBlock(worstBlock(direct)), fmtBound(direct), direct.length]);
+    rows.push(['Worktree, git started on this thread (no starter)', size, '', fmtBlock(worstBlock(direct)), fmtBound(direct), direct.length]);
     // What one child process costs this thread now (the board, the agents and their caches in memory).
     const spawns = [];
     for (let i = 0; i < SPAWNS; i++) spawns.push(await measureHostBlock(() => spawnGit(repo)));
@@ -152,7 +153,7 @@ export async function run({ root, tmp, log }) {
       'Target: at most 16 ms in every cycle. The first two figures also count time a loaded machine did not run the thread; the third (the thread\'s own CPU time between two 1 ms ticks, from /proc schedstat) does not.',
       'First cycle: the agent starts on this board (the PM reads the whole board once, the Gatherer creates its first tickets, the Worktree agent measures every worktree).',
       'At most: in each cycle the longest block is at most the smaller of its monitorEventLoopDelay and on-CPU figures (the first counts time the machine did not run the thread, the second can add up short blocks inside one late tick); the worst of those over every cycle, first included.',
-      'Composed as in the editor: git starts in the process starter, so the thread only sends it a message. The CLI and serve start git on their own thread (the "git started here" row, same agent, later cycles).',
+      'Composed as the editor and serve compose them: git starts in the process starter, so the thread only sends it a message. The "no starter" row is the same agent\'s later cycles with git started on this thread, as a host does once its starter has died three times in a minute.',
       'Reference: starting one child process blocks the thread while the kernel copies the process\'s page tables, in proportion to its memory; the Gatherer and Worktree cycles start git many times (one start per turn of the event loop).',
     ],
   };

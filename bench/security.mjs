@@ -4,8 +4,8 @@
 // a full cycle (git listing, reads, hashing, matching, the board writes). The reference is
 // `git grep -P` running the same risky-code patterns plus the fixed prefixes of the secrets planted
 // (a lower bound: grep does no secretlint validation, masking, hashing or bookkeeping) over the same
-// files in the same run. Composed as in the editor (git started in the process starter), with one
-// cold cycle as the CLI and `serve` run it.
+// files in the same run. Composed as the editor and `serve` compose it (git started in the process starter), with
+// one cold cycle as the one-shot CLI commands run it (`land`'s Security gate).
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -89,9 +89,9 @@ export async function run({ root, tmp, log }) {
   git(repo, 'commit', '-q', '-m', 'agent work');
   log(`${FILES} files, ${(bytes / 2 ** 20).toFixed(1)} MB`);
 
-  // As the hosts compose it (src/host/backgroundAgents.ts). In the editor, git starts in the
-  // process starter and the change is listed on the host's thread; the CLI and `serve` list it in
-  // the matching threads (one row below).
+  // As the hosts compose it (src/host/backgroundAgents.ts). In the editor and `serve`, git
+  // starts in the process starter and the change is listed on the host's thread; the one-shot CLI
+  // commands list it in the matching threads (one row below).
   const { useProcessStarter, stopProcessStarter } = require(editor.module);
   const editorMatcher = new (require(editor.module).MatchPool)({ script: join(build, 'src', 'scan', 'security', 'matchWorker.js') });
   const EditorAgent = require(editor.module).SecurityAgent;
@@ -199,7 +199,7 @@ export async function run({ root, tmp, log }) {
         rows: [
           ['Security cycle, cold, 1,000-ticket board', cold.ms.toFixed(0), mbps(cold.ms), s.scanned, s.unchanged, s.newFindings, `${(cold.ms / grepMs).toFixed(1)}x`, cold.hostMs.toFixed(0), fmtBlock(cold)],
           ['Security cycle, cold, 10,000-ticket board', cold10k.ms.toFixed(0), mbps(cold10k.ms), cold10k.result.stats.scanned, cold10k.result.stats.unchanged, cold10k.result.stats.newFindings, `${(cold10k.ms / grepMs).toFixed(1)}x`, cold10k.hostMs.toFixed(0), fmtBlock(cold10k)],
-          ['Security cycle, cold, 1,000-ticket board, as the CLI and serve run it', coldCli.ms.toFixed(0), mbps(coldCli.ms), coldCli.result.stats.scanned, coldCli.result.stats.unchanged, coldCli.result.stats.newFindings, `${(coldCli.ms / grepMs).toFixed(1)}x`, coldCli.hostMs.toFixed(0), fmtBlock(coldCli)],
+          ['Security cycle, cold, 1,000-ticket board, as the one-shot CLI commands run it', coldCli.ms.toFixed(0), mbps(coldCli.ms), coldCli.result.stats.scanned, coldCli.result.stats.unchanged, coldCli.result.stats.newFindings, `${(coldCli.ms / grepMs).toFixed(1)}x`, coldCli.hostMs.toFixed(0), fmtBlock(coldCli)],
           [`Security cycle, warm (median of ${WARM_RUNS})`, warmMs.toFixed(0), mbps(warmMs), w.scanned, w.unchanged, 0, `${(warmMs / grepMs).toFixed(1)}x`, median(warm.map((x) => x.hostMs)).toFixed(0), fmtBlock({ blockMs: Math.max(...warm.map((x) => x.blockMs)), gapMs: Math.max(...warm.map((x) => x.gapMs)), cpuMs: warm.some((x) => x.cpuMs === undefined) ? undefined : Math.max(...warm.map((x) => x.cpuMs)) })],
           [`git grep -P / -F, same patterns (median of ${GREP_RUNS})`, grepMs.toFixed(0), mbps(grepMs), FILES, '', grepHits, '1.0x', '', ''],
           [`  listing the change for other agents, GitPort.changedFiles (median of ${WARM_RUNS})`, median(listTimes).toFixed(0), '', '', '', '', `${(median(listTimes) / grepMs).toFixed(1)}x`, '', ''],
@@ -212,7 +212,7 @@ export async function run({ root, tmp, log }) {
       `Load average (1, 5, 15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}; matching threads: ${matcher.size}.`,
       'Longest block: the longest time this thread could not run anything else during the cycle (target: at most 16 ms); the first two also count time a loaded machine did not run the thread, the third (its own CPU time between two 1 ms ticks) does not.',
       `Planted: ${WITH_SECRET} tokens and ${WITH_EVAL} evals of input; the cold cycle found ${s.newFindings} (expected ${WITH_SECRET + WITH_EVAL}).`,
-      'Composed as in the editor: git starts in the process starter and the change is listed on this thread; the CLI and serve start no starter and list it in the matching threads (their row).',
+      'Composed as the editor and serve compose it: git starts in the process starter and the change is listed on this thread; the one-shot CLI commands start no starter and list it in the matching threads (their row).',
       'Cold and warm are full cycles: git listing of the change, reading and hashing every file whose identity on disk changed (all of them cold, none warm), matching (cold only), the durable board writes; listing, reading, hashing and matching run in the matching threads.',
       'git grep only matches lines; the cycle also runs secretlint\'s full recommended preset, masks, fingerprints and records bugs and threads.',
     ],

@@ -13,6 +13,7 @@ import { FactoryError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import { SimpleGitPort } from '../git/simpleGitPort';
 import { localProcessProbe } from '../process/localProbe';
+import { stopProcessStarter, useProcessStarter } from '../process/processStarter';
 import { StallWatch } from '../process/stallWatch';
 import type { CliLauncher } from '../runner/cliShim';
 import { findOrphans, stopOrphan, type StopOrphanOutcome } from '../runner/orphans';
@@ -39,6 +40,12 @@ export interface HostOptions {
   cli?: CliLauncher;
   /** Shut down on SIGINT and SIGTERM (default true; false when embedded in something that does). */
   handleSignals?: boolean;
+  /**
+   * Start git in a process starter, as the editor does (default true): the host's thread then
+   * only sends it a message, instead of waiting while the kernel copies this process's page
+   * tables for every git it starts. Ended when the host stops.
+   */
+  processStarter?: boolean;
 }
 
 export interface Host {
@@ -69,6 +76,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const board = await openBoard({ dir: location.dir, repoRoot: location.repoRoot, create: false, clock, wasmPath: bundledWasmPath() });
   if (board.openReport.restored) log.error(`The board was damaged and restored: ${board.openReport.message ?? ''}`);
 
+  const ownsStarter = options.processStarter ?? true;
+  if (ownsStarter) useProcessStarter({ script: defaultStarterScript(), log });
   const git = new SimpleGitPort();
   const stallWatch = new StallWatch();
   const { runs, runner, reader, watch } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
@@ -114,6 +123,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         watch.dispose();
         reader.dispose();
         stallWatch.dispose();
+        if (ownsStarter) stopProcessStarter();
         if (handleSignals) {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
@@ -130,6 +140,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const orphans = await host.orphans().catch(() => []);
   for (const run of orphans) log.warn(`Orphaned agent: run ${run.id} of ${run.ticketId} (pid ${run.pid ?? '?'}) runs on with its owner gone; stop it or let it finish`);
   return host;
+}
+
+/** The process starter next to this module: dist/processStarter.js, or the compiled one. */
+export function defaultStarterScript(): string {
+  const bundled = path.join(__dirname, 'processStarter.js');
+  return existsSync(bundled) ? bundled : path.join(__dirname, '..', 'git', 'processStarterMain.js');
 }
 
 /** The CLI next to this module: dist/cli.js beside the bundle, or the compiled src/cli/main.js. */

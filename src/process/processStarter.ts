@@ -2,9 +2,10 @@
  * Where this process starts its short-lived commands (git, lsof). Starting a process holds the
  * starting thread while the kernel copies its page tables, in proportion to its memory: 7-30 ms
  * in an extension host, a dropped frame for every extension each time the background agents run
- * git. The editor therefore hands those starts to one small long-lived child, the process starter
- * (starterServer.ts), over an IPC channel: the host only sends a message. Elsewhere (the CLI,
- * `serve`, tests) commands start here, directly; both ways give the same `StartedProcess`.
+ * git. The editor and `serve` therefore hand those starts to one small long-lived child, the
+ * process starter (starterServer.ts), over an IPC channel: the host only sends a message.
+ * Elsewhere (the one-shot CLI commands, tests) commands start here, directly; both ways give the
+ * same `StartedProcess`.
  *
  * The starter is started lazily, ended with its owner (useProcessStarter / stopProcessStarter) and
  * restarted when it dies, with the error logged; the commands it was running fail like a git that

@@ -1,6 +1,6 @@
 /**
  * Entry point of the Security scan's matching threads (bundled as dist/matchWorker.js). A thread
- * lists a worktree's change where no process starter runs (the CLI and `serve`: git's processes
+ * lists a worktree's change where no process starter runs (the one-shot CLI commands: git's processes
  * are started from here, since starting one copies the process's page tables, tens of
  * milliseconds in a large process), reads batches of files
  * (fileRead.ts) and matches the ones the scan asks for; it also matches a single file handed over

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AGENTS_LEASE } from '../../../src/agents/manager';
 import { silentLogger } from '../../../src/domain/logger';
 import { startHost, type Host } from '../../../src/host/host';
+import { processStarterPid, usesProcessStarter } from '../../../src/process/processStarter';
 import { isProcessAlive } from '../../../src/process/processTree';
 import { PM_THREAD_KEY } from '../../../src/runner/threads';
 import { Settings } from '../../../src/settings/settings';
@@ -73,6 +74,25 @@ void describe('the headless host', () => {
     await waitUntil(() => h.board.getRun(started.run.id)?.status === 'cancelled', 10_000, 'the host to stop the run');
     assert.match(h.board.getRun(started.run.id)?.note ?? '', /moved to BLOCKED \(by user\) while its agent worked on IN_DEV/);
     await waitUntil(() => !isProcessAlive(pid), 5000, 'the agent to be gone');
+  });
+
+  void it('starts its git commands in a process starter of its own, gone once the host stops', async () => {
+    values['agents.dev.command'] = fakeAgentCommand([{ sleep: 60_000 }]);
+    const h = await start();
+    assert.ok(usesProcessStarter(), 'the host uses a process starter from the start');
+    const ticket = await h.board.write((tx) => tx.createTicket({ title: 'Git from the starter', status: 'READY' }, 'user'));
+    const started = await h.runner.startTicket(ticket.id);
+    assert.ok(existsSync(started.worktree), 'the worktree was made, its git run in the starter');
+    const starter = processStarterPid();
+    assert.ok(starter !== undefined && isProcessAlive(starter), 'a starter runs');
+    // Its parent is this process and it runs the compiled starter program, not a git of its own.
+    const stat = readFileSync(`/proc/${starter}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), process.pid);
+    assert.match(readFileSync(`/proc/${starter}/cmdline`, 'utf8'), /processStarterMain\.js/);
+
+    await h.stop('the host was asked to stop');
+    assert.equal(usesProcessStarter(), false, 'git starts directly again in this process');
+    await waitUntil(() => !isProcessAlive(starter), 10_000, 'the starter to exit');
   });
 
   void it('refuses to start without a board, saying how to make one', async () => {
