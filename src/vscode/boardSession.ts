@@ -6,10 +6,12 @@ import type { Board } from '../store/api';
 import { resolveBoardLocation, resolveBoardLocationWithoutGit } from '../store/location';
 import { META_LAST_REPAIR, openReportLines, parseRepair, repairSentence } from '../store/repairRecord';
 import { createBoard, openBoard } from '../store/sqlBoard';
+import { decodeTickets } from '../store/ticketWarmup';
 import { ContextKeys } from './constants';
 import { readOnlyBoard } from './trust/readOnlyBoard';
 import { requireTrust } from './trust/restrictedMode';
 import { sentence } from './document/untrustedText';
+import { SlicedJob } from './tickets/slicedJob';
 import { Disposable } from './util/disposable';
 
 /** What `create` did: made a new board, or found one already there and opened it. */
@@ -147,6 +149,11 @@ export class BoardSession extends Disposable {
   }
 
   private async useOpened(board: Board, dir: string): Promise<Board> {
+    // Everyone who hears of the board reads its working tickets at once: they are decoded first,
+    // a page per turn, so that no reader holds the extension host for hundreds of them.
+    const decoding = new SlicedJob(decodeTickets(board), (err) => this.log.warn(`Could not read the board's tickets ahead: ${errorMessage(err)}`));
+    decoding.startLater();
+    await decoding.done;
     // The window closed while the board was opening: nobody else will use or close it.
     if (this.isDisposed || this.released) {
       await board.close();
