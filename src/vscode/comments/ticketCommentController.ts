@@ -108,8 +108,9 @@ export class TicketCommentController extends Disposable {
 
   /**
    * Brings threads in line with the store for the given tickets, at once; with none given, every
-   * ticket, in slices of a few ms (a board may hold thousands of conversations) that a later
-   * full sync replaces. Idempotent: unchanged threads are not touched.
+   * ticket, in slices of a few ms from the next turn on (a board may hold thousands of
+   * conversations, and a new board's other listeners run in this turn) that a later full sync
+   * replaces. Idempotent: unchanged threads are not touched.
    */
   sync(ticketIds: readonly string[]): void {
     const board = this.board;
@@ -121,7 +122,7 @@ export class TicketCommentController extends Disposable {
     this.fullSync?.cancel();
     const job = new SlicedJob(this.syncSteps(board, undefined), (err) => this.log.error(`Could not show the board's conversations: ${String(err)}`));
     this.fullSync = job;
-    job.start();
+    job.startLater();
   }
 
   /** Settles when the threads of every ticket are made (the last full sync ended). */
@@ -133,24 +134,35 @@ export class TicketCommentController extends Disposable {
   private *syncSteps(board: Board, scope: ReadonlySet<string> | undefined): Generator<void, void, undefined> {
     // Threads made meanwhile by syncs of single tickets are theirs to keep or remove.
     const before = scope ? undefined : new Set(this.entries.keys());
-    // Every conversation of the tickets concerned is listed, for the lines of the page; only
-    // those with a thread are looked at further.
-    const listed = scope ? [...scope].flatMap((ticketId) => board.listConversations({ ticketId })) : board.listConversations();
-    listed.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    // The conversations that have or get a thread: every one of the tickets concerned, or, for
+    // the whole board, the open and escalated ones and every one of the tickets whose page was
+    // opened or that have a thread (not the resolved check-ins of thousands of finished tickets).
+    const tickets = scope ?? new Set([...this.pages, ...[...this.entries.values()].map((e) => e.ticketId)]);
     const byTicket = new Map<string, Conversation[]>();
-    for (const c of listed) {
-      const list = byTicket.get(c.ticketId);
-      if (list) list.push(c);
-      else byTicket.set(c.ticketId, [c]);
+    const ofTicket = (ticketId: string): Conversation[] => {
+      let list = byTicket.get(ticketId);
+      if (!list) byTicket.set(ticketId, (list = board.listConversations({ ticketId }).sort(byAge)));
+      return list;
+    };
+    const listed = new Map<string, Conversation>();
+    const lists: (() => Conversation[])[] = [...tickets].map((ticketId) => () => ofTicket(ticketId));
+    if (!scope) lists.push(...(['open', 'escalated'] as const).map((status) => () => board.listConversations({ status })));
+    for (const list of lists) {
+      if (!scope) {
+        yield;
+        if (this.board !== board || this.isDisposed) return;
+      }
+      for (const c of list()) listed.set(c.id, c);
     }
+    // The lines of a ticket's page come from all its conversations, read once per ticket.
     const pageLines = new Map<string, Map<string, number>>();
     const pageLine = (c: Conversation): number => {
       let lines = pageLines.get(c.ticketId);
-      if (!lines) pageLines.set(c.ticketId, (lines = conversationLines(byTicket.get(c.ticketId) ?? [])));
+      if (!lines) pageLines.set(c.ticketId, (lines = conversationLines(ofTicket(c.ticketId))));
       return lines.get(c.id) ?? CONVERSATIONS_LINE;
     };
     const seen = new Set<string>();
-    for (const conversation of listed) {
+    for (const conversation of [...listed.values()].sort(byAge)) {
       if (!this.shows(conversation)) continue;
       yield;
       if (this.board !== board || this.isDisposed) return;
@@ -338,4 +350,9 @@ function placementUri(p: ThreadPlacement): vscode.Uri {
 
 function lineRange(line: number): vscode.Range {
   return new vscode.Range(line, 0, line, 0);
+}
+
+/** Oldest first, as the page lists them. */
+function byAge(a: Conversation, b: Conversation): number {
+  return a.createdAt - b.createdAt || a.id.localeCompare(b.id);
 }

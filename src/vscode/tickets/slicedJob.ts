@@ -30,6 +30,12 @@ export class SlicedJob {
     this.slice();
   }
 
+  /** Runs every slice on later turns: for work started by an event whose other listeners run now. */
+  startLater(): void {
+    if (this.over || this.handle !== undefined) return;
+    this.handle = setImmediate(() => this.slice());
+  }
+
   /** Runs what is left now, in one go; a failure is thrown to the caller. */
   finishNow(): void {
     this.clear();

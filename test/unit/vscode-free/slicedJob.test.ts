@@ -24,6 +24,23 @@ describe('sliced job', () => {
     assert.equal(job.running, false);
   });
 
+  it('started for later, runs nothing in this turn, and a cancel before its turn runs nothing at all', async () => {
+    const log: number[] = [];
+    const job = new SlicedJob(counting(log, 3), (err) => assert.fail(String(err)), 0);
+    job.startLater();
+    job.startLater();
+    assert.deepEqual(log, []);
+    await job.done;
+    assert.deepEqual(log, [1, 2, 3], 'each step once, started twice or not');
+
+    const never: number[] = [];
+    const cancelled = new SlicedJob(counting(never, 3), (err) => assert.fail(String(err)), 0);
+    cancelled.startLater();
+    cancelled.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(never, []);
+  });
+
   it('finishes at once when asked, and stops for good when cancelled', async () => {
     const log: number[] = [];
     const job = new SlicedJob(counting(log, 5), (err) => assert.fail(String(err)), 0);
