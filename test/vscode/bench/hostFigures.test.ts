@@ -4,7 +4,7 @@
 // measures and records, it asserts nothing about speed. The plan comes from the bench through
 // AGENT_FACTORY_BENCH_PLAN; the figures go to host-figures.json in the output folder.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
@@ -44,7 +44,7 @@ export interface HostFigures {
   tickets: number;
   activation?: { wallMs: number; cpuMs: number };
   firstItemsMs?: number;
-  idle?: { seconds: number; cpuPercent: number };
+  idle?: { seconds: number; cpuPercent: number; threads: ThreadCpu[] };
   block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
   /** The longest host block from the start of this test (the board opening) to the Tickets view's first ticket row. */
   openBlock?: BlockFigures;
@@ -52,6 +52,13 @@ export interface HostFigures {
   clickBlock?: BlockFigures;
   /** The longest host block over `moves` tickets moved through the store, each awaited until the view rebuilt. */
   rebuildBlock?: BlockFigures & { moves: number };
+}
+
+/** One kind of thread of the host (by its name in /proc) and its CPU over the idle stretch. */
+interface ThreadCpu {
+  name: string;
+  threads: number;
+  ms: number;
 }
 
 interface BlockFigures {
@@ -81,6 +88,34 @@ function cpuSeconds(): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Each thread's name and CPU time so far (user + system, clock ticks), by thread id. */
+function threadTicks(): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name: tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** The CPU of each kind of thread between two threadTicks(), most first (threads that ended in between are not counted). */
+function threadCpu(before: ReturnType<typeof threadTicks>, after: ReturnType<typeof threadTicks>): ThreadCpu[] {
+  const byName = new Map<string, ThreadCpu>();
+  for (const [tid, t] of after) {
+    const ms = ((t.ticks - (before.get(tid)?.ticks ?? 0)) * 1000) / ticksPerSecond;
+    const entry = byName.get(t.name) ?? { name: t.name, threads: 0, ms: 0 };
+    entry.threads++;
+    entry.ms += ms;
+    byName.set(t.name, entry);
+  }
+  return [...byName.values()].filter((e) => e.ms > 0).sort((a, b) => b.ms - a.ms);
+}
+
 /** CPU of this process over `seconds` as % of one core. */
 async function cpuPercentOver(seconds: number): Promise<number> {
   const cpu0 = cpuSeconds();
@@ -90,9 +125,11 @@ async function cpuPercentOver(seconds: number): Promise<number> {
 }
 
 /** The host's CPU over an idle stretch, after `settleSeconds` for start-up work to end. */
-async function idle(p: Plan): Promise<{ seconds: number; cpuPercent: number }> {
+async function idle(p: Plan): Promise<{ seconds: number; cpuPercent: number; threads: ThreadCpu[] }> {
   await sleep(p.settleSeconds * 1000);
-  return { seconds: p.idleSeconds, cpuPercent: await profiled(p.profile, 'idle.cpuprofile', () => cpuPercentOver(p.idleSeconds)) };
+  const before = threadTicks();
+  const cpuPercent = await profiled(p.profile, 'idle.cpuprofile', () => cpuPercentOver(p.idleSeconds));
+  return { seconds: p.idleSeconds, cpuPercent, threads: threadCpu(before, threadTicks()) };
 }
 
 function record(figures: HostFigures): void {
