@@ -113,7 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
   const agentsTree = new AgentsTreeProvider(model);
   const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
-  context.subscriptions.push(agentsView);
+  context.subscriptions.push(agentsTree, agentsView);
 
   const review = registerReviewFeatures({ session, config, prompter, log });
   context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));

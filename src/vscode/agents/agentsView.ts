@@ -40,12 +40,43 @@ function time(ms: number | undefined): string {
   return ms === undefined ? 'never' : localClockTime(ms, vscode.env.language);
 }
 
-/** The Agents view: the four background agents, then live runs and worktrees. */
-export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
-  readonly onDidChangeTreeData: vscode.Event<void>;
+/**
+ * The Agents view: the four background agents, then live runs and worktrees. It is refreshed only
+ * when what it shows changed: most changes of the board (a lease renewed, a scan recorded) alter
+ * nothing in it, and every refresh has VS Code fetch and send every row again.
+ */
+export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  /** What the view showed at its last refresh (see look). */
+  private shown: string | undefined;
 
   constructor(private readonly model: AgentsModel, private readonly now: () => number = Date.now) {
-    this.onDidChangeTreeData = model.onDidChange;
+    this.subscription = model.onDidChange(() => {
+      const look = this.look();
+      if (look === this.shown) return;
+      this.shown = look;
+      this.changed.fire();
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  /** Every row the view can show, collapsed groups included, as text. */
+  private look(): string {
+    const rows: string[] = [];
+    const walk = (node: AgentsNode | undefined): void => {
+      for (const child of this.getChildren(node)) {
+        rows.push(itemLook(this.getTreeItem(child)));
+        walk(child);
+      }
+    };
+    walk(undefined);
+    return rows.join('\n');
   }
 
   getChildren(node?: AgentsNode): AgentsNode[] {
@@ -228,4 +259,12 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode> {
     item.iconPath = new vscode.ThemeIcon(w.missing || w.stale || w.heavy ? 'warning' : 'folder');
     return item;
   }
+}
+
+/** What a row shows and does, as text. */
+function itemLook(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : item.label?.label;
+  const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
+  // A ThemeIcon and its colour serialise as their ids.
+  return JSON.stringify([item.id, label, item.description, tooltip, item.iconPath, item.contextValue, item.collapsibleState, item.accessibilityInformation?.label, item.command?.arguments]);
 }

@@ -33,6 +33,8 @@ export class AgentsStatusBar extends Disposable {
   }
 
   private backgroundId: string | undefined;
+  /** What the item showed at its last render: each change of the item is a message to the workbench. */
+  private shown: string | undefined;
 
   /** The theme colour id of the background, or undefined for none (tests read it). */
   get background(): string | undefined {
@@ -42,16 +44,22 @@ export class AgentsStatusBar extends Disposable {
   render(): void {
     const status = this.model.boardStatus();
     if (!status) {
-      this.item.text = '$(pulse) Agent Factory';
-      this.item.tooltip = 'No board in this workspace';
-      this.setBackground(undefined);
+      this.show('$(pulse) Agent Factory', 'No board in this workspace', undefined, undefined);
       return;
     }
     const icon = status.level === 'error' ? '$(error)' : status.level === 'warning' ? '$(warning)' : '$(pulse)';
-    this.item.text = `${icon} ${status.headline}`;
-    this.setBackground(status.level === 'error' ? 'statusBarItem.errorBackground' : status.level === 'warning' ? 'statusBarItem.warningBackground' : undefined);
-    this.item.tooltip = tooltip(status, this.model.note);
-    this.item.accessibilityInformation = { label: `Agent Factory: ${status.headline}` };
+    const background = status.level === 'error' ? 'statusBarItem.errorBackground' : status.level === 'warning' ? 'statusBarItem.warningBackground' : undefined;
+    this.show(`${icon} ${status.headline}`, tooltip(status, this.model.note), background, `Agent Factory: ${status.headline}`);
+  }
+
+  private show(text: string, tip: string | vscode.MarkdownString, background: string | undefined, label: string | undefined): void {
+    const look = JSON.stringify([text, typeof tip === 'string' ? tip : tip.value, background, label]);
+    if (look === this.shown) return;
+    this.shown = look;
+    this.item.text = text;
+    this.item.tooltip = tip;
+    this.setBackground(background);
+    this.item.accessibilityInformation = label === undefined ? undefined : { label };
   }
 
   private setBackground(id: string | undefined): void {

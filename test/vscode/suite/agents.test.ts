@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HealOutcome } from '../../../src/agents/pm/heal';
+import { openBoard } from '../../../src/store/sqlBoard';
+import { AgentsModel } from '../../../src/vscode/agents/agentsModel';
 import { AgentsTreeProvider } from '../../../src/vscode/agents/agentsView';
+import { AttentionModel } from '../../../src/vscode/attention/attentionModel';
 import { ensureBoard, eventually, testApi } from '../board';
 import { ourExtension } from '../extension';
 import { processStarters } from '../processes';
@@ -158,5 +164,52 @@ suite('Background agents in the editor', () => {
     assert.ok(took <= 3000, `the agents came back after ${took} ms`);
     assert.deepEqual(shown().map((i) => i.label), ['PM', 'Security', 'Gatherer', 'Worktree']);
     await eventually('this window runs them again', () => api.manager()?.isLeader === true);
+  });
+
+  test('the Agents view refreshes when a row changes, not on every board write', async () => {
+    // A board of its own, without agents: nothing but this test writes to it.
+    const root = mkdtempSync(join(tmpdir(), 'af-agents-view-'));
+    const board = await openBoard({ dir: join(root, '.factory'), repoRoot: root, create: true, pollMs: 0 });
+    const attention = new AttentionModel(0);
+    const model = new AgentsModel(attention, async () => [], 0);
+    const view = new AgentsTreeProvider(model);
+    let refreshes = 0;
+    const counting = view.onDidChangeTreeData(() => refreshes++);
+    const modelChanged = () => new Promise<void>((resolve) => {
+      const once = model.onDidChange(() => {
+        once.dispose();
+        resolve();
+      });
+    });
+    try {
+      let changed = modelChanged();
+      model.bind(board, undefined);
+      await changed;
+      assert.equal(refreshes, 1, 'the first change shows the board');
+
+      // Written by agents several times a minute, shown nowhere in the view.
+      changed = modelChanged();
+      await board.write((tx) => tx.setMeta('test.unshown', String(Date.now())));
+      await changed;
+      assert.equal(refreshes, 1, 'a write that changes no row refreshes nothing');
+
+      changed = modelChanged();
+      const ticket = await board.write((tx) => tx.createTicket({ title: 'Worked on', status: 'READY' }, 'user'));
+      await changed;
+      const before = refreshes;
+      changed = modelChanged();
+      await board.write((tx) => tx.createRun({ ticketId: ticket.id, stage: 'IN_DEV', agent: 'someone', status: 'running' }));
+      await changed;
+      assert.equal(refreshes, before + 1, 'a new live run is a new row');
+      const runs = view.getChildren().find((n) => n.kind === 'runs');
+      assert.ok(runs && view.getChildren(runs).length === 1);
+    } finally {
+      counting.dispose();
+      view.dispose();
+      model.dispose();
+      attention.dispose();
+      await board.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
