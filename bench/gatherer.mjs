@@ -66,7 +66,7 @@ const REWORDED = 3_000;
  * every record against every item made this a minutes-long cycle using gigabytes; the word index
  * keeps it near-linear.
  */
-async function rewordedCycle(tmp, log, GathererAgent, openBoard) {
+async function rewordedCycle(tmp, log, GathererAgent, openBoard, secrets) {
   const repo = join(tmp, 'reworded');
   mkdirSync(join(repo, 'src'), { recursive: true });
   git(repo, 'init', '-q', '-b', 'main');
@@ -77,7 +77,7 @@ async function rewordedCycle(tmp, log, GathererAgent, openBoard) {
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'many TODOs');
   const board = await openBoard({ dir: join(tmp, 'boards', 'reworded', '.factory'), repoRoot: repo, pollMs: 0 });
-  const agent = new GathererAgent({ settings: () => ({ tags: TAGS, maxNewPerCycle: REWORDED, maxOpen: REWORDED }) });
+  const agent = new GathererAgent({ settings: () => ({ tags: TAGS, maxNewPerCycle: REWORDED, maxOpen: REWORDED }), secrets });
   const ctx = { board, clock: { now: () => Date.now() }, log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, signal: new globalThis.AbortController().signal, setActivity() {} };
   log(`tracking ${REWORDED} TODOs in one file`);
   await agent.runCycle(ctx);
@@ -117,10 +117,13 @@ async function measure(fn) {
 }
 
 export async function run({ root, tmp, log }) {
-  const build = await bundle(root, 'gatherer', ['src/agents/gathererAgent.ts', 'src/store/sqlBoard.ts', 'src/store/storeWorker.ts']);
+  const build = await bundle(root, 'gatherer', ['src/agents/gathererAgent.ts', 'src/store/sqlBoard.ts', 'src/store/storeWorker.ts', 'src/scan/security/matchPool.ts']);
   const require = createRequire(import.meta.url);
   const { GathererAgent } = require(join(build, 'agents', 'gathererAgent.js'));
   const { openBoard } = require(join(build, 'store', 'sqlBoard.js'));
+  // New comments are masked in the Security scan's threads, as in every host.
+  const { MatchPool } = require(join(build, 'scan', 'security', 'matchPool.js'));
+  const secrets = new MatchPool({ script: join(await bundle(root, 'gatherer-match', ['src/scan/security/matchWorker.ts']), 'matchWorker.js') });
 
   log(`generating ${FILES} files, ${TAGGED} of them with a tag`);
   const repo = join(tmp, 'repo');
@@ -150,7 +153,7 @@ export async function run({ root, tmp, log }) {
       const { stdout } = await execFileAsync('git', ['grep', '-n', '-E', pattern], { cwd: repo, env: process.env, maxBuffer: 256 * 2 ** 20 });
       return stdout.split('\n').filter(Boolean).length;
     });
-  const agent = new GathererAgent({ settings: () => ({ tags: TAGS, maxNewPerCycle: 5, maxOpen: 50 }) });
+  const agent = new GathererAgent({ settings: () => ({ tags: TAGS, maxNewPerCycle: 5, maxOpen: 50 }), secrets });
   const cycleOn = async (board) => {
     const ctx = { board, clock: { now: () => Date.now() }, log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, signal: new globalThis.AbortController().signal, setActivity() {} };
     const m = await measure(() => agent.runCycle(ctx));
@@ -188,7 +191,8 @@ export async function run({ root, tmp, log }) {
     steadySummary = s.summary;
   }
   await steadyBoard.close();
-  const reworded = await rewordedCycle(tmp, log, GathererAgent, openBoard);
+  const reworded = await rewordedCycle(tmp, log, GathererAgent, openBoard, secrets);
+  await secrets.end();
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const wall = (runs) => median(runs.map((r) => r.ms));
