@@ -1,9 +1,9 @@
 /**
  * Entry point of the Security scan's matching threads (bundled as dist/matchWorker.js). A thread
- * lists a worktree's change where no process starter runs (the one-shot CLI commands: git's processes
- * are started from here, since starting one copies the process's page tables, tens of
- * milliseconds in a large process), reads batches of files
- * (fileRead.ts) and matches the ones the scan asks for; it also matches a single file handed over
+ * lists a worktree's change where no process starter runs (the one-shot CLI commands: git's
+ * processes are started from here, since starting one copies the process's page tables, tens of
+ * milliseconds in a large process), reads batches of files (fileRead.ts) and matches the ones the
+ * scan asks for; it also matches a single file handed over
  * as bytes (or, for a file too large to read whole, its path to stream from), and finds the secrets
  * in a text others mask before writing it (the Gatherer's comments). Reading, hashing, secretlint
  * and the risky-code rules all run here, never on the extension host's thread, and at a lower
