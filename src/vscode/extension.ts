@@ -113,7 +113,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   context.subscriptions.push(session, model, statusBar, securityDiagnostics, tickets);
   const agentsTree = new AgentsTreeProvider(model);
   const agentsView = vscode.window.createTreeView(Views.Agents, { treeDataProvider: agentsTree, showCollapseAll: false });
-  context.subscriptions.push(agentsTree, agentsView);
+  agentsTree.visible = () => agentsView.visible;
+  context.subscriptions.push(
+    agentsTree,
+    agentsView,
+    agentsView.onDidChangeVisibility((e) => {
+      if (e.visible) agentsTree.cameIntoView();
+    }),
+  );
 
   const review = registerReviewFeatures({ session, config, prompter, log });
   context.subscriptions.push(review, registerLandCommands({ session, config, prompter, log }));

@@ -43,7 +43,8 @@ function time(ms: number | undefined): string {
 /**
  * The Agents view: the four background agents, then live runs and worktrees. It is refreshed only
  * when what it shows changed: most changes of the board (a lease renewed, a scan recorded) alter
- * nothing in it, and every refresh has VS Code fetch and send every row again.
+ * nothing in it, and every refresh has VS Code fetch and send every row again. While the view is
+ * not on screen nothing is looked at; it is brought up to date when it shows again.
  */
 export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -51,14 +52,27 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
   private readonly subscription: vscode.Disposable;
   /** What the view showed at its last refresh (see look). */
   private shown: string | undefined;
+  /** The model changed while the view was not on screen. */
+  private changedUnseen = false;
+  /** Whether the view is on screen (set by the window that made it; always, for a provider alone). */
+  visible: () => boolean = () => true;
 
   constructor(private readonly model: AgentsModel, private readonly now: () => number = Date.now) {
-    this.subscription = model.onDidChange(() => {
-      const look = this.look();
-      if (look === this.shown) return;
-      this.shown = look;
-      this.changed.fire();
-    });
+    this.subscription = model.onDidChange(() => this.update());
+  }
+
+  /** The view is on screen again: whatever changed meanwhile is shown. */
+  cameIntoView(): void {
+    if (this.changedUnseen) this.update();
+  }
+
+  private update(): void {
+    this.changedUnseen = !this.visible();
+    if (this.changedUnseen) return;
+    const look = this.look();
+    if (look === this.shown) return;
+    this.shown = look;
+    this.changed.fire();
   }
 
   dispose(): void {

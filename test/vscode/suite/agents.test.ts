@@ -203,6 +203,20 @@ suite('Background agents in the editor', () => {
       assert.equal(refreshes, before + 1, 'a new live run is a new row');
       const runs = view.getChildren().find((n) => n.kind === 'runs');
       assert.ok(runs && view.getChildren(runs).length === 1);
+
+      // Off screen, changes are only noted; the view catches up when it shows again.
+      let onScreen = false;
+      view.visible = () => onScreen;
+      const hidden = refreshes;
+      changed = modelChanged();
+      await board.write((tx) => tx.createRun({ ticketId: ticket.id, stage: 'IN_DEV', agent: 'someone else', status: 'running' }));
+      await changed;
+      assert.equal(refreshes, hidden, 'nothing is refreshed off screen');
+      onScreen = true;
+      view.cameIntoView();
+      assert.equal(refreshes, hidden + 1, 'the second run shows once the view does');
+      view.cameIntoView();
+      assert.equal(refreshes, hidden + 1, 'and only once');
     } finally {
       counting.dispose();
       view.dispose();
