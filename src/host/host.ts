@@ -77,7 +77,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   if (board.openReport.restored) log.error(`The board was damaged and restored: ${board.openReport.message ?? ''}`);
 
   const ownsStarter = options.processStarter ?? true;
-  if (ownsStarter) useProcessStarter({ script: defaultStarterScript(), log });
+  if (ownsStarter) useProcessStarter({ log });
   const git = new SimpleGitPort();
   const stallWatch = new StallWatch();
   const { runs, runner, reader, watch } = createRunRuntime({ board, settings, git, log, clock, cli: options.cli ?? defaultCliLauncher(), isTrusted: () => true });
@@ -140,12 +140,6 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const orphans = await host.orphans().catch(() => []);
   for (const run of orphans) log.warn(`Orphaned agent: run ${run.id} of ${run.ticketId} (pid ${run.pid ?? '?'}) runs on with its owner gone; stop it or let it finish`);
   return host;
-}
-
-/** The process starter next to this module: dist/processStarter.js, or the compiled one. */
-export function defaultStarterScript(): string {
-  const bundled = path.join(__dirname, 'processStarter.js');
-  return existsSync(bundled) ? bundled : path.join(__dirname, '..', 'git', 'processStarterMain.js');
 }
 
 /** The CLI next to this module: dist/cli.js beside the bundle, or the compiled src/cli/main.js. */

@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { FactoryError } from '../domain/errors';
@@ -39,22 +40,29 @@ export interface StartOptions {
 }
 
 export interface ProcessStarterOptions {
-  /** The starter's script (dist/processStarter.js beside the bundle). */
-  script: string;
+  /** The starter's script; by default the one beside this module (see defaultStarterScript). */
+  script?: string;
   log: Logger;
+}
+
+/** dist/processStarter.js beside the bundles (the extension's and the CLI's), or the compiled one in tests. */
+export function defaultStarterScript(): string {
+  const bundled = join(__dirname, 'processStarter.js');
+  // Compiled, this module itself is processStarter.js: the starter's program is src/git's.
+  return bundled !== __filename && existsSync(bundled) ? bundled : join(__dirname, '..', 'git', 'processStarterMain.js');
 }
 
 /** Deaths within this window that make commands start directly again. */
 const CRASH_WINDOW_MS = 60_000;
 const MAX_CRASHES = 3;
 
-let settings: ProcessStarterOptions | undefined;
+let settings: Required<ProcessStarterOptions> | undefined;
 let connection: Connection | undefined;
 let crashes: number[] = [];
 
 /** From now on this process's commands start in a process starter (the editor calls this once). */
 export function useProcessStarter(options: ProcessStarterOptions): void {
-  settings = options;
+  settings = { ...options, script: options.script ?? defaultStarterScript() };
   crashes = [];
 }
 
@@ -146,7 +154,7 @@ class Connection {
   alive = true;
 
   constructor(
-    private readonly options: ProcessStarterOptions,
+    private readonly options: Required<ProcessStarterOptions>,
     onCrash: () => void,
   ) {
     this.child = spawn(process.execPath, [options.script], {

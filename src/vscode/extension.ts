@@ -2,7 +2,6 @@
  * Composition root: builds the pieces of the extension and wires them together. Each feature
  * lives in its own folder; this file only decides who gets what.
  */
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { AgentManager } from '../agents/manager';
@@ -93,7 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // Not in context.subscriptions: closing the window logs until its last step (see closeWindow).
   const log = vscode.window.createOutputChannel('Agent Factory', { log: true });
   // git starts in a small process of ours: a start from the host holds every extension's thread.
-  useProcessStarter({ script: path.join(__dirname, 'processStarter.js'), log });
+  useProcessStarter({ log });
   const config = editorSettings(log, context.subscriptions);
   const prompter = new PrompterHolder();
   const session = new BoardSession(context.extensionUri, log, context.workspaceState);
