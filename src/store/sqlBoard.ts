@@ -16,7 +16,7 @@
 import { existsSync, fstatSync, statSync, writeSync } from 'node:fs';
 import { access, constants, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -37,6 +37,7 @@ import { BoardData } from './boardData';
 import { boardPaths, closeLoaded, createEmptyBoard, exportChecked, loadFromDisk, refuseExistingBoard, repairUnderLock } from './boardLoad';
 import type { BoardPaths, JournalHandle, Loaded } from './boardLoad';
 import { boardTrace } from './boardTrace';
+import { ChangeWatch } from './changeWatch';
 import { compactToTemp, fileIdentity, inodeIdentity } from './compaction';
 import type { CompactRequest, CompactResult } from './compaction';
 import { asidePath, replaceDurably, syncDir, tempPathFor } from './files';
@@ -67,7 +68,11 @@ export interface OpenBoardOptions {
   ownerId?: string;
   /** Create the board when there is none (default true); false makes a missing board an error. */
   create?: boolean;
-  /** How often to look for other processes' changes, in ms (default 1000). */
+  /**
+   * How often to look for other processes' changes where the folder cannot be watched, in ms
+   * (default 1000; 0: never look, the board is read once). A watched folder is looked at on each
+   * change of its journal and every few seconds.
+   */
   pollMs?: number;
   /** Journal size that starts a compaction, in bytes (default 1 MiB). */
   compactBytes?: number;
@@ -187,8 +192,7 @@ export class SqlBoard implements Board {
   private data: BoardData;
   private seq: number;
   private journal: JournalHandle;
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private changeWatch: ChangeWatch | undefined;
   private worker: Worker | undefined;
   private compaction: Promise<void> | undefined;
   private compactionTemps = new Set<string>();
@@ -219,10 +223,7 @@ export class SqlBoard implements Board {
     this.journal = loaded.journal;
     this.data = new BoardData(this.db, this.clock, this.ownerId);
     const pollMs = opts.pollMs ?? 1000;
-    if (pollMs > 0) {
-      this.timer = setInterval(() => void this.poll(), pollMs);
-      this.timer.unref();
-    }
+    if (pollMs > 0) this.changeWatch = new ChangeWatch({ dir: opts.dir, file: basename(this.paths.journal), pollMs, look: () => this.poll() });
   }
 
   static async open(opts: OpenBoardOptions): Promise<SqlBoard> {
@@ -539,8 +540,7 @@ export class SqlBoard implements Board {
   // ---------------------------------------------------------------- other processes' changes
 
   private async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
+    if (this.closed) return;
     try {
       const st = await stat(this.paths.journal);
       if (inodeIdentity(st) !== this.journal.id || st.size !== this.journal.end) await this.refresh();
@@ -549,8 +549,6 @@ export class SqlBoard implements Board {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.lock !== undefined && !this.closed) {
         await this.writeInternal(() => undefined).catch(() => undefined);
       }
-    } finally {
-      this.polling = false;
     }
   }
 
@@ -845,8 +843,8 @@ export class SqlBoard implements Board {
         .catch(() => undefined);
     }
     this.closed = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.changeWatch?.dispose();
+    this.changeWatch = undefined;
     await this.worker?.terminate();
     await this.compaction?.catch(() => undefined);
     await this.queue.run(async () => undefined);
