@@ -7,6 +7,11 @@
  *
  * `heartbeatAt` belongs to the owner alone: an agent's own CLI calls count as activity
  * (`lastOutputAt`), so an orphaned agent never keeps its owner looking alive.
+ *
+ * With nothing to heartbeat, a beat reads the board only while a forgotten row may turn up: a
+ * row of this owner is recorded or changed in a write that touches a ticket, or leaves what the
+ * owner works on; the first look after it is old enough settles it. A quiet window then reads
+ * nothing every ten seconds, and looks anyway every few minutes.
  */
 import { errorMessage } from '../domain/errors';
 import type { Disposable } from '../domain/event';
@@ -37,12 +42,26 @@ export interface HeartbeatDeps {
 /** What the row of a run whose agent started records of it. */
 export type RunStart = Required<Pick<Run, 'pid' | 'startedAt' | 'logFile' | 'worktree'>> & Pick<Run, 'processStart'>;
 
+/** With nothing tracked and nothing pending, the board is still looked at this often. */
+export const QUIET_SWEEP_MS = 5 * 60_000;
+
 export class RunHeartbeat implements Disposable {
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
   private disposed = false;
+  private readonly boardSubscription: Disposable;
+  /** A look after this time finds every row that may be forgotten now. */
+  private sweepAfter: number;
+  private lastSweepAt = -Infinity;
+  private trackedBefore = 0;
 
   constructor(private readonly deps: HeartbeatDeps) {
+    // Rows this owner recorded before (a board opened again) are looked for once.
+    this.sweepAfter = deps.clock.now() + deps.forgetAfterMs;
+    this.boardSubscription = deps.board.onDidChange((change) => {
+      // Leases, agent states and meta hold no run: a quiet board's writes pend nothing.
+      if (!change.noTickets) this.pendSweep();
+    });
     this.timer = setInterval(() => void this.beat(), deps.intervalMs);
     this.timer.unref();
   }
@@ -52,7 +71,10 @@ export class RunHeartbeat implements Disposable {
     if (this.beating || this.disposed) return;
     const { board, clock } = this.deps;
     const tracked = this.deps.tracked();
-    const forgotten = this.forgotten(board, tracked);
+    // A run tracked at the last beat may have left without its outcome written.
+    if (this.trackedBefore > 0) this.pendSweep();
+    this.trackedBefore = tracked.size;
+    const forgotten = this.sweepDue(tracked) ? this.forgotten(board, tracked) : [];
     if (tracked.size > 0 || forgotten.length > 0) {
       this.beating = true;
       try {
@@ -81,8 +103,21 @@ export class RunHeartbeat implements Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.boardSubscription.dispose();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** A row written or left now is forgotten, if at all, once its heartbeat is this old. */
+  private pendSweep(): void {
+    this.sweepAfter = Math.max(this.sweepAfter, this.deps.clock.now() + this.deps.forgetAfterMs);
+  }
+
+  private sweepDue(tracked: ReadonlySet<string>): boolean {
+    const now = this.deps.clock.now();
+    const due = tracked.size > 0 || this.lastSweepAt <= this.sweepAfter || now - this.lastSweepAt >= QUIET_SWEEP_MS;
+    if (due) this.lastSweepAt = now;
+    return due;
   }
 
   private forgotten(reader: Pick<Board, 'listRuns' | 'ownerId'> | BoardTx, tracked: ReadonlySet<string>): Run[] {

@@ -386,6 +386,40 @@ void describe('RunManager', () => {
     assert.match(ended?.note ?? '', /its owner no longer works on it/);
   });
 
+  void it('with nothing to heartbeat, reads the runs only while a forgotten row may turn up', async () => {
+    await f.manager.shutdown();
+    f.manager = new RunManager({ board: f.board, clock: f.tb.clock, heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 30_000 });
+    let reads = 0;
+    const listRuns = f.board.listRuns.bind(f.board);
+    f.board.listRuns = (filter) => {
+      reads++;
+      return listRuns(filter);
+    };
+    const beatsReading = async (n: number): Promise<number> => {
+      const before = reads;
+      for (let i = 0; i < n; i++) {
+        f.tb.clock.advance(10_000);
+        await f.manager.beat();
+      }
+      return reads - before;
+    };
+    // Rows of this owner from before the manager started are looked for until they would be stale.
+    assert.ok((await beatsReading(4)) > 0);
+    // A quiet board: leases and agent states only.
+    await f.board.acquireLease('agents', 30_000);
+    await f.board.write((tx) => tx.setAgentState('PM', { lastCycleAt: f.tb.clock.now() }));
+    assert.equal(await beatsReading(6), 0, 'a quiet owner reads nothing at its beats');
+    // A row recorded outside the manager (a start that failed before handing it over) is still found.
+    const forgotten = await queuedRun(f, 'forgotten');
+    await beatsReading(4);
+    assert.equal(f.board.getRun(forgotten.id)?.status, 'lost');
+    // Ending it was a write of a run, which may leave another: a while longer, then quiet again.
+    await beatsReading(4);
+    assert.equal(await beatsReading(3), 0);
+    // And every few minutes it looks anyway.
+    assert.ok((await beatsReading(30)) > 0);
+  });
+
   void it('caps the log: the first and the latest halves, and a line saying how much was left out', async () => {
     await f.manager.shutdown();
     f.manager = new RunManager({ board: f.board, clock: f.tb.clock, maxLogBytes: 4096 });
