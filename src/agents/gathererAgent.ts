@@ -13,7 +13,7 @@ import { DEFAULT_TAGS, normalizeTags } from '../scan/gatherer/commentTags';
 import { currentRepoFiles, groupDiagnostics, type DiagnosticsPort } from '../scan/gatherer/diagnostics';
 import { DIAGNOSTICS_KIND, type GatheredItem } from '../scan/gatherer/item';
 import { planMatch, reconcile, type ReconcileOutcome } from '../scan/gatherer/reconcile';
-import { runIfReadOnly } from '../scan/gatherer/readOnlyRun';
+import { runIfReadOnly } from '../store/readOnlyRun';
 import { detectRenames } from '../scan/gatherer/renames';
 import { filesGitSees } from '../scan/gatherer/visibleFiles';
 import type { BoardTx } from '../store/api';

@@ -62,6 +62,8 @@ export interface ManagerSettings {
 
 /** Lower bound on an interval whatever the settings say, so a typo cannot spin the CPU. */
 export const MIN_INTERVAL_SECONDS: Record<AgentName, number> = { PM: 5, Security: 10, Gatherer: 30, Worktree: 5 };
+/** A cycle still running after this long is published as Running to other windows. */
+const RUNNING_PUBLISH_DELAY_MS = 1000;
 
 /** A write a cycle made under the lease (for tests and the soak: no two holders write at once). */
 export interface CycleWrite {
@@ -387,9 +389,9 @@ export class AgentManager {
     slot.requestedToken = undefined;
     const timeoutMs = settings.cycleTimeoutMs();
     this.setStatus(slot, { state: 'Running', activity: 'Starting cycle', lastActiveAt: clock.now(), nextRunAt: undefined });
-    await this.publish(slot);
-    // The window may have stepped down while it published: a cycle never starts without the lease.
-    if (!this.leader || this.stopping || abort.signal.aborted) return;
+    // Other windows hear of a cycle that lasts; most are over in milliseconds, and a write each
+    // would be most of what a quiet board writes.
+    const running = setTimeout(() => void this.publish(slot), RUNNING_PUBLISH_DELAY_MS);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const aborted = new Promise<never>((_, reject) => {
       timer = setTimeout(() => abort.abort(new CycleTimeoutError(timeoutMs)), timeoutMs);
@@ -447,6 +449,7 @@ export class AgentManager {
       log.error(`${name} agent cycle failed: ${message}`);
       this.setStatus(slot, { state: 'Error', activity: message, lastError: message, lastActiveAt: clock.now() });
     } finally {
+      clearTimeout(running);
       if (timer) clearTimeout(timer);
     }
     if (answering !== undefined) {
@@ -457,8 +460,8 @@ export class AgentManager {
   }
 
   /**
-   * Other windows read the holder's statuses from the store: written when a cycle starts (Running)
-   * and once it is over and the next one is scheduled (its next run time). Fenced like a cycle's
+   * Other windows read the holder's statuses from the store: written when a cycle has run for a
+   * second (Running) and once it is over and the next one is scheduled (its next run time). Fenced like a cycle's
    * writes: a window that lost the lease publishes nothing.
    */
   private async publish(slot: Slot): Promise<void> {

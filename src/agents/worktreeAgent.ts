@@ -38,9 +38,10 @@ import { followMovedCopy } from '../git/salvage/movedCopies';
 import { recoverInterruptedRemovals } from '../git/salvage/safeRemoval';
 import { stashesMadeIn } from '../git/salvage/stashes';
 import type { Board, BoardReader, BoardTx } from '../store/api';
+import { runIfReadOnly } from '../store/readOnlyRun';
 import { silentLogger, type BackgroundAgent, type CycleContext, type CycleResult, type Logger } from './agent';
 import { CreationBudget } from './creationBudget';
-import { WORKTREE_REPORT_META, summarizeReport, type WorktreeAction, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
+import { sameReport, WORKTREE_REPORT_META, summarizeReport, type WorktreeAction, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
 import { describeSalvage, NeedsConfirmationError, removeWithSalvage, retireMissingWorktree } from './worktreeSalvages';
 
 export { parseWorktreeReport, WORKTREE_REPORT_META, type WorktreeReport, type WorktreeReportEntry } from './worktreeReport';
@@ -229,10 +230,11 @@ export class WorktreeAgent implements BackgroundAgent {
     const gathered = await this.gather(ctx, settings);
     const recordRadar = await this.options.radar?.scan(ctx);
     ctx.setActivity('Recording worktree report');
-    await ctx.board.write((tx) => {
+    const record = (tx: BoardTx): void => {
       this.apply(tx, gathered);
       recordRadar?.(tx);
-    });
+    };
+    if (!runIfReadOnly(ctx.board, record)) await ctx.board.write(record);
     this.lastReport = gathered.report;
     return summarizeReport(gathered.report);
   }
@@ -684,7 +686,8 @@ export class WorktreeAgent implements BackgroundAgent {
       }
       recordBlocker(tx, current.id, o.blocker);
     }
-    tx.setMeta(WORKTREE_REPORT_META, JSON.stringify(g.report));
+    // Written when it says something new: its `at` is when it last did.
+    if (!sameReport(tx.getMeta(WORKTREE_REPORT_META), g.report)) tx.setMeta(WORKTREE_REPORT_META, JSON.stringify(g.report));
   }
 }
 

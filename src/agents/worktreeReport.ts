@@ -52,6 +52,12 @@ export interface WorktreeReport {
   capped?: boolean | undefined;
 }
 
+/** Whether the stored report says what `report` says (when each was made aside). */
+export function sameReport(stored: string | undefined, report: WorktreeReport): boolean {
+  const previous = parseWorktreeReport(stored);
+  return previous !== undefined && JSON.stringify({ ...previous, at: 0 }) === JSON.stringify({ ...report, at: 0 });
+}
+
 export function parseWorktreeReport(raw: string | undefined): WorktreeReport | undefined {
   if (!raw) return undefined;
   try {

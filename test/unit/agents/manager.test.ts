@@ -313,6 +313,31 @@ describe('AgentManager', () => {
     await b.close();
   });
 
+  it('a quick cycle is published once, when it is over; other windows still see it and its next run', async () => {
+    const a = await freshBoard('host:1:a');
+    const b = await freshBoard('host:2:b', a.repoRoot);
+    const quick = new ScriptedAgent('PM', async (n) => ({ summary: `cycle ${n}` }));
+    const ma = manager(a, [quick], settings(60_000));
+    const mb = manager(b, [new ScriptedAgent('PM')], settings(60_000));
+    const published: string[] = [];
+    const seen = a.onDidChange(() => {
+      const raw = a.getAgentState('PM')?.status as { state?: string; activity?: string } | undefined;
+      const line = `${raw?.state}: ${raw?.activity}`;
+      if (raw?.state !== undefined && published.at(-1) !== line) published.push(line);
+    });
+    ma.start();
+    mb.start();
+    await until('B shows the first cycle over', () => status(mb, 'PM').activity === 'cycle 1' && status(mb, 'PM').nextRunAt !== undefined, 5_000);
+    await ma.runNow('PM');
+    await until('B shows the second cycle over', () => status(mb, 'PM').activity === 'cycle 2', 5_000);
+    seen.dispose();
+    assert.deepEqual(published, ['Idle: cycle 1', 'Idle: cycle 2'], 'no Running status written for a cycle of milliseconds');
+    await ma.stop();
+    await mb.stop();
+    await a.close();
+    await b.close();
+  });
+
   it('a changed lease timeout takes effect without a restart', async () => {
     const a = await freshBoard('host:1:a');
     const b = await freshBoard('host:2:b', a.repoRoot);

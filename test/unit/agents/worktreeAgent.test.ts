@@ -19,6 +19,7 @@ import type { Ticket } from '../../../src/domain/ticket';
 import { DEFAULT_SECURITY_SETTINGS } from '../../../src/scan/security/settings';
 import { samePath } from '../../../src/git/paths';
 import { SimpleGitPort } from '../../../src/git/simpleGitPort';
+import type { BoardTx } from '../../../src/store/api';
 import type { SqlBoard } from '../../../src/store/sqlBoard';
 import type { TempBoard } from '../helpers/tempBoard';
 import { git, type TempRepo } from '../helpers/tempRepo';
@@ -291,6 +292,31 @@ void describe('WorktreeAgent', () => {
       await agent.runCycle(ctx());
       assert.equal(entryFor(wt.path)?.stale, true);
       assert.equal(entryFor(wt.path)?.heavy, false);
+    });
+  });
+
+  void describe('a quiet board', () => {
+    void it('a cycle that finds nothing new makes no write at all; one that does writes its report', async () => {
+      const t = await startedIn('Quiet', 'IN_DEV');
+      await agent.runCycle(ctx());
+      await agent.runCycle(ctx());
+      const stored = board.getMeta(WORKTREE_REPORT_META);
+      let writes = 0;
+      const write = board.write.bind(board);
+      board.write = <T>(fn: (tx: BoardTx) => T): Promise<T> => {
+        writes++;
+        return write(fn);
+      };
+      await agent.runCycle(ctx());
+      await agent.runCycle(ctx());
+      assert.equal(writes, 0, 'not even an empty write: it would take the lock');
+      assert.equal(board.getMeta(WORKTREE_REPORT_META), stored);
+
+      const wt = worktreeOf(t.id)!;
+      writeFileSync(join(wt.path, 'new.txt'), 'work');
+      await agent.runCycle(ctx());
+      assert.equal(writes, 1);
+      assert.equal(entryFor(wt.path)?.dirty, true);
     });
   });
 
