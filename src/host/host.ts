@@ -84,7 +84,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const agents = createBackgroundAgents({ board, settings, git, log, clock, probe: localProcessProbe, stallWatch, runs: () => runs });
   const manager = new AgentManager({ board, clock, log, agents, settings: settings.managerSettings() });
   const autopilot = createAutopilot({ board, settings, clock, log, runner: () => runner, git, isLeader: () => manager.isLeader });
-  const leadership = manager.onDidChangeStatus(() => autopilot.poke());
+  const leadership = manager.onDidChangeStatus(() => autopilot.agentsChanged());
   const orphanContext = () => ({ probe: localProcessProbe, heartbeatTimeoutMs: settings.leaseTimeoutMs(), clock });
 
   let stopping: Promise<void> | undefined;

@@ -97,6 +97,8 @@ export class Autopilot implements Disposable {
   private readonly landAbort = new AbortController();
   /** Whether the autopilot was on at the last pass. */
   private lastSeenOn: boolean | undefined;
+  /** Whether this process led when the agents' statuses last changed. */
+  private lastLeading: boolean | undefined;
 
   constructor(private readonly deps: AutopilotDeps) {
     this.subscription = deps.board.onDidChange((change) => {
@@ -113,6 +115,17 @@ export class Autopilot implements Disposable {
       this.poke();
     }, deps.intervalMs ?? DEFAULT_AUTOPILOT_INTERVAL_MS);
     this.timer.unref();
+  }
+
+  /**
+   * The background agents' statuses changed. A cycle's status says nothing of the board (what a
+   * cycle changes there pokes through the store): only whether this process leads matters.
+   */
+  agentsChanged(): void {
+    const leading = this.deps.isLeader();
+    if (leading === this.lastLeading) return;
+    this.lastLeading = leading;
+    this.poke();
   }
 
   /** Looks at the board soon (coalesced with a pass in flight). */

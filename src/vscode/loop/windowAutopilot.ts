@@ -40,7 +40,7 @@ export class WindowAutopilot implements vscode.Disposable {
     const autopilot = createAutopilot({ board, settings: this.deps.config, clock: systemClock, log: this.deps.log, runner: this.deps.runner, git: this.deps.git, isLeader: () => manager.isLeader });
     this.current = {
       autopilot,
-      subscriptions: [autopilot.onDidEvent((e) => this.notify(e)), manager.onDidChangeStatus(() => autopilot.poke())],
+      subscriptions: [autopilot.onDidEvent((e) => this.notify(e)), manager.onDidChangeStatus(() => autopilot.agentsChanged())],
     };
   }
 

@@ -7,16 +7,20 @@ import { makeTempBoard, type TempBoard } from '../helpers/tempBoard';
 
 /** An autopilot on `tb` with nothing to start, calling `onPass` at the start of every pass. */
 function quietAutopilot(tb: TempBoard, intervalMs: number, onPass: () => void): Autopilot {
+  return quietAutopilotLeading(tb, intervalMs, () => {
+    onPass();
+    return true;
+  });
+}
+
+function quietAutopilotLeading(tb: TempBoard, intervalMs: number, isLeader: () => boolean): Autopilot {
   return new Autopilot({
     board: tb.board,
     settings: { pipeline: () => ['IN_DEV'] as Status[], hasAgent: () => true, maxParallel: () => 1, maxAttempts: () => 3, avoidOverlap: () => false },
     clock: tb.clock,
     log: { info: () => undefined, warn: () => undefined },
     // Asked once at the start of every pass.
-    isLeader: () => {
-      onPass();
-      return true;
-    },
+    isLeader,
     start: async () => {
       throw new Error('nothing is READY');
     },
@@ -71,6 +75,39 @@ describe('the autopilot\'s timer', () => {
       const on = passes;
       for (let waited = 0; passes <= on && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.ok(passes > on, 'the timer makes passes while on');
+    } finally {
+      autopilot.dispose();
+      await tb.dispose();
+    }
+  });
+});
+
+describe('the autopilot and the background agents', () => {
+  it("looks again when this process starts or stops leading, not at every cycle's status", async () => {
+    const tb = await makeTempBoard();
+    let leading = false;
+    let passes = 0;
+    const refresh = tb.board.refresh.bind(tb.board);
+    // Every pass begins by taking in other processes' changes.
+    tb.board.refresh = () => {
+      passes++;
+      return refresh();
+    };
+    const autopilot = quietAutopilotLeading(tb, 3_600_000, () => leading);
+    const statusesChanged = async (times: number): Promise<number> => {
+      const before = passes;
+      for (let i = 0; i < times; i++) autopilot.agentsChanged();
+      await autopilot.settle();
+      return passes - before;
+    };
+    try {
+      assert.equal(await statusesChanged(1), 1, 'the first status');
+      assert.equal(await statusesChanged(5), 0, 'cycles starting and ending elsewhere');
+      leading = true;
+      assert.equal(await statusesChanged(1), 1, 'this process took the lease');
+      assert.equal(await statusesChanged(5), 0, 'its own cycles');
+      leading = false;
+      assert.equal(await statusesChanged(1), 1, 'it stepped down');
     } finally {
       autopilot.dispose();
       await tb.dispose();
