@@ -10,6 +10,7 @@ import type { StageConfig } from '../../loop/stageHandling';
 import type { Board } from '../../store/api';
 import type { AttentionModel } from '../attention/attentionModel';
 import { Disposable } from '../util/disposable';
+import { quietState } from './quietState';
 
 /**
  * What the Agents view and the status bar show: agent statuses, live runs, the PM's and the
@@ -28,6 +29,8 @@ export class AgentsModel extends Disposable {
   private orphanAgain = false;
   /** The board's status line as of the last change (see boardStatus). */
   private status: BoardStatus | undefined;
+  /** What a write touching no ticket could change of what is shown, as last seen. */
+  private quiet: string | undefined;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
   note: string | undefined;
   /** The stages and their agents, for the "waiting for review" count; none until the window sets it. */
@@ -57,11 +60,20 @@ export class AgentsModel extends Disposable {
     this.manager = manager;
     this.orphanRuns = [];
     this.attentionModel.setOrphans(0);
+    this.quiet = board && quietState(board);
     if (board) {
       this.bindings.add(
-        board.onDidChange(() => {
+        board.onDidChange((change) => {
+          if (change.noTickets) {
+            // Orphans are runs, which such a write leaves alone; most of these writes are lease
+            // renewals, which change nothing shown.
+            const quiet = quietState(board);
+            if (quiet === this.quiet) return;
+            this.quiet = quiet;
+          } else {
+            void this.refreshOrphans();
+          }
           this.scheduleRefresh();
-          void this.refreshOrphans();
         }),
       );
     }

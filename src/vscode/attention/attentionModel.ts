@@ -30,6 +30,8 @@ export class AttentionModel implements Disposable {
   private byTicket = new Map<string, AttentionItem[]>();
   private stages: StageConfig | undefined;
   private orphans = 0;
+  /** The PM's report as the list was last built from it. */
+  private report: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly changed = new Emitter<void>();
   readonly onDidChange: Event<void> = this.changed.event;
@@ -48,7 +50,12 @@ export class AttentionModel implements Disposable {
   setBoard(board: AttentionBoard | undefined): void {
     this.subscription?.dispose();
     this.board = board;
-    this.subscription = board?.onDidChange(() => this.schedule());
+    this.subscription = board?.onDidChange((change) => {
+      // Leases, agent states and the scan cache are most of a quiet board's writes and hold
+      // nothing of this list; the PM's report is the one meta value it reads.
+      if (change.noTickets && board.getMeta(PM_REPORT_META) === this.report) return;
+      this.schedule();
+    });
     this.refreshNow();
   }
 
@@ -77,7 +84,8 @@ export class AttentionModel implements Disposable {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const board = this.board;
-    const next = board ? boardAttention(board, { report: parsePmReport(board.getMeta(PM_REPORT_META)), stages: this.stages, orphans: this.orphans }) : NOTHING;
+    this.report = board?.getMeta(PM_REPORT_META);
+    const next = board ? boardAttention(board, { report: parsePmReport(this.report), stages: this.stages, orphans: this.orphans }) : NOTHING;
     if (JSON.stringify(next) === JSON.stringify(this.attention)) return;
     this.attention = next;
     this.byTicket = new Map();

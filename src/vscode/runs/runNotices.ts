@@ -30,7 +30,13 @@ export class RunNotices implements vscode.Disposable {
     private readonly prompter: PrompterHolder,
     private readonly log: Logger,
   ) {
-    this.subscriptions = [watch.onDidNotice((n) => this.notice(n)), board.onDidChange(() => this.checkBoard())];
+    this.subscriptions = [
+      watch.onDidNotice((n) => this.notice(n)),
+      // A run's request for a person is a write of the run: leases and agent states carry none.
+      board.onDidChange((change) => {
+        if (!change.noTickets) this.checkBoard();
+      }),
+    ];
     this.checkBoard();
   }
 

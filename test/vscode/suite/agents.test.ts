@@ -187,9 +187,18 @@ suite('Background agents in the editor', () => {
       await changed;
       assert.equal(refreshes, 1, 'the first change shows the board');
 
-      // Written by agents several times a minute, shown nowhere in the view.
-      changed = modelChanged();
+      // Written several times a minute on a quiet board, shown nowhere: not even looked at.
+      let looked = false;
+      const looking = model.onDidChange(() => (looked = true));
+      await board.acquireLease('agents', 30_000);
       await board.write((tx) => tx.setMeta('test.unshown', String(Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      looking.dispose();
+      assert.equal(looked, false, 'a lease renewal or an unshown meta value is not looked at');
+
+      // An agent's published status, in a window without the agents: looked at, and no row changes.
+      changed = modelChanged();
+      await board.write((tx) => tx.setAgentState('PM', { status: { state: 'Idle', activity: 'elsewhere' } }));
       await changed;
       assert.equal(refreshes, 1, 'a write that changes no row refreshes nothing');
 
