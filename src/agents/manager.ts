@@ -461,8 +461,8 @@ export class AgentManager {
 
   /**
    * Other windows read the holder's statuses from the store: written when a cycle has run for a
-   * second (Running) and once it is over and the next one is scheduled (its next run time). Fenced like a cycle's
-   * writes: a window that lost the lease publishes nothing.
+   * second (Running) and once it is over and the next one is scheduled (its next run time).
+   * Fenced like a cycle's writes: a window that lost the lease publishes nothing.
    */
   private async publish(slot: Slot): Promise<void> {
     if (!this.leader || this.stopping) return;
