@@ -122,6 +122,12 @@ function report(f, load) {
   const blk = (b) => (b ? `${b.maxDelayMs.toFixed(0)} / ${b.maxTimerGapMs.toFixed(0)}${b.maxCpuMs === undefined ? '' : ` / ${b.maxCpuMs.toFixed(0)}`}` : '');
   const cycles = (b) => (b ? Object.entries(b.cycles).map(([n, c]) => `${n} ${c}`).join(', ') : '');
   const threadsLine = (threads) => (threads?.length ? threads.slice(0, 6).map((t) => `${t.name}${t.threads > 1 ? ` (${t.threads})` : ''} ${Math.round(t.ms)}`).join(', ') : '-');
+  const gcLine = (b) => {
+    const g = b?.gc;
+    if (!g) return '-';
+    const counts = Object.entries(g.counts).map(([kind, n]) => `${kind} ${n}`).join(', ');
+    return `longest pause ${ms(b.maxGcPauseMs)} ms (${g.longestKind}); ${counts || 'no pauses'}; heap in use ${g.heapStartMb.toFixed(0)} -> ${g.heapEndMb.toFixed(0)} MB`;
+  };
   const diff = (a, b) => (a === undefined || b === undefined ? undefined : a - b);
   const size = (w, extra = '') => (w ? `${w.tickets}${extra}` : '');
   return {
@@ -153,6 +159,7 @@ function report(f, load) {
     notes: [
       'Thread CPU: the longest CPU time of the host\'s thread between two 1 ms timer ticks (/proc/self/task/<tid>/schedstat), the block that is the host\'s own work whatever the load.',
       `Agent cycles during the block minute (every agent at its shortest interval): reference ${cycles(ref?.block)}; ${k1?.tickets} tickets ${cycles(k1?.block)}.`,
+      `Garbage collection during the block minute (the host's heap, every extension's): ${[['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, f]) => `${label}: ${gcLine(f?.block)}`).join('; ')}.`,
       `Idle CPU by thread (ms over the minute, from /proc/<pid>/task; threads of one name together): ${[['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, f]) => `${label}: ${threadsLine(f?.idle?.threads)}`).join('; ')}.`,
       'activate() is timed by the extension itself (first line to result; CPU from process.cpuUsage); the Tickets view from the click on its activity bar entry to the first ticket (or range) row in the page; CPU is utime+stime of the extension host from /proc.',
     ],

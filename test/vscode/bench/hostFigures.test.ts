@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import * as vscode from 'vscode';
 import type { AgentName } from '../../../src/agents/agent';
@@ -45,7 +45,7 @@ export interface HostFigures {
   activation?: { wallMs: number; cpuMs: number };
   firstItemsMs?: number;
   idle?: { seconds: number; cpuPercent: number; threads: ThreadCpu[] };
-  block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
+  block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; gc: GcFigures; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
   /** The longest host block from the start of this test (the board opening) to the Tickets view's first ticket row. */
   openBlock?: BlockFigures;
   /** The same from the click on the view to its first ticket row. */
@@ -140,6 +140,25 @@ function record(figures: HostFigures): void {
 const LONG_CPU_MS = 10;
 const longTicks: Array<{ start: number; end: number; cpuMs: number }> = [];
 
+/**
+ * What the collector did in a watch: the kind of its longest pause (V8's flags, from the `gc`
+ * performance entry's detail), how many pauses of each kind, and the host's heap in use at the
+ * watch's start and end, in MB (the heap is every extension's, Agent Factory's among them).
+ */
+interface GcFigures {
+  longestKind: string;
+  counts: Record<string, number>;
+  heapStartMb: number;
+  heapEndMb: number;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
 /** This thread's CPU time so far in ms (the host's main thread has the process's id), from /proc/self/task/<tid>/schedstat. */
 function threadCpuMs(): number {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
@@ -152,12 +171,17 @@ function threadCpuMs(): number {
  * longest garbage-collection pause and the longest gap once the collector's pauses inside it are
  * taken out (the heap and its collector are shared by every extension of the host).
  */
-function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number } } {
+function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; gc: GcFigures } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const gaps: Array<{ start: number; end: number }> = [];
-  const pauses: Array<{ start: number; end: number }> = [];
+  const pauses: Array<{ start: number; end: number; kind: string }> = [];
+  const heapMb = () => process.memoryUsage().heapUsed / 2 ** 20;
+  const heapStartMb = heapMb();
   const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      pauses.push({ start: e.startTime, end: e.startTime + e.duration, kind: (kind !== undefined && GC_KINDS[kind]) || `kind ${kind}` });
+    }
   });
   gc.observe({ entryTypes: ['gc'] });
   let last = performance.now();
@@ -183,7 +207,11 @@ function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPaus
       const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
       const maxGcPauseMs = pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0);
       const maxGapOutsideGcMs = gaps.reduce((m, g) => Math.max(m, g.end - g.start - 1 - pauses.reduce((sum, p) => sum + overlap(g, p), 0)), 0);
-      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, maxCpuMs: maxCpu, maxGcPauseMs, maxGapOutsideGcMs };
+      const longest = pauses.reduce<(typeof pauses)[number] | undefined>((m, p) => (m === undefined || p.end - p.start > m.end - m.start ? p : m), undefined);
+      const counts: Record<string, number> = {};
+      for (const p of pauses) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
+      const gcFigures: GcFigures = { longestKind: longest?.kind ?? '-', counts, heapStartMb, heapEndMb: heapMb() };
+      return { maxDelayMs: Math.max(0, histogram.max / 1e6 - 1), p99DelayMs: Math.max(0, histogram.percentile(99) / 1e6 - 1), maxTimerGapMs: maxGap, maxCpuMs: maxCpu, maxGcPauseMs, maxGapOutsideGcMs, gc: gcFigures };
     },
   };
 }
