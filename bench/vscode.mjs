@@ -128,6 +128,7 @@ function report(f, load) {
     const counts = Object.entries(g.counts).map(([kind, n]) => `${kind} ${n}`).join(', ');
     return `longest pause ${ms(b.maxGcPauseMs)} ms (${g.longestKind}); ${counts || 'no pauses'}; heap in use ${g.heapStartMb.toFixed(0)} -> ${g.heapEndMb.toFixed(0)} MB`;
   };
+  const byWindow = (line) => [['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, w]) => `${label}: ${line(w)}`).join('; ');
   const diff = (a, b) => (a === undefined || b === undefined ? undefined : a - b);
   const size = (w, extra = '') => (w ? `${w.tickets}${extra}` : '');
   return {
@@ -159,8 +160,8 @@ function report(f, load) {
     notes: [
       'Thread CPU: the longest CPU time of the host\'s thread between two 1 ms timer ticks (/proc/self/task/<tid>/schedstat), the block that is the host\'s own work whatever the load.',
       `Agent cycles during the block minute (every agent at its shortest interval): reference ${cycles(ref?.block)}; ${k1?.tickets} tickets ${cycles(k1?.block)}.`,
-      `Garbage collection during the block minute (the host's heap, every extension's): ${[['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, f]) => `${label}: ${gcLine(f?.block)}`).join('; ')}.`,
-      `Idle CPU by thread (ms over the minute, from /proc/<pid>/task; threads of one name together): ${[['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, f]) => `${label}: ${threadsLine(f?.idle?.threads)}`).join('; ')}.`,
+      `Garbage collection during the block minute (the host's heap, every extension's): ${byWindow((w) => gcLine(w?.block))}.`,
+      `Idle CPU by thread (ms over the minute, from /proc/<pid>/task; threads of one name together): ${byWindow((w) => threadsLine(w?.idle?.threads))}.`,
       'activate() is timed by the extension itself (first line to result; CPU from process.cpuUsage); the Tickets view from the click on its activity bar entry to the first ticket (or range) row in the page; CPU is utime+stime of the extension host from /proc.',
     ],
   };

@@ -205,9 +205,9 @@ function watchBlocks(): { stop(): BlockFigures & { p99DelayMs: number; maxGcPaus
       clearInterval(timer);
       gc.disconnect();
       const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
-      const maxGcPauseMs = pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0);
-      const maxGapOutsideGcMs = gaps.reduce((m, g) => Math.max(m, g.end - g.start - 1 - pauses.reduce((sum, p) => sum + overlap(g, p), 0)), 0);
       const longest = pauses.reduce<(typeof pauses)[number] | undefined>((m, p) => (m === undefined || p.end - p.start > m.end - m.start ? p : m), undefined);
+      const maxGcPauseMs = longest ? longest.end - longest.start : 0;
+      const maxGapOutsideGcMs = gaps.reduce((m, g) => Math.max(m, g.end - g.start - 1 - pauses.reduce((sum, p) => sum + overlap(g, p), 0)), 0);
       const counts: Record<string, number> = {};
       for (const p of pauses) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
       const gcFigures: GcFigures = { longestKind: longest?.kind ?? '-', counts, heapStartMb, heapEndMb: heapMb() };
