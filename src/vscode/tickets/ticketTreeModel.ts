@@ -58,8 +58,8 @@ export class TicketTreeModel implements Disposable {
   private rows = new Map<string, TicketRow>();
   private groups: StatusGroup[] = [];
   private readonly groupByStatus = new Map<Status, StatusGroup>();
-  /** What each group showed when last built: its total and its rows' signatures. */
-  private readonly groupSignatures = new Map<Status, readonly string[]>();
+  /** Each group as last fired (undefined: the status had no group yet), to tell whether a rebuild changed how it looks. */
+  private readonly shownGroups = new Map<Status, StatusGroup | undefined>();
   private readonly signatures = new WeakMap<TicketRow, string>();
   private readonly orders = new WeakMap<TicketRow, number>();
   /** Whether a row passes the current filter (forgotten when the filter changes). */
@@ -372,10 +372,8 @@ export class TicketTreeModel implements Disposable {
     const changed: Status[] = [];
     for (const status of STATUSES.filter((s) => statuses.has(s))) {
       const group = this.groupByStatus.get(status);
-      const signature = group ? [String(group.total), ...group.rows.map((r) => this.signatureOf(r))] : [];
-      const before = this.groupSignatures.get(status);
-      if (before === undefined || before.length !== signature.length || signature.some((s, i) => s !== before[i])) changed.push(status);
-      this.groupSignatures.set(status, signature);
+      if (!this.shownGroups.has(status) || !this.looksSame(this.shownGroups.get(status), group)) changed.push(status);
+      this.shownGroups.set(status, group);
     }
     // An empty board gets no groups at all, so the view shows its welcome content instead.
     const all = STATUSES.map((s) => this.groupByStatus.get(s) ?? { status: s, rows: [], total: 0 });
@@ -387,6 +385,22 @@ export class TicketTreeModel implements Disposable {
     this.force = false;
     if (force || cameOrWent) this.changed.fire({});
     else if (changed.length > 0) this.changed.fire({ statuses: changed });
+  }
+
+  /**
+   * Whether two builds of a group look the same: the same count, and row by row the same row or one
+   * with the same signature. A row the rebuild kept is the same object, so comparing a group of
+   * thousands costs a pass of identity checks, not a signature per row.
+   */
+  private looksSame(a: StatusGroup | undefined, b: StatusGroup | undefined): boolean {
+    if (a === undefined || b === undefined) return a === b;
+    if (a.total !== b.total || a.rows.length !== b.rows.length) return false;
+    for (let i = 0; i < a.rows.length; i++) {
+      const x = a.rows[i];
+      const y = b.rows[i];
+      if (x !== y && this.signatureOf(x) !== this.signatureOf(y)) return false;
+    }
+    return true;
   }
 
   private signatureOf(row: TicketRow): string {
