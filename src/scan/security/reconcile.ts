@@ -6,6 +6,7 @@
  * found in another); a gone one marks the bug fixed and resolves the thread; a finding that comes
  * back reopens them.
  */
+import { performance } from 'node:perf_hooks';
 import { openSecurityBlockers } from '../../domain/gates';
 import { notScannedWhy, type NotScannedFile } from '../../domain/securityScan';
 import type { Bug } from '../../domain/ticket';
@@ -44,26 +45,33 @@ interface ReconcilePlan {
   gone: Array<{ fp: string; reason: string }>;
 }
 
-/** One write's worth of a plan's placements: a few statements each, so the write stays short. */
-export const PLACEMENTS_PER_WRITE = 16;
+/**
+ * How long one write may spend placing findings, in ms: a new finding is a few statements (the
+ * finding, its bug, its thread and first message), and a cold scan of many files may place
+ * dozens. A write places at least one, so every write makes progress.
+ */
+export const PLACE_WRITE_MS = 4;
 
 /**
- * The outcome in several writes: the placements {@link PLACEMENTS_PER_WRITE} at a time, then the
- * findings gone and the scan record, so no one write holds the thread long. Each write reads the
- * bugs, threads and findings it touches again; a finding placed twice (a write repeated after a
- * stopped cycle) is recognised by its fingerprint.
+ * The outcome in several writes: the placements, as many per write as fit in
+ * {@link PLACE_WRITE_MS}, then the findings gone and the scan record, so no one write holds the
+ * thread long. Each write reads the bugs, threads and findings it touches again; a finding placed
+ * twice (a write repeated after a stopped cycle) is recognised by its fingerprint.
  */
 export async function reconcileInWrites(board: Board, scan: TicketScan, scannedAt: number): Promise<ReconcileReport> {
   // Planned inside the first write, on the board as it is then, like the placements after it.
   const first = await board.write((tx) => {
+    const until = performance.now() + PLACE_WRITE_MS;
     const plan = planTicket(tx, scan);
-    return plan && { plan, changes: placeFindings(tx, plan, 0, Math.min(PLACEMENTS_PER_WRITE, plan.placements.length)) };
+    return plan && { plan, ...placeFindings(tx, plan, 0, until) };
   });
   if (!first) return { changes: [], live: 0 };
-  const { plan, changes } = first;
-  for (let i = PLACEMENTS_PER_WRITE; i < plan.placements.length; i += PLACEMENTS_PER_WRITE) {
-    const end = Math.min(i + PLACEMENTS_PER_WRITE, plan.placements.length);
-    changes.push(...(await board.write((tx) => (tx.getTicket(plan.ticketId) ? placeFindings(tx, plan, i, end) : []))));
+  const { plan } = first;
+  const changes = [...first.changes];
+  for (let next = first.next; next < plan.placements.length; ) {
+    const placed = await board.write((tx) => (tx.getTicket(plan.ticketId) ? placeFindings(tx, plan, next, performance.now() + PLACE_WRITE_MS) : { changes: [], next: plan.placements.length }));
+    changes.push(...placed.changes);
+    next = placed.next;
   }
   const end = await board.write((tx) => (tx.getTicket(plan.ticketId) ? finishTicket(tx, plan, scan, scannedAt) : { changes: [], live: 0 }));
   return { changes: [...changes, ...end.changes], live: end.live };
@@ -124,17 +132,23 @@ function planTicket(tx: BoardTx, scan: TicketScan): ReconcilePlan | undefined {
   return plan;
 }
 
-/** Records the plan's placements `from` to `end` (exclusive), with the bugs and threads they open, move or reopen. */
-function placeFindings(tx: BoardTx, plan: ReconcilePlan, from: number, end: number): FindingChange[] {
+/**
+ * Records the plan's placements from `from` on, with the bugs and threads they open, move or
+ * reopen, until `until` (performance.now()) has passed; at least one. `next` is the first not placed.
+ */
+function placeFindings(tx: BoardTx, plan: ReconcilePlan, from: number, until: number): { changes: FindingChange[]; next: number } {
   const { ticketId } = plan;
   const bugs = new Map<string, Bug>();
   for (const b of tx.listBugs(ticketId)) if (b.fingerprint?.startsWith(FINGERPRINT_PREFIX)) bugs.set(b.fingerprint, b);
   const changes: FindingChange[] = [];
-  for (const p of plan.placements.slice(from, end)) {
+  let next = from;
+  while (next < plan.placements.length) {
+    const p = plan.placements[next++];
     const change = applyPresent(tx, ticketId, p.path, p.contentKey, p.raw, p.fp, tx.getFinding(p.fp), bugs);
     if (change) changes.push(change);
+    if (performance.now() >= until) break;
   }
-  return changes;
+  return { changes, next };
 }
 
 /** Marks the plan's gone findings fixed and records the scan for the Security gate. */

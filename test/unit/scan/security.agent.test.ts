@@ -408,7 +408,7 @@ describe('Security agent following files and reading awkward ones', () => {
 });
 
 describe('Security agent: many findings in one ticket', () => {
-  it('records them a few per write, the scan record last, with the same outcome as one write would give', async () => {
+  it('records them in writes of a few ms each, the scan record last, with the same outcome as one write would give', async () => {
     const w = await makeWorld();
     try {
       const t = await ticketWithWorktree(w, 'T9');
@@ -432,8 +432,14 @@ describe('Security agent: many findings in one ticket', () => {
       assert.equal(w.board.listConversations({ ticketId: t.id, type: 'security' }).length, evals);
       // The scan record, written last, counts every blocker the earlier writes opened.
       assert.equal(w.board.getSecurityScan(t.id)?.blockers, evals);
-      // Writes that added bugs or the scan record; the scan cache's writes add neither.
-      assert.deepEqual(writes.filter((x) => x !== '0'), ['16', '16', '8', '0 +scan']);
+      // Writes that added bugs or the scan record (the scan cache's writes add neither): as many
+      // findings per write as fit in a few ms (PLACE_WRITE_MS, so how many varies with the
+      // machine), each write placing some, and the scan record in a write of its own, last.
+      const placing = writes.filter((x) => x !== '0');
+      assert.equal(placing.at(-1), '0 +scan');
+      const placed = placing.slice(0, -1).map(Number);
+      assert.ok(placed.every((n) => n > 0), placing.join());
+      assert.equal(placed.reduce((a, b) => a + b, 0), evals);
 
       for (let i = 0; i < evals / 2; i++) rmSync(join(t.wt, `src/run${i}.ts`));
       const second = await cycle(w);
