@@ -29,6 +29,12 @@ export class AgentsModel extends Disposable {
   private orphanAgain = false;
   /** The board's status line as of the last change (see boardStatus). */
   private status: BoardStatus | undefined;
+  /**
+   * Reads of the board as of the last change, each made on first use after it: one refresh of the
+   * view asks for the live runs, the PM's report and each run's ticket several times, and VS Code
+   * asks again when it fetches the rows.
+   */
+  private reads = new Map<string, unknown>();
   /** What a write touching no ticket could change of what is shown, as last seen. */
   private quiet: string | undefined;
   /** Shown when the agents cannot run here at all (untrusted workspace, no board). */
@@ -56,6 +62,7 @@ export class AgentsModel extends Disposable {
   bind(board: Board | undefined, manager: AgentManager | undefined): void {
     this.bindings.clear();
     this.status = undefined;
+    this.reads.clear();
     this.board = board;
     this.manager = manager;
     this.orphanRuns = [];
@@ -127,17 +134,17 @@ export class AgentsModel extends Disposable {
     return this.manager?.statuses() ?? [];
   }
 
-  runs(): Run[] {
-    return this.board?.listRuns({ status: ['running', 'queued'] }) ?? [];
+  runs(): readonly Run[] {
+    return this.read('runs', (board) => board.listRuns({ status: ['running', 'queued'] })) ?? [];
   }
 
   /** Every run of a ticket, ended ones too (for its token total). */
-  runsOfTicket(ticketId: string): Run[] {
-    return this.board?.listRuns({ ticketId }) ?? [];
+  runsOfTicket(ticketId: string): readonly Run[] {
+    return this.read(`runs:${ticketId}`, (board) => board.listRuns({ ticketId })) ?? [];
   }
 
   pmReport(): PmReport | undefined {
-    return parsePmReport(this.board?.getMeta(PM_REPORT_META));
+    return this.read('pmReport', (board) => parsePmReport(board.getMeta(PM_REPORT_META)));
   }
 
   /** Agents' health, what needs a person, the autopilot and the queue; undefined without a board. */
@@ -159,13 +166,22 @@ export class AgentsModel extends Disposable {
     return this.board ? liveLandQueue(this.board, Date.now(), this.leaseTimeoutMs()) : [];
   }
 
-  worktrees(): WorktreeReportEntry[] {
-    return parseWorktreeReport(this.board?.getMeta(WORKTREE_REPORT_META))?.entries ?? [];
+  worktrees(): readonly WorktreeReportEntry[] {
+    return this.read('worktrees', (board) => parseWorktreeReport(board.getMeta(WORKTREE_REPORT_META))?.entries) ?? [];
+  }
+
+  /** `read` of the board as of the last change: read once, then kept until the next change. */
+  private read<T>(key: string, read: (board: Board) => T): T | undefined {
+    const board = this.board;
+    if (!board) return undefined;
+    if (!this.reads.has(key)) this.reads.set(key, read(board));
+    return this.reads.get(key) as T;
   }
 
   scheduleRefresh(): void {
-    // Whatever asked for a refresh may change the board's status line.
+    // Whatever asked for a refresh may change the board's status line and what the view reads.
     this.status = undefined;
+    this.reads.clear();
     if (this.pending || this.isDisposed) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;

@@ -223,15 +223,30 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
         : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
     item.contextValue = waiting ? `run.${run.status}.needsInput` : `run.${run.status}`;
+    // The tooltip is made when the pointer rests on the row (resolveTreeItem): it adds up the tokens of every run of the ticket.
+    item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
+    return item;
+  }
+
+  /**
+   * A run's tooltip, made when the pointer rests on its row rather than at every refresh: it adds
+   * up the tokens of every run of the ticket. VS Code keeps it until the row changes (its duration
+   * does every minute), so the run is looked up as it is now rather than as the row was made.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: AgentsNode): vscode.TreeItem {
+    if (node.kind === 'run') item.tooltip = this.runTooltip(this.model.runs().find((r) => r.id === node.run.id) ?? node.run);
+    return item;
+  }
+
+  private runTooltip(run: Run): string {
+    const stage = isStatus(run.stage) ? statusLabel(run.stage) : oneLine(run.stage);
     const lines = [`${run.id}: ${oneLine(run.agent)} on ${run.ticketId} (${stage}), attempt ${run.attempt}${run.pid ? `, pid ${run.pid}` : ''}`];
     lines.push(run.usage ? `Tokens: ${formatUsage(run.usage)}` : 'Tokens: none reported yet');
     const ticketTotal = ticketUsage(this.model.runsOfTicket(run.ticketId).map((r) => r.usage));
     if (ticketTotal) lines.push(`Ticket so far: ${formatUsage(ticketTotal)}`);
     if (run.attention?.needsInput) lines.push(`Needs input: ${oneLine(run.attention.needsInput.reason)}`);
     if (run.attention?.loop) lines.push(`Repeats itself (${run.attention.loop.repeats}×): ${oneLine(run.attention.loop.evidence)}`);
-    item.tooltip = lines.join('\n');
-    item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
-    return item;
+    return lines.join('\n');
   }
 
   private landItem(entry: LandQueueEntry, position: number): vscode.TreeItem {

@@ -213,6 +213,20 @@ suite('Background agents in the editor', () => {
       const runs = view.getChildren().find((n) => n.kind === 'runs');
       assert.ok(runs && view.getChildren(runs).length === 1);
 
+      // A run's tooltip is made on hover, from the run as it is then: VS Code may still hold the row
+      // it was given before the run reported its tokens.
+      const [runNode] = view.getChildren(runs);
+      assert.ok(runNode?.kind === 'run');
+      const item = view.getTreeItem(runNode);
+      assert.equal(item.tooltip, undefined, 'no tooltip before the pointer rests on the row');
+      assert.match(String(view.resolveTreeItem(item, runNode).tooltip), /Tokens: none reported yet/);
+      changed = modelChanged();
+      await board.write((tx) => tx.setRunUsage(runNode.run.id, { inputTokens: 1200, outputTokens: 34, cachedTokens: 0 }));
+      await changed;
+      const tooltip = String(view.resolveTreeItem(view.getTreeItem(runNode), runNode).tooltip);
+      assert.match(tooltip, /Tokens: 1\.2k in · 34 out/);
+      assert.match(tooltip, /Ticket so far: /);
+
       // Off screen, changes are only noted; the view catches up when it shows again.
       let onScreen = false;
       view.visible = () => onScreen;
