@@ -23,7 +23,7 @@ import { samePath } from '../git/paths';
 import { worktreeGitDirs } from '../git/worktreeGitDirs';
 import { openOutputPipe } from '../process/outputPipe';
 import { isProcessAlive } from '../process/processTree';
-import type { Board } from '../store/api';
+import type { Board, StoreChange } from '../store/api';
 import { expandArgs, expandEnv, usesGitDirs, type AgentCommand, type PlaceholderValues } from './agentCommand';
 import { writeCliShim, type CliLauncher } from './cliShim';
 import { SupervisedProcess } from './processSupervisor';
@@ -166,7 +166,7 @@ export class RunManager implements Disposable {
       endForgotten: (tx, run) => this.outcomes.endForgotten(tx, run),
       afterBeat: () => this.afterBeat(),
     });
-    this.boardSubscription = this.board.onDidChange(() => this.checkExternalChanges());
+    this.boardSubscription = this.board.onDidChange((change) => this.checkExternalChanges(change));
   }
 
   // ---- observation --------------------------------------------------------------------------
@@ -539,9 +539,15 @@ export class RunManager implements Disposable {
     this.pump();
   }
 
-  /** Reacts to runs ended, tickets moved or deleted, by this or another process. */
-  private checkExternalChanges(): void {
-    if (this.closed) return;
+  /**
+   * Reacts to runs ended, tickets moved or deleted, by this or another process. A board change
+   * says which tickets it touched (a run's write touches its ticket): a live run is looked at again
+   * only when the change may be about it, not at every lease renewal or other ticket's write
+   * (without a change, as after each heartbeat, every run is).
+   */
+  private checkExternalChanges(change?: StoreChange): void {
+    if (this.closed || change?.noTickets) return;
+    const touched = change !== undefined && change.ticketIds.length > 0 ? new Set(change.ticketIds) : undefined;
     for (const runId of this.queue.runIds()) {
       const run = this.board.getRun(runId);
       if (run?.status === 'queued') {
@@ -553,7 +559,7 @@ export class RunManager implements Disposable {
       this.changed.fire();
       if (run) this.ended.fire({ run });
     }
-    for (const entry of this.active.values()) this.checkEntry(entry);
+    for (const entry of this.active.values()) if (!touched || touched.has(entry.ticketId)) this.checkEntry(entry);
   }
 
   private checkEntry(entry: ActiveRun): void {
