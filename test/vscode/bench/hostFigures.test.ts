@@ -45,13 +45,20 @@ export interface HostFigures {
   activation?: { wallMs: number; cpuMs: number };
   firstItemsMs?: number;
   idle?: { seconds: number; cpuPercent: number; threads: ThreadCpu[] };
-  block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; gc: GcFigures; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number };
+  block?: { seconds: number; maxDelayMs: number; p99DelayMs: number; maxTimerGapMs: number; maxGcPauseMs: number; maxGapOutsideGcMs: number; gc: GcFigures; liveRuns: number; cycles: Partial<Record<AgentName, number>>; cpuPercent: number; changes?: BoardChangeCounts };
   /** The longest host block from the start of this test (the board opening) to the Tickets view's first ticket row. */
   openBlock?: BlockFigures;
   /** The same from the click on the view to its first ticket row. */
   clickBlock?: BlockFigures;
   /** The longest host block over `moves` tickets moved through the store, each awaited until the view rebuilt. */
   rebuildBlock?: BlockFigures & { moves: number };
+}
+
+/** The board's changes seen by this window during a stretch: all of them, those touching no ticket (leases, agent states, meta), and those another process wrote. */
+interface BoardChangeCounts {
+  all: number;
+  noTickets: number;
+  external: number;
 }
 
 /** One kind of thread of the host (by its name in /proc) and its CPU over the idle stretch. */
@@ -259,11 +266,13 @@ async function moveTickets(api: TestApi, board: Board): Promise<void> {
 /**
  * Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`
  * and beside it (`name.longs.json`) the long ticks of any block watch meanwhile, in ms from the
- * profile's start, so the profile's samples of each long block can be found.
+ * profile's start, so the profile's samples of each long block can be found. For the block
+ * minutes (`block*`) a sampling heap profile too (`name.heapprofile`): what was allocated where,
+ * collected since or not. Heap sampling is the isolate's, so only one stretch may use it at once.
  */
 async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>): Promise<T> {
   if (!on) return work();
-  const profile = await startProfile();
+  const profile = await startProfile(name.startsWith('block'));
   try {
     return await work();
   } finally {
@@ -271,19 +280,28 @@ async function profiled<T>(on: boolean | undefined, name: string, work: () => Pr
   }
 }
 
-/** Starts the V8 profiler in an inspector session of its own; `stop` writes the profile and its long ticks. */
-async function startProfile(): Promise<{ stop(name: string): Promise<void> }> {
+/** Starts the V8 profiler in an inspector session of its own (and the heap sampler, `heapToo`); `stop` writes the profiles and the long ticks. */
+async function startProfile(heapToo = false): Promise<{ stop(name: string): Promise<void> }> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
   await post('Profiler.enable');
+  if (heapToo) {
+    await post('HeapProfiler.enable');
+    // A sample every 16 KB on average, of what the collector took since as well as what is left.
+    await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   await post('Profiler.start');
   const startedAt = performance.now();
   return {
     async stop(name) {
       try {
         const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+        if (heapToo) {
+          const heap = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+          writeFileSync(join(testOutputDir(), `${name}.heapprofile`), JSON.stringify(heap.profile));
+        }
         writeFileSync(join(testOutputDir(), name), JSON.stringify(profile));
         const longs = longTicks.filter((l) => l.end >= startedAt).map((l) => ({ ...l, start: l.start - startedAt, end: l.end - startedAt }));
         writeFileSync(join(testOutputDir(), `${name}.longs.json`), JSON.stringify({ longs }, null, 1));
@@ -346,10 +364,16 @@ suite('Host figures (bench)', () => {
       const runIds = started.map((s) => s.run.id);
       await eventually(`${p.liveRuns} runs are running`, () => runIds.every((id) => board.getRun(id)?.status === 'running'), 120_000);
       const before = new Map(manager.statuses().map((s) => [s.name, s.cycleCount]));
-      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds));
+      const changes: BoardChangeCounts = { all: 0, noTickets: 0, external: 0 };
+      const counting = board.onDidChange((change) => {
+        changes.all++;
+        if (change.noTickets) changes.noTickets++;
+        if (change.source === 'external') changes.external++;
+      });
+      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds)).finally(() => counting.dispose());
       const liveRuns = runIds.filter((id) => board.getRun(id)?.status === 'running').length;
       const cycles = Object.fromEntries(manager.statuses().map((s) => [s.name, s.cycleCount - (before.get(s.name) ?? 0)]));
-      figures.block = { seconds: p.blockSeconds, ...block, liveRuns, cycles };
+      figures.block = { seconds: p.blockSeconds, ...block, liveRuns, cycles, changes };
       const runs = api.runs.runs();
       for (const id of runIds) await runs?.stop(id, 'cancelled', 'the bench is over');
     }
