@@ -272,8 +272,6 @@ export class TicketTreeModel implements Disposable {
       if (!same) {
         touched.add(ticket.status);
         if (old) touched.add(old.ticket.status);
-        // Worked out here, a page at a time, rather than all at once when the groups are compared.
-        this.signatureOf(row);
       }
       if (++made % PAGE === 0) yield;
     }
