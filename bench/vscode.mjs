@@ -121,6 +121,7 @@ function report(f, load) {
   const worst = (b) => (b ? Math.max(b.maxDelayMs, b.maxTimerGapMs) : undefined);
   const blk = (b) => (b ? `${b.maxDelayMs.toFixed(0)} / ${b.maxTimerGapMs.toFixed(0)}${b.maxCpuMs === undefined ? '' : ` / ${b.maxCpuMs.toFixed(0)}`}` : '');
   const cycles = (b) => (b ? Object.entries(b.cycles).map(([n, c]) => `${n} ${c}`).join(', ') : '');
+  const gcPause = (b) => (b?.maxGcPauseMs === undefined ? '-' : `${b.maxGcPauseMs.toFixed(0)}${b.maxGcPauseMs > 0 ? ` ${b.gcKind}` : ''}`);
   const changeCounts = (b) => (b?.changes ? `${b.changes.all} / ${b.changes.noTickets} / ${b.changes.external}` : '-');
   const threadsLine = (threads) => (threads?.length ? threads.slice(0, 6).map((t) => `${t.name}${t.threads > 1 ? ` (${t.threads})` : ''} ${Math.round(t.ms)}`).join(', ') : '-');
   const gcLine = (b) => {
@@ -161,6 +162,7 @@ function report(f, load) {
     notes: [
       'Thread CPU: the longest CPU time of the host\'s thread between two 1 ms timer ticks (/proc/self/task/<tid>/schedstat), the block that is the host\'s own work whatever the load.',
       `Agent cycles during the block minute (every agent at its shortest interval): reference ${cycles(ref?.block)}; ${k1?.tickets} tickets ${cycles(k1?.block)}.`,
+      `Longest garbage-collection pause while the 10,000-ticket board opened / after the click / over the moves (ms, kind): ${[k10?.openBlock, k10?.clickBlock, k10?.rebuildBlock].map(gcPause).join(' / ')}; on 10 tickets ${[ref?.openBlock, ref?.clickBlock, ref?.rebuildBlock].map(gcPause).join(' / ')}.`,
       `Board changes this window saw during the block minute (all / touching no ticket / written by another process): reference ${changeCounts(ref?.block)}; ${k1?.tickets} tickets ${changeCounts(k1?.block)}.`,
       `Garbage collection during the block minute (the host's heap, every extension's): ${byWindow((w) => gcLine(w?.block))}.`,
       `Idle CPU by thread (ms over the minute, from /proc/<pid>/task; threads of one name together): ${byWindow((w) => threadsLine(w?.idle?.threads))}.`,

@@ -73,6 +73,9 @@ interface BlockFigures {
   maxTimerGapMs: number;
   /** The thread's longest CPU time between two timer ticks. */
   maxCpuMs?: number;
+  /** The longest garbage-collection pause meanwhile, and its kind (every extension's heap). */
+  maxGcPauseMs?: number;
+  gcKind?: string;
 }
 
 const SHORTEST_INTERVALS: Record<string, number> = { 'pm.intervalSeconds': 5, 'security.intervalSeconds': 10, 'gatherer.intervalSeconds': 30, 'worktree.intervalSeconds': 5 };
@@ -233,8 +236,8 @@ async function hostBlock(seconds: number) {
 /** Ends a watch, one timer turn later so a block at the very end is seen. */
 async function stopWatch(watch: ReturnType<typeof watchBlocks>): Promise<BlockFigures> {
   await sleep(5);
-  const { maxDelayMs, maxTimerGapMs, maxCpuMs } = watch.stop();
-  return { maxDelayMs, maxTimerGapMs, maxCpuMs };
+  const { maxDelayMs, maxTimerGapMs, maxCpuMs, maxGcPauseMs, gc } = watch.stop();
+  return { maxDelayMs, maxTimerGapMs, maxCpuMs, maxGcPauseMs, gcKind: gc.longestKind };
 }
 
 const REBUILD_MOVES = 6;
