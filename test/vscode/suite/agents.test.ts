@@ -219,11 +219,12 @@ suite('Background agents in the editor', () => {
       assert.ok(runNode?.kind === 'run');
       const item = view.getTreeItem(runNode);
       assert.equal(item.tooltip, undefined, 'no tooltip before the pointer rests on the row');
-      assert.match(String(view.resolveTreeItem(item, runNode).tooltip), /Tokens: none reported yet/);
+      const tooltipOf = (shown: vscode.TreeItem): string => (typeof shown.tooltip === 'string' ? shown.tooltip : (shown.tooltip?.value ?? ''));
+      assert.match(tooltipOf(view.resolveTreeItem(item, runNode)), /Tokens: none reported yet/);
       changed = modelChanged();
       await board.write((tx) => tx.setRunUsage(runNode.run.id, { inputTokens: 1200, outputTokens: 34, cachedTokens: 0 }));
       await changed;
-      const tooltip = String(view.resolveTreeItem(view.getTreeItem(runNode), runNode).tooltip);
+      const tooltip = tooltipOf(view.resolveTreeItem(view.getTreeItem(runNode), runNode));
       assert.match(tooltip, /Tokens: 1\.2k in · 34 out/);
       assert.match(tooltip, /Ticket so far: /);
 
