@@ -130,7 +130,7 @@ function report(f, load) {
     const counts = Object.entries(g.counts).map(([kind, n]) => `${kind} ${n}`).join(', ');
     return `longest pause ${ms(b.maxGcPauseMs)} ms (${g.longestKind}); ${counts || 'no pauses'}; heap in use ${g.heapStartMb.toFixed(0)} -> ${g.heapEndMb.toFixed(0)} MB`;
   };
-  const byWindow = (line) => [['not active', none], ['10 tickets', ref], [`${k1?.tickets} tickets`, k1]].map(([label, w]) => `${label}: ${line(w)}`).join('; ');
+  const byWindow = (line) => [['not active', none], ['10 tickets', ref], [`${k1?.tickets ?? 1000} tickets`, k1]].map(([label, w]) => `${label}: ${line(w)}`).join('; ');
   const diff = (a, b) => (a === undefined || b === undefined ? undefined : a - b);
   const size = (w, extra = '') => (w ? `${w.tickets}${extra}` : '');
   return {
@@ -163,7 +163,7 @@ function report(f, load) {
       'Thread CPU: the longest CPU time of the host\'s thread between two 1 ms timer ticks (/proc/self/task/<tid>/schedstat), the block that is the host\'s own work whatever the load.',
       `Agent cycles during the block minute (every agent at its shortest interval): reference ${cycles(ref?.block)}; ${k1?.tickets} tickets ${cycles(k1?.block)}.`,
       `Longest garbage-collection pause while the 10,000-ticket board opened / after the click / over the moves (ms, kind): ${[k10?.openBlock, k10?.clickBlock, k10?.rebuildBlock].map(gcPause).join(' / ')}; on 10 tickets ${[ref?.openBlock, ref?.clickBlock, ref?.rebuildBlock].map(gcPause).join(' / ')}.`,
-      `Board changes this window saw during the block minute (all / touching no ticket / written by another process): reference ${changeCounts(ref?.block)}; ${k1?.tickets} tickets ${changeCounts(k1?.block)}.`,
+      `Board changes this window saw during the block minute (all / touching no ticket / written by another process): ${byWindow((w) => changeCounts(w?.block))}.`,
       `Garbage collection during the block minute (the host's heap, every extension's): ${byWindow((w) => gcLine(w?.block))}.`,
       `Idle CPU by thread (ms over the minute, from /proc/<pid>/task; threads of one name together): ${byWindow((w) => threadsLine(w?.idle?.threads))}.`,
       'activate() is timed by the extension itself (first line to result; CPU from process.cpuUsage); the Tickets view from the click on its activity bar entry to the first ticket (or range) row in the page; CPU is utime+stime of the extension host from /proc.',

@@ -223,7 +223,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsNode>, 
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
         : new vscode.ThemeIcon(run.status === 'queued' ? 'clock' : 'loading~spin');
     item.contextValue = waiting ? `run.${run.status}.needsInput` : `run.${run.status}`;
-    // The tooltip is made when the pointer rests on the row (resolveTreeItem): it adds up the tokens of every run of the ticket.
+    // Its tooltip comes from resolveTreeItem.
     item.command = { command: Commands.OpenTicket, title: 'Open Ticket', arguments: [run.ticketId] };
     return item;
   }

@@ -269,13 +269,13 @@ async function moveTickets(api: TestApi, board: Board): Promise<void> {
 /**
  * Runs `work` under the V8 profiler of this process when asked to, writing the profile to `name`
  * and beside it (`name.longs.json`) the long ticks of any block watch meanwhile, in ms from the
- * profile's start, so the profile's samples of each long block can be found. For the block
- * minutes (`block*`) a sampling heap profile too (`name.heapprofile`): what was allocated where,
- * collected since or not. Heap sampling is the isolate's, so only one stretch may use it at once.
+ * profile's start, so the profile's samples of each long block can be found. With `heap`, a
+ * sampling heap profile too (`name.heapprofile`): what was allocated where, collected since or
+ * not. Heap sampling is the isolate's, so only one stretch may use it at once.
  */
-async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>): Promise<T> {
+async function profiled<T>(on: boolean | undefined, name: string, work: () => Promise<T>, opts: { heap?: boolean } = {}): Promise<T> {
   if (!on) return work();
-  const profile = await startProfile(name.startsWith('block'));
+  const profile = await startProfile(opts.heap === true);
   try {
     return await work();
   } finally {
@@ -330,7 +330,7 @@ suite('Host figures (bench)', () => {
     if (!p.activate) {
       const figures: HostFigures = { pid: process.pid, active: ourExtension().isActive, tickets: 0, idle: await idle(p) };
       // The host's own longest block, Agent Factory not active: what the window does without us.
-      if (p.blockSeconds > 0) figures.block = { seconds: p.blockSeconds, ...(await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds))), liveRuns: 0, cycles: {} };
+      if (p.blockSeconds > 0) figures.block = { seconds: p.blockSeconds, ...(await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds), { heap: true })), liveRuns: 0, cycles: {} };
       record(figures);
       return;
     }
@@ -373,7 +373,7 @@ suite('Host figures (bench)', () => {
         if (change.noTickets) changes.noTickets++;
         if (change.source === 'external') changes.external++;
       });
-      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds)).finally(() => counting.dispose());
+      const block = await profiled(p.profile, 'block.cpuprofile', () => hostBlock(p.blockSeconds), { heap: true }).finally(() => counting.dispose());
       const liveRuns = runIds.filter((id) => board.getRun(id)?.status === 'running').length;
       const cycles = Object.fromEntries(manager.statuses().map((s) => [s.name, s.cycleCount - (before.get(s.name) ?? 0)]));
       figures.block = { seconds: p.blockSeconds, ...block, liveRuns, cycles, changes };
