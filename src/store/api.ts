@@ -191,6 +191,11 @@ export interface BoardReader {
   countByStatus(): Record<Status, number>;
   history(ticketId: string): HistoryEntry[];
   listBugs(ticketId: string): Bug[];
+  /**
+   * Runs are the store's own, frozen and shared with every other caller until the board changes
+   * (the live runs are read by several readers at each change): spread one to change it. The
+   * list itself is the caller's.
+   */
   getRun(id: string): Run | undefined;
   listRuns(filter?: RunFilter): Run[];
   listCheckIns(ticketId: string): CheckIn[];

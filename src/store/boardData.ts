@@ -64,6 +64,8 @@ function fixedChunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** Reads kept between two changes of the database at most (a cycle that reads every ticket's runs, say). */
+const MAX_KEPT_READS = 2_000;
 const RESERVED_META = new Set([META_SCHEMA_VERSION, META_NEXT_TICKET, META_JOURNAL_SEQ]);
 const TEXT_MAX_BYTES = 100 * 1024;
 const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['open', 'resolved', 'escalated'];
@@ -129,6 +131,14 @@ export class BoardData implements BoardTx {
    * are dropped whenever their row changes (here, or in a journal entry from another process).
    */
   private readonly ticketCache = new Map<string, Ticket>();
+  /**
+   * Reads kept while the database stays as it was (its generation): the live runs, a run, the ids
+   * of a status's tickets, a meta value. The status line, the Agents view, the attention list, the
+   * autopilot and the run manager each ask for the live runs at every change; decoding them from
+   * sql.js once per change instead of once per reader was most of what the editor allocated.
+   */
+  private readonly reads = new Map<string, unknown>();
+  private readsGeneration = -1;
 
   constructor(
     private readonly db: Db,
@@ -155,7 +165,8 @@ export class BoardData implements BoardTx {
     if (where.empty) return [];
     const params = page ? [...where.params, page.limit] : where.params;
     const clause = `${where.toString()} ORDER BY num${page ? ' LIMIT ?' : ''}`;
-    const ids = this.db.column(`SELECT id FROM tickets${clause}`, params);
+    const sql = `SELECT id FROM tickets${clause}`;
+    const ids = this.kept(`${sql} ${JSON.stringify(params)}`, () => this.db.column(sql, params));
     let missing = 0;
     for (const id of ids) if (!this.ticketCache.has(String(id))) missing++;
     if (missing > 32) {
@@ -195,8 +206,10 @@ export class BoardData implements BoardTx {
   }
 
   getRun(id: string): Run | undefined {
-    const r = this.db.get('SELECT * FROM runs WHERE id = ?', [id]);
-    return r && toRun(r);
+    return this.kept(`run ${id}`, () => {
+      const r = this.db.get('SELECT * FROM runs WHERE id = ?', [id]);
+      return r && frozenRun(toRun(r));
+    });
   }
 
   listRuns(filter: RunFilter = {}): Run[] {
@@ -204,7 +217,10 @@ export class BoardData implements BoardTx {
     if (filter.liveOrEndedSince !== undefined) where.raw("(status IN ('running', 'queued') OR ended_at IS NULL OR ended_at >= ?)", filter.liveOrEndedSince);
     if (filter.withPid) where.raw('pid IS NOT NULL');
     if (where.empty) return [];
-    return this.db.all(`SELECT * FROM runs${where.toString()} ORDER BY started_at, rowid`, where.params).map(toRun);
+    const sql = `SELECT * FROM runs${where.toString()} ORDER BY started_at, rowid`;
+    const runs = this.kept(`${sql} ${JSON.stringify(where.params)}`, () => this.db.all(sql, where.params).map((r) => frozenRun(toRun(r))));
+    // A new array each time: callers sort and filter what they get.
+    return [...runs];
   }
 
   listCheckIns(ticketId: string): CheckIn[] {
@@ -283,8 +299,10 @@ export class BoardData implements BoardTx {
   }
 
   getMeta(key: string): string | undefined {
-    const v = this.db.value('SELECT value FROM meta WHERE key = ?', [key]);
-    return v === undefined || v === null ? undefined : String(v);
+    return this.kept(`meta ${key}`, () => {
+      const v = this.db.value('SELECT value FROM meta WHERE key = ?', [key]);
+      return v === undefined || v === null ? undefined : String(v);
+    });
   }
   listSalvages(filter: { ticketId?: string } = {}): Salvage[] {
     const where = new Where().equals('ticket_id', filter.ticketId);
@@ -939,6 +957,18 @@ export class BoardData implements BoardTx {
     return salvage;
   }
 
+  /** `read()`, or what it gave earlier at the database's current generation. */
+  private kept<T>(key: string, read: () => T): T {
+    if (this.readsGeneration !== this.db.generation || this.reads.size >= MAX_KEPT_READS) {
+      this.reads.clear();
+      this.readsGeneration = this.db.generation;
+    }
+    if (this.reads.has(key)) return this.reads.get(key) as T;
+    const value = read();
+    this.reads.set(key, value);
+    return value;
+  }
+
   private requireRun(id: string): Run {
     const run = this.getRun(id);
     if (run === undefined) throw new FactoryError('not-found', `no run ${id}`);
@@ -950,6 +980,24 @@ export class BoardData implements BoardTx {
     if (conv === undefined) throw new FactoryError('not-found', `no conversation ${id}`);
     return conv;
   }
+}
+
+/**
+ * A run as every reader shares it (getRun, listRuns): frozen, so a caller that changed one would
+ * fail at once instead of changing what the others see.
+ */
+function frozenRun(run: Run): Run {
+  if (run.usage) Object.freeze(run.usage);
+  if (run.attention) deepFreeze(run.attention);
+  return Object.freeze(run);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function cloneTicket(t: Ticket): Ticket {

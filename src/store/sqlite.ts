@@ -13,6 +13,11 @@ export type Row = Record<string, SqlValue>;
 
 const MAX_CACHED_STATEMENTS = 500;
 const DML = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+/** Statements `exec` runs that leave every table's columns as they were. */
+const KEEPS_COLUMNS = /^\s*(BEGIN|COMMIT|SAVEPOINT|RELEASE|INSERT|UPDATE|DELETE|REPLACE)\b/i;
+
+/** Bumped by everything that may change a database, in every Db of this process (see `generation`). */
+let lastGeneration = 0;
 
 const modules = new Map<string, Promise<SqlJsStatic>>();
 
@@ -54,6 +59,13 @@ export interface Recording {
 
 export class Db {
   private readonly statements = new Map<string, Statement>();
+  /**
+   * Each cached statement's column names. sql.js reads them out of the wasm heap one call and one
+   * string at a time, on every row of `getAsObject`: most of what a read allocated. Only a schema
+   * change (a migration, or the rollback of one) changes them.
+   */
+  private readonly columns = new Map<Statement, string[]>();
+  private changes = ++lastGeneration;
   private recording: { sql: string[]; index: Map<string, number>; ops: RecordedOp[] } | undefined;
 
   constructor(readonly raw: Database) {
@@ -65,6 +77,7 @@ export class Db {
    * the connection: so they are applied on every (re)open.
    */
   applyPragmas(): void {
+    this.changed(true);
     this.raw.run('PRAGMA foreign_keys = ON');
     // Journaling happens in our own append-only file; SQLite's rollback journal only needs memory.
     this.raw.run('PRAGMA journal_mode = MEMORY');
@@ -100,14 +113,7 @@ export class Db {
     try {
       stmt.bind(params as BindParams);
       const rows: Row[] = [];
-      let columns: string[] | undefined;
-      while (stmt.step()) {
-        columns ??= stmt.getColumnNames();
-        const values = stmt.get();
-        const row: Row = {};
-        for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
-        rows.push(row);
-      }
+      while (stmt.step()) rows.push(this.row(stmt));
       return rows;
     } finally {
       stmt.reset();
@@ -118,8 +124,7 @@ export class Db {
     const stmt = this.prepare(sql);
     try {
       stmt.bind(params as BindParams);
-      if (!stmt.step()) return undefined;
-      return stmt.getAsObject();
+      return stmt.step() ? this.row(stmt) : undefined;
     } finally {
       stmt.reset();
     }
@@ -149,8 +154,18 @@ export class Db {
     }
   }
 
+  /**
+   * Changes whenever the database may have: a result read at one generation is what the same read
+   * gives while it stays the same. Unique across every Db of the process (a board that reopens its
+   * file gets a new Db).
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** A mutating statement: run, and recorded when a recording is open. Returns rows changed. */
   run(sql: string, params: readonly Param[] = []): number {
+    this.changed(!DML.test(sql));
     const stmt = this.prepare(sql);
     try {
       stmt.run(params as BindParams);
@@ -173,6 +188,7 @@ export class Db {
 
   /** Runs a statement without recording it (transaction control, replay). */
   exec(sql: string): void {
+    this.changed(!KEEPS_COLUMNS.test(sql));
     this.raw.run(sql);
   }
 
@@ -191,6 +207,7 @@ export class Db {
     for (const [i, params, expected] of rec.ops) {
       const sql = rec.sql[i];
       if (sql === undefined) throw new Error(`journal entry refers to statement ${i} it does not hold`);
+      this.changed(!DML.test(sql));
       const stmt = this.prepare(sql);
       try {
         stmt.run(params);
@@ -212,11 +229,32 @@ export class Db {
       }
     }
     this.statements.clear();
+    this.columns.clear();
   }
 
   close(): void {
+    this.changed(true);
     this.forgetStatements();
     this.raw.close();
+  }
+
+  /** The current row as an object, named by the statement's cached column names. */
+  private row(stmt: Statement): Row {
+    let names = this.columns.get(stmt);
+    if (names === undefined) {
+      names = stmt.getColumnNames();
+      this.columns.set(stmt, names);
+    }
+    const values = stmt.get();
+    const row: Row = {};
+    for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+    return row;
+  }
+
+  /** Something may change the data (and, with `schema`, a table's columns): cached reads are stale. */
+  private changed(schema: boolean): void {
+    this.changes = ++lastGeneration;
+    if (schema) this.columns.clear();
   }
 
   private prepare(sql: string): Statement {
