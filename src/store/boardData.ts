@@ -213,7 +213,9 @@ export class BoardData implements BoardTx {
   }
 
   listRuns(filter: RunFilter = {}): Run[] {
-    const where = new Where().oneOf('status', filter.status).equals('ticket_id', filter.ticketId);
+    // In one order, so every reader of the live runs (asked for in either order) shares one read.
+    const statuses = typeof filter.status === 'string' ? filter.status : filter.status && [...new Set(filter.status)].sort();
+    const where = new Where().oneOf('status', statuses).equals('ticket_id', filter.ticketId);
     if (filter.liveOrEndedSince !== undefined) where.raw("(status IN ('running', 'queued') OR ended_at IS NULL OR ended_at >= ?)", filter.liveOrEndedSince);
     if (filter.withPid) where.raw('pid IS NOT NULL');
     if (where.empty) return [];
