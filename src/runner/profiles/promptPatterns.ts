@@ -18,7 +18,7 @@ const COMMON: readonly RegExp[] = [
 
 const BY_PROFILE: Readonly<Partial<Record<ProfileName, readonly RegExp[]>>> = {
   // Its interactive permission dialog, should a run end up with a terminal.
-  'claude-code': [/^\s*❯?\s*1\.\s*Yes\b/, /\bClaude (needs|requested) (your )?permission\b/i],
+  'claude-code': [/^\s*\u276F?\s*1\.\s*Yes\b/, /\bClaude (needs|requested) (your )?permission\b/i],
   codex: [/\bapproval (is )?(required|needed|requested)\b/i, /\bAllow command\b/i],
   gemini: [/\bAllow execution\b/i, /\bApply this change\?/i],
   copilot: [/\bDo you want to run this command\b/i, /\bpermission (is )?(required|requested)\b/i],

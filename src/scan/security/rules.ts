@@ -183,7 +183,7 @@ export const RISKY_RULES: readonly RiskyRule[] = [
   {
     id: 'sql-template',
     title: 'SQL built by string concatenation',
-    // A tagged template (sql`…${x}`) is how query builders take parameters safely, so only a bare template counts.
+    // A tagged template (sql`...${x}`) is how query builders take parameters safely, so only a bare template counts.
     pattern: re(String.raw`(?<![\w$.\x60])\x60\s*${SQL_ML}[^\x60]*?\$\{`),
     needs: SQL_KEYWORDS,
     languages: JS,
