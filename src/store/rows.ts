@@ -1,18 +1,33 @@
 /** Database rows to domain entities. Optional fields come back undefined, never null. */
 import type { CheckIn, CheckInType, Findings } from '../domain/checkin';
 import type { Conversation, ConversationStatus, ConversationType, Message, MessageKind } from '../domain/conversation';
-import type { Run, RunStatus, Verdict } from '../domain/run';
+import { RUN_STATUSES, type Run, type RunStatus, type Verdict } from '../domain/run';
 import type { NotScannedFile, SecurityScanRecord } from '../domain/securityScan';
 import type { Salvage, SalvageSummary } from '../domain/salvage';
-import type { Status } from '../domain/status';
+import { STATUSES, type Status } from '../domain/status';
 import { parseRunAttention } from '../domain/runAttention';
 import type { TokenUsage } from '../domain/usage';
-import type { Bug, DismissReason, HistoryEntry, Priority, Severity, Ticket, TicketSource, TicketType, Worktree } from '../domain/ticket';
+import { TICKET_SOURCES, TICKET_TYPES, type Bug, type DismissReason, type HistoryEntry, type Priority, type Severity, type Ticket, type TicketSource, type TicketType, type Worktree } from '../domain/ticket';
 import type { AgentState, Finding, Lease, RecordedChange } from './api';
 import type { Row } from './sqlite';
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
+}
+/**
+ * The statuses, types and sources every row repeats, one string each: sql.js makes a new string
+ * of every value it reads, and the store keeps thousands of decoded tickets for the collector to
+ * walk.
+ */
+const WORDS = new Map<string, string>([...STATUSES, ...TICKET_TYPES, ...TICKET_SOURCES, ...RUN_STATUSES].map((w) => [w, w]));
+function word(v: unknown): string {
+  const s = str(v);
+  return WORDS.get(s) ?? s;
+}
+/** `[]` decoded once: most tickets have no labels and no dependencies (decoded tickets are frozen). */
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+function strings(v: unknown): string[] {
+  return v === '[]' ? NO_STRINGS : json<string[]>(v, []);
 }
 function optStr(v: unknown): string | undefined {
   return v === null || v === undefined ? undefined : str(v);
@@ -40,18 +55,18 @@ export function toTicket(r: Row): Ticket {
     id: str(r.id),
     title: str(r.title),
     description: str(r.description),
-    acceptanceCriteria: json<string[]>(r.acceptance_criteria, []),
+    acceptanceCriteria: strings(r.acceptance_criteria),
     priority: num(r.priority) as Priority,
-    type: str(r.type) as TicketType,
-    labels: json<string[]>(r.labels, []),
-    source: str(r.source) as TicketSource,
+    type: word(r.type) as TicketType,
+    labels: strings(r.labels),
+    source: word(r.source) as TicketSource,
     fingerprint: optStr(r.fingerprint),
-    status: str(r.status) as Status,
-    blockedFrom: optStr(r.blocked_from) as Status | undefined,
+    status: word(r.status) as Status,
+    blockedFrom: (r.blocked_from === null || r.blocked_from === undefined ? undefined : word(r.blocked_from)) as Status | undefined,
     blockedReason: optStr(r.blocked_reason),
     assignedAgent: optStr(r.assigned_agent),
     worktree: optJson<Worktree>(r.worktree),
-    dependsOn: json<string[]>(r.depends_on, []),
+    dependsOn: strings(r.depends_on),
     healCount: num(r.heal_count),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -101,7 +116,7 @@ export function toRun(r: Row): Run {
   return {
     id: str(r.id),
     ticketId: str(r.ticket_id),
-    stage: str(r.stage),
+    stage: word(r.stage),
     agent: str(r.agent),
     worktree: optStr(r.worktree),
     owner: str(r.owner),
@@ -110,7 +125,7 @@ export function toRun(r: Row): Run {
     heartbeatAt: num(r.heartbeat_at),
     lastOutputAt: optNum(r.last_output_at),
     endedAt: optNum(r.ended_at),
-    status: str(r.status) as RunStatus,
+    status: word(r.status) as RunStatus,
     exitCode: optNum(r.exit_code),
     attempt: num(r.attempt),
     logFile: optStr(r.log_file),
