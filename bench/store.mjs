@@ -33,6 +33,7 @@ export async function run({ root, tmp, log }) {
   const ratios = [];
   const targets = [];
   const breakdown = [];
+  const heap = [];
   for (const size of SIZES) {
     log(`${size} tickets: generating`);
     const dir = join(tmp, `sqljs-${size}`, '.factory');
@@ -65,6 +66,8 @@ export async function run({ root, tmp, log }) {
     log(`${size} tickets: cold opens and ${TRANSITIONS} transitions per engine`);
     const sqlOpen = median(Array.from({ length: OPEN_RUNS }, () => probe(['open', 'sqljs', build, dir])), 'totalMs');
     const nativeOpen = median(Array.from({ length: OPEN_RUNS }, () => probe(['open', 'native', nativeFile])), 'totalMs');
+    const held = probe(['heap', 'sqljs', build, dir]);
+    heap.push(`${size.toLocaleString('en-US')}: ${fmt(held.heldMB)} MB (${Math.round(held.bytesPerTicket)} B a ticket)`);
     const sql = probe(['transitions', 'sqljs', build, dir, String(TRANSITIONS)]);
     const sqlCompacting = probe(['compacting', 'sqljs', build, dir, String(TRANSITIONS)]);
     const native = probe(['transitions', 'native', nativeFile, String(TRANSITIONS)]);
@@ -110,6 +113,7 @@ export async function run({ root, tmp, log }) {
       'transitions while a compaction of the whole board runs in its worker thread. Event-loop delay also counts time the OS did not schedule the process: compare with the native row, and',
       'with the load average printed above, before blaming the code. "open CPU" is the CPU time the open took (all threads), which a',
       'loaded machine inflates far less than wall time. "list all" reads every ticket as the PM cycle does.',
+      `Heap the store keeps for its decoded tickets (every ticket read once; V8's heap in use after a full collection, before and after): ${heap.join('; ')}.`,
     ],
   };
 }
@@ -149,7 +153,8 @@ function generateNative(Database, migrations, file, size) {
 }
 
 function probe(args) {
-  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./lib/storeProbe.mjs', import.meta.url)), ...args], { encoding: 'utf8' });
+  const flags = args[0] === 'heap' ? ['--expose-gc'] : [];
+  const out = execFileSync(process.execPath, [...flags, fileURLToPath(new URL('./lib/storeProbe.mjs', import.meta.url)), ...args], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1));
 }
 

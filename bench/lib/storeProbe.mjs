@@ -3,6 +3,7 @@
 //   node storeProbe.mjs open        sqljs <buildDir> <boardDir> | native <dbFile>
 //   node storeProbe.mjs transitions sqljs <buildDir> <boardDir> <count> | native <dbFile> <count>
 //   node storeProbe.mjs compacting  sqljs <buildDir> <boardDir> <count>   (a compaction starts at the first transition)
+//   node --expose-gc storeProbe.mjs heap sqljs <buildDir> <boardDir>     (the heap its decoded tickets hold)
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -26,7 +27,16 @@ async function main() {
     const board = await openBoard({ dir, repoRoot: dir, create: false });
     const t2 = performance.now();
     const cpu = process.cpuUsage(cpu0);
-    if (what === 'open') {
+    if (what === 'heap') {
+      // What the store keeps of every ticket once decoded (the Tickets view and the PM read them
+      // all): the heap in use after full collections, before and after one read of every ticket.
+      globalThis.gc();
+      const before = process.memoryUsage().heapUsed;
+      const tickets = board.readTickets({ status: Object.keys(board.countByStatus()) });
+      globalThis.gc();
+      const held = process.memoryUsage().heapUsed - before;
+      print({ tickets: tickets.length, heldMB: held / 2 ** 20, bytesPerTicket: held / tickets.length });
+    } else if (what === 'open') {
       const tickets = board.listTickets();
       const t3 = performance.now();
       board.listTickets();
