@@ -68,7 +68,7 @@ export class Db {
   private changes = ++lastGeneration;
   private recording: { sql: string[]; index: Map<string, number>; ops: RecordedOp[] } | undefined;
 
-  constructor(readonly raw: Database) {
+  constructor(private readonly raw: Database) {
     this.applyPragmas();
   }
 
@@ -96,6 +96,8 @@ export class Db {
   }
 
   pragma(name: string): SqlValue | undefined {
+    // A pragma that sets something may change what kept reads saw.
+    if (name.includes('=')) this.changed(true);
     const rows = this.raw.exec(`PRAGMA ${name}`);
     return rows[0]?.values[0]?.[0];
   }
@@ -188,7 +190,8 @@ export class Db {
 
   /** Runs a statement without recording it (transaction control, replay). */
   exec(sql: string): void {
-    this.changed(!KEEPS_COLUMNS.test(sql));
+    // sql.js runs every statement of the text: only a single statement is judged by its first word.
+    this.changed(!KEEPS_COLUMNS.test(sql) || sql.trim().replace(/;$/, '').includes(';'));
     this.raw.run(sql);
   }
 
