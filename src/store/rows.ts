@@ -32,6 +32,9 @@ function strings(v: unknown): string[] {
 function optStr(v: unknown): string | undefined {
   return v === null || v === undefined ? undefined : str(v);
 }
+function optWord(v: unknown): string | undefined {
+  return v === null || v === undefined ? undefined : word(v);
+}
 function num(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
 }
@@ -62,7 +65,7 @@ export function toTicket(r: Row): Ticket {
     source: word(r.source) as TicketSource,
     fingerprint: optStr(r.fingerprint),
     status: word(r.status) as Status,
-    blockedFrom: (r.blocked_from === null || r.blocked_from === undefined ? undefined : word(r.blocked_from)) as Status | undefined,
+    blockedFrom: optWord(r.blocked_from) as Status | undefined,
     blockedReason: optStr(r.blocked_reason),
     assignedAgent: optStr(r.assigned_agent),
     worktree: optJson<Worktree>(r.worktree),

@@ -30,9 +30,9 @@ export class AgentsModel extends Disposable {
   /** The board's status line as of the last change (see boardStatus). */
   private status: BoardStatus | undefined;
   /**
-   * Reads of the board as of the last change, each made on first use after it: one refresh of the
-   * view asks for the live runs, the PM's report and each run's ticket several times, and VS Code
-   * asks again when it fetches the rows.
+   * The board's reports as of the last change, each parsed on first use after it: one refresh of
+   * the view asks for the PM's report once per run row, and VS Code asks again when it fetches the
+   * rows. (The runs themselves the store keeps until the board changes.)
    */
   private reads = new Map<string, unknown>();
   /** What a write touching no ticket could change of what is shown, as last seen. */
@@ -135,12 +135,12 @@ export class AgentsModel extends Disposable {
   }
 
   runs(): readonly Run[] {
-    return this.read('runs', (board) => board.listRuns({ status: ['running', 'queued'] })) ?? [];
+    return this.board?.listRuns({ status: ['running', 'queued'] }) ?? [];
   }
 
   /** Every run of a ticket, ended ones too (for its token total). */
   runsOfTicket(ticketId: string): readonly Run[] {
-    return this.read(`runs:${ticketId}`, (board) => board.listRuns({ ticketId })) ?? [];
+    return this.board?.listRuns({ ticketId }) ?? [];
   }
 
   pmReport(): PmReport | undefined {
